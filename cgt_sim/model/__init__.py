@@ -1,0 +1,1 @@
+"""The CGT chain, one module per stage; ``world.simulate`` runs one replication."""

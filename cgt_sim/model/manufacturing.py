@@ -1,0 +1,224 @@
+"""Manufacturing: sites with a finite number of GMP suites, batches, failures, cost of goods.
+
+A ``ManufacturingSite`` keeps a *suite calendar*: for every suite the day it next becomes free.
+An order of ``n`` batches arriving at ``t`` is booked first-come first-served, each batch on the
+suite that frees first (the Kiefer-Wolfowitz recursion of a FIFO multi-server queue). With
+single-batch orders this is exactly the queue a ``simpy.Resource`` with one unit per suite
+gives (``tests/model/test_manufacturing.py`` checks both against each other and against
+Erlang C), but a whole order (a trial cohort, a month of a product's patients) is booked in a
+few vectorised steps whatever ``n`` is: the cost of a replication does not grow with patients.
+
+All batches of one order share one duration draw (a manufacturing campaign).
+Capacity is never exceeded: each suite's busy intervals are disjoint by construction, and new
+suites only become bookable on the day they are commissioned.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Booking:
+    """What an order got: queue waits and when its batches finish."""
+
+    n: int
+    first_start: float
+    mean_wait: float  # mean over batches of (start - arrival), days
+    last_end: float
+    duration: float  # days per batch
+
+
+@dataclass
+class ManufacturingSite:
+    name: str
+    suites: int
+    start_day: float = 0.0
+    unlimited: bool = False
+    year_edges: np.ndarray | None = None  # simulation days of 1 Jan of each simulated year + end
+    free: list = field(init=False)
+    busy_days: np.ndarray = field(init=False)  # per year: suite-days booked inside the year
+    suite_days: np.ndarray = field(init=False)  # per year: suite-days installed
+    batches: np.ndarray = field(init=False)
+    pending_suites: int = 0
+    high_reviews: int = 0
+
+    def __post_init__(self):
+        self.free = [self.start_day] * self.suites  # sorted: day each suite is next free
+        ny = 1 if self.year_edges is None else len(self.year_edges) - 1
+        self.busy_days = np.zeros(ny)
+        self.suite_days = np.zeros(ny)
+        self.batches = np.zeros(ny)
+        self._installed = [(self.start_day, self.suites)]
+        self._edges = [] if self.year_edges is None else [float(e) for e in self.year_edges]
+
+    # --- booking -------------------------------------------------------------------------
+    def book(self, t: float, n: int, duration: float) -> Booking:
+        """Book ``n`` batches of ``duration`` days arriving at ``t`` (FIFO, earliest-free suite)."""
+        if n <= 0:
+            return Booking(0, t, 0.0, t, duration)
+        if self.unlimited:
+            self._count_batches(t, n)
+            return Booking(n, t, 0.0, t + duration, duration)
+        c = len(self.free)
+        if c == 0:
+            raise RuntimeError(f"site {self.name} has no suites")
+        free = self.free
+        if n < c:
+            # each batch takes one of the n earliest-free suites
+            starts = [f if f > t else t for f in free[:n]]
+            ends = [s + duration for s in starts]
+            self.free = sorted(ends + free[n:])  # two sorted runs: a linear merge
+            self._count_busy(t, n, starts, ends, duration)
+            mean_wait = sum(starts) / n - t
+            return Booking(n, starts[0], max(0.0, mean_wait), starts[-1] + duration, duration)
+        # every suite takes q or q+1 batches back to back
+        base = np.maximum(np.asarray(free), t)
+        q, r = divmod(n, c)
+        counts = np.full(c, float(q))
+        counts[:r] += 1.0
+        ends_arr = base + counts * duration
+        start_sum = float((counts * base).sum() + duration * (counts * (counts - 1.0)).sum() / 2.0)
+        last_start = float(base[(n - 1) % c] + ((n - 1) // c) * duration)
+        self.free = sorted(ends_arr.tolist())
+        self._count_busy(t, n, base.tolist(), ends_arr.tolist(), duration)
+        mean_wait = start_sum / n - t
+        return Booking(n, float(base[0]), max(0.0, mean_wait), last_start + duration, duration)
+
+    def queue_wait(self, t: float) -> float:
+        """How long a single batch arriving at ``t`` would wait for a suite."""
+        if self.unlimited or not self.free:
+            return 0.0
+        return max(0.0, self.free[0] - t)
+
+    def backlog_ratio(self, t: float, window: float) -> float:
+        """Suite-days booked from ``t`` on, over the suite-days of one ``window`` (can exceed 1)."""
+        if self.unlimited or not self.free or window <= 0:
+            return 0.0
+        return sum(f - t for f in self.free if f > t) / (len(self.free) * window)
+
+    # --- capacity ------------------------------------------------------------------------
+    def add_suites(self, t: float, k: int) -> None:
+        """Commission ``k`` new suites on day ``t``."""
+        if k <= 0:
+            return
+        self.free = sorted(self.free + [t] * k)
+        self.suites += k
+        self._installed.append((t, self.suites))
+
+    def close_year_accounts(self) -> None:
+        """Fill suite-days installed per year from the commissioning history."""
+        if self.year_edges is None:
+            return
+        edges = self.year_edges
+        self.suite_days[:] = 0.0
+        hist = self._installed + [(edges[-1], self.suites)]
+        for (t0, k), (t1, _) in zip(hist[:-1], hist[1:]):
+            lo = np.maximum(edges[:-1], t0)
+            hi = np.minimum(edges[1:], t1)
+            self.suite_days += k * np.clip(hi - lo, 0.0, None)
+
+    def utilisation(self) -> np.ndarray:
+        self.close_year_accounts()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u = np.where(self.suite_days > 0, self.busy_days / self.suite_days, np.nan)
+        return u
+
+    def _year(self, t: float) -> int:
+        i = bisect.bisect_right(self._edges, t) - 1
+        return min(max(i, 0), len(self._edges) - 2)
+
+    def _count_batches(self, t: float, n: int) -> None:
+        self.batches[self._year(t) if self._edges else 0] += n
+
+    def _count_busy(self, t, n, starts, ends, duration) -> None:
+        """Add booked suite-days to the years they fall in (starts/ends: one per suite used)."""
+        self._count_batches(t, n)
+        total = n * duration
+        if not self._edges:
+            self.busy_days[0] += total
+            return
+        yi = self._year(t)
+        edges = self._edges
+        first, last = min(starts), max(ends)
+        if first >= edges[yi] and last <= edges[yi + 1]:
+            self.busy_days[yi] += total  # the common case: the whole order inside one year
+            return
+        for y in range(self._year(first), self._year(last) + 1):
+            lo_edge, hi_edge = edges[y], edges[y + 1]
+            self.busy_days[y] += sum(max(0.0, min(e, hi_edge) - max(s, lo_edge))
+                                     for s, e in zip(starts, ends))
+
+
+def expansion_review(env, site: ManufacturingSite, p, on_expand=None):
+    """Every review period, order new suites (ready after a build lead time) when load stays high.
+
+    Load is the booked backlog: suite-days already booked from now on, over the suite-days of
+    one review window (1.0 = every suite booked for the whole window; it can exceed 1). When it
+    is at or above ``expansion_threshold`` at two reviews running, the site orders enough suites
+    for the backlog to fit at the threshold, at least ``expansion_step`` x installed suites,
+    counting suites already under construction.
+    """
+    while True:
+        window = p("manufacturing.review_months", env.now) * 30.4375
+        yield env.timeout(window)
+        t = env.now
+        if site.unlimited:
+            continue
+        load = site.backlog_ratio(t, window)
+        threshold = p("manufacturing.expansion_threshold", t)
+        site.high_reviews = site.high_reviews + 1 if load >= threshold else 0
+        if site.high_reviews < 2:
+            continue
+        planned = site.suites + site.pending_suites
+        needed = math.ceil(site.suites * load / threshold) - planned
+        k = max(needed, max(1, math.ceil(p("manufacturing.expansion_step", t) * site.suites)))
+        if needed <= 0 and site.pending_suites > 0:
+            continue  # what is being built already covers the backlog
+        site.pending_suites += k
+        site.high_reviews = 0
+        env.process(_commission(env, site, k, p("manufacturing.expansion_lead_months", t) * 30.4375,
+                                on_expand))
+
+
+def _commission(env, site, k, lead, on_expand):
+    yield env.timeout(lead)
+    site.add_suites(env.now, k)
+    site.pending_suites -= k
+    if on_expand is not None:
+        on_expand(site, k)
+
+
+# --- cost of goods ---------------------------------------------------------------------------
+def learning_factor(cumulative_batches: float, reference: float, learning_rate: float) -> float:
+    """Wright's law: cost x (1 - learning_rate) per doubling of cumulative batches vs reference.
+
+    Below the reference volume costs are not extrapolated upwards (factor capped at 1.5x).
+    """
+    if learning_rate <= 0.0:
+        return 1.0
+    b = -math.log2(1.0 - learning_rate)
+    x = max(cumulative_batches, 1.0) / reference
+    return min(x ** (-b), 1.5)
+
+
+def batch_cost(p, modality: str, t: float, cumulative_batches: float, automation_factor: float,
+               duration: float, utilisation: float) -> float:
+    """Cost of one batch in CNY: (materials + labour + QC) x learning x automation + overhead.
+
+    Materials carry the imported-input premium (article 002); overhead is the suite's yearly
+    cost for the days it is occupied, divided by last year's utilisation (idle suites are paid
+    for by the batches made: full-absorption costing, so cost falls with scale).
+    """
+    materials = p(f"manufacturing.materials_cny.{modality}", t) * (
+        1.0 + p("manufacturing.import_share", t) * p("manufacturing.import_premium", t))
+    labour = p(f"manufacturing.labour_hours.{modality}", t) * p("manufacturing.wage_cny_per_hour", t)
+    qc = p(f"manufacturing.qc_cny.{modality}", t)
+    lf = learning_factor(cumulative_batches, p("manufacturing.learning_reference_batches", t),
+                         p("manufacturing.learning_rate", t))
+    overhead = p("manufacturing.suite_overhead_cny_per_year", t) * duration / 365.25 / max(utilisation, 0.2)
+    return (materials + labour + qc) * lf * automation_factor + overhead * automation_factor

@@ -1,0 +1,331 @@
+"""One replication: the SimPy environment, the chain's components, and what they record.
+
+``simulate(scenario, replication, seed)`` builds a ``World``, runs it to the horizon and returns
+plain column dictionaries for the ``annual``, ``programs`` and ``products`` tables.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from ..parameters import CLUSTERS, MODALITIES
+from ..scenario import Scenario
+from .streams import gamma_draw, streams
+from ..timeline import Clock
+from . import clinical
+from .financing import Sponsor
+from .manufacturing import ManufacturingSite, batch_cost, expansion_review
+from .market import Market, market_process
+from .research import discovery
+from .runparams import RunParams
+
+STATES = ("preclinical", "iit", "ind_review", "phase1", "phase2", "phase3", "nda_review",
+          "stalled", "approved", "failed", "abandoned")
+ACTIVE_CLINICAL = ("iit", "phase1", "phase2", "phase3", "nda_review")
+(PRECLINICAL, IIT, IND_REVIEW, PHASE1, PHASE2, PHASE3, NDA_REVIEW, STALLED, APPROVED, FAILED,
+ ABANDONED) = range(len(STATES))
+N_FINANCING_UNIFORMS = 6
+
+
+@dataclass(slots=True)
+class Program:
+    id: int
+    modality: str
+    cluster: str
+    arrival: float
+    u: list
+    z: list
+    f: list
+    z_eligible: float
+    sponsor: Sponsor | None = None
+    state: int = -1
+    fi: int = 0
+    iit: bool = False
+    ind_day: float = math.nan
+    approval_day: float = math.nan
+    end_day: float = math.nan
+    end_stage: str = ""
+
+    def next_financing_uniform(self, rng) -> float:
+        if self.fi < len(self.f):
+            self.fi += 1
+            return self.f[self.fi - 1]
+        return float(rng.random())
+
+
+# Metrics recorded as flows within a year (sums).
+FLOW_METRICS = (
+    "new_programs", "new_ind_approvals", "new_approvals", "failed_science", "abandoned_financing",
+    "patients_treated", "patients_trial_dosed", "patients_demand", "patients_dropped",
+    "patient_days_waiting", "eligible_patients", "revenue_cny", "commercial_cogs_cny",
+    "trial_manufacturing_cost_cny", "capital_raised_cny", "guided_fund_invested_cny",
+    "program_spend_cny", "batches_commercial", "batches_clinical", "suites_added",
+)
+
+
+class World:
+    STATE_OF_PHASE = {"phase1": PHASE1, "phase2": PHASE2, "phase3": PHASE3}
+    PRECLINICAL, IIT, IND_REVIEW, NDA_REVIEW, STALLED = PRECLINICAL, IIT, IND_REVIEW, NDA_REVIEW, STALLED
+
+    def __init__(self, scenario: Scenario, replication: int, seed: int):
+        self.scenario = scenario
+        self.replication = replication
+        self.clock = Clock(dt.date(scenario.start_year, 1, 1))
+        self.years = list(range(scenario.start_year, scenario.horizon_year + 1))
+        self.year_edges = np.array([self.clock.year_start_day(y) for y in self.years]
+                                   + [self.clock.year_start_day(self.years[-1] + 1)])
+        self._edges = self.year_edges.tolist()
+        self.rng = streams(seed, replication)
+        sampled = {k: u.sample(self.rng["uncertain"]) for k, u in sorted(scenario.uncertain.items())}
+        self.p = RunParams(scenario, self.clock, sampled)
+        self.env = simpy.Environment()
+        self.money_unlimited = bool(self.p("financing.unconstrained"))
+        unlimited = bool(self.p("manufacturing.capacity_unlimited"))
+        self.sites = {c: ManufacturingSite(c, self.p.int(f"manufacturing.suites_2015.{c}"), 0.0,
+                                           unlimited, self.year_edges) for c in CLUSTERS}
+        ny = len(self.years)
+        self.flows = {name: np.zeros(ny) for name in FLOW_METRICS}
+        self.snapshots = np.zeros((ny, len(STATES)), dtype=np.int64)
+        self.counts = np.zeros(len(STATES), dtype=np.int64)
+        self.v2v = [[] for _ in range(ny)]
+        self.programs: list[Program] = []
+        self.sponsors: list[Sponsor] = []
+        self.sponsors_by_cluster = {c: [] for c in CLUSTERS}
+        self.guided_fund_spent = {c: 0.0 for c in CLUSTERS}
+        self.cum_batches = dict.fromkeys(MODALITIES, 0.0)
+        self.automation = 1.0
+        self.last_utilisation: dict[str, float] = {}
+        self.cogs_snapshot = np.full((ny, len(MODALITIES)), np.nan)
+        self.market = Market(self)
+
+    # --- time --------------------------------------------------------------------------------
+    def year_index(self, t: float) -> int:
+        i = bisect.bisect_right(self._edges, t) - 1
+        return 0 if i < 0 else (len(self.years) - 1 if i >= len(self.years) else i)
+
+    def record(self, metric: str, t: float, value: float) -> None:
+        self.flows[metric][self.year_index(t)] += value
+
+    def record_v2v(self, t: float, days: float, count: float) -> None:
+        if count > 0:
+            self.v2v[self.year_index(t)].append((days, count))
+
+    # --- programs ----------------------------------------------------------------------------
+    def add_programs(self, times, modalities, clusters) -> None:
+        n = len(times)
+        rng = self.rng["programs"]
+        U = rng.random((n, clinical.N_UNIFORMS)).tolist()
+        Z = rng.standard_normal((n, clinical.N_NORMALS + 1)).tolist()
+        F = rng.random((n, N_FINANCING_UNIFORMS)).tolist()
+        now = self.env.now
+        for i in range(n):
+            z = Z[i]
+            prog = Program(len(self.programs), MODALITIES[modalities[i]], CLUSTERS[clusters[i]],
+                           float(times[i]), U[i], z[:-1], F[i], z[-1])
+            self.programs.append(prog)
+            self.env.process(clinical.program_life(self.env, self, prog, float(times[i]) - now))
+
+    def start_program(self, prog: Program) -> None:
+        t = self.env.now
+        pool = self.sponsors_by_cluster[prog.cluster]
+        if pool and prog.u[clinical.U_SPONSOR] < self.p("financing.follow_on_share", t):
+            prog.sponsor = pool[int(prog.u[clinical.U_SPONSOR_PICK] * len(pool))]
+        else:
+            sp = Sponsor(len(self.sponsors), prog.cluster, self.p("financing.seed_cash_cny", t))
+            self.sponsors.append(sp)
+            pool.append(sp)
+            prog.sponsor = sp
+        prog.state = PRECLINICAL
+        self.counts[PRECLINICAL] += 1
+        self.record("new_programs", t, 1)
+
+    def set_state(self, prog: Program, state: int) -> None:
+        self.counts[prog.state] -= 1
+        self.counts[state] += 1
+        prog.state = state
+
+    def _end(self, prog: Program, state: int, stage: str) -> None:
+        self.set_state(prog, state)
+        prog.end_day = self.env.now
+        prog.end_stage = stage
+
+    def fail(self, prog: Program, stage: str) -> None:
+        self._end(prog, FAILED, stage)
+        self.record("failed_science", self.env.now, 1)
+
+    def abandon(self, prog: Program, stage: str) -> None:
+        self._end(prog, ABANDONED, stage)
+        self.record("abandoned_financing", self.env.now, 1)
+
+    def ind_cleared(self, prog: Program) -> None:
+        prog.ind_day = self.env.now
+        self.record("new_ind_approvals", self.env.now, 1)
+
+    def approve(self, prog: Program) -> None:
+        t = self.env.now
+        self._end(prog, APPROVED, "approved")
+        prog.approval_day = t
+        self.record("new_approvals", t, 1)
+        self.market.launch_product(prog, t, prog.z_eligible)
+
+    def guided_fund_left(self, cluster: str, key: str, t: float) -> float:
+        return self.p(key, t) - self.guided_fund_spent[cluster]
+
+    # --- manufacturing -----------------------------------------------------------------------
+    def site_utilisation_last_year(self, site: ManufacturingSite, t: float) -> float:
+        """Utilisation of the site in the previous calendar year (0.5 in the first year)."""
+        return self.last_utilisation.get(site.name, 0.5)
+
+    def batch_cost(self, modality: str, t: float, duration: float, site: ManufacturingSite) -> float:
+        return batch_cost(self.p, modality, t, self.cum_batches[modality], self.automation, duration,
+                          1.0 if site.unlimited else self.site_utilisation_last_year(site, t))
+
+    def dose_price(self, prog: Program, patients: int, t: float) -> float:
+        """Contracted manufacturing cost of a trial's doses, paid with the stage budget."""
+        m = prog.modality
+        dpb = max(1, self.p.int(f"manufacturing.doses_per_batch.{m}", t))
+        batches = math.ceil(patients / dpb) if patients > 0 else 0
+        d = self.p(f"manufacturing.batch_days.{m}", t)
+        return batches * self.batch_cost(m, t, d, self.sites[prog.cluster])
+
+    def dose_trial_cohort(self, prog: Program, patients: int) -> float:
+        """Book a trial cohort's batches; return the congestion delay in days."""
+        if patients <= 0:
+            return 0.0
+        p, t, m = self.p, self.env.now, prog.modality
+        rng = self.rng["manufacturing"]
+        dpb = max(1, p.int(f"manufacturing.doses_per_batch.{m}", t))
+        batches = math.ceil(patients / dpb)
+        failed = int(rng.binomial(batches, p(f"manufacturing.failure_rate.{m}", t)))
+        d = gamma_draw(rng, p(f"manufacturing.batch_days.{m}", t), p("manufacturing.batch_cv", t))
+        site = self.sites[prog.cluster]
+        booking = site.book(t, batches + failed, d)
+        self.cum_batches[m] += batches + failed
+        self.record("batches_clinical", t, batches + failed)
+        self.record("patients_trial_dosed", t, patients)
+        self.record("trial_manufacturing_cost_cny", t,
+                    (batches + failed) * self.batch_cost(m, t, d, site))
+        return booking.mean_wait
+
+    # --- yearly bookkeeping ------------------------------------------------------------------
+    def year_ends(self, env):
+        """Generator: snapshot program states on 31 Dec; apply the yearly automation decline."""
+        p = self.p
+        for yi in range(len(self.years) - 1):
+            yield env.timeout(self.year_edges[yi + 1] - env.now)
+            self.snapshots[yi] = self.counts
+            for site in self.sites.values():
+                site.close_year_accounts()
+                sd = site.suite_days[yi]
+                self.last_utilisation[site.name] = float(site.busy_days[yi] / sd) if sd > 0 else 0.5
+            for mi, m in enumerate(MODALITIES):
+                d = p(f"manufacturing.batch_days.{m}", env.now)
+                self.cogs_snapshot[yi, mi] = self.batch_cost(m, env.now, d, self.sites[CLUSTERS[0]])
+            self.automation *= 1.0 - p("manufacturing.cogs_annual_decline", env.now)
+
+    def _on_expand(self, site, k):
+        self.record("suites_added", self.env.now, k)
+
+    def run(self) -> None:
+        env = self.env
+        env.process(discovery(env, self))
+        env.process(market_process(env, self))
+        for site in self.sites.values():
+            env.process(expansion_review(env, site, self.p, self._on_expand))
+        env.process(self.year_ends(env))
+        env.run(until=float(self.year_edges[-1]))
+        self.snapshots[-1] = self.counts  # state at the horizon (31 Dec of the last year)
+        last = self.env.now
+        for mi, m in enumerate(MODALITIES):
+            d = self.p(f"manufacturing.batch_days.{m}", last)
+            self.cogs_snapshot[-1, mi] = self.batch_cost(m, last, d, self.sites[CLUSTERS[0]])
+
+    # --- outputs -----------------------------------------------------------------------------
+    def tables(self) -> dict:
+        rep = self.replication
+        ny = len(self.years)
+        annual = {"replication": np.full(ny, rep, dtype=np.int64), "year": np.array(self.years)}
+        for si, s in enumerate(STATES):
+            annual[f"programs_{s}"] = self.snapshots[:, si]
+        annual["programs_in_clinic"] = sum(self.snapshots[:, STATES.index(s)] for s in ACTIVE_CLINICAL)
+        for k, v in self.flows.items():
+            annual[k] = v.copy()
+        annual["cumulative_ind_approvals"] = np.cumsum(self.flows["new_ind_approvals"])
+        annual["cumulative_approvals"] = np.cumsum(self.flows["new_approvals"])
+        year_days = np.diff(self.year_edges)
+        annual["patients_waiting"] = self.flows["patient_days_waiting"] / year_days
+        annual["vein_to_vein_days_median"] = np.array([_weighted_median(v) for v in self.v2v])
+        treated = self.flows["patients_treated"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            annual["cogs_per_patient_cny"] = np.where(treated > 0, self.flows["commercial_cogs_cny"] / treated, np.nan)
+            annual["net_price_per_patient_cny"] = np.where(treated > 0, self.flows["revenue_cny"] / treated, np.nan)
+        for mi, m in enumerate(MODALITIES):
+            annual[f"batch_cost_cny_{m}"] = self.cogs_snapshot[:, mi]
+        busy = np.zeros(ny)
+        suite_days = np.zeros(ny)
+        for site in self.sites.values():
+            site.close_year_accounts()
+            busy += site.busy_days
+            suite_days += site.suite_days
+        with np.errstate(invalid="ignore", divide="ignore"):
+            annual["manufacturing_utilisation"] = np.where(suite_days > 0, busy / suite_days, np.nan)
+        annual["suites"] = suite_days / year_days
+        del annual["patient_days_waiting"]
+
+        progs = self.programs
+        programs = {
+            "replication": np.full(len(progs), rep, dtype=np.int64),
+            "program_id": np.array([q.id for q in progs], dtype=np.int64),
+            "modality": [q.modality for q in progs],
+            "cluster": [q.cluster for q in progs],
+            "sponsor_id": np.array([q.sponsor.id if q.sponsor else -1 for q in progs], dtype=np.int64),
+            "arrival_year": np.array([self.clock.year_of(q.arrival) for q in progs], dtype=np.int64),
+            "iit_track": np.array([q.iit for q in progs], dtype=bool),
+            "state": [STATES[q.state] if q.state >= 0 else "not_started" for q in progs],
+            "end_stage": [q.end_stage for q in progs],
+            "arrival_day": np.array([q.arrival for q in progs]),
+            "ind_day": np.array([q.ind_day for q in progs]),
+            "approval_day": np.array([q.approval_day for q in progs]),
+            "end_day": np.array([q.end_day for q in progs]),
+        }
+        mk = self.market
+        n = mk.n
+        products = {
+            "replication": np.full(n, rep, dtype=np.int64),
+            "program_id": mk.program_id[:n].copy(),
+            "modality": [MODALITIES[i] for i in mk.modality[:n]],
+            "cluster": [CLUSTERS[i] for i in mk.cluster[:n]],
+            "approval_year": np.array([self.clock.year_of(d) for d in mk.launch[:n]], dtype=np.int64),
+            "approval_day": mk.launch[:n].copy(),
+            "launch_price_cny": mk.price0[:n].copy(),
+            "eligible_per_year": mk.eligible0[:n].copy(),
+            "nrdl_listed": mk.listed[:n].copy(),
+            "nrdl_listed_day": mk.listed_day[:n].copy(),
+            "patients_treated": mk.treated[:n].copy(),
+            "revenue_cny": mk.revenue[:n].copy(),
+        }
+        return {"annual": annual, "programs": programs, "products": products,
+                "sampled": dict(self.p.sampled)}
+
+
+def _weighted_median(pairs) -> float:
+    if not pairs:
+        return math.nan
+    arr = np.array(pairs)
+    order = np.argsort(arr[:, 0])
+    v, w = arr[order, 0], arr[order, 1]
+    cw = np.cumsum(w)
+    return float(v[np.searchsorted(cw, cw[-1] / 2.0)])
+
+
+def simulate(scenario: Scenario, replication: int, seed: int) -> dict:
+    """Run one replication and return its tables as column dictionaries."""
+    world = World(scenario, replication, seed)
+    world.run()
+    return world.tables()

@@ -1,0 +1,110 @@
+"""ResultSet: the tidy tables of a run, their summary, and saving/loading them.
+
+``annual``   one row per (replication, year)
+``programs`` one row per (replication, program)
+``products`` one row per (replication, approved product)
+
+``save`` writes Parquet tables, ``summary.csv`` and ``manifest.json`` into a temporary folder
+beside the target and renames it into place, so a failed run never leaves a half-written or
+clobbered result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+KEYS = ("replication", "year")
+HEADLINE = ("programs_in_clinic", "cumulative_ind_approvals", "cumulative_approvals",
+            "patients_treated", "cogs_per_patient_cny", "net_price_per_patient_cny",
+            "vein_to_vein_days_median", "manufacturing_utilisation")
+
+
+@dataclass
+class ResultSet:
+    annual: pd.DataFrame
+    programs: pd.DataFrame
+    products: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+    sampled: pd.DataFrame | None = None
+
+    @property
+    def metrics(self) -> list[str]:
+        return [c for c in self.annual.columns if c not in KEYS]
+
+    def summary(self, metrics=None) -> pd.DataFrame:
+        """Per metric and year: mean, p5, p50, p95 over replications (NaNs ignored), and n."""
+        metrics = list(metrics or self.metrics)
+        long = self.annual.melt(id_vars=list(KEYS), value_vars=metrics, var_name="metric")
+        g = long.groupby(["metric", "year"], sort=False)["value"]
+        out = pd.DataFrame({
+            "mean": g.mean(),
+            "p5": g.quantile(0.05),
+            "p50": g.quantile(0.50),
+            "p95": g.quantile(0.95),
+            "n": g.count(),
+        }).reset_index()
+        order = {m: i for i, m in enumerate(metrics)}
+        out["_o"] = out["metric"].map(order)
+        return out.sort_values(["_o", "year"]).drop(columns="_o").reset_index(drop=True)
+
+    def headline(self, years=None) -> pd.DataFrame:
+        """A small table of the headline metrics at chosen years (default 2025, 2030, 2035, horizon)."""
+        all_years = sorted(self.annual["year"].unique())
+        if years is None:
+            horizon = all_years[-1]
+            years = [y for y in (2025, 2030, 2035) if y in all_years and y != horizon] + [horizon]
+        s = self.summary(HEADLINE)
+        return s[s["year"].isin(years)]
+
+    def save(self, path) -> Path:
+        """Write the result folder atomically (temporary folder, then rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            self.annual.to_parquet(tmp / "annual.parquet", index=False)
+            self.programs.to_parquet(tmp / "programs.parquet", index=False)
+            self.products.to_parquet(tmp / "products.parquet", index=False)
+            if self.sampled is not None and len(self.sampled.columns) > 1:
+                self.sampled.to_parquet(tmp / "sampled.parquet", index=False)
+            self.summary().to_csv(tmp / "summary.csv", index=False)
+            (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2, default=_json))
+            old = None
+            if path.exists():
+                old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
+                os.replace(path, old)
+            os.replace(tmp, path)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+
+def _json(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    return str(o)
+
+
+def load_results(path) -> ResultSet:
+    """Load a result folder written by ``ResultSet.save``."""
+    path = Path(path)
+    if not (path / "manifest.json").exists():
+        raise FileNotFoundError(f"{path}: not a cgt-sim result folder (no manifest.json)")
+    manifest = json.loads((path / "manifest.json").read_text())
+    sampled = pd.read_parquet(path / "sampled.parquet") if (path / "sampled.parquet").exists() else None
+    return ResultSet(pd.read_parquet(path / "annual.parquet"), pd.read_parquet(path / "programs.parquet"),
+                     pd.read_parquet(path / "products.parquet"), manifest, sampled)

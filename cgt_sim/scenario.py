@@ -1,0 +1,424 @@
+"""Scenario files: YAML loading, ``extends`` chains, dated values, uncertainty, validation.
+
+A scenario file::
+
+    name: faster_approval
+    extends: baseline.yaml          # resolved relative to this file; cycles are an error
+    description: IND review in 30 working days (Beijing pilot, article 004)
+    source: A004                    # optional citation for the scenario as a whole
+    set:                            # dotted keys into the parameter catalogue
+      regulatory.ind_review_working_days: {value: 30, from: 2025-04-01}
+      market.nrdl_listing_hazard: {value: 0.3, from: 2026-01-01, to: 2028-01-01}   # ramp
+      manufacturing.suites_2015.jiangsu: 20                                         # plain
+    uncertain:                      # sampled once per replication
+      manufacturing.cogs_annual_decline: {dist: triangular, low: 0.0, mode: 0.02, high: 0.08}
+
+Every problem is reported as one ``ScenarioError`` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .parameters import CATALOGUE, Param
+from .timeline import Schedule, parse_date
+
+TOP_LEVEL_KEYS = {"name", "extends", "description", "source", "set", "uncertain", "notes"}
+CHANGE_KEYS = {"value", "from", "to"}
+DISTRIBUTIONS = {
+    "uniform": ({"low", "high"}, set()),
+    "triangular": ({"low", "mode", "high"}, set()),
+    "normal": ({"mean", "sd"}, {"low", "high"}),
+    "lognormal": ({"median", "sigma"}, {"low", "high"}),
+    "choice": ({"values"}, {"weights"}),
+}
+
+
+class ScenarioError(ValueError):
+    """Bad scenario input; ``str()`` is the one-line message shown to the user."""
+
+    def __init__(self, file, key, message):
+        self.file = str(file) if file is not None else "<input>"
+        self.key = key
+        self.message = message
+        where = f"{self.file}: {key}: " if key else f"{self.file}: "
+        super().__init__(where + message)
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """A distribution sampled once per replication for one parameter."""
+
+    key: str
+    dist: str
+    args: dict
+
+    def sample(self, rng) -> float:
+        a = self.args
+        if self.dist == "uniform":
+            x = rng.uniform(a["low"], a["high"])
+        elif self.dist == "triangular":
+            if a["low"] == a["high"]:
+                x = a["low"]
+            else:
+                x = rng.triangular(a["low"], a["mode"], a["high"])
+        elif self.dist == "normal":
+            x = rng.normal(a["mean"], a["sd"])
+        elif self.dist == "lognormal":
+            x = a["median"] * math.exp(a["sigma"] * rng.standard_normal())
+        else:  # choice
+            values = a["values"]
+            weights = a.get("weights")
+            p = None if weights is None else [w / sum(weights) for w in weights]
+            x = values[rng.choice(len(values), p=p)]
+        if "low" in a and self.dist in ("normal", "lognormal"):
+            x = max(x, a["low"])
+        if "high" in a and self.dist in ("normal", "lognormal"):
+            x = min(x, a["high"])
+        return float(x)
+
+    def bounds(self) -> tuple[float, float]:
+        """Support of the distribution (for sensitivity analysis and validation)."""
+        a = self.args
+        if self.dist in ("uniform", "triangular"):
+            return float(a["low"]), float(a["high"])
+        if self.dist == "choice":
+            return float(min(a["values"])), float(max(a["values"]))
+        if self.dist == "normal":
+            return (float(a.get("low", a["mean"] - 3 * a["sd"])),
+                    float(a.get("high", a["mean"] + 3 * a["sd"])))
+        return (float(a.get("low", a["median"] * math.exp(-3 * a["sigma"]))),
+                float(a.get("high", a["median"] * math.exp(3 * a["sigma"]))))
+
+    def to_dict(self) -> dict:
+        return {"dist": self.dist, **self.args}
+
+
+@dataclass
+class Scenario:
+    """A fully resolved scenario: every parameter has a value, and we know where it came from."""
+
+    name: str
+    description: str = ""
+    path: str | None = None
+    values: dict = field(default_factory=dict)  # key -> Schedule | bool | date
+    origin: dict = field(default_factory=dict)  # key -> "default" or the file/'--set' that set it
+    uncertain: dict = field(default_factory=dict)  # key -> Uncertain
+    files: list = field(default_factory=list)  # the extends chain, base first
+
+    @property
+    def start_year(self) -> int:
+        return int(self.values["simulation.start_year"].values()[0])
+
+    @property
+    def horizon_year(self) -> int:
+        return int(self.values["simulation.horizon_year"].values()[0])
+
+    def value(self, key: str):
+        """The value of a parameter: a float/int for constants, a Schedule when it changes."""
+        v = self.values[key]
+        if isinstance(v, Schedule):
+            return _plain(CATALOGUE[key], v.values()[0]) if v.is_constant else v
+        return v
+
+    def with_overrides(self, overrides: dict | None, label: str = "--set") -> "Scenario":
+        """A copy with dotted-key overrides applied (values as in a scenario's ``set``)."""
+        sc = Scenario(self.name, self.description, self.path, dict(self.values),
+                      dict(self.origin), dict(self.uncertain), list(self.files))
+        for key, raw in (overrides or {}).items():
+            _apply_set(sc, label, key, raw)
+        _check_consistency(sc, label)
+        return sc
+
+    def to_dict(self) -> dict:
+        """Plain-data form (for manifests): each parameter's value, dated values as knots."""
+        out = {}
+        for key in CATALOGUE:
+            v = self.values[key]
+            if isinstance(v, Schedule):
+                if v.is_constant:
+                    out[key] = _plain(CATALOGUE[key], v.values()[0])
+                else:
+                    out[key] = {"knots": [[d.isoformat(), val] for d, val in v.knots]}
+            elif isinstance(v, dt.date):
+                out[key] = v.isoformat()
+            else:
+                out[key] = v
+        return {
+            "name": self.name,
+            "description": self.description,
+            "files": self.files,
+            "parameters": out,
+            "origin": {k: o for k, o in self.origin.items() if o != "default"},
+            "uncertain": {k: u.to_dict() for k, u in self.uncertain.items()},
+        }
+
+
+def _plain(param: Param, value):
+    if param.kind == "int":
+        return int(round(value))
+    return float(value)
+
+
+def default_scenario() -> Scenario:
+    """The catalogue defaults, with no file."""
+    sc = Scenario(name="defaults")
+    for key, p in CATALOGUE.items():
+        sc.values[key] = _default_value(p)
+        sc.origin[key] = "default"
+    return sc
+
+
+def _default_value(p: Param):
+    if p.kind == "bool":
+        return bool(p.default)
+    if p.kind == "date":
+        return parse_date(p.default)
+    if isinstance(p.default, list):
+        return Schedule(tuple((parse_date(d), float(v)) for d, v in p.default))
+    return Schedule.constant(float(p.default))
+
+
+def load_scenario(path, overrides: dict | None = None) -> Scenario:
+    """Load a scenario file (following ``extends``), validate it, and apply overrides."""
+    sc = _load(Path(path), [])
+    return sc.with_overrides(overrides) if overrides else sc
+
+
+def _read_yaml(path: Path, chain: list[Path]):
+    if not path.exists():
+        where = chain[-1] if chain else path
+        key = "extends" if chain else None
+        raise ScenarioError(where, key, f"file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        pos = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ScenarioError(path, None, f"{pos}malformed YAML ({problem})") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(path, None, "not a UTF-8 text file") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(path, None, "a scenario must be a mapping of keys "
+                            f"({', '.join(sorted(TOP_LEVEL_KEYS))})")
+    return data
+
+
+def _load(path: Path, chain: list[Path]) -> Scenario:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in chain + [resolved])
+        raise ScenarioError(chain[-1], "extends", f"cyclic extends ({cycle})")
+    data = _read_yaml(path, chain)
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise ScenarioError(path, key, "unknown key; allowed: " + ", ".join(sorted(TOP_LEVEL_KEYS))
+                                + _suggest(str(key), TOP_LEVEL_KEYS))
+    parent = data.get("extends")
+    if parent is not None:
+        if not isinstance(parent, str) or not parent.strip():
+            raise ScenarioError(path, "extends", "must be a file name such as baseline.yaml")
+        target = (path.parent / parent)
+        if not target.suffix:
+            target = target.with_suffix(".yaml")
+        sc = _load(target, chain + [resolved])
+    else:
+        sc = default_scenario()
+    name = data.get("name", path.stem)
+    if not isinstance(name, str):
+        raise ScenarioError(path, "name", "must be text")
+    desc = data.get("description", "")
+    if not isinstance(desc, str):
+        raise ScenarioError(path, "description", "must be text")
+    sc.name, sc.description, sc.path = name, desc.strip(), str(path)
+    sc.files = sc.files + [str(path)]
+    sets = data.get("set") or {}
+    if not isinstance(sets, dict):
+        raise ScenarioError(path, "set", "must be a mapping of parameter keys to values")
+    for key, raw in _flatten(sets, path, "set"):
+        _apply_set(sc, path, key, raw)
+    unc = data.get("uncertain") or {}
+    if not isinstance(unc, dict):
+        raise ScenarioError(path, "uncertain", "must be a mapping of parameter keys to distributions")
+    for key, raw in _flatten(unc, path, "uncertain", leaf=lambda v: isinstance(v, dict) and "dist" in v):
+        sc.uncertain[key] = _parse_uncertain(path, key, raw)
+    _check_consistency(sc, path)
+    return sc
+
+
+def _flatten(mapping: dict, path, section, prefix="", leaf=None):
+    """Yield (dotted key, value); nested mappings that are not values are walked."""
+    leaf = leaf or _is_value
+    for k, v in mapping.items():
+        key = f"{prefix}{k}"
+        if key in CATALOGUE or (isinstance(v, dict) and leaf(v)) or not isinstance(v, dict):
+            if key not in CATALOGUE:
+                raise ScenarioError(path, f"{section}.{key}", "unknown parameter"
+                                    + _suggest(key, CATALOGUE))
+            yield key, v
+        else:
+            yield from _flatten(v, path, section, key + ".", leaf)
+
+
+def _is_value(v) -> bool:
+    return isinstance(v, dict) and (set(v) & (CHANGE_KEYS | {"steps"}))
+
+
+def _suggest(key: str, options) -> str:
+    close = difflib.get_close_matches(key, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _check_scalar(p: Param, value, where, key):
+    """Validate one value for parameter p; return it as stored (float/bool/date)."""
+    if p.kind == "bool":
+        if not isinstance(value, bool):
+            raise ScenarioError(where, key, f"must be true or false (got {value!r})")
+        return value
+    if p.kind == "date":
+        try:
+            return parse_date(value)
+        except ValueError:
+            raise ScenarioError(where, key, f"must be a date such as 2026-01-01 (got {value!r})") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ScenarioError(where, key, f"must be a number {p.range_text()} "
+                                    f"(got {value!r})") from None
+        else:
+            raise ScenarioError(where, key, f"must be a number {p.range_text()} (got {value!r})")
+    value = float(value)
+    if math.isnan(value) or (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
+        raise ScenarioError(where, key, f"must be {p.range_text()} (got {value:g})")
+    if p.kind == "int" and value != int(value):
+        raise ScenarioError(where, key, f"must be a whole number {p.range_text()} (got {value:g})")
+    return value
+
+
+def _apply_set(sc: Scenario, where, key: str, raw):
+    label = f"set.{key}" if where != "--set" else key
+    p = CATALOGUE.get(key)
+    if p is None:
+        raise ScenarioError(where, label, "unknown parameter" + _suggest(key, CATALOGUE))
+    if p.kind in ("bool", "date"):
+        if isinstance(raw, dict):
+            raise ScenarioError(where, label, f"cannot change over time; give {p.range_text()}")
+        sc.values[key] = _check_scalar(p, raw, where, label)
+    else:
+        sc.values[key] = _parse_schedule(p, raw, sc.values[key], where, label)
+    sc.origin[key] = str(where)
+
+
+def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
+    if isinstance(raw, list):
+        sched = current
+        for i, item in enumerate(raw):
+            sched = _parse_schedule(p, item, sched, where, f"{label}[{i}]")
+        return sched
+    if not isinstance(raw, dict):
+        return Schedule.constant(_check_scalar(p, raw, where, label))
+    if "steps" in raw:
+        extra = set(raw) - {"steps"}
+        if extra or not isinstance(raw["steps"], dict) or not raw["steps"]:
+            raise ScenarioError(where, label, "steps must be a mapping of date: value")
+        sched = current
+        items = []
+        for d, v in raw["steps"].items():
+            try:
+                items.append((parse_date(d), v))
+            except ValueError as exc:
+                raise ScenarioError(where, f"{label}.steps", str(exc)) from None
+        for d, v in sorted(items):
+            sched = sched.then({"value": _check_scalar(p, v, where, f"{label}.steps.{d}"), "from": d})
+        return sched
+    unknown = set(raw) - CHANGE_KEYS
+    if unknown:
+        raise ScenarioError(where, f"{label}.{sorted(unknown)[0]}",
+                            "unknown key in a dated value; allowed: value, from, to (or steps)")
+    if "value" not in raw:
+        raise ScenarioError(where, label, "a dated value needs 'value' (and 'from')")
+    value = _check_scalar(p, raw["value"], where, f"{label}.value")
+    if "from" not in raw:
+        if "to" in raw:
+            raise ScenarioError(where, label, "a ramp needs 'from' as well as 'to'")
+        return Schedule.constant(value)
+    try:
+        return current.then({"value": value, "from": raw["from"], "to": raw.get("to")})
+    except ValueError as exc:
+        raise ScenarioError(where, label, str(exc)) from None
+
+
+def _parse_uncertain(path, key, raw) -> Uncertain:
+    label = f"uncertain.{key}"
+    p = CATALOGUE[key]
+    if p.kind not in ("float", "int"):
+        raise ScenarioError(path, label, "only numeric parameters can be uncertain")
+    if not isinstance(raw, dict) or "dist" not in raw:
+        raise ScenarioError(path, label, "must be a mapping with 'dist' (one of "
+                            + ", ".join(DISTRIBUTIONS) + ")")
+    dist = raw["dist"]
+    if dist not in DISTRIBUTIONS:
+        raise ScenarioError(path, f"{label}.dist", f"unknown distribution {dist!r}; allowed: "
+                            + ", ".join(DISTRIBUTIONS))
+    need, optional = DISTRIBUTIONS[dist]
+    args = {k: v for k, v in raw.items() if k != "dist"}
+    missing = need - set(args)
+    if missing:
+        raise ScenarioError(path, label, f"{dist} needs {', '.join(sorted(need))} "
+                            f"(missing {', '.join(sorted(missing))})")
+    extra = set(args) - need - optional
+    if extra:
+        raise ScenarioError(path, f"{label}.{sorted(extra)[0]}", f"not a parameter of {dist}; "
+                            f"allowed: {', '.join(sorted(need | optional))}")
+    if dist == "choice":
+        vals = args["values"]
+        if not isinstance(vals, list) or not vals:
+            raise ScenarioError(path, f"{label}.values", "must be a non-empty list")
+        args["values"] = [_check_scalar(p, v, path, f"{label}.values") for v in vals]
+        w = args.get("weights")
+        if w is not None and (not isinstance(w, list) or len(w) != len(vals)
+                              or any(isinstance(x, bool) or not isinstance(x, (int, float)) or x < 0 for x in w)
+                              or sum(w) <= 0):
+            raise ScenarioError(path, f"{label}.weights", "must be non-negative numbers, one per value")
+        return Uncertain(key, dist, args)
+    for k in list(args):
+        v = args[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ScenarioError(path, f"{label}.{k}", f"must be a number (got {v!r})")
+        args[k] = float(v)
+    if dist in ("uniform", "triangular"):
+        for k in ("low", "high") + (("mode",) if dist == "triangular" else ()):
+            _check_scalar(p, args[k], path, f"{label}.{k}")
+        if args["low"] > args["high"] or (dist == "triangular" and not args["low"] <= args["mode"] <= args["high"]):
+            raise ScenarioError(path, label, "needs low <= mode <= high" if dist == "triangular"
+                                else "needs low <= high")
+    elif dist == "normal" and args["sd"] < 0:
+        raise ScenarioError(path, f"{label}.sd", "must be >= 0")
+    elif dist == "lognormal" and (args["sigma"] < 0 or args["median"] <= 0):
+        raise ScenarioError(path, label, "needs median > 0 and sigma >= 0")
+    for k in ("low", "high"):
+        if k in args and dist in ("normal", "lognormal"):
+            _check_scalar(p, args[k], path, f"{label}.{k}")
+    return Uncertain(key, dist, args)
+
+
+def _check_consistency(sc: Scenario, where):
+    start, horizon = sc.start_year, sc.horizon_year
+    if horizon < start:
+        raise ScenarioError(where, "simulation.horizon_year",
+                            f"must not be before simulation.start_year ({start}); got {horizon}")
+    total = sum(sc.values[f"research.cluster_weight.{c}"].values()[0] for c in
+                ("beijing", "jiangsu", "shanghai", "guangdong", "rest_of_china"))
+    if total <= 0:
+        raise ScenarioError(where, "research.cluster_weight", "at least one cluster weight must be > 0")

@@ -1,0 +1,145 @@
+"""Simulation clock: calendar dates <-> simulation days, working days, and dated schedules.
+
+Simulation time is measured in days from the start date of the run (default 2015-01-01).
+Regulatory clocks are stated in working days and converted explicitly.
+
+A ``Schedule`` is a parameter value that may change over time: a constant, a step from a date,
+a linear ramp between two dates, or a list of dated steps. It is evaluated at simulation time
+with ``schedule(t)``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass
+
+DAYS_PER_YEAR = 365.25
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
+
+# China: 52 five-day weeks (260-261 days) less about 11 statutory public holidays, plus
+# adjusted make-up working weekends, leaves about 250 working days a year (assumption from the
+# State Council holiday rules; the exact count varies by year by +-2 days).
+WORKING_DAYS_PER_YEAR = 250.0
+
+
+def working_to_calendar_days(working_days: float) -> float:
+    """Convert a regulatory clock in working days to calendar days."""
+    return working_days * DAYS_PER_YEAR / WORKING_DAYS_PER_YEAR
+
+
+def parse_date(value) -> dt.date:
+    """Accept a date, a datetime, an ISO string 'YYYY-MM-DD', or a year (int/float/'2026')."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"expected a date, got {value!r}")
+    if isinstance(value, (int, float)):
+        year = int(value)
+        if year != value or not 1900 <= year <= 2200:
+            raise ValueError(f"expected a date such as 2026-01-01 or a year, got {value!r}")
+        return dt.date(year, 1, 1)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit() and len(text) == 4:
+            return dt.date(int(text), 1, 1)
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date such as 2026-01-01 or a year, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Maps calendar dates to simulation days for one run."""
+
+    start: dt.date
+
+    def day(self, when) -> float:
+        """Simulation day of a date (may be negative for dates before the start)."""
+        return float((parse_date(when) - self.start).days)
+
+    def year_start_day(self, year: int) -> float:
+        return self.day(dt.date(year, 1, 1))
+
+    def year_of(self, day: float) -> int:
+        return (self.start + dt.timedelta(days=int(day))).year
+
+    def date_of(self, day: float) -> dt.date:
+        return self.start + dt.timedelta(days=int(day))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A value over time: piecewise linear between knots, with steps where two knots share a date.
+
+    ``knots`` is a sorted tuple of (date, value). Before the first knot the first value holds,
+    after the last knot the last value holds. Two consecutive knots on the same date make a step.
+    """
+
+    knots: tuple[tuple[dt.date, float], ...]
+
+    @staticmethod
+    def constant(value: float) -> "Schedule":
+        return Schedule(((dt.date(1900, 1, 1), value),))
+
+    @property
+    def is_constant(self) -> bool:
+        return len({v for _, v in self.knots}) == 1
+
+    def values(self) -> list[float]:
+        return [v for _, v in self.knots]
+
+    def value_on(self, when) -> float:
+        """Value on a calendar date."""
+        d = parse_date(when)
+        dates = [k[0] for k in self.knots]
+        return _evaluate(dates, self.values(), d, lambda a, b: (a - b).days)
+
+    def bind(self, clock: Clock) -> "BoundSchedule":
+        """Convert dates to simulation days for fast evaluation inside a run."""
+        days = tuple(clock.day(d) for d, _ in self.knots)
+        return BoundSchedule(days, tuple(self.values()))
+
+    def then(self, change: dict, describe=str) -> "Schedule":
+        """Apply a dated change: {'value': v, 'from': date} step or {'value': v, 'from': d1, 'to': d2} ramp."""
+        start = parse_date(change["from"])
+        before = self.value_on(start)
+        target = float(change["value"])
+        kept = [(d, v) for d, v in self.knots if d < start]
+        if "to" in change and change["to"] is not None:
+            end = parse_date(change["to"])
+            if end <= start:
+                raise ValueError(f"ramp 'to' ({end}) must be after 'from' ({start})")
+            return Schedule(tuple(kept + [(start, before), (end, target)]))
+        return Schedule(tuple(kept + [(start, before), (start, target)]))
+
+
+def _evaluate(times, values, t, diff):
+    i = bisect.bisect_right(times, t)
+    if i == 0:
+        return values[0]
+    if i >= len(times):
+        return values[-1]
+    t0, t1 = times[i - 1], times[i]
+    span = diff(t1, t0)
+    if span <= 0:
+        return values[i]
+    w = diff(t, t0) / span
+    return values[i - 1] + w * (values[i] - values[i - 1])
+
+
+@dataclass(frozen=True)
+class BoundSchedule:
+    """A schedule in simulation days; calling it with a day returns the value then."""
+
+    days: tuple[float, ...]
+    values: tuple[float, ...]
+
+    def __call__(self, t: float) -> float:
+        if len(self.days) == 1:
+            return self.values[0]
+        return _evaluate(self.days, self.values, t, lambda a, b: a - b)
