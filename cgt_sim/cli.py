@@ -66,7 +66,8 @@ def run(
     except ScenarioError as exc:
         _fail(str(exc))
     target = out or Path("results") / sc.name
-    if target.exists() and not (target / "manifest.json").exists() and any(target.iterdir()):
+    if target.exists() and (not target.is_dir() or (not (target / "manifest.json").exists()
+                                                    and any(target.iterdir()))):
         _fail(f"{target}: exists and is not a cgt-sim result folder; choose another --out")
     progress_cm, callback = _progress(quiet, replications, sc.name)
     with progress_cm:

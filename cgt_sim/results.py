@@ -70,6 +70,7 @@ class ResultSet:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
+        old = None
         try:
             self.annual.to_parquet(tmp / "annual.parquet", index=False)
             self.programs.to_parquet(tmp / "programs.parquet", index=False)
@@ -78,7 +79,6 @@ class ResultSet:
                 self.sampled.to_parquet(tmp / "sampled.parquet", index=False)
             self.summary().to_csv(tmp / "summary.csv", index=False)
             (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2, default=_json))
-            old = None
             if path.exists():
                 old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
                 os.replace(path, old)
@@ -87,6 +87,8 @@ class ResultSet:
                 shutil.rmtree(old, ignore_errors=True)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            if old is not None and old.exists() and not path.exists():
+                os.replace(old, path)  # put the previous result back
             raise
         return path
 

@@ -81,6 +81,11 @@ class Uncertain:
             x = max(x, a["low"])
         if "high" in a and self.dist in ("normal", "lognormal"):
             x = min(x, a["high"])
+        param = CATALOGUE.get(self.key)  # never leave the parameter's valid range
+        if param is not None and param.low is not None:
+            x = max(x, param.low)
+        if param is not None and param.high is not None:
+            x = min(x, param.high)
         return float(x)
 
     def bounds(self) -> tuple[float, float]:
@@ -205,6 +210,8 @@ def _read_yaml(path: Path, chain: list[Path]):
         raise ScenarioError(path, None, f"{pos}malformed YAML ({problem})") from None
     except UnicodeDecodeError:
         raise ScenarioError(path, None, "not a UTF-8 text file") from None
+    except OSError as exc:  # a directory, no permission, ...
+        raise ScenarioError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

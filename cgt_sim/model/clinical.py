@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..timeline import DAYS_PER_YEAR, working_to_calendar_days
 from .streams import lognormal_from
-from .financing import secure_funding
+from .financing import pay_now, secure_funding
 from .regulatory import ind_review_days, nda_review_days
 
 # Indices into Program.u (uniforms) and Program.z (standard normals).
@@ -33,18 +33,37 @@ def phase_days(p, modality: str, phase: str, t: float, z: float, factor: float =
     return lognormal_from(z, mean, p("clinical.phase_cv", t))
 
 
-def program_life(env, w, prog, delay: float):
-    """Generator: one program from discovery to approval, failure, or abandonment."""
-    if delay > 0:
-        yield env.timeout(delay)
+def preclinical_days(p, prog, t: float) -> float:
+    return lognormal_from(prog.z[Z_PRECLIN], p("research.preclinical_years", t) * DAYS_PER_YEAR
+                          * p("research.ai_duration_multiplier", t), p("research.preclinical_cv", t))
+
+
+def arrive(w, prog, _event=None) -> None:
+    """Callback on a program's arrival: found or pick its sponsor, pay for preclinical work.
+
+    Most programs end in preclinical research; when the sponsor can pay at once, their end is
+    known now (parameters are schedules, so the success probability at the end date is known)
+    and needs one timer, not a process. Everything else continues in ``program_life``.
+    """
+    env, p = w.env, w.p
     w.start_program(prog)
+    t = env.now
+    days = preclinical_days(p, prog, t)
+    if not pay_now(w, prog, "preclinical", days):
+        env.process(program_life(env, w, prog, days, paid=False))
+    elif prog.u[U_PRECLIN] >= p("research.preclinical_success", t + days):
+        env.timeout(days).callbacks.append(lambda _e: w.fail(prog, "preclinical"))
+    else:
+        env.process(program_life(env, w, prog, days, paid=True))
+
+
+def program_life(env, w, prog, days: float, paid: bool):
+    """Generator: a program from its preclinical work (``days`` long) to approval, failure or
+    abandonment. ``paid``: whether the preclinical budget is already paid."""
     p, m, u, z = w.p, prog.modality, prog.u, prog.z
 
     # Preclinical research (AI-assisted design shortens it: article 000).
-    t = env.now
-    days = lognormal_from(z[Z_PRECLIN], p("research.preclinical_years", t) * DAYS_PER_YEAR
-                          * p("research.ai_duration_multiplier", t), p("research.preclinical_cv", t))
-    if not (yield from secure_funding(w, prog, "preclinical", days)):
+    if not paid and not (yield from secure_funding(w, prog, "preclinical", days)):
         return
     yield env.timeout(days)
     if u[U_PRECLIN] >= p("research.preclinical_success", env.now):
@@ -58,7 +77,9 @@ def program_life(env, w, prog, delay: float):
         t = env.now
         days = lognormal_from(z[Z_IIT], p("clinical.iit_years", t) * DAYS_PER_YEAR, p("clinical.phase_cv", t))
         n = p.int("clinical.iit_patients", t)
-        if not (yield from secure_funding(w, prog, "iit", days, w.dose_price(prog, n, t))):
+        cost = w.dose_price(prog, n, t)
+        if not pay_now(w, prog, "iit", days, cost) and not (
+                yield from secure_funding(w, prog, "iit", days, cost)):
             return
         w.set_state(prog, w.IIT)
         yield from run_trial(env, w, prog, n, days)
@@ -87,7 +108,9 @@ def program_life(env, w, prog, delay: float):
             continue
         days = phase_days(p, m, phase, t, z[zi], phase1_factor if phase == "phase1" else 1.0)
         n = p.int(f"clinical.patients.{phase}", t)
-        if not (yield from secure_funding(w, prog, phase, days, w.dose_price(prog, n, t))):
+        cost = w.dose_price(prog, n, t)
+        if not pay_now(w, prog, phase, days, cost) and not (
+                yield from secure_funding(w, prog, phase, days, cost)):
             return
         w.set_state(prog, w.STATE_OF_PHASE[phase])
         yield from run_trial(env, w, prog, n, days)
@@ -98,7 +121,8 @@ def program_life(env, w, prog, delay: float):
     # Marketing application review.
     t = env.now
     days = nda_review_days(p, m, t, u[U_PRIORITY], u[U_RESPONSE])
-    if not (yield from secure_funding(w, prog, "review", days)):
+    if not pay_now(w, prog, "review", days) and not (
+            yield from secure_funding(w, prog, "review", days)):
         return
     w.set_state(prog, w.NDA_REVIEW)
     yield env.timeout(days)

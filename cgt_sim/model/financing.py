@@ -76,30 +76,39 @@ def try_round(w, prog, stage: str) -> bool:
     return False
 
 
-def secure_funding(w, prog, stage: str, days: float, dose_cost: float = 0.0):
-    """Generator: pay for ``stage``; yields while stalled; returns False if abandoned."""
-    p, env = w.p, w.env
-    t = env.now
+def pay_now(w, prog, stage: str, days: float, dose_cost: float = 0.0) -> bool:
+    """Pay for ``stage`` at once if the sponsor can (after at most one round); True if paid."""
+    p, t = w.p, w.env.now
     need = stage_budget(p, stage, t, days, dose_cost)
-    w.record("program_spend_cny", t, need)
-    if w.money_unlimited:
-        return True
     sp = prog.sponsor
-    buffer = p(f"financing.burn_cny_per_month.{stage}", t) * p("financing.runway_months", t)
-    if sp.cash < need + buffer:
-        try_round(w, prog, stage)
-    stall_start = None
+    if not w.money_unlimited:
+        if sp.cash < need + p(f"financing.burn_cny_per_month.{stage}", t) * p("financing.runway_months", t):
+            try_round(w, prog, stage)
+        if sp.cash < need:
+            return False
+        sp.cash -= need
+    w.record("program_spend_cny", t, need)
+    return True
+
+
+def secure_funding(w, prog, stage: str, days: float, dose_cost: float = 0.0):
+    """Generator for a sponsor that could not pay at once (``pay_now`` returned False): the
+    program stalls, retrying rounds, until it is paid (returns True) or abandoned (False)."""
+    p, env = w.p, w.env
+    sp = prog.sponsor
+    need = stage_budget(p, stage, env.now, days, dose_cost)
+    stall_start = env.now
     prior_state = prog.state
-    while sp.cash < need:
-        if stall_start is None:
-            stall_start = env.now
-            w.set_state(prog, w.STALLED)
-        elif env.now - stall_start >= p("financing.max_stall_months", env.now) * DAYS_PER_MONTH:
+    w.set_state(prog, w.STALLED)
+    while True:
+        if env.now - stall_start >= p("financing.max_stall_months", env.now) * DAYS_PER_MONTH:
             w.abandon(prog, stage)
             return False
         yield env.timeout(p("financing.retry_months", env.now) * DAYS_PER_MONTH)
         try_round(w, prog, stage)
-    if stall_start is not None:
-        w.set_state(prog, prior_state)
+        if sp.cash >= need:
+            break
+    w.set_state(prog, prior_state)
     sp.cash -= need
+    w.record("program_spend_cny", env.now, need)
     return True

@@ -206,19 +206,26 @@ def learning_factor(cumulative_batches: float, reference: float, learning_rate: 
     return min(x ** (-b), 1.5)
 
 
-def batch_cost(p, modality: str, t: float, cumulative_batches: float, automation_factor: float,
-               duration: float, utilisation: float) -> float:
-    """Cost of one batch in CNY: (materials + labour + QC) x learning x automation + overhead.
-
-    Materials carry the imported-input premium (article 002); overhead is the suite's yearly
-    cost for the days it is occupied, divided by last year's utilisation (idle suites are paid
-    for by the batches made: full-absorption costing, so cost falls with scale).
-    """
+def variable_batch_cost(p, modality: str, t: float, cumulative_batches: float) -> float:
+    """Materials (with the imported-input premium, article 002) + labour + QC for one batch,
+    on the learning curve, before the automation factor."""
     materials = p(f"manufacturing.materials_cny.{modality}", t) * (
         1.0 + p("manufacturing.import_share", t) * p("manufacturing.import_premium", t))
     labour = p(f"manufacturing.labour_hours.{modality}", t) * p("manufacturing.wage_cny_per_hour", t)
     qc = p(f"manufacturing.qc_cny.{modality}", t)
     lf = learning_factor(cumulative_batches, p("manufacturing.learning_reference_batches", t),
                          p("manufacturing.learning_rate", t))
-    overhead = p("manufacturing.suite_overhead_cny_per_year", t) * duration / 365.25 / max(utilisation, 0.2)
-    return (materials + labour + qc) * lf * automation_factor + overhead * automation_factor
+    return (materials + labour + qc) * lf
+
+
+def overhead_per_batch(p, t: float, duration: float, utilisation: float) -> float:
+    """The suite's yearly cost for the days a batch occupies it, over last year's utilisation
+    (idle suites are paid for by the batches made: full-absorption costing)."""
+    return p("manufacturing.suite_overhead_cny_per_year", t) * duration / 365.25 / max(utilisation, 0.2)
+
+
+def batch_cost(p, modality: str, t: float, cumulative_batches: float, automation_factor: float,
+               duration: float, utilisation: float) -> float:
+    """Cost of one batch in CNY: (variable cost on the learning curve + overhead) x automation."""
+    return (variable_batch_cost(p, modality, t, cumulative_batches)
+            + overhead_per_batch(p, t, duration, utilisation)) * automation_factor

@@ -9,7 +9,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import simpy
@@ -17,10 +18,10 @@ import simpy
 from ..parameters import CLUSTERS, MODALITIES
 from ..scenario import Scenario
 from .streams import gamma_draw, streams
-from ..timeline import Clock
+from ..timeline import DAYS_PER_MONTH, Clock
 from . import clinical
 from .financing import Sponsor
-from .manufacturing import ManufacturingSite, batch_cost, expansion_review
+from .manufacturing import ManufacturingSite, expansion_review, overhead_per_batch, variable_batch_cost
 from .market import Market, market_process
 from .research import discovery
 from .runparams import RunParams
@@ -101,6 +102,7 @@ class World:
         self.cum_batches = dict.fromkeys(MODALITIES, 0.0)
         self.automation = 1.0
         self.last_utilisation: dict[str, float] = {}
+        self._variable_cost: dict[str, tuple[int, float]] = {}
         self.cogs_snapshot = np.full((ny, len(MODALITIES)), np.nan)
         self.market = Market(self)
 
@@ -129,7 +131,7 @@ class World:
             prog = Program(len(self.programs), MODALITIES[modalities[i]], CLUSTERS[clusters[i]],
                            float(times[i]), U[i], z[:-1], F[i], z[-1])
             self.programs.append(prog)
-            self.env.process(clinical.program_life(self.env, self, prog, float(times[i]) - now))
+            self.env.timeout(float(times[i]) - now).callbacks.append(partial(clinical.arrive, self, prog))
 
     def start_program(self, prog: Program) -> None:
         t = self.env.now
@@ -178,13 +180,15 @@ class World:
         return self.p(key, t) - self.guided_fund_spent[cluster]
 
     # --- manufacturing -----------------------------------------------------------------------
-    def site_utilisation_last_year(self, site: ManufacturingSite, t: float) -> float:
-        """Utilisation of the site in the previous calendar year (0.5 in the first year)."""
-        return self.last_utilisation.get(site.name, 0.5)
-
     def batch_cost(self, modality: str, t: float, duration: float, site: ManufacturingSite) -> float:
-        return batch_cost(self.p, modality, t, self.cum_batches[modality], self.automation, duration,
-                          1.0 if site.unlimited else self.site_utilisation_last_year(site, t))
+        """Cost of one batch; the variable part is re-priced once a month (learning curve)."""
+        month = int(t // DAYS_PER_MONTH)
+        cached = self._variable_cost.get(modality)
+        if cached is None or cached[0] != month:
+            cached = (month, variable_batch_cost(self.p, modality, t, self.cum_batches[modality]))
+            self._variable_cost[modality] = cached
+        util = 1.0 if site.unlimited else self.last_utilisation.get(site.name, 0.5)
+        return (cached[1] + overhead_per_batch(self.p, t, duration, util)) * self.automation
 
     def dose_price(self, prog: Program, patients: int, t: float) -> float:
         """Contracted manufacturing cost of a trial's doses, paid with the stage budget."""
