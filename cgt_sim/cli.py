@@ -50,7 +50,7 @@ def parse_sets(items: list[str] | None) -> dict:
 @app.command()
 def run(
     scenario: Path = typer.Argument(..., help="scenario YAML file"),
-    replications: int = typer.Option(100, "--replications", "-r", min=1, help="replications to run"),
+    replications: int = typer.Option(50, "--replications", "-r", min=1, help="replications to run"),
     seed: int = typer.Option(42, "--seed", min=0, help="root random seed"),
     until: Optional[int] = typer.Option(None, "--until", help="last simulated year (default: the scenario's horizon)"),
     set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: key=value (repeatable)"),
