@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+SEQUENTIAL_MAX = 24  # orders up to this many batches are booked batch by batch
+
+
 @dataclass
 class Booking:
     """What an order got: queue waits and when its batches finish."""
@@ -67,27 +70,54 @@ class ManufacturingSite:
         c = len(self.free)
         if c == 0:
             raise RuntimeError(f"site {self.name} has no suites")
+        if n <= SEQUENTIAL_MAX:
+            return self._book_sequential(t, n, duration)
+        return self._book_waterfill(t, n, duration)
+
+    def _book_sequential(self, t: float, n: int, duration: float) -> Booking:
+        """Batch by batch: each takes the earliest-free suite (small orders)."""
         free = self.free
-        if n < c:
-            # each batch takes one of the n earliest-free suites
-            starts = [f if f > t else t for f in free[:n]]
-            ends = [s + duration for s in starts]
-            self.free = sorted(ends + free[n:])  # two sorted runs: a linear merge
-            self._count_busy(t, n, starts, ends, duration)
-            mean_wait = sum(starts) / n - t
-            return Booking(n, starts[0], max(0.0, mean_wait), starts[-1] + duration, duration)
-        # every suite takes q or q+1 batches back to back
-        base = np.maximum(np.asarray(free), t)
-        q, r = divmod(n, c)
-        counts = np.full(c, float(q))
-        counts[:r] += 1.0
-        ends_arr = base + counts * duration
-        start_sum = float((counts * base).sum() + duration * (counts * (counts - 1.0)).sum() / 2.0)
-        last_start = float(base[(n - 1) % c] + ((n - 1) // c) * duration)
-        self.free = sorted(ends_arr.tolist())
-        self._count_busy(t, n, base.tolist(), ends_arr.tolist(), duration)
-        mean_wait = start_sum / n - t
-        return Booking(n, float(base[0]), max(0.0, mean_wait), last_start + duration, duration)
+        starts, ends = [], []
+        for _ in range(n):
+            f = free.pop(0)
+            s = f if f > t else t
+            e = s + duration
+            bisect.insort(free, e)
+            starts.append(s)
+            ends.append(e)
+        self._count_busy(t, n, starts, ends, duration)
+        return Booking(n, starts[0], max(0.0, sum(starts) / n - t), max(ends), duration)
+
+    def _book_waterfill(self, t: float, n: int, duration: float) -> Booking:
+        """A large order at once. With equal durations, suite j can start batches at
+        a_j, a_j + d, a_j + 2d, ... (a_j = max(free_j, t)); FIFO earliest-free assignment gives
+        the batches the n smallest of these start times. Find the level T where a fluid fill
+        of n batches reaches, count each suite's slots up to T, and drop the few latest."""
+        d = duration
+        free = np.asarray(self.free)
+        a = np.maximum(free, t)
+        k = np.arange(1, a.size + 1)
+        level = (np.cumsum(a) + n * d) / k
+        used = int(np.nonzero(a <= level)[0][-1]) + 1  # water-filling: suites under the level
+        T = level[used - 1]
+        counts = np.where(a <= T, np.floor((T - a) / d + 1e-9) + 1.0, 0.0)
+        excess = int(counts.sum()) - n
+        while excess != 0:  # slots beyond the n-th (or short of it, after rounding)
+            if excess > 0:
+                last = np.where(counts > 0, a + (counts - 1.0) * d, -np.inf)
+                drop = np.argpartition(-last, min(excess, last.size) - 1)[:excess]
+                drop = drop[counts[drop] > 0]
+                counts[drop] -= 1.0
+                excess -= drop.size
+            else:
+                counts[int(np.argmin(a + counts * d))] += 1.0
+                excess += 1
+        busy = counts > 0
+        ends_arr = a + counts * d
+        start_sum = float((counts * a).sum() + d * (counts * (counts - 1.0)).sum() / 2.0)
+        self.free = sorted(np.where(busy, ends_arr, free).tolist())
+        self._count_busy(t, n, a[busy].tolist(), ends_arr[busy].tolist(), d)
+        return Booking(n, float(a[0]), max(0.0, start_sum / n - t), float(ends_arr[busy].max()), d)
 
     def queue_wait(self, t: float) -> float:
         """How long a single batch arriving at ``t`` would wait for a suite."""

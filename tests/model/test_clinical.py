@@ -1,0 +1,221 @@
+"""The program funnel: simulation vs the analytic absorbing chain; state conservation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cgt_sim
+from cgt_sim.model.regulatory import ind_review_days, nda_review_days
+from cgt_sim.model.runparams import RunParams
+from cgt_sim.model.world import ACTIVE_CLINICAL, STATES, simulate
+from cgt_sim.timeline import Clock
+
+BASELINE = "scenarios/baseline.yaml"
+CLOCK = Clock(dt.date(2015, 1, 1))
+
+
+def funnel_scenario(arrivals: dict, extra: dict | None = None):
+    """Money and capacity unconstrained, IND route open, programs arriving in 2015 only."""
+    overrides = {
+        "financing.unconstrained": True,
+        "manufacturing.capacity_unlimited": True,
+        "regulatory.ind_pathway_open": "2000-01-01",
+        # 1.2 x the 2015 arrivals (which are capped at 10,000 a year), none from 2016 on
+        "research.arrival_scale": {"steps": {"2015-01-01": 1.2, "2016-01-01": 0.0}},
+        "simulation.horizon_year": 2075,  # 60 years: every program resolves
+    }
+    for m in cgt_sim.MODALITIES:
+        overrides[f"research.arrivals_2015.{m}"] = arrivals.get(m, 0)
+    overrides.update(extra or {})
+    return cgt_sim.load_scenario(BASELINE, overrides=overrides)
+
+
+def run_funnel(scenario, seed):
+    programs = pd.DataFrame(simulate(scenario, 0, seed)["programs"])
+    return scenario, programs
+
+
+@pytest.fixture(scope="module")
+def baseline_funnel():
+    sc = funnel_scenario({"autologous_car_t": 10000, "in_vivo_gene": 10000,
+                          "allogeneic_cell": 4000, "rna_in_vivo_car": 4000})
+    return run_funnel(sc, seed=11)
+
+
+# Different branches of the chain weigh in: many IITs with a short Phase I after them, mostly
+# pivotal Phase IIs, a harsher IND, a faster IND clock and slow sponsor responses.
+ALTERED = {
+    "research.preclinical_success": 0.8,
+    "research.preclinical_years": 1.5,
+    "clinical.iit_share.allogeneic_cell": 0.8,
+    "clinical.iit_phase1_factor": 0.2,
+    "clinical.iit_success": 0.7,
+    "clinical.pivotal_phase2_share.allogeneic_cell": 0.7,
+    "clinical.p_phase2.allogeneic_cell": 0.5,
+    "regulatory.p_ind_clear": 0.7,
+    "regulatory.ind_review_working_days": 30,
+    "regulatory.sponsor_response_days": 300,
+    "clinical.phase_cv": 0.6,
+}
+
+
+@pytest.fixture(scope="module")
+def altered_funnel():
+    return run_funnel(funnel_scenario({"allogeneic_cell": 5000}, ALTERED), seed=5)
+
+
+def check_funnel(scenario, programs, modality):
+    p = RunParams(scenario, CLOCK)
+    f = cgt_sim.analytic_funnel(p, modality)
+    progs = programs[programs["modality"] == modality]
+    n = len(progs)
+    assert n > 3000
+    # everything resolved, for science only
+    assert set(progs["state"]) <= {"approved", "failed"}
+
+    approved = progs[progs["state"] == "approved"]
+    se = math.sqrt(f.p_approval * (1 - f.p_approval) / n)
+    share = len(approved) / n
+    assert abs(share - f.p_approval) < 4 * se, (modality, share, f.p_approval, se)
+
+    days = approved["approval_day"] - approved["arrival_day"]
+    se_d = days.std(ddof=1) / math.sqrt(len(days))
+    assert abs(days.mean() - f.mean_days_to_approval) < 4 * se_d, (
+        modality, days.mean(), f.mean_days_to_approval, se_d)
+
+    # from the start of Phase I (the day the IND clears: no money or capacity waits)
+    in_p1 = progs[np.isfinite(progs["ind_day"])]
+    appr1 = in_p1[in_p1["state"] == "approved"]
+    se1 = math.sqrt(f.p_approval_from_phase1 * (1 - f.p_approval_from_phase1) / len(in_p1))
+    share1 = len(appr1) / len(in_p1)
+    assert abs(share1 - f.p_approval_from_phase1) < 4 * se1, (modality, share1, se1)
+    days1 = appr1["approval_day"] - appr1["ind_day"]
+    se_d1 = days1.std(ddof=1) / math.sqrt(len(days1))
+    assert abs(days1.mean() - f.mean_days_phase1_to_approval) < 4 * se_d1
+
+    # the IIT track is taken by its share of the programs that get past preclinical
+    past = progs[progs["end_stage"] != "preclinical"]
+    q = p(f"clinical.iit_share.{modality}")
+    se_q = math.sqrt(q * (1 - q) / len(past))
+    assert abs(past["iit_track"].mean() - q) < 4 * se_q
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("modality", cgt_sim.MODALITIES)
+def test_funnel_matches_analytic_chain(baseline_funnel, modality):
+    check_funnel(*baseline_funnel, modality)
+
+
+@pytest.mark.slow
+def test_funnel_matches_analytic_chain_altered_parameters(altered_funnel):
+    sc, programs = altered_funnel
+    f = cgt_sim.analytic_funnel(RunParams(sc, CLOCK), "allogeneic_cell")
+    base = cgt_sim.analytic_funnel(RunParams(cgt_sim.load_scenario(BASELINE), CLOCK),
+                                   "allogeneic_cell")
+    assert abs(f.p_approval - base.p_approval) > 0.02  # the override really changed the chain
+    check_funnel(sc, programs, "allogeneic_cell")
+
+
+@pytest.mark.slow
+def test_funnel_programs_end_where_the_chain_says(baseline_funnel):
+    """Where programs fail, stage by stage, for CAR-T (no money: nobody is abandoned)."""
+    sc, programs = baseline_funnel
+    p = RunParams(sc, CLOCK)
+    m = "autologous_car_t"
+    progs = programs[programs["modality"] == m]
+    n = len(progs)
+    counts = Counter(progs["end_stage"])
+    pre = p("research.preclinical_success")
+    iit = p(f"clinical.iit_share.{m}")
+    expected = {
+        "preclinical": 1 - pre,
+        "iit": pre * iit * (1 - p("clinical.iit_success")),
+    }
+    reach_ind = pre * (1 - iit + iit * p("clinical.iit_success"))
+    expected["ind_review"] = reach_ind * (1 - p("regulatory.p_ind_clear"))
+    reach_p1 = reach_ind * p("regulatory.p_ind_clear")
+    expected["phase1"] = reach_p1 * (1 - p(f"clinical.p_phase1.{m}"))
+    for stage, share in expected.items():
+        se = math.sqrt(share * (1 - share) / n)
+        assert abs(counts[stage] / n - share) < 4 * se, (stage, counts[stage] / n, share)
+
+
+# --- conservation ---------------------------------------------------------------------------
+@pytest.fixture(scope="module", params=[0, 1])
+def short_baseline(request):
+    sc = cgt_sim.load_scenario(BASELINE, overrides={"simulation.horizon_year": 2025})
+    out = simulate(sc, request.param, 42)
+    return (pd.DataFrame(out["annual"]), pd.DataFrame(out["programs"]),
+            pd.DataFrame(out["products"]))
+
+
+def test_every_program_in_exactly_one_state(short_baseline):
+    annual, programs, products = short_baseline
+    assert len(programs) > 1000
+    assert programs["program_id"].is_unique
+    assert set(programs["state"]) <= set(STATES)  # none "not_started" at the horizon
+    last = annual[annual["year"] == annual["year"].max()].iloc[0]
+    counts = programs["state"].value_counts()
+    for s in STATES:
+        assert last[f"programs_{s}"] == counts.get(s, 0), s
+    assert sum(last[f"programs_{s}"] for s in STATES) == len(programs)
+    assert last["programs_in_clinic"] == sum(counts.get(s, 0) for s in ACTIVE_CLINICAL)
+
+
+def test_flows_add_up_to_the_states(short_baseline):
+    annual, programs, products = short_baseline
+    annual = annual.sort_values("year")
+    snap = sum(annual[f"programs_{s}"] for s in STATES)
+    np.testing.assert_array_equal(snap.to_numpy(), annual["new_programs"].cumsum().to_numpy())
+    states = programs["state"]
+    assert annual["cumulative_approvals"].iloc[-1] == (states == "approved").sum()
+    assert annual["new_approvals"].sum() == (states == "approved").sum() == len(products)
+    assert annual["failed_science"].sum() == (states == "failed").sum()
+    assert annual["abandoned_financing"].sum() == (states == "abandoned").sum()
+    assert annual["cumulative_ind_approvals"].iloc[-1] == np.isfinite(programs["ind_day"]).sum()
+    # snapshots of ended programs only grow
+    for s in ("approved", "failed", "abandoned"):
+        assert annual[f"programs_{s}"].is_monotonic_increasing
+    ended = states.isin(["approved", "failed", "abandoned"])
+    assert np.isfinite(programs.loc[ended, "end_day"]).all()
+    assert np.isnan(programs.loc[~ended, "end_day"]).all()
+    assert (np.isfinite(programs["approval_day"]) == (states == "approved")).all()
+    # nothing clears an IND before the registration route opens (18 Dec 2017)
+    open_day = CLOCK.day(dt.date(2017, 12, 18))
+    assert (programs["ind_day"].dropna() >= open_day).all()
+    ends = programs.loc[ended]
+    assert (ends["end_day"] >= ends["arrival_day"]).all()
+
+
+# --- regulatory clocks ----------------------------------------------------------------------
+def test_ind_review_days_are_working_days():
+    assert ind_review_days(lambda key, t: 60.0, 0.0) == pytest.approx(60 * 365.25 / 250)
+    assert ind_review_days(lambda key, t: 30.0, 0.0) == pytest.approx(30 * 365.25 / 250)
+    assert 60 * 365.25 / 250 == pytest.approx(87.66)
+
+
+def test_ind_review_clock_counts_from_the_filing_date():
+    sc = cgt_sim.load_scenario(BASELINE, overrides={
+        "regulatory.ind_review_working_days": {"value": 30, "from": "2025-04-01"}})
+    p = RunParams(sc, CLOCK)
+    change = CLOCK.day(dt.date(2025, 4, 1))
+    assert ind_review_days(p, change - 1) == pytest.approx(60 * 365.25 / 250)
+    assert ind_review_days(p, change) == pytest.approx(30 * 365.25 / 250)
+    assert ind_review_days(p, change + 400) == pytest.approx(30 * 365.25 / 250)
+
+
+def test_nda_review_days():
+    p = RunParams(cgt_sim.load_scenario(BASELINE), CLOCK)
+    m = "autologous_car_t"  # priority share 0.6
+    assert nda_review_days(p, m, 0.0, 0.1, 0.0) == pytest.approx(130 * 365.25 / 250)
+    assert nda_review_days(p, m, 0.0, 0.9, 0.0) == pytest.approx(200 * 365.25 / 250)
+    # sponsor response: exponential with mean 120 days, by inversion of the uniform
+    u = 1 - math.exp(-1.0)
+    assert nda_review_days(p, m, 0.0, 0.9, u) == pytest.approx(200 * 365.25 / 250 + 120.0)
+    assert math.isfinite(nda_review_days(p, m, 0.0, 0.9, 1.0))
