@@ -314,14 +314,15 @@ def _check_scalar(p: Param, value, where, key):
 
 
 def _apply_set(sc: Scenario, where, key: str, raw):
-    label = f"set.{key}" if where != "--set" else key
+    label = key if where in ("--set", "--until") else f"set.{key}"
     p = CATALOGUE.get(key)
     if p is None:
         raise ScenarioError(where, label, "unknown parameter" + _suggest(key, CATALOGUE))
-    if p.kind in ("bool", "date"):
-        if isinstance(raw, dict):
+    if p.kind in ("bool", "date") or key.startswith("simulation."):
+        if isinstance(raw, (dict, list)):
             raise ScenarioError(where, label, f"cannot change over time; give {p.range_text()}")
-        sc.values[key] = _check_scalar(p, raw, where, label)
+        value = _check_scalar(p, raw, where, label)
+        sc.values[key] = Schedule.constant(value) if p.kind in ("float", "int") else value
     else:
         sc.values[key] = _parse_schedule(p, raw, sc.values[key], where, label)
     sc.origin[key] = str(where)

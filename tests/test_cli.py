@@ -1,0 +1,296 @@
+"""The ``cgt-sim`` command line end to end, in subprocesses.
+
+Every run is short (horizon <= 2022, <= 2 replications). Independent commands run a few at a
+time in parallel to keep the suite fast: first the good runs, then every bad input pointed at
+the folder a good run wrote. Further bad inputs run in this process with typer's CliRunner.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import cgt_sim
+from cgt_sim import CATALOGUE
+from cgt_sim.cli import app
+from cgt_sim.sources import cite
+
+ROOT = Path(__file__).resolve().parents[1]
+IND = "regulatory.ind_review_working_days"
+RUN = ["run", "scenarios/baseline.yaml", "--replications", "2", "--seed", "1", "--until", "2022"]
+
+
+def cgt_sim_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cgt_sim.cli", *args]
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env.update({"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "PYTHONIOENCODING": "utf-8"})
+    env.pop("PYTHONWARNINGS", None)
+    return env
+
+
+def run_all(commands: dict, cwd: Path, parallel: int = 4) -> dict:
+    """Run {name: argv} in cwd, a few at a time; return {name: CompletedProcess}."""
+    def one(args):
+        return subprocess.run(cgt_sim_cmd(*args), cwd=cwd, env=_env(), capture_output=True, text=True,
+                              timeout=300)
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        futures = {name: pool.submit(one, args) for name, args in commands.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
+def folder_bytes(path: Path) -> dict:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+# bad inputs: name -> (argv, fragments the single stderr line must contain).
+# These run in subprocesses (the whole program, as a user runs it) ...
+BAD = {
+    "malformed_yaml": (["run", "bad/malformed.yaml"], ["bad/malformed.yaml", "line 4, column 4", "malformed YAML"]),
+    "unknown_top_level_key": (["run", "bad/unknown_key.yaml"], ["bad/unknown_key.yaml", "sett", "did you mean set?"]),
+    "probability_1_3": (["run", "bad/x.yaml"],
+                        ["bad/x.yaml", "set.regulatory.p_ind_clear", "must be between 0 and 1 (got 1.3)"]),
+    "negative_capacity": (["run", "scenarios/baseline.yaml", "--set", "manufacturing.suites_2015.beijing=-1"],
+                          ["--set", "manufacturing.suites_2015.beijing", "got -1"]),
+    "cyclic_extends": (["run", "bad/a.yaml"], ["b.yaml", "extends", "cyclic extends (a.yaml -> b.yaml -> a.yaml)"]),
+    "missing_file": (["run", "bad/nope.yaml"], ["bad/nope.yaml", "file not found"]),
+    "set_without_equals": (["run", "scenarios/baseline.yaml", "--set", IND], ["--set", IND, "key=value"]),
+    "until_before_start": (["run", "scenarios/baseline.yaml", "--until", "2010"],
+                           ["--until", "start year 2015", "2010"]),
+}
+
+# ... and these in this process (typer's CliRunner), to keep the suite fast.
+BAD_IN_PROCESS = {
+    "unknown_parameter": (["run", "bad/unknown_param.yaml"],
+                          ["bad/unknown_param.yaml", "set.regulatory.ind_review_workingdays",
+                           "did you mean regulatory.ind_review_working_days?"]),
+    "probability_1_3_set": (["run", "scenarios/baseline.yaml", "--set", "regulatory.p_ind_clear=1.3"],
+                            ["--set", "regulatory.p_ind_clear", "got 1.3"]),
+    "non_integer_capacity": (["run", "scenarios/baseline.yaml", "--set", "manufacturing.suites_2015.beijing=2.5"],
+                             ["--set", "manufacturing.suites_2015.beijing", "whole number"]),
+    "self_extends": (["run", "bad/self.yaml"], ["self.yaml", "extends", "cyclic"]),
+    "missing_extends": (["run", "bad/orphan.yaml"], ["orphan.yaml", "extends", "file not found", "gone.yaml"]),
+    "directory_as_scenario": (["run", "bad"], ["bad", "cannot read"]),
+    "set_without_value": (["run", "scenarios/baseline.yaml", "--set", f"{IND}="], ["--set", IND, "needs a value"]),
+    "set_unreadable_value": (["run", "scenarios/baseline.yaml", "--set", f"{IND}={{value: 30"],
+                             ["--set", IND, "could not read"]),
+    "set_unknown_key": (["run", "scenarios/baseline.yaml", "--set", "regulatory.ind_review=30"],
+                        ["--set", "regulatory.ind_review", "unknown parameter"]),
+    "set_wrong_type": (["run", "scenarios/baseline.yaml", "--set", "financing.unconstrained=3"],
+                       ["--set", "financing.unconstrained", "true or false"]),
+    "set_bad_ramp": (["run", "scenarios/baseline.yaml", "--set",
+                      "market.nrdl_listing_hazard={value: 0.3, from: 2028-01-01, to: 2026-01-01}"],
+                     ["--set", "market.nrdl_listing_hazard", "must be after 'from'"]),
+    "until_after_max": (["run", "scenarios/baseline.yaml", "--until", "2300"],
+                        ["error: --until: simulation.horizon_year: must be between 1990 and 2200 (got 2300)"]),
+    "show_missing_file": (["show", "bad/nope.yaml"], ["bad/nope.yaml", "file not found"]),
+    "show_bad_set": (["show", "scenarios/baseline.yaml", "--set", "nonsense"], ["--set", "nonsense"]),
+}
+
+
+def _with_out(args: list[str]) -> list[str]:
+    return args + (["--out", "out/r1", "--workers", "1", "-r", "1"] if args[0] == "run" else [])
+
+
+def check_error(returncode: int, stdout: str, stderr: str, fragments: list[str]) -> None:
+    assert returncode == 2, (returncode, stderr)
+    assert "Traceback" not in stderr and "Traceback" not in stdout
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    line = lines[0]
+    assert line.startswith("error: "), line
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    assert stdout == ""
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    shutil.copytree(ROOT / "scenarios", root / "scenarios")
+    bad = root / "bad"
+    bad.mkdir()
+    (bad / "malformed.yaml").write_text("name: broken\nset:\n  regulatory.p_ind_clear: [0.5\n  x: 1\n")
+    (bad / "unknown_key.yaml").write_text("extends: ../scenarios/baseline.yaml\nsett: {}\n")
+    (bad / "unknown_param.yaml").write_text("set:\n  regulatory.ind_review_workingdays: 30\n")
+    (bad / "x.yaml").write_text("extends: ../scenarios/baseline.yaml\nset:\n  regulatory.p_ind_clear: 1.3\n")
+    (bad / "a.yaml").write_text("extends: b.yaml\n")
+    (bad / "b.yaml").write_text("extends: a.yaml\n")
+    (bad / "self.yaml").write_text("extends: self.yaml\n")
+    (bad / "orphan.yaml").write_text("extends: gone.yaml\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def runs(work) -> dict:
+    """Phase 1: the good commands. Phase 2: every bad input, with --out at phase 1's result."""
+    good = run_all({
+        "run_w1": RUN + ["--workers", "1", "--out", "out/r1"],
+        "run_w2": RUN + ["--workers", "2", "--out", "out/r2", "--quiet"],
+        "run_set": ["run", "scenarios/baseline.yaml", "-r", "1", "--until", "2017", "--quiet", "--workers", "1",
+                    "--set", f"{IND}=30", "--set", "market.nrdl_listing_hazard={value: 0.3, from: 2016-01-01}",
+                    "--out", "out/rset"],
+        "show": ["show", "scenarios/baseline.yaml"],
+        "show_json": ["show", "scenarios/baseline.yaml", "--json"],
+        "schema": ["schema"],
+    }, work)
+    assert good["run_w1"].returncode == 0, good["run_w1"].stderr
+    target = work / "out" / "r1"
+    before = folder_bytes(target)
+    bad = run_all({name: _with_out(args) for name, (args, _) in BAD.items()}, work)
+    after = folder_bytes(target)
+    return {"good": good, "bad": bad, "before": before, "after": after}
+
+
+def test_run_writes_a_result_folder(work, runs):
+    proc = runs["good"]["run_w1"]
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    out = work / "out" / "r1"
+    for name in ("annual.parquet", "programs.parquet", "products.parquet", "summary.csv", "manifest.json"):
+        assert (out / name).is_file(), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 1
+    assert manifest["replications"] == 2
+    assert manifest["package_version"] == cgt_sim.__version__
+    assert isinstance(manifest["wall_time_s"], (int, float)) and manifest["wall_time_s"] >= 0
+    assert manifest["scenario"]["name"] == "baseline"
+    assert manifest["scenario"]["parameters"]["simulation.horizon_year"] == 2022
+    assert manifest["scenario"]["origin"] == {"simulation.horizon_year": "--until"}
+    annual = pd.read_parquet(out / "annual.parquet")
+    assert sorted(annual["replication"].unique()) == [0, 1]
+    assert sorted(annual["year"].unique()) == list(range(2015, 2023))
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == ["metric", "year", "mean", "p5", "p50", "p95", "n"]
+    assert "results written to out/r1" in proc.stdout
+    assert [p.name for p in (work / "out").iterdir() if p.name.startswith(".")] == []
+
+
+def test_set_is_recorded_in_the_manifest(work, runs):
+    proc = runs["good"]["run_set"]
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""  # --quiet
+    manifest = json.loads((work / "out" / "rset" / "manifest.json").read_text())
+    sc = manifest["scenario"]
+    assert sc["origin"][IND] == "--set"
+    assert sc["origin"]["market.nrdl_listing_hazard"] == "--set"
+    assert sc["parameters"][IND] == 30.0
+    assert sc["parameters"]["market.nrdl_listing_hazard"]["knots"][-1] == ["2016-01-01", 0.3]
+    assert manifest["replications"] == 1 and manifest["seed"] == 42
+
+
+def test_results_do_not_depend_on_workers(work, runs):
+    assert runs["good"]["run_w2"].returncode == 0, runs["good"]["run_w2"].stderr
+    one, two = work / "out" / "r1", work / "out" / "r2"
+    for table in ("annual", "programs", "products"):
+        pd.testing.assert_frame_equal(pd.read_parquet(one / f"{table}.parquet"),
+                                      pd.read_parquet(two / f"{table}.parquet"))
+    assert (one / "summary.csv").read_bytes() == (two / "summary.csv").read_bytes()
+    assert json.loads((two / "manifest.json").read_text())["workers"] == 2
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_one_line_exit_2_nothing_written(runs, case):
+    proc = runs["bad"][case]
+    check_error(proc.returncode, proc.stdout, proc.stderr, BAD[case][1])
+
+
+@pytest.mark.parametrize("case", list(BAD_IN_PROCESS))
+def test_bad_input_in_process(work, runs, monkeypatch, case):
+    args, fragments = BAD_IN_PROCESS[case]
+    monkeypatch.chdir(work)
+    target = work / "out" / "r1"
+    before = folder_bytes(target)
+    result = CliRunner().invoke(app, _with_out(args))
+    check_error(result.exit_code, result.stdout, result.stderr, fragments)
+    assert folder_bytes(target) == before
+
+
+def test_bad_inputs_leave_the_previous_result_byte_identical(work, runs):
+    assert runs["before"] and runs["after"] == runs["before"]
+    assert sorted(p.name for p in (work / "out").iterdir()) == ["r1", "r2", "rset"]  # no temp folders
+
+
+def test_readme_error_example_format(runs):
+    # README: error: scenarios/x.yaml: set.regulatory.p_ind_clear: must be between 0 and 1 (got 1.3)
+    assert runs["bad"]["probability_1_3"].stderr == (
+        "error: bad/x.yaml: set.regulatory.p_ind_clear: must be between 0 and 1 (got 1.3)\n")
+
+
+def test_out_must_be_a_result_folder(work, monkeypatch):
+    monkeypatch.chdir(work)
+    other = work / "not_results"
+    other.mkdir(exist_ok=True)
+    (other / "precious.txt").write_text("keep me")
+    a_file = work / "a_file.txt"
+    a_file.write_text("keep me too")
+    for out in (other, a_file):
+        result = CliRunner().invoke(app, RUN + ["-r", "1", "--until", "2015", "--workers", "1", "--out", str(out)])
+        check_error(result.exit_code, result.stdout, result.stderr, [str(out), "not a cgt-sim result folder"])
+    assert [p.name for p in other.iterdir()] == ["precious.txt"]
+    assert (other / "precious.txt").read_text() == "keep me"
+    assert a_file.read_text() == "keep me too"
+
+
+def test_show_prints_every_key_with_its_source(runs):
+    proc = runs["good"]["show"]
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("# baseline: ")
+    assert lines[1] == "# files: scenarios/baseline.yaml"
+    starts = {}
+    for i, line in enumerate(lines):
+        if line.startswith("  ") and not line.startswith("   ") and " = " in line:
+            starts[line.split(" = ", 1)[0].strip()] = i
+    assert list(starts) == list(CATALOGUE)
+    for key, i in starts.items():
+        block = lines[i:i + 4]
+        assert block[1].strip().startswith("range: "), block
+        assert block[2].strip() == f"source: {cite(CATALOGUE[key].source)}", block
+        assert CATALOGUE[key].unit in block[0]
+        assert "<- set in" not in block[0]  # baseline sets nothing
+    assert sum(line.strip().startswith("source: ") for line in lines) == len(CATALOGUE)
+    for section in {k.split(".")[0] for k in CATALOGUE}:
+        assert f"[{section}]" in lines
+
+
+def test_show_with_set_marks_the_override():
+    result = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "baseline.yaml"), "--set", f"{IND}=30",
+                                      "--only", "regulatory"])
+    assert result.exit_code == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith(f"  {IND} = "))
+    assert line.startswith(f"  {IND} = 30 ") and line.endswith("<- set in --set")
+    assert "[market]" not in result.stdout  # --only regulatory
+    assert "[regulatory]" in result.stdout
+
+
+def test_show_json(runs):
+    proc = runs["good"]["show_json"]
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["name"] == "baseline"
+    assert list(data["parameters"]) == list(CATALOGUE)
+    assert data["parameters"][IND] == 60.0
+    assert data["origin"] == {}
+
+
+def test_schema(runs):
+    proc = runs["good"]["schema"]
+    assert proc.returncode == 0, proc.stderr
+    schema = json.loads(proc.stdout)
+    assert schema["type"] == "object"
+    assert set(schema["properties"]) >= {"name", "extends", "description", "set", "uncertain"}
+    assert list(schema["properties"]["set"]["properties"]) == list(CATALOGUE)
+    assert schema["properties"]["set"]["properties"]["regulatory.p_ind_clear"]["anyOf"][0] == {
+        "type": "number", "minimum": 0.0, "maximum": 1.0}

@@ -1,0 +1,355 @@
+"""The README cannot drift: its Python examples run, its commands parse and run (shortened), its
+install/test commands match CI, and its reference text matches the code."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import cgt_sim
+from cgt_sim import CATALOGUE, MODALITIES
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+INSTALL_RUN = ("python3 -m venv .venv && . .venv/bin/activate && pip install -e . && "
+               "cgt-sim run scenarios/baseline.yaml")
+INSTALL_TEST = "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && pytest -q"
+
+
+def fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """[(language, body)] of the fenced code blocks, in order."""
+    return [(m.group(1), m.group(2)) for m in re.finditer(r"^```(\w*)[ \t]*\n(.*?)^```[ \t]*$", text,
+                                                          re.MULTILINE | re.DOTALL)]
+
+
+BLOCKS = fenced_blocks(README)
+PYTHON_BLOCKS = [body for lang, body in BLOCKS if lang == "python"]
+BASH_BLOCKS = [body for lang, body in BLOCKS if lang == "bash"]
+CLI_LINES = [line.strip() for body in BASH_BLOCKS for line in body.splitlines()
+             if line.strip().startswith("cgt-sim ")]
+
+
+def section(title: str) -> str:
+    m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README, re.MULTILINE | re.DOTALL)
+    assert m, f"README has no '## {title}' section"
+    return m.group(1)
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env.update({"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "PYTHONIOENCODING": "utf-8"})
+    return env
+
+
+# --------------------------------------------------------------------------- quick start and CI
+
+def test_readme_has_the_expected_blocks():
+    assert len(PYTHON_BLOCKS) >= 1
+    assert len(BASH_BLOCKS) >= 3
+    assert len(CLI_LINES) >= 4
+
+
+def test_first_two_bash_blocks_are_install_and_run_then_install_and_test():
+    assert BASH_BLOCKS[0].strip() == INSTALL_RUN
+    assert BASH_BLOCKS[1].strip() == INSTALL_TEST
+    quick = section("Quick start")
+    assert INSTALL_RUN in quick and INSTALL_TEST in quick
+    # the first fenced blocks of the whole file are these two
+    assert [b.strip() for _, b in BLOCKS[:2]] == [INSTALL_RUN, INSTALL_TEST]
+
+
+def _commands(text: str) -> list[list[str]]:
+    """Shell commands of a script as token lists: one per line and per '&&', comments dropped."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        for part in line.split("&&"):
+            tokens = shlex.split(part, comments=True)
+            if tokens:
+                out.append(tokens)
+    return out
+
+
+def _normalise(tokens: list[str]) -> list[str]:
+    """pip's -q/--quiet does not change what is installed."""
+    if tokens[:1] == ["pip"] or tokens[:3] == ["python3", "-m", "pip"]:
+        return [t for t in tokens if t not in ("-q", "--quiet")]
+    return tokens
+
+
+def test_ci_runs_the_same_install_and_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme_cmds = [_normalise(c) for c in _commands(BASH_BLOCKS[1])]
+    ci_cmds = [_normalise(c) for c in _commands(ci)]
+    # the README's commands appear in CI, in the same order
+    positions = []
+    for cmd in readme_cmds:
+        assert cmd in ci_cmds, f"{shlex.join(cmd)!r} is not in .ci/run"
+        positions.append(ci_cmds.index(cmd))
+    assert positions == sorted(positions)
+    # and CI ends with the test command, in a fresh virtual environment
+    assert ci_cmds[-1] == readme_cmds[-1] == ["pytest", "-q"]
+    assert ["rm", "-rf", ".venv"] in ci_cmds
+
+
+def test_install_extras_and_entry_point_exist():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["cgt-sim"] == "cgt_sim.cli:main"
+    test_extra = " ".join(project["optional-dependencies"]["test"])
+    assert "pytest" in test_extra and "hypothesis" in test_extra
+
+
+# --------------------------------------------------------------------------- examples that run
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("readme")
+    shutil.copytree(ROOT / "scenarios", root / "scenarios")
+    return root
+
+
+@pytest.fixture(scope="module")
+def python_blocks_run(workdir):
+    """Exec every ```python block of the README in the work folder; return the namespace."""
+    namespace = {"__name__": "__readme__"}
+    old = os.getcwd()
+    os.chdir(workdir)
+    try:
+        for i, block in enumerate(PYTHON_BLOCKS):
+            exec(compile(block, f"README.md python block {i + 1}", "exec"), namespace)
+    finally:
+        os.chdir(old)
+    return namespace
+
+
+def test_python_blocks_run(workdir, python_blocks_run):
+    ns = python_blocks_run
+    assert isinstance(ns["res"], cgt_sim.ResultSet)
+    assert (workdir / "results" / "x" / "manifest.json").is_file()
+    assert ns["back"].annual.equals(ns["res"].annual)
+
+
+def _documented_annual_columns() -> set:
+    table = section("Outputs")
+    names = set()
+    for row in table.splitlines():
+        if not row.startswith("| `"):
+            continue
+        name_cell, meaning = row.split("|")[1:3]
+        for name in re.findall(r"`([^`]+)`", name_cell):
+            if name == "programs_<state>":
+                states = [s.strip().split()[0] for s in meaning.split(":", 1)[1].split(",")]
+                names |= {f"programs_{s}" for s in states}
+            elif name.endswith("_<modality>"):
+                names |= {name.replace("<modality>", m) for m in MODALITIES}
+            else:
+                assert "<" not in name, name
+                names.add(name)
+    return names
+
+
+def test_documented_annual_columns_match_the_output(python_blocks_run):
+    columns = set(python_blocks_run["res"].annual.columns) - {"replication", "year"}
+    documented = _documented_annual_columns()
+    assert documented - columns == set(), "documented but not produced"
+    assert columns - documented == set(), "produced but not documented"
+
+
+def test_documented_result_folder_files(workdir, python_blocks_run):
+    text = section("Outputs")
+    files = set(re.findall(r"`(\w+\.(?:parquet|csv|json))`", text))
+    assert files == {"annual.parquet", "programs.parquet", "products.parquet", "summary.csv", "manifest.json"}
+    present = {p.name for p in (workdir / "results" / "x").iterdir()}
+    assert files <= present
+    assert "(metric, year, mean, p5, p50, p95, n)" in text
+    assert list(python_blocks_run["res"].summary().columns) == ["metric", "year", "mean", "p5", "p50", "p95", "n"]
+
+
+def _shorten_run(args: list[str]) -> list[str]:
+    """Keep a documented `run` fast: --until 2021 --replications 2 --workers 1 (replacing values)."""
+    wanted = {"--until": "2021", "--replications": "2", "--workers": "1"}
+    aliases = {"-r": "--replications", "-w": "--workers"}
+    out, seen, i = [], set(), 0
+    while i < len(args):
+        opt = aliases.get(args[i], args[i])
+        if opt in wanted:
+            out += [opt, wanted[opt]]
+            seen.add(opt)
+            i += 2
+            continue
+        out.append(args[i])
+        i += 1
+    for opt, value in wanted.items():
+        if opt not in seen:
+            out += [opt, value]
+    return out + ["--quiet"]
+
+
+def _prepare(line: str, workdir: Path) -> tuple[list[str], Path | None]:
+    """argv (without 'cgt-sim') and the file a '> file' redirection writes to."""
+    tokens = shlex.split(line, comments=True)
+    assert tokens[0] == "cgt-sim"
+    args, redirect = tokens[1:], None
+    if ">" in args:
+        i = args.index(">")
+        redirect = workdir / "redirected" / args[i + 1]
+        args = args[:i] + args[i + 2:]
+    if args[0] == "run":
+        args = _shorten_run(args)
+    return args, redirect
+
+
+def test_shorten_run():
+    assert _shorten_run(["run", "s.yaml", "--replications", "200", "--seed", "42"]) == [
+        "run", "s.yaml", "--replications", "2", "--seed", "42", "--until", "2021", "--workers", "1", "--quiet"]
+    assert _shorten_run(["run", "s.yaml", "--until", "2035", "-r", "9", "--out", "o"]) == [
+        "run", "s.yaml", "--until", "2021", "--replications", "2", "--out", "o", "--workers", "1", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def cli_lines_run(workdir):
+    (workdir / "redirected").mkdir()
+    jobs = [(line, *_prepare(line, workdir)) for line in CLI_LINES]
+
+    def one(job):
+        line, args, redirect = job
+        proc = subprocess.run([sys.executable, "-m", "cgt_sim.cli", *args], cwd=workdir, env=_env(),
+                              capture_output=True, text=True, timeout=300)
+        if redirect is not None:
+            redirect.write_text(proc.stdout)
+        return line, args, redirect, proc
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(one, jobs))
+
+
+def test_cli_lines_are_the_documented_ones():
+    commands = [shlex.split(line, comments=True)[1] for line in CLI_LINES]
+    assert commands.count("run") >= 1 and "show" in commands and "schema" in commands
+
+
+@pytest.mark.parametrize("index", range(len(CLI_LINES)), ids=[l.split("#")[0].strip() for l in CLI_LINES])
+def test_cli_line_runs(workdir, cli_lines_run, index):
+    line, args, redirect, proc = cli_lines_run[index]
+    assert proc.returncode == 0, f"{line}\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr
+    command = args[0]
+    if command == "run":
+        out = Path(args[args.index("--out") + 1]) if "--out" in args else Path("results") / "baseline"
+        manifest = json.loads((workdir / out / "manifest.json").read_text())
+        assert manifest["replications"] == 2 and manifest["horizon_year"] == 2021
+        if "--seed" in args:
+            assert manifest["seed"] == int(args[args.index("--seed") + 1])
+        for item in (args[i + 1] for i, a in enumerate(args) if a == "--set"):
+            assert manifest["scenario"]["origin"][item.split("=")[0]] == "--set"
+    elif command == "show":
+        text = proc.stdout if redirect is None else redirect.read_text()
+        for key in CATALOGUE:
+            assert f"  {key} = " in text
+    elif command == "schema":
+        text = proc.stdout if redirect is None else redirect.read_text()
+        assert json.loads(text)["title"] == "cgt-sim scenario"
+        if redirect is not None:
+            assert proc.stdout == redirect.read_text()
+
+
+# --------------------------------------------------------------------------- reference text
+
+def test_dated_set_example_in_prose_is_valid():
+    from cgt_sim.cli import parse_sets
+
+    examples = re.findall(r"--set '([^']+)'", README)
+    assert examples, "no quoted --set example in the README"
+    for item in examples:
+        sc = cgt_sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", parse_sets([item]))
+        key = item.split("=")[0]
+        assert sc.origin[key] == "--set"
+    sched = cgt_sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", parse_sets([examples[0]])).value(
+        "regulatory.ind_review_working_days")
+    assert sched.value_on("2025-03-31") == 60 and sched.value_on("2025-04-01") == 30
+
+
+def test_error_example_is_what_the_loader_says(workdir, monkeypatch):
+    block = next(body for lang, body in BLOCKS if lang == "" and body.startswith("error: "))
+    line = block.strip()
+    m = re.fullmatch(r"error: (\S+): set\.(\S+): must be between 0 and 1 \(got ([\d.]+)\)", line)
+    assert m, line
+    file, key, value = m.groups()
+    monkeypatch.chdir(workdir)
+    Path(file).write_text(f"extends: baseline.yaml\nset:\n  {key}: {value}\n")
+    with pytest.raises(cgt_sim.ScenarioError) as info:
+        cgt_sim.load_scenario(file)
+    assert f"error: {info.value}" == line
+
+
+def test_scenario_file_example_loads(workdir):
+    yaml_block = next(body for lang, body in BLOCKS if lang == "yaml")
+    path = workdir / "scenarios" / "readme_example.yaml"
+    path.write_text(yaml_block)
+    sc = cgt_sim.load_scenario(path)
+    assert sc.name == "faster_approval"
+    assert [Path(f).name for f in sc.files] == ["baseline.yaml", "readme_example.yaml"]
+    ind = sc.value("regulatory.ind_review_working_days")
+    assert ind.value_on("2025-03-31") == 60 and ind.value_on("2025-04-01") == 30
+    assert sc.value("manufacturing.suites_2015.jiangsu") == 40
+    assert sc.value("financing.capital_climate").value_on("2027-01-01") == 1.2
+    assert sc.value("market.nrdl_listing_hazard").value_on("2028-01-01") == pytest.approx(0.3)
+    assert set(sc.uncertain) == {"manufacturing.cogs_annual_decline"}
+    # the distributions named in the comment are the ones the loader knows
+    from cgt_sim.scenario import DISTRIBUTIONS
+
+    names = re.search(r"sampled once per replication \(([^)]*)\)", yaml_block).group(1)
+    assert [n.strip() for n in names.split(",")] == list(DISTRIBUTIONS)
+
+
+def test_run_options_and_defaults_match_the_code():
+    import typer
+
+    from cgt_sim.cli import app
+
+    text = section("Command line")
+    command = typer.main.get_command(app)
+    run = command.commands["run"]
+    opts = {name: p for p in run.params for name in getattr(p, "opts", [])}
+    for name in ("--replications", "-r", "--seed", "--until", "--set", "--out", "--workers", "--quiet"):
+        assert name in opts, name
+        assert f"`{name}" in text or f"/{name}`" in text, name
+    documented_reps = re.search(r"`--replications/-r` \(default (\d+)\)", text)
+    documented_seed = re.search(r"`--seed` \(default (\d+)\)", text)
+    assert documented_reps and documented_seed
+    assert opts["--replications"].default == int(documented_reps.group(1))
+    assert opts["--seed"].default == int(documented_seed.group(1))
+    assert set(command.commands) == {"run", "show", "schema"}
+    # the scenario's default horizon
+    assert CATALOGUE["simulation.horizon_year"].default == 2045 and "`simulation.horizon_year`, 2045" in text
+
+
+def test_python_api_signature_matches_the_readme():
+    m = re.search(r"`cgt_sim\.run\(([^)]*)\)`", README)
+    assert m
+    documented = [p.strip() for p in m.group(1).split(",")]
+    params = list(inspect.signature(cgt_sim.run).parameters.values())
+    assert len(documented) == len(params)
+    for doc, param in zip(documented[1:], params[1:]):
+        name, default = doc.split("=")
+        assert param.name == name
+        assert repr(param.default) == default
+    assert params[0].default is inspect.Parameter.empty and "=" not in documented[0]
+    assert callable(cgt_sim.analytic_funnel)
+    assert re.search(r"`cgt_sim\.analytic_funnel\(\w+, modality\)`", README)
+    assert list(inspect.signature(cgt_sim.analytic_funnel).parameters)[1] == "modality"

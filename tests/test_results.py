@@ -1,0 +1,218 @@
+"""ResultSet: summary, headline, atomic save and load."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cgt_sim import ResultSet, load_results
+from cgt_sim import results as results_module
+from cgt_sim.results import HEADLINE
+
+
+def annual_frame(years=range(2015, 2023), replications=5, seed=0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in range(replications):
+        for y in years:
+            row = {"replication": r, "year": y}
+            for i, m in enumerate(HEADLINE):
+                row[m] = float(rng.normal(10 * (i + 1), 3))
+            row["extra_metric"] = float(r * 100 + y)
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    df.loc[(df["replication"] == 0) & (df["year"] == years[0]), "vein_to_vein_days_median"] = np.nan
+    return df
+
+
+def result_set(seed=0, years=range(2015, 2023), replications=5) -> ResultSet:
+    annual = annual_frame(years, replications, seed)
+    programs = pd.DataFrame({"replication": [0, 0, 1], "program": [0, 1, 0],
+                             "modality": ["autologous_car_t", "in_vivo_gene", "allogeneic_cell"],
+                             "state": ["approved", "failed", "phase2"], "start_day": [1.5, 20.0, 33.25]})
+    products = pd.DataFrame({"replication": [0], "program": [0], "approval_year": [2021],
+                             "price_cny": [1.2e6]})
+    sampled = pd.DataFrame({"replication": list(range(replications)),
+                            "manufacturing.cogs_annual_decline": np.linspace(0, 0.08, replications)})
+    manifest = {"seed": seed, "replications": replications, "scenario": {"name": "hand-made"},
+                "wall_time_s": 0.5, "np_value": np.int64(3), "np_float": np.float64(0.25)}
+    return ResultSet(annual, programs, products, manifest, sampled)
+
+
+def folder_bytes(path: Path) -> dict:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+# --------------------------------------------------------------------------- summary
+
+def test_summary_columns_and_values():
+    res = result_set()
+    s = res.summary()
+    assert list(s.columns) == ["metric", "year", "mean", "p5", "p50", "p95", "n"]
+    assert res.metrics == list(HEADLINE) + ["extra_metric"]
+    assert list(s["metric"].unique()) == res.metrics  # in column order
+    assert len(s) == len(res.metrics) * 8
+    for metric in res.metrics:
+        years = s[s["metric"] == metric]["year"].tolist()
+        assert years == sorted(years) == list(range(2015, 2023))
+    a = res.annual
+    for metric in ("programs_in_clinic", "vein_to_vein_days_median", "extra_metric"):
+        for year in (2015, 2018, 2022):
+            x = a[a["year"] == year][metric].dropna().to_numpy()
+            row = s[(s["metric"] == metric) & (s["year"] == year)].iloc[0]
+            assert row["mean"] == pytest.approx(x.mean())
+            assert row["p5"] == pytest.approx(np.quantile(x, 0.05))
+            assert row["p50"] == pytest.approx(np.median(x))
+            assert row["p95"] == pytest.approx(np.quantile(x, 0.95))
+            assert row["n"] == len(x)
+    # the NaN is ignored, not counted
+    row = s[(s["metric"] == "vein_to_vein_days_median") & (s["year"] == 2015)].iloc[0]
+    assert row["n"] == 4
+    row = s[(s["metric"] == "extra_metric") & (s["year"] == 2020)].iloc[0]
+    assert row["mean"] == 200 + 2020  # replications 0..4 -> mean 200
+    assert row["p5"] == pytest.approx(2020 + 20) and row["p95"] == pytest.approx(2020 + 380)
+
+
+def test_summary_by_hand():
+    annual = pd.DataFrame({"replication": [0, 1, 2, 0, 1, 2], "year": [2020, 2020, 2020, 2021, 2021, 2021],
+                           "a": [1.0, 2.0, 3.0, 10.0, np.nan, 30.0], "b": [0, 0, 0, 5, 5, 5]})
+    res = ResultSet(annual, pd.DataFrame(), pd.DataFrame())
+    s = res.summary()
+    expected = pd.DataFrame({
+        "metric": ["a", "a", "b", "b"],
+        "year": [2020, 2021, 2020, 2021],
+        "mean": [2.0, 20.0, 0.0, 5.0],
+        "p5": [1.1, 11.0, 0.0, 5.0],
+        "p50": [2.0, 20.0, 0.0, 5.0],
+        "p95": [2.9, 29.0, 0.0, 5.0],
+        "n": [3, 2, 3, 3],
+    })
+    pd.testing.assert_frame_equal(s, expected, check_dtype=False)
+    only_b = res.summary(["b"])
+    assert only_b["metric"].tolist() == ["b", "b"]
+
+
+# --------------------------------------------------------------------------- headline
+
+@pytest.mark.parametrize("last, expected", [
+    (2045, [2025, 2030, 2035, 2045]),
+    (2040, [2025, 2030, 2035, 2040]),
+    (2035, [2025, 2030, 2035]),
+    (2031, [2025, 2030, 2031]),
+    (2030, [2025, 2030]),
+    (2025, [2025]),
+    (2022, [2022]),
+])
+def test_headline_years(last, expected):
+    res = result_set(years=range(2015, last + 1), replications=2)
+    h = res.headline()
+    assert sorted(h["year"].unique()) == expected
+    assert set(h["metric"]) == set(HEADLINE)
+    assert "extra_metric" not in set(h["metric"])
+    assert list(h.columns) == ["metric", "year", "mean", "p5", "p50", "p95", "n"]
+
+
+def test_headline_explicit_years():
+    res = result_set(years=range(2015, 2046), replications=2)
+    assert sorted(res.headline(years=[2020, 2044])["year"].unique()) == [2020, 2044]
+
+
+# --------------------------------------------------------------------------- save / load
+
+def test_save_and_load_round_trip(tmp_path):
+    res = result_set()
+    out = res.save(tmp_path / "deep" / "r")
+    assert out == tmp_path / "deep" / "r"
+    assert sorted(p.name for p in out.iterdir()) == ["annual.parquet", "manifest.json", "products.parquet",
+                                                      "programs.parquet", "sampled.parquet", "summary.csv"]
+    back = load_results(out)
+    pd.testing.assert_frame_equal(back.annual, res.annual)
+    assert back.annual.equals(res.annual)
+    pd.testing.assert_frame_equal(back.programs, res.programs)
+    pd.testing.assert_frame_equal(back.products, res.products)
+    pd.testing.assert_frame_equal(back.sampled, res.sampled)
+    assert back.manifest == json.loads(json.dumps(res.manifest, default=results_module._json))
+    assert back.manifest["np_value"] == 3 and back.manifest["np_float"] == 0.25
+    summary = pd.read_csv(out / "summary.csv")
+    pd.testing.assert_frame_equal(summary, res.summary(), check_dtype=False)
+    assert [p.name for p in tmp_path.joinpath("deep").iterdir()] == ["r"]  # no temp folders left
+
+
+def test_sampled_without_uncertain_parameters_is_not_written(tmp_path):
+    res = result_set()
+    res.sampled = pd.DataFrame({"replication": [0, 1]})
+    out = res.save(tmp_path / "r")
+    assert not (out / "sampled.parquet").exists()
+    assert load_results(out).sampled is None
+
+
+def test_save_replaces_a_previous_result(tmp_path):
+    target = tmp_path / "r"
+    result_set(seed=1).save(target)
+    (target / "stale.txt").write_text("from an older run")
+    res = result_set(seed=2)
+    res.save(target)
+    assert not (target / "stale.txt").exists()
+    assert load_results(target).annual.equals(res.annual)
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "r"
+    result_set(seed=1).save(target)
+    before = folder_bytes(target)
+    calls = []
+    real = pd.DataFrame.to_parquet
+
+    def flaky(self, *args, **kwargs):
+        calls.append(args[0] if args else kwargs.get("path"))
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        result_set(seed=2).save(target)
+    assert len(calls) == 2
+    assert folder_bytes(target) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no temp folder remains
+
+
+def test_save_to_a_new_folder_leaves_nothing_when_writing_fails(tmp_path, monkeypatch):
+    def broken(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    with pytest.raises(KeyboardInterrupt):
+        result_set().save(tmp_path / "new")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_restores_the_previous_result_if_the_final_rename_fails(tmp_path, monkeypatch):
+    target = tmp_path / "r"
+    result_set(seed=1).save(target)
+    before = folder_bytes(target)
+    real = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append((Path(src).name, Path(dst).name))
+        if len(calls) == 2:  # the first moves the old result aside, the second fails
+            raise OSError("rename failed")
+        return real(src, dst)
+
+    monkeypatch.setattr(results_module.os, "replace", flaky)
+    with pytest.raises(OSError, match="rename failed"):
+        result_set(seed=2).save(target)
+    assert folder_bytes(target) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_load_results_of_a_non_result_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a cgt-sim result folder"):
+        load_results(tmp_path)
