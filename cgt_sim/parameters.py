@@ -362,10 +362,11 @@ _add("market.commercial_list_coverage",
 _add("market.commercial_list_paid_share", 0.7, "share", *PROB, "assumption",
      "share of the price paid by commercial insurance for a listed product",
      plausible=(0.5, 0.9))
-_add("market.ability_to_pay_median_cny", 150e3, "CNY", 0.0, 1e10, "assumption",
+_add("market.ability_to_pay_median_cny", 250e3, "CNY", 0.0, 1e10, "assumption",
      "median out-of-pocket amount an eligible patient's household can pay (lognormal); "
-     "article 002: high product cost vs limited ability to pay; scale from NBS2024 (income, "
-     "financial assets)", plausible=(80e3, 300e3))
+     "article 002: high product cost vs limited ability to pay; scale from NBS2024 (mean urban "
+     "household financial assets 649,000 CNY); set so a leading CAR-T treats ~150-200 patients "
+     "a year at 1.2 M CNY (relma-cel 168 infusions in 2023)", plausible=(120e3, 400e3))
 _add("market.ability_to_pay_sigma", 1.2, "-", 0.05, 5.0, "assumption",
      "log-sd of ability to pay", plausible=(0.8, 1.6))
 _add("market.access_ceiling", 0.5, "share", *PROB, "assumption",

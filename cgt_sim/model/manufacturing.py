@@ -94,7 +94,10 @@ class ManufacturingSite:
         the batches the n smallest of these start times. Find the level T where a fluid fill
         of n batches reaches, count each suite's slots up to T, and drop the few latest."""
         d = duration
-        free = np.asarray(self.free)
+        # only suites free before the first suite could finish all n batches can take any
+        first = self.free[0] if self.free[0] > t else t
+        m = bisect.bisect_left(self.free, first + n * d)
+        free = np.asarray(self.free[:m])
         a = np.maximum(free, t)
         k = np.arange(1, a.size + 1)
         level = (np.cumsum(a) + n * d) / k
@@ -113,11 +116,11 @@ class ManufacturingSite:
                 counts[int(np.argmin(a + counts * d))] += 1.0
                 excess += 1
         busy = counts > 0
-        ends_arr = a + counts * d
+        ends_busy = (a + counts * d)[busy].tolist()
         start_sum = float((counts * a).sum() + d * (counts * (counts - 1.0)).sum() / 2.0)
-        self.free = sorted(np.where(busy, ends_arr, free).tolist())
-        self._count_busy(t, n, a[busy].tolist(), ends_arr[busy].tolist(), d)
-        return Booking(n, float(a[0]), max(0.0, start_sum / n - t), float(ends_arr[busy].max()), d)
+        self.free = sorted(ends_busy + free[~busy].tolist() + self.free[m:])
+        self._count_busy(t, n, a[busy].tolist(), ends_busy, d)
+        return Booking(n, float(a[0]), max(0.0, start_sum / n - t), max(ends_busy), d)
 
     def queue_wait(self, t: float) -> float:
         """How long a single batch arriving at ``t`` would wait for a suite."""

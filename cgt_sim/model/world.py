@@ -95,6 +95,7 @@ class World:
         self.snapshots = np.zeros((ny, len(STATES)), dtype=np.int64)
         self.counts = np.zeros(len(STATES), dtype=np.int64)
         self.v2v = [[] for _ in range(ny)]
+        self._year_now = 0
         self.programs: list[Program] = []
         self.sponsors: list[Sponsor] = []
         self.sponsors_by_cluster = {c: [] for c in CLUSTERS}
@@ -112,7 +113,11 @@ class World:
         return 0 if i < 0 else (len(self.years) - 1 if i >= len(self.years) else i)
 
     def record(self, metric: str, t: float, value: float) -> None:
-        self.flows[metric][self.year_index(t)] += value
+        """Add ``value`` to ``metric`` in the year of ``t`` (almost always now: a cached index)."""
+        yi = self._year_now
+        if not self._edges[yi] <= t < self._edges[yi + 1]:
+            yi = self._year_now = self.year_index(t)
+        self.flows[metric][yi] += value
 
     def record_v2v(self, t: float, days: float, count: float) -> None:
         if count > 0:
