@@ -39,7 +39,7 @@ def parse_sets(items: list[str] | None) -> dict:
         key = key.strip()
         try:
             value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, TypeError):
             raise ScenarioError("--set", key, f"could not read the value {raw!r}") from None
         if value is None:
             raise ScenarioError("--set", key, "needs a value after '='")
@@ -50,17 +50,23 @@ def parse_sets(items: list[str] | None) -> dict:
 @app.command()
 def run(
     scenario: Path = typer.Argument(..., help="scenario YAML file"),
-    replications: int = typer.Option(50, "--replications", "-r", min=1, help="replications to run"),
-    seed: int = typer.Option(42, "--seed", min=0, help="root random seed"),
+    replications: int = typer.Option(50, "--replications", "-r", help="replications to run"),
+    seed: int = typer.Option(42, "--seed", help="root random seed (>= 0)"),
     until: Optional[int] = typer.Option(None, "--until", help="last simulated year (default: the scenario's horizon)"),
     set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: key=value (repeatable)"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="result folder (default: results/<scenario name>)"),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="worker processes (default: all cores)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Run a scenario and write its results (Parquet tables, summary.csv, manifest.json)."""
     from .runner import resolve, run as run_scenario
 
+    if replications < 1:
+        _fail(f"--replications: must be a whole number >= 1 (got {replications})")
+    if seed < 0:
+        _fail(f"--seed: must be a whole number >= 0 (got {seed})")
+    if workers is not None and workers < 1:
+        _fail(f"--workers: must be a whole number >= 1 (got {workers})")
     try:
         sc = resolve(scenario, parse_sets(set_), until)
     except ScenarioError as exc:

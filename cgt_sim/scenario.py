@@ -210,6 +210,8 @@ def _read_yaml(path: Path, chain: list[Path]):
         raise ScenarioError(path, None, f"{pos}malformed YAML ({problem})") from None
     except UnicodeDecodeError:
         raise ScenarioError(path, None, "not a UTF-8 text file") from None
+    except (ValueError, TypeError) as exc:  # YAML well formed, value impossible (2030-13-01)
+        raise ScenarioError(path, None, f"invalid value in YAML ({exc})") from None
     except OSError as exc:  # a directory, no permission, ...
         raise ScenarioError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
     if data is None:

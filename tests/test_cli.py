@@ -294,3 +294,27 @@ def test_schema(runs):
     assert list(schema["properties"]["set"]["properties"]) == list(CATALOGUE)
     assert schema["properties"]["set"]["properties"]["regulatory.p_ind_clear"]["anyOf"][0] == {
         "type": "number", "minimum": 0.0, "maximum": 1.0}
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--set", "regulatory.ind_review_working_days={value: 30, from: 2030-13-01}"],
+     "--set: regulatory.ind_review_working_days"),
+    (["--replications", "0"], "--replications"),
+    (["--workers", "0"], "--workers"),
+    (["--seed", "-1"], "--seed"),
+])
+def test_more_bad_options_give_one_line(args, needle):
+    result = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.yaml"), *args])
+    assert result.exit_code == 2
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
+
+
+def test_impossible_date_in_a_scenario_file(tmp_path):
+    from cgt_sim import ScenarioError, load_scenario
+
+    f = tmp_path / "s.yaml"
+    f.write_text("set:\n  regulatory.ind_review_working_days: {value: 30, from: 2030-13-01}\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(f)
+    assert str(exc.value).startswith(f"{f}: ") and "month must be in 1..12" in str(exc.value)
