@@ -104,18 +104,28 @@ class Schedule:
         days = tuple(clock.day(d) for d, _ in self.knots)
         return BoundSchedule(days, tuple(self.values()))
 
-    def then(self, change: dict, describe=str) -> "Schedule":
-        """Apply a dated change: {'value': v, 'from': date} step or {'value': v, 'from': d1, 'to': d2} ramp."""
+    def then(self, change: dict) -> "Schedule":
+        """Apply a dated change: {'value': v, 'from': d} is a step at d; adding 'to': d2 ramps
+        linearly from the value in force at d to v at d2. The schedule is unchanged before d
+        and replaced from d on."""
         start = parse_date(change["from"])
-        before = self.value_on(start)
+        dates = [k[0] for k in self.knots]
+        values = self.values()
+        # the value just before the start date (left limit), so nothing before it moves
+        i = bisect.bisect_left(dates, start)
+        if i == 0 or i >= len(dates) or dates[i] == start:
+            left = values[min(i, len(values) - 1)]
+        else:  # on the line from knot i-1 to knot i
+            left = _evaluate(dates[:i + 1], values[:i + 1], start, lambda a, b: (a - b).days)
+        at = self.value_on(start)
         target = float(change["value"])
-        kept = [(d, v) for d, v in self.knots if d < start]
+        kept = [(d, v) for d, v in self.knots if d < start] + [(start, left)]
         if "to" in change and change["to"] is not None:
             end = parse_date(change["to"])
             if end <= start:
                 raise ValueError(f"ramp 'to' ({end}) must be after 'from' ({start})")
-            return Schedule(tuple(kept + [(start, before), (end, target)]))
-        return Schedule(tuple(kept + [(start, before), (start, target)]))
+            return Schedule(tuple(kept + [(start, at), (end, target)]))
+        return Schedule(tuple(kept + [(start, target)]))
 
 
 def _evaluate(times, values, t, diff):

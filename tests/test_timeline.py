@@ -211,3 +211,22 @@ def test_bound_schedule_agrees_on_every_knot_and_neighbour(name):
             for delta in (-1, 0, 1):
                 when = d + dt.timedelta(days=delta)
                 assert b(clock.day(when)) == pytest.approx(s.value_on(when))
+
+
+def test_ramp_starting_on_an_existing_step_keeps_the_past():
+    # default: 0 until 2026-01-01, then 0.05; a ramp from that date to 0.15 by 2030
+    base = Schedule(((dt.date(2015, 1, 1), 0.0), (dt.date(2026, 1, 1), 0.0), (dt.date(2026, 1, 1), 0.05)))
+    ramp = base.then({"value": 0.15, "from": "2026-01-01", "to": "2030-01-01"})
+    assert ramp.value_on("2024-06-30") == 0.0
+    assert ramp.value_on("2025-12-31") == 0.0
+    assert ramp.value_on("2026-01-01") == pytest.approx(0.05)
+    assert ramp.value_on("2028-01-01") == pytest.approx(0.10, abs=1e-3)
+    assert ramp.value_on("2031-01-01") == pytest.approx(0.15)
+
+
+def test_change_inside_a_ramp_keeps_the_ramp_before_it():
+    ramp = Schedule.constant(1.0).then({"value": 3.0, "from": "2020-01-01", "to": "2030-01-01"})
+    step = ramp.then({"value": 10.0, "from": "2025-01-01"})
+    assert step.value_on("2022-07-02") == pytest.approx(ramp.value_on("2022-07-02"))
+    assert step.value_on("2024-12-31") == pytest.approx(ramp.value_on("2024-12-31"))
+    assert step.value_on("2025-01-01") == 10.0 and step.value_on("2040-01-01") == 10.0
