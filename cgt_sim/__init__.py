@@ -8,11 +8,12 @@
 
 __version__ = "0.1.0"
 
+from .compare import compare  # noqa: E402
 from .model.clinical import analytic_funnel  # noqa: E402
 from .parameters import CATALOGUE, CLUSTERS, MODALITIES  # noqa: E402
 from .results import ResultSet, load_results  # noqa: E402
 from .runner import run  # noqa: E402
 from .scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
 
-__all__ = ["run", "load_scenario", "load_results", "ResultSet", "Scenario", "ScenarioError",
+__all__ = ["run", "compare", "load_scenario", "load_results", "ResultSet", "Scenario", "ScenarioError",
            "analytic_funnel", "CATALOGUE", "MODALITIES", "CLUSTERS", "__version__"]

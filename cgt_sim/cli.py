@@ -181,6 +181,81 @@ def _num(x: float, kind: str) -> str:
 
 
 @app.command()
+def compare(
+    scenarios: List[Path] = typer.Argument(..., help="scenario YAML files; the first is the reference"),
+    replications: int = typer.Option(50, "--replications", "-r", help="replications per scenario"),
+    seed: int = typer.Option(42, "--seed", help="root random seed, shared by all scenarios (>= 0)"),
+    until: Optional[int] = typer.Option(None, "--until", help="last simulated year"),
+    years: Optional[str] = typer.Option(None, "--years", help="comma-separated years (default 2030,2035,horizon)"),
+    metric: Optional[List[str]] = typer.Option(None, "--metric", "-m", help="annual metric (repeatable)"),
+    level: float = typer.Option(0.90, "--level", help="confidence level of the intervals"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="CSV file (default results/compare.csv)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
+):
+    """Paired differences of scenarios from the first, under common random numbers."""
+    from .compare import compare as run_compare, prepare
+
+    if replications < 2:
+        _fail(f"--replications: must be a whole number >= 2 to give an interval (got {replications})")
+    if seed < 0:
+        _fail(f"--seed: must be a whole number >= 0 (got {seed})")
+    if workers is not None and workers < 1:
+        _fail(f"--workers: must be a whole number >= 1 (got {workers})")
+    if not 0.0 < level < 1.0:
+        _fail(f"--level: must be between 0 and 1 (got {level})")
+    try:
+        year_list = [int(y) for y in years.split(",")] if years else None
+    except ValueError:
+        _fail(f"--years: expected comma-separated years such as 2030,2035 (got {years!r})")
+    target = out or Path("results") / "compare.csv"
+    if target.exists() and target.is_dir():
+        _fail(f"{target}: is a folder; --out takes a CSV file name")
+    try:
+        scs, year_list, metric = prepare(scenarios, until, year_list, metric)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    progress_cm, task_cb = _progress(quiet, replications * len(scs), "compare")
+    callback = None if task_cb is None else (lambda i, done, total: task_cb(i * replications + done, None))
+    with progress_cm:
+        table = run_compare(scs, replications=replications, seed=seed, workers=workers,
+                            years=year_list, metrics=metric, level=level, progress=callback)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    table.to_csv(tmp, index=False)
+    tmp.replace(target)
+    if not quiet:
+        _print_comparison(table, level, replications)
+        typer.echo(f"comparison written to {target}")
+
+
+def _print_comparison(table, level: float, replications: int) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    years = sorted(table["year"].unique())
+    t = Table(title=escape(f"difference from {table['baseline'].iloc[0]}: mean [{level:.0%} paired interval], "
+                           f"{replications} paired replications; ~0 = interval includes zero"))
+    t.add_column("scenario")
+    t.add_column("metric")
+    for y in years:
+        t.add_column(str(y), justify="right")
+    for (scn, metric), g in table.groupby(["scenario", "metric"], sort=False):
+        cells = []
+        for y in years:
+            r = g[g["year"] == y]
+            if r.empty:
+                cells.append("-")
+                continue
+            r = r.iloc[0]
+            mark = " ~0" if r["includes_zero"] else ""
+            cells.append(escape(f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]{mark}"))
+        t.add_row(scn, LABELS.get(metric, metric), *cells)
+    Console().print(t)
+
+
+@app.command()
 def show(
     scenario: Path = typer.Argument(..., help="scenario YAML file"),
     set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: key=value (repeatable)"),

@@ -14,6 +14,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import cgt_sim
@@ -209,7 +210,7 @@ def _prepare(line: str, workdir: Path) -> tuple[list[str], Path | None]:
         i = args.index(">")
         redirect = workdir / "redirected" / args[i + 1]
         args = args[:i] + args[i + 2:]
-    if args[0] == "run":
+    if args[0] in ("run", "compare"):
         args = _shorten_run(args)
     return args, redirect
 
@@ -257,6 +258,12 @@ def test_cli_line_runs(workdir, cli_lines_run, index):
             assert manifest["seed"] == int(args[args.index("--seed") + 1])
         for item in (args[i + 1] for i, a in enumerate(args) if a == "--set"):
             assert manifest["scenario"]["origin"][item.split("=")[0]] == "--set"
+    elif command == "compare":
+        out = Path(args[args.index("--out") + 1]) if "--out" in args else Path("results") / "compare.csv"
+        table = pd.read_csv(workdir / out)
+        scenarios = [a for a in args[1:] if a.endswith(".yaml")]
+        assert list(table["scenario"].unique()) == [Path(s).stem for s in scenarios[1:]]
+        assert set(table["year"]) == {2021}
     elif command == "show":
         text = proc.stdout if redirect is None else redirect.read_text()
         for key in CATALOGUE:
@@ -334,7 +341,8 @@ def test_run_options_and_defaults_match_the_code():
     assert documented_reps and documented_seed
     assert opts["--replications"].default == int(documented_reps.group(1))
     assert opts["--seed"].default == int(documented_seed.group(1))
-    assert set(command.commands) == {"run", "show", "schema"}
+    for name in command.commands:  # every command is documented with an example line
+        assert f"cgt-sim {name} " in text, name
     # the scenario's default horizon
     assert CATALOGUE["simulation.horizon_year"].default == 2045 and "`simulation.horizon_year`, 2045" in text
 

@@ -1,0 +1,133 @@
+"""Paired comparison of scenarios under common random numbers.
+
+Every scenario runs with the same root seed, so replication r of each scenario draws the same
+random streams (and each program the same science). The effect of a scenario on a metric is
+then estimated replication by replication, d_r = x_r(scenario) - x_r(first scenario), with a
+t-interval on the mean of d_r. The unpaired interval (as if the runs were independent) is given
+beside it, to show how much the pairing buys.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .results import ResultSet
+from .runner import resolve, run
+from .scenario import ScenarioError
+
+DEFAULT_METRICS = ("cumulative_approvals", "cumulative_ind_approvals", "patients_treated",
+                   "cogs_per_patient_cny", "net_price_per_patient_cny", "vein_to_vein_days_median")
+
+
+def annual_columns(scenario) -> list[str]:
+    """The metrics of ``ResultSet.annual`` (from a one-year run of the scenario)."""
+    from .model.world import simulate
+
+    short = scenario.with_overrides({"simulation.horizon_year": scenario.start_year}, label="compare")
+    return [c for c in simulate(short, 0, 0)["annual"] if c not in ("replication", "year")]
+
+
+def default_years(start: int, horizon: int) -> list[int]:
+    return [y for y in (2030, 2035) if start <= y < horizon] + [horizon]
+
+
+def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=None,
+                       level: float = 0.90) -> pd.DataFrame:
+    """Differences of each result from the first, per metric and year, paired by replication."""
+    if len(results) < 2:
+        raise ValueError("compare needs at least two scenarios")
+    base = results[0]
+    names = [r.manifest.get("scenario", {}).get("name", f"scenario_{i}") for i, r in enumerate(results)]
+    rows = []
+    for res, name in zip(results[1:], names[1:]):
+        for metric in metrics:
+            a = base.annual.pivot(index="replication", columns="year", values=metric)
+            b = res.annual.pivot(index="replication", columns="year", values=metric)
+            for year in years:
+                x0, x1 = a[year], b[year]
+                d = (x1 - x0).dropna()
+                n = int(d.size)
+                row = {"scenario": name, "baseline": names[0], "metric": metric, "year": int(year),
+                       "baseline_mean": float(x0.mean()), "scenario_mean": float(x1.mean()), "n": n}
+                row.update(_interval(d.to_numpy(), level, "diff"))
+                row.update(_unpaired(x1.dropna().to_numpy(), x0.dropna().to_numpy(), level))
+                row["includes_zero"] = bool(row["diff_low"] <= 0.0 <= row["diff_high"])
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _interval(d: np.ndarray, level: float, prefix: str) -> dict:
+    n = d.size
+    if n == 0:
+        return {f"{prefix}_mean": math.nan, f"{prefix}_low": math.nan, f"{prefix}_high": math.nan}
+    mean = float(d.mean())
+    if n == 1:
+        return {f"{prefix}_mean": mean, f"{prefix}_low": math.nan, f"{prefix}_high": math.nan}
+    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1) * d.std(ddof=1) / math.sqrt(n))
+    return {f"{prefix}_mean": mean, f"{prefix}_low": mean - half, f"{prefix}_high": mean + half}
+
+
+def _unpaired(x1: np.ndarray, x0: np.ndarray, level: float) -> dict:
+    """Welch interval for the difference of means, as if the runs were independent."""
+    n1, n0 = x1.size, x0.size
+    if n1 < 2 or n0 < 2:
+        return {"unpaired_low": math.nan, "unpaired_high": math.nan}
+    v1, v0 = x1.var(ddof=1) / n1, x0.var(ddof=1) / n0
+    se = math.sqrt(v1 + v0)
+    if se == 0.0:
+        df = n1 + n0 - 2
+    else:
+        df = (v1 + v0) ** 2 / ((v1 ** 2) / (n1 - 1) + (v0 ** 2) / (n0 - 1))
+    half = float(stats.t.ppf(0.5 + level / 2.0, df) * se)
+    mean = float(x1.mean() - x0.mean())
+    return {"unpaired_low": mean - half, "unpaired_high": mean + half}
+
+
+def prepare(scenarios, until: int | None = None, years=None, metrics=None,
+            overrides: dict | None = None):
+    """Resolve and check every input of a comparison before anything runs.
+
+    Returns (scenarios, years, metrics); raises ScenarioError naming what is wrong."""
+    scs = [resolve(s, overrides, until) for s in scenarios]
+    if len(scs) < 2:
+        raise ScenarioError("compare", None, "give at least two scenario files (the first is the reference)")
+    start, horizon = scs[0].start_year, scs[0].horizon_year
+    for sc in scs[1:]:
+        if (sc.start_year, sc.horizon_year) != (start, horizon):
+            raise ScenarioError(sc.path, "simulation.horizon_year",
+                                f"all scenarios must cover the same years ({start}-{horizon}); "
+                                f"got {sc.start_year}-{sc.horizon_year}")
+    years = list(years) if years else default_years(start, horizon)
+    for y in years:
+        if not start <= y <= horizon:
+            raise ScenarioError("--years", None, f"{y} is outside the simulated years {start}-{horizon}")
+    metrics = list(metrics or DEFAULT_METRICS)
+    known = annual_columns(scs[0])
+    unknown = [m for m in metrics if m not in known]
+    if unknown:
+        raise ScenarioError("--metric", None, f"unknown metric {unknown[0]!r}; choose from "
+                            + ", ".join(known))
+    return scs, years, metrics
+
+
+def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | None = None,
+            until: int | None = None, years=None, metrics=None, level: float = 0.90,
+            overrides: dict | None = None, progress=None) -> pd.DataFrame:
+    """Run scenarios with common random numbers; return paired differences from the first.
+
+    ``scenarios``: paths or Scenario objects (the first is the reference). ``years``: default
+    2030, 2035 and the horizon. ``metrics``: columns of ``ResultSet.annual`` (default the
+    headline metrics). ``progress``: optional callable(scenario_index, done, total).
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be between 0 and 1 (got {level})")
+    scs, years, metrics = prepare(scenarios, until, years, metrics, overrides)
+    results = []
+    for i, sc in enumerate(scs):
+        cb = (lambda done, total, i=i: progress(i, done, total)) if progress else None
+        results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb))
+    return paired_differences(results, metrics, years, level)
