@@ -207,8 +207,3 @@ def analytic_funnel(p, modality: str, t: float = 0.0) -> Funnel:
     w_iit1 = reach_iit / (reach_direct + reach_iit) if (reach_direct + reach_iit) > 0 else 0.0
     mean_from_p1 = (w_iit1 * f1 + (1 - w_iit1)) * d1 + late_d
     return Funnel(p_total, p1 * late, mean_total, mean_from_p1)
-
-
-def likelihood_of_approval(p, modality: str, t: float = 0.0) -> float:
-    """Likelihood of approval from Phase I start (the figure BIO and Elsallab et al. report)."""
-    return analytic_funnel(p, modality, t).p_approval_from_phase1

@@ -38,6 +38,3 @@ class RunParams:
 
     def int(self, key: str, t: float = 0.0) -> int:
         return int(round(self(key, t)))
-
-    def is_dated(self, key: str) -> bool:
-        return self._values[key].__class__ is BoundSchedule
