@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -16,6 +15,7 @@ import typer
 import yaml
 
 from .parameters import CATALOGUE
+from .results import format_number as _fmt
 from .scenario import ScenarioError, load_scenario
 from .sources import cite
 from .timeline import Schedule
@@ -110,21 +110,6 @@ LABELS = {
     "vein_to_vein_days_median": "median vein-to-vein (days)",
     "manufacturing_utilisation": "manufacturing utilisation",
 }
-
-
-def _fmt(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    ax = abs(x)
-    if ax >= 1e6:
-        return f"{x / 1e6:.2f}M"
-    if ax >= 1e4:
-        return f"{x / 1e3:.0f}k"
-    if ax >= 100:
-        return f"{x:.0f}"
-    if ax >= 1:
-        return f"{x:.1f}"
-    return f"{x:.2f}"
 
 
 def _print_headline(res, path: Path) -> None:
@@ -253,6 +238,23 @@ def _print_comparison(table, level: float, replications: int) -> None:
             cells.append(escape(f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]{mark}"))
         t.add_row(scn, LABELS.get(metric, metric), *cells)
     Console().print(t)
+
+
+@app.command()
+def report(
+    results: List[Path] = typer.Argument(..., help="result folders written by run (several are overlaid)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="report folder (default <first result>/report)"),
+):
+    """Write PNG fan charts, a program-outcome funnel and report.md for one or more results."""
+    from .report import write_report
+
+    for d in results:
+        if not (d / "manifest.json").exists():
+            _fail(f"{d}: not a cgt-sim result folder (no manifest.json); write one with cgt-sim run")
+    if out is not None and out.exists() and not out.is_dir():
+        _fail(f"{out}: exists and is not a folder")
+    path = write_report([str(d) for d in results], out)
+    typer.echo(f"report written to {path}")
 
 
 @app.command()

@@ -27,6 +27,22 @@ HEADLINE = ("programs_in_clinic", "cumulative_ind_approvals", "cumulative_approv
             "vein_to_vein_days_median", "manufacturing_utilisation")
 
 
+def format_number(x) -> str:
+    """Short human form: 1.23M, 45k, 612, 3.4, 0.87; '-' for missing."""
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "-"
+    ax = abs(x)
+    if ax >= 1e6:
+        return f"{x / 1e6:.2f}M"
+    if ax >= 1e4:
+        return f"{x / 1e3:.0f}k"
+    if ax >= 100:
+        return f"{x:.0f}"
+    if ax >= 1:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
 @dataclass
 class ResultSet:
     annual: pd.DataFrame

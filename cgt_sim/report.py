@@ -1,0 +1,121 @@
+"""Reports: PNG figures and a report.md from one or more result folders.
+
+Fan charts (mean and 5-95% band over replications, by year) of the headline metrics, a stage
+funnel of program outcomes, and, for several results, the scenarios overlaid on one chart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .results import ResultSet, load_results
+from .results import format_number as fmt
+
+FAN_METRICS = (
+    ("cumulative_approvals", "Cumulative marketing approvals", "products"),
+    ("patients_treated", "Patients treated per year", "patients / year"),
+    ("cogs_per_patient_cny", "Cost of goods per patient", "CNY (thousands)"),
+    ("net_price_per_patient_cny", "Net price per patient", "CNY (thousands)"),
+    ("vein_to_vein_days_median", "Median vein-to-vein time (autologous)", "days"),
+    ("manufacturing_utilisation", "Manufacturing utilisation", "share of suite-days booked"),
+)
+SCALE = {"cogs_per_patient_cny": 1e-3, "net_price_per_patient_cny": 1e-3}
+OUTCOMES = (("approved", "approved"), ("failed", "failed\n(science)"),
+            ("abandoned", "abandoned\n(financing)"), ("ongoing", "ongoing\nat horizon"))
+
+
+def _band(res: ResultSet, metric: str) -> pd.DataFrame:
+    g = res.annual.groupby("year")[metric]
+    scale = SCALE.get(metric, 1.0)
+    return pd.DataFrame({"mean": g.mean() * scale, "p5": g.quantile(0.05) * scale,
+                         "p95": g.quantile(0.95) * scale})
+
+
+def funnel(res: ResultSet) -> pd.Series:
+    """Mean programs per replication by outcome at the horizon."""
+    state = res.programs["state"]
+    outcome = np.where(state.isin(["approved", "failed", "abandoned"]), state, "ongoing")
+    counts = pd.Series(outcome).value_counts() / max(res.annual["replication"].nunique(), 1)
+    return pd.Series({label: float(counts.get(key, 0.0)) for key, label in OUTCOMES})
+
+
+def write_report(result_dirs, out: Path | None = None) -> Path:
+    """Write PNG figures and report.md for one or more result folders; return the report path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    results = [load_results(d) for d in result_dirs]
+    names = [r.manifest.get("scenario", {}).get("name", Path(d).name) for r, d in zip(results, result_dirs)]
+    out = Path(out) if out else Path(result_dirs[0]) / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    figures = []
+    for metric, title, unit in FAN_METRICS:
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        for i, (res, name) in enumerate(zip(results, names)):
+            b = _band(res, metric)
+            c = colors[i % len(colors)]
+            ax.fill_between(b.index, b["p5"], b["p95"], color=c, alpha=0.2, linewidth=0)
+            ax.plot(b.index, b["mean"], color=c, linewidth=2, label=f"{name}: mean, 5-95% band")
+        ax.set_title(title)
+        ax.set_xlabel("year")
+        ax.set_ylabel(unit)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if abs(v) >= 10 else f"{v:g}"))
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", fontsize=8)
+        fig.tight_layout()
+        path = out / f"{metric}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        figures.append((title, path.name))
+    # stage funnel: programs by outcome at the horizon, one bar group per scenario
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    width = 0.8 / len(results)
+    labels = [label for _, label in OUTCOMES]
+    x = np.arange(len(labels))
+    for i, (res, name) in enumerate(zip(results, names)):
+        f = funnel(res)
+        bars = ax.bar(x + i * width - 0.4 + width / 2, f.values, width, label=name, color=colors[i % len(colors)])
+        ax.bar_label(bars, labels=[f"{v:,.0f}" for v in f.values], fontsize=7, padding=2)
+    ax.set_xticks(x, labels)
+    ax.set_ylabel("programs per replication (mean)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.set_title(f"Program outcomes by {int(results[0].annual['year'].max())}")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "funnel.png", dpi=110)
+    plt.close(fig)
+    figures.append(("Program outcomes", "funnel.png"))
+
+    lines = [f"# cgt-sim report: {', '.join(names)}", ""]
+    for res, name, d in zip(results, names, result_dirs):
+        m = res.manifest
+        lines.append(f"- **{name}** ({d}): {m.get('replications')} replications, seed {m.get('seed')}, "
+                     f"{m.get('start_year')}-{m.get('horizon_year')}, cgt-sim {m.get('package_version')}")
+    lines += ["", "## Headline figures (mean [5-95%])", ""]
+    for res, name in zip(results, names):
+        h = res.headline()
+        years = sorted(h["year"].unique())
+        lines += [f"### {name}", "", "| metric | " + " | ".join(str(y) for y in years) + " |",
+                  "|---|" + "---|" * len(years)]
+        for metric in h["metric"].unique():
+            cells = []
+            for y in years:
+                r = h[(h["metric"] == metric) & (h["year"] == y)].iloc[0]
+                cells.append(f"{fmt(r['mean'])} [{fmt(r['p5'])}-{fmt(r['p95'])}]")
+            lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines += ["## Figures", ""]
+    for title, name in figures:
+        lines += [f"### {title}", "", f"![{title}]({name})", ""]
+    report = out / "report.md"
+    report.write_text("\n".join(lines), encoding="utf-8")
+    return report
