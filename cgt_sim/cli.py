@@ -29,6 +29,16 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _check_run_options(replications: int, seed: int, workers, min_replications: int = 1) -> None:
+    if replications < min_replications:
+        why = " to give an interval" if min_replications > 1 else ""
+        _fail(f"--replications: must be a whole number >= {min_replications}{why} (got {replications})")
+    if seed < 0:
+        _fail(f"--seed: must be a whole number >= 0 (got {seed})")
+    if workers is not None and workers < 1:
+        _fail(f"--workers: must be a whole number >= 1 (got {workers})")
+
+
 def parse_sets(items: list[str] | None) -> dict:
     """Parse ``--set key=value`` items (values are YAML: 30, 0.5, true, {value: 30, from: 2026-01-01})."""
     out = {}
@@ -61,12 +71,7 @@ def run(
     """Run a scenario and write its results (Parquet tables, summary.csv, manifest.json)."""
     from .runner import resolve, run as run_scenario
 
-    if replications < 1:
-        _fail(f"--replications: must be a whole number >= 1 (got {replications})")
-    if seed < 0:
-        _fail(f"--seed: must be a whole number >= 0 (got {seed})")
-    if workers is not None and workers < 1:
-        _fail(f"--workers: must be a whole number >= 1 (got {workers})")
+    _check_run_options(replications, seed, workers)
     try:
         sc = resolve(scenario, parse_sets(set_), until)
     except ScenarioError as exc:
@@ -181,12 +186,7 @@ def compare(
     """Paired differences of scenarios from the first, under common random numbers."""
     from .compare import compare as run_compare, prepare
 
-    if replications < 2:
-        _fail(f"--replications: must be a whole number >= 2 to give an interval (got {replications})")
-    if seed < 0:
-        _fail(f"--seed: must be a whole number >= 0 (got {seed})")
-    if workers is not None and workers < 1:
-        _fail(f"--workers: must be a whole number >= 1 (got {workers})")
+    _check_run_options(replications, seed, workers, min_replications=2)
     if not 0.0 < level < 1.0:
         _fail(f"--level: must be between 0 and 1 (got {level})")
     try:
