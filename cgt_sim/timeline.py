@@ -28,6 +28,13 @@ def working_to_calendar_days(working_days: float) -> float:
     return working_days * DAYS_PER_YEAR / WORKING_DAYS_PER_YEAR
 
 
+def year_index(edges, t: float) -> int:
+    """Index of the year containing day ``t``, given the days of each 1 January plus the end;
+    days before the first edge count in the first year, days after the last in the last."""
+    i = bisect.bisect_right(edges, t) - 1
+    return min(max(i, 0), len(edges) - 2)
+
+
 def parse_date(value) -> dt.date:
     """Accept a date, a datetime, an ISO string 'YYYY-MM-DD', or a year (int/float/'2026')."""
     if isinstance(value, dt.datetime):

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..timeline import year_index
+
 
 SEQUENTIAL_MAX = 256  # orders up to this many batches are booked batch by batch
 
@@ -172,8 +174,7 @@ class ManufacturingSite:
         return u
 
     def _year(self, t: float) -> int:
-        i = bisect.bisect_right(self._edges, t) - 1
-        return min(max(i, 0), len(self._edges) - 2)
+        return year_index(self._edges, t)
 
     def _count_batches(self, t: float, n: int) -> None:
         self.batches[self._year(t) if self._edges else 0] += n

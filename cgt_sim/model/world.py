@@ -6,7 +6,6 @@ plain column dictionaries for the ``annual``, ``programs`` and ``products`` tabl
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import simpy
 from ..parameters import CLUSTERS, MODALITIES
 from ..scenario import Scenario
 from .streams import gamma_draw, streams
-from ..timeline import DAYS_PER_MONTH, Clock
+from ..timeline import DAYS_PER_MONTH, Clock, year_index
 from . import clinical
 from .financing import Sponsor
 from .manufacturing import ManufacturingSite, expansion_review, overhead_per_batch, variable_batch_cost
@@ -109,8 +108,7 @@ class World:
 
     # --- time --------------------------------------------------------------------------------
     def year_index(self, t: float) -> int:
-        i = bisect.bisect_right(self._edges, t) - 1
-        return 0 if i < 0 else (len(self.years) - 1 if i >= len(self.years) else i)
+        return year_index(self._edges, t)
 
     def record(self, metric: str, t: float, value: float) -> None:
         """Add ``value`` to ``metric`` in the year of ``t`` (almost always now: a cached index)."""
