@@ -268,8 +268,14 @@ def overhead_per_batch(p, t: float, duration: float, utilisation: float) -> floa
     return p("manufacturing.suite_overhead_cny_per_year", t) * duration / 365.25 / max(utilisation, 0.2)
 
 
+def batch_cost_from(variable: float, p, t: float, duration: float, utilisation: float,
+                    automation_factor: float) -> float:
+    """Cost of one batch in CNY from its variable part: (variable + overhead) x automation."""
+    return (variable + overhead_per_batch(p, t, duration, utilisation)) * automation_factor
+
+
 def batch_cost(p, modality: str, t: float, cumulative_batches: float, automation_factor: float,
                duration: float, utilisation: float) -> float:
     """Cost of one batch in CNY: (variable cost on the learning curve + overhead) x automation."""
-    return (variable_batch_cost(p, modality, t, cumulative_batches)
-            + overhead_per_batch(p, t, duration, utilisation)) * automation_factor
+    return batch_cost_from(variable_batch_cost(p, modality, t, cumulative_batches), p, t, duration,
+                           utilisation, automation_factor)

@@ -20,7 +20,7 @@ from .streams import gamma_draw, streams
 from ..timeline import DAYS_PER_MONTH, Clock, year_index
 from . import clinical
 from .financing import Sponsor
-from .manufacturing import ManufacturingSite, expansion_review, overhead_per_batch, variable_batch_cost
+from .manufacturing import ManufacturingSite, batch_cost_from, expansion_review, variable_batch_cost
 from .market import Market, market_process
 from .research import discovery
 from .runparams import RunParams
@@ -191,7 +191,7 @@ class World:
             cached = (month, variable_batch_cost(self.p, modality, t, self.cum_batches[modality]))
             self._variable_cost[modality] = cached
         util = 1.0 if site.unlimited else self.last_utilisation.get(site.name, 0.5)
-        return (cached[1] + overhead_per_batch(self.p, t, duration, util)) * self.automation
+        return batch_cost_from(cached[1], self.p, t, duration, util, self.automation)
 
     def dose_price(self, prog: Program, patients: int, t: float) -> float:
         """Contracted manufacturing cost of a trial's doses, paid with the stage budget."""
