@@ -79,24 +79,22 @@ class ManufacturingSite:
     def _book_sequential(self, t: float, n: int, duration: float) -> Booking:
         """Batch by batch: each takes the earliest-free suite (small orders)."""
         free = self.free
-        if n < len(free):
-            first = free[0] if free[0] > t else t
-            if free[n - 1] <= first + duration:
-                # the n earliest suites all free up before any batch of this order ends, so
-                # batch k simply takes suite k
-                starts = [f if f > t else t for f in free[:n]]
-                ends = [s + duration for s in starts]
-                self.free = sorted(ends + free[n:])
-                self._count_busy(t, n, starts, ends, duration)
-                return Booking(n, first, max(0.0, sum(starts) / n - t), ends[-1], duration)
-        starts, ends = [], []
-        for _ in range(n):
-            f = free.pop(0)
-            s = f if f > t else t
-            e = s + duration
-            bisect.insort(free, e)
-            starts.append(s)
-            ends.append(e)
+        first = free[0] if free[0] > t else t
+        if n < len(free) and free[n - 1] <= first + duration:
+            # the n earliest suites all free up before any batch of this order ends, so
+            # batch k simply takes suite k
+            starts = [f if f > t else t for f in free[:n]]
+            ends = [s + duration for s in starts]
+            self.free = sorted(ends + free[n:])
+        else:
+            starts, ends = [], []
+            for _ in range(n):
+                f = free.pop(0)
+                s = f if f > t else t
+                e = s + duration
+                bisect.insort(free, e)
+                starts.append(s)
+                ends.append(e)
         self._count_busy(t, n, starts, ends, duration)
         return Booking(n, starts[0], max(0.0, sum(starts) / n - t), max(ends), duration)
 
