@@ -187,8 +187,6 @@ def compare(
     from .compare import compare as run_compare, prepare
 
     _check_run_options(replications, seed, workers, min_replications=2)
-    if not 0.0 < level < 1.0:
-        _fail(f"--level: must be between 0 and 1 (got {level})")
     try:
         year_list = [int(y) for y in years.split(",")] if years else None
     except ValueError:
@@ -197,7 +195,7 @@ def compare(
     if target.exists() and target.is_dir():
         _fail(f"{target}: is a folder; --out takes a CSV file name")
     try:
-        scs, year_list, metric = prepare(scenarios, until, year_list, metric)
+        scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level)
     except ScenarioError as exc:
         _fail(str(exc))
     progress_cm, task_cb = _progress(quiet, replications * len(scs), "compare")

@@ -88,10 +88,12 @@ def _unpaired(x1: np.ndarray, x0: np.ndarray, level: float) -> dict:
 
 
 def prepare(scenarios, until: int | None = None, years=None, metrics=None,
-            overrides: dict | None = None):
+            overrides: dict | None = None, level: float = 0.90):
     """Resolve and check every input of a comparison before anything runs.
 
     Returns (scenarios, years, metrics); raises ScenarioError naming what is wrong."""
+    if not 0.0 < level < 1.0:
+        raise ScenarioError("--level", None, f"must be between 0 and 1 (got {level})")
     scs = [resolve(s, overrides, until) for s in scenarios]
     if len(scs) < 2:
         raise ScenarioError("compare", None, "give at least two scenario files (the first is the reference)")
@@ -123,9 +125,7 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     2030, 2035 and the horizon. ``metrics``: columns of ``ResultSet.annual`` (default the
     headline metrics). ``progress``: optional callable(scenario_index, done, total).
     """
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be between 0 and 1 (got {level})")
-    scs, years, metrics = prepare(scenarios, until, years, metrics, overrides)
+    scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level)
     results = []
     for i, sc in enumerate(scs):
         cb = (lambda done, total, i=i: progress(i, done, total)) if progress else None
