@@ -60,6 +60,7 @@ class ManufacturingSite:
         self.batches = np.zeros(ny)
         self._installed = [(self.start_day, self.suites)]
         self._edges = [] if self.year_edges is None else [float(e) for e in self.year_edges]
+        self._year_span = (0.0, -1.0, 0)  # (first day, end day, index) of the last year counted
 
     # --- booking -------------------------------------------------------------------------
     def book(self, t: float, n: int, duration: float) -> Booking:
@@ -79,6 +80,17 @@ class ManufacturingSite:
     def _book_sequential(self, t: float, n: int, duration: float) -> Booking:
         """Batch by batch: each takes the earliest-free suite (small orders)."""
         free = self.free
+        if n == 1:
+            f = free[0]
+            s = f if f > t else t
+            e = s + duration
+            if len(free) == 1 or free[1] >= e:
+                free[0] = e
+            else:
+                del free[0]
+                bisect.insort(free, e)
+            self._count_busy(t, 1, s, e, duration, (s,), (e,))
+            return Booking(1, s, s - t, e, duration)
         first = free[0] if free[0] > t else t
         if n < len(free) and free[n - 1] <= first + duration:
             # the n earliest suites all free up before any batch of this order ends, so
@@ -95,8 +107,9 @@ class ManufacturingSite:
                 bisect.insort(free, e)
                 starts.append(s)
                 ends.append(e)
-        self._count_busy(t, n, starts, ends, duration)
-        return Booking(n, starts[0], max(0.0, sum(starts) / n - t), max(ends), duration)
+        last = max(ends)
+        self._count_busy(t, n, starts[0], last, duration, starts, ends)
+        return Booking(n, starts[0], max(0.0, sum(starts) / n - t), last, duration)
 
     def _book_waterfill(self, t: float, n: int, duration: float) -> Booking:
         """A large order at once. With equal durations, suite j can start batches at
@@ -129,8 +142,10 @@ class ManufacturingSite:
         ends_busy = (a + counts * d)[busy].tolist()
         start_sum = float((counts * a).sum() + d * (counts * (counts - 1.0)).sum() / 2.0)
         self.free = sorted(ends_busy + free[~busy].tolist() + self.free[m:])
-        self._count_busy(t, n, a[busy].tolist(), ends_busy, d)
-        return Booking(n, float(a[0]), max(0.0, start_sum / n - t), max(ends_busy), d)
+        last = max(ends_busy)
+        starts = a[busy].tolist()
+        self._count_busy(t, n, starts[0], last, d, starts, ends_busy)
+        return Booking(n, float(a[0]), max(0.0, start_sum / n - t), last, d)
 
     def queue_wait(self, t: float) -> float:
         """How long a single batch arriving at ``t`` would wait for a suite."""
@@ -177,19 +192,24 @@ class ManufacturingSite:
     def _count_batches(self, t: float, n: int) -> None:
         self.batches[self._year(t) if self._edges else 0] += n
 
-    def _count_busy(self, t, n, starts, ends, duration) -> None:
-        """Add booked suite-days to the years they fall in (starts/ends: one per suite used)."""
-        self._count_batches(t, n)
+    def _count_busy(self, t, n, first, last, duration, starts, ends) -> None:
+        """Add booked suite-days to the years they fall in (``starts``/``ends``: one per suite
+        used; ``first``/``last``: the earliest start and the latest end)."""
         total = n * duration
         if not self._edges:
+            self.batches[0] += n
             self.busy_days[0] += total
             return
-        yi = self._year(t)
-        edges = self._edges
-        first, last = min(starts), max(ends)
-        if first >= edges[yi] and last <= edges[yi + 1]:
+        lo, hi, yi = self._year_span
+        if not lo <= t < hi:
+            yi = self._year(t)
+            self._year_span = (self._edges[yi], self._edges[yi + 1], yi)
+            lo, hi = self._year_span[:2]
+        self.batches[yi] += n
+        if first >= lo and last <= hi:
             self.busy_days[yi] += total  # the common case: the whole order inside one year
             return
+        edges = self._edges
         for y in range(self._year(first), self._year(last) + 1):
             lo_edge, hi_edge = edges[y], edges[y + 1]
             self.busy_days[y] += sum(max(0.0, min(e, hi_edge) - max(s, lo_edge))

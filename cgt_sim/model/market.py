@@ -205,10 +205,10 @@ class Market:
         self.treated[idx] += treated
         self.revenue[idx] += revenue_i
         margin = p("market.gross_margin_to_sponsor", t)
-        for j, i in enumerate(idx.tolist()):
-            gain = margin * (revenue_i[j] - cost_i[j])
+        gains = (margin * (revenue_i - cost_i)).tolist()
+        for i, rev, gain in zip(idx.tolist(), revenue_i.tolist(), gains):
             sp = self.sponsors[i]
-            sp.revenue += revenue_i[j]
+            sp.revenue += rev
             sp.cash = max(sp.cash + gain, 0.0)
 
 
