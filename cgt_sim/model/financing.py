@@ -19,6 +19,9 @@ from ..timeline import DAYS_PER_MONTH
 
 ROUND_FOR_STAGE = {"preclinical": "preclinical", "iit": "preclinical", "phase1": "phase1",
                    "phase2": "phase2", "phase3": "phase3", "review": "approval"}
+ROUND_SIZE_KEY = {stage: f"financing.round_size_cny.{r}" for stage, r in ROUND_FOR_STAGE.items()}
+BURN_KEY = {stage: f"financing.burn_cny_per_month.{stage}" for stage in ROUND_FOR_STAGE}
+ROUND_SIGMA = 0.47  # lognormal round sizes with cv 0.5 (sigma = sqrt(log(1 + 0.5^2)))
 
 
 @dataclass(slots=True)
@@ -44,7 +47,7 @@ def round_success_probability(base: float, climate: float, elasticity: float) ->
 
 def stage_budget(p, stage: str, t: float, days: float, dose_cost: float = 0.0) -> float:
     """Cash a stage needs: burn per month x months, plus contracted manufacturing of its doses."""
-    return p(f"financing.burn_cny_per_month.{stage}", t) * days / DAYS_PER_MONTH + dose_cost
+    return p(BURN_KEY[stage], t) * days / DAYS_PER_MONTH + dose_cost
 
 
 def try_round(w, prog, stage: str) -> bool:
@@ -54,9 +57,8 @@ def try_round(w, prog, stage: str) -> bool:
     prob = round_success_probability(p("financing.round_success", t),
                                       p("financing.capital_climate", t),
                                       p("financing.climate_elasticity", t))
-    key = ROUND_FOR_STAGE[stage]
-    size = p(f"financing.round_size_cny.{key}", t) * math.exp(
-        0.47 * w.rng["financing"].standard_normal() - 0.5 * 0.47 ** 2)  # lognormal, cv 0.5
+    size = p(ROUND_SIZE_KEY[stage], t) * math.exp(
+        ROUND_SIGMA * w.rng["financing"].standard_normal() - 0.5 * ROUND_SIGMA ** 2)
     sp.rounds += 1
     if u < prob:
         sp.cash += size
@@ -82,7 +84,7 @@ def pay_now(w, prog, stage: str, days: float, dose_cost: float = 0.0) -> bool:
     need = stage_budget(p, stage, t, days, dose_cost)
     sp = prog.sponsor
     if not w.money_unlimited:
-        if sp.cash < need + p(f"financing.burn_cny_per_month.{stage}", t) * p("financing.runway_months", t):
+        if sp.cash < need + p(BURN_KEY[stage], t) * p("financing.runway_months", t):
             try_round(w, prog, stage)
         if sp.cash < need:
             return False
