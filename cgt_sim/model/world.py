@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import simpy
 
 from ..parameters import CLUSTERS, MODALITIES
@@ -29,6 +30,10 @@ from .runparams import RunParams
 STATES = ("preclinical", "iit", "ind_review", "phase1", "phase2", "phase3", "nda_review",
           "stalled", "approved", "failed", "abandoned")
 ACTIVE_CLINICAL = ("iit", "phase1", "phase2", "phase3", "nda_review")
+# Where a program ended ("" while it is still going); "review" is abandonment for money before
+# the marketing review, "nda_review" a refusal.
+END_STAGES = ("", "preclinical", "iit", "ind_review", "phase1", "phase2", "phase3", "review",
+              "nda_review", "approved")
 (PRECLINICAL, IIT, IND_REVIEW, PHASE1, PHASE2, PHASE3, NDA_REVIEW, STALLED, APPROVED, FAILED,
  ABANDONED) = range(len(STATES))
 N_FINANCING_UNIFORMS = 6
@@ -303,29 +308,32 @@ class World:
         annual["suites"] = suite_days / year_days
         del annual["patient_days_waiting"]
 
+        # Compact columns (fixed categories, 32-bit ids and days): a 1,000-replication result
+        # holds tens of millions of program rows.
         progs = self.programs
         programs = {
-            "replication": np.full(len(progs), rep, dtype=np.int64),
-            "program_id": np.array([q.id for q in progs], dtype=np.int64),
-            "modality": [q.modality for q in progs],
-            "cluster": [q.cluster for q in progs],
-            "sponsor_id": np.array([q.sponsor.id if q.sponsor else -1 for q in progs], dtype=np.int64),
-            "arrival_year": np.array([self.clock.year_of(q.arrival) for q in progs], dtype=np.int64),
+            "replication": np.full(len(progs), rep, dtype=np.int32),
+            "program_id": np.array([q.id for q in progs], dtype=np.int32),
+            "modality": _categorical([q.modality for q in progs], MODALITIES),
+            "cluster": _categorical([q.cluster for q in progs], CLUSTERS),
+            "sponsor_id": np.array([q.sponsor.id if q.sponsor else -1 for q in progs], dtype=np.int32),
+            "arrival_year": np.array([self.clock.year_of(q.arrival) for q in progs], dtype=np.int16),
             "iit_track": np.array([q.iit for q in progs], dtype=bool),
-            "state": [STATES[q.state] if q.state >= 0 else "not_started" for q in progs],
-            "end_stage": [q.end_stage for q in progs],
-            "arrival_day": np.array([q.arrival for q in progs]),
-            "ind_day": np.array([q.ind_day for q in progs]),
-            "approval_day": np.array([q.approval_day for q in progs]),
-            "end_day": np.array([q.end_day for q in progs]),
+            "state": _categorical([STATES[q.state] if q.state >= 0 else "not_started" for q in progs],
+                                  STATES + ("not_started",)),
+            "end_stage": _categorical([q.end_stage for q in progs], END_STAGES),
+            "arrival_day": np.array([q.arrival for q in progs], dtype=np.float32),
+            "ind_day": np.array([q.ind_day for q in progs], dtype=np.float32),
+            "approval_day": np.array([q.approval_day for q in progs], dtype=np.float32),
+            "end_day": np.array([q.end_day for q in progs], dtype=np.float32),
         }
         mk = self.market
         n = mk.n
         products = {
             "replication": np.full(n, rep, dtype=np.int64),
             "program_id": mk.program_id[:n].copy(),
-            "modality": [MODALITIES[i] for i in mk.modality[:n]],
-            "cluster": [CLUSTERS[i] for i in mk.cluster[:n]],
+            "modality": pd.Categorical.from_codes(mk.modality[:n], MODALITIES),
+            "cluster": pd.Categorical.from_codes(mk.cluster[:n], CLUSTERS),
             "approval_year": np.array([self.clock.year_of(d) for d in mk.launch[:n]], dtype=np.int64),
             "approval_day": mk.launch[:n].copy(),
             "launch_price_cny": mk.price0[:n].copy(),
@@ -337,6 +345,15 @@ class World:
         }
         return {"annual": annual, "programs": programs, "products": products,
                 "sampled": dict(self.p.sampled)}
+
+
+def _categorical(values: list, categories) -> pd.Categorical:
+    """A categorical column with a fixed category list (so replications concatenate as one)."""
+    col = pd.Categorical(values, categories=list(categories))
+    if len(values) and (col.codes < 0).any():
+        unknown = sorted({v for v, c in zip(values, col.codes) if c < 0})
+        raise ValueError(f"values outside the categories {list(categories)}: {unknown}")
+    return col
 
 
 def _weighted_median(pairs) -> float:
