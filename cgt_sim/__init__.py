@@ -14,6 +14,9 @@ from .parameters import CATALOGUE, CLUSTERS, MODALITIES  # noqa: E402
 from .results import ResultSet, load_results  # noqa: E402
 from .runner import run  # noqa: E402
 from .scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
+from .sensitivity import SensitivityResult, sensitivity  # noqa: E402
+from .sweep import SweepResult, sweep  # noqa: E402
 
-__all__ = ["run", "compare", "load_scenario", "load_results", "ResultSet", "Scenario", "ScenarioError",
-           "analytic_funnel", "CATALOGUE", "MODALITIES", "CLUSTERS", "__version__"]
+__all__ = ["run", "compare", "sensitivity", "sweep", "SensitivityResult", "SweepResult", "load_scenario",
+           "load_results", "ResultSet", "Scenario", "ScenarioError", "analytic_funnel", "CATALOGUE", "MODALITIES",
+           "CLUSTERS", "__version__"]

@@ -77,9 +77,7 @@ def run(
     except ScenarioError as exc:
         _fail(str(exc))
     target = out or Path("results") / sc.name
-    if target.exists() and (not target.is_dir() or (not (target / "manifest.json").exists()
-                                                    and any(target.iterdir()))):
-        _fail(f"{target}: exists and is not a cgt-sim result folder; choose another --out")
+    _check_result_folder(target)
     progress_cm, callback = _progress(quiet, replications, sc.name)
     with progress_cm:
         res = run_scenario(sc, replications=replications, seed=seed, workers=workers, progress=callback)
@@ -88,14 +86,29 @@ def run(
         _print_headline(res, path)
 
 
-def _progress(quiet: bool, total: int, name: str):
+def _check_result_folder(target: Path) -> None:
+    """A result folder may replace an earlier cgt-sim result (it has a manifest.json), never
+    anything else."""
+    if target.exists() and (not target.is_dir() or (not (target / "manifest.json").exists()
+                                                    and any(target.iterdir()))):
+        _fail(f"{target}: exists and is not a cgt-sim result folder; choose another --out")
+
+
+def _parse_years(years: str | None) -> list[int] | None:
+    try:
+        return [int(y) for y in years.split(",")] if years else None
+    except ValueError:
+        _fail(f"--years: expected comma-separated years such as 2030,2035 (got {years!r})")
+
+
+def _progress(quiet: bool, total: int, name: str, unit: str = "replications"):
     import contextlib
 
     if quiet:
         return contextlib.nullcontext(), None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    prog = Progress(TextColumn(f"[bold]{name}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
+    prog = Progress(TextColumn(f"[bold]{name}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
                     TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
     task = prog.add_task("run", total=total)
 
@@ -187,10 +200,7 @@ def compare(
     from .compare import compare as run_compare, prepare
 
     _check_run_options(replications, seed, workers, min_replications=2)
-    try:
-        year_list = [int(y) for y in years.split(",")] if years else None
-    except ValueError:
-        _fail(f"--years: expected comma-separated years such as 2030,2035 (got {years!r})")
+    year_list = _parse_years(years)
     target = out or Path("results") / "compare.csv"
     if target.exists() and target.is_dir():
         _fail(f"{target}: is a folder; --out takes a CSV file name")
@@ -236,6 +246,119 @@ def _print_comparison(table, level: float, replications: int) -> None:
             cells.append(escape(f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]{mark}"))
         t.add_row(scn, LABELS.get(metric, metric), *cells)
     Console().print(t)
+
+
+@app.command()
+def sensitivity(
+    scenario: Path = typer.Argument(..., help="scenario YAML file with an 'uncertain:' block (the factors)"),
+    method: str = typer.Option("sobol", "--method", help="sobol (variance-based) or morris (elementary effects)"),
+    samples: Optional[int] = typer.Option(None, "--samples", "-n", help="sobol: base sample N, a power of 2 "
+                                          "(N*(2D+2) points; default 64); morris: trajectories (N*(D+1) points; default 10)"),
+    metric: str = typer.Option("approvals_2035", "--metric", "-m", help="<annual metric>_<year>, e.g. approvals_2035"),
+    replications: int = typer.Option(2, "--replications", "-r", help="replications per sample point"),
+    seed: int = typer.Option(42, "--seed", help="root random seed of every point and of the sampling (>= 0)"),
+    until: Optional[int] = typer.Option(None, "--until", help="last simulated year (default: the metric's year)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="result folder (default results/<scenario>_sensitivity)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
+):
+    """Sobol or Morris sensitivity indices of one metric over the scenario's uncertain parameters."""
+    from .sensitivity import execute, prepare
+
+    _check_run_options(replications, seed, workers)
+    try:
+        plan = prepare(scenario, metric, method, samples, until, seed)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    target = out or Path("results") / f"{plan.scenario.name}_sensitivity"
+    _check_result_folder(target)
+    progress_cm, callback = _progress(quiet, plan.points, f"{plan.scenario.name} {method}", "points")
+    with progress_cm:
+        try:
+            result = execute(plan, replications, workers, callback)
+        except ScenarioError as exc:
+            _fail(str(exc))
+    path = result.save(target)
+    if not quiet:
+        _print_indices(result, path)
+
+
+def _print_indices(result, path: Path) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    m = result.manifest
+    t = Table(title=escape(f"{m['scenario']['name']}: {m['method']} indices of {m['metric']}"),
+              caption=escape(f"{m['points']} points x {m['replications']} replications; +- half-width of "
+                             "the 95% interval"))
+    t.add_column("parameter", no_wrap=True)
+    pairs = (("S1", "S1_conf"), ("ST", "ST_conf")) if m["method"] == "sobol" else (("mu_star", "mu_star_conf"),
+                                                                                   ("sigma", None))
+    for col, _ in pairs:
+        t.add_column(col, justify="right")
+    for _, r in result.indices.iterrows():
+        cells = [f"{r[c]:.3g}" + (f" +- {r[conf]:.2g}" if conf else "") for c, conf in pairs]
+        t.add_row(r["parameter"], *cells)
+    console = Console()
+    console.print(t)
+    if m["metric_constant"]:
+        console.print(f"note: {m['metric']} is the same at every point; the indices are undefined")
+    console.print(f"sensitivity written to {path}/ ({m['wall_time_s']:.1f} s)")
+
+
+@app.command()
+def sweep(
+    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    grid: Optional[List[str]] = typer.Option(None, "--grid", "-g", help="key=v1,v2,... (repeatable; the grid is "
+                                             "every combination)"),
+    replications: int = typer.Option(20, "--replications", "-r", help="replications per grid point"),
+    seed: int = typer.Option(42, "--seed", help="root random seed, shared by every grid point (>= 0)"),
+    until: Optional[int] = typer.Option(None, "--until", help="last simulated year"),
+    years: Optional[str] = typer.Option(None, "--years", help="comma-separated years (default 2030,2035,horizon)"),
+    metric: Optional[List[str]] = typer.Option(None, "--metric", "-m", help="annual metric (repeatable)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="result folder (default results/<scenario>_sweep)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
+):
+    """Run a scenario over a grid of parameter values with common random numbers: one tidy table."""
+    from .sweep import execute, parse_grid, prepare
+
+    _check_run_options(replications, seed, workers)
+    year_list = _parse_years(years)
+    try:
+        plan = prepare(scenario, parse_grid(grid), until, year_list, metric)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    target = out or Path("results") / f"{plan.scenario.name}_sweep"
+    _check_result_folder(target)
+    progress_cm, callback = _progress(quiet, len(plan.points), f"{plan.scenario.name} sweep", "grid points")
+    with progress_cm:
+        result = execute(plan, replications, seed, workers, callback)
+    path = result.save(target)
+    if not quiet:
+        _print_sweep(result, path)
+
+
+def _print_sweep(result, path: Path) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    m = result.manifest
+    year = m["years"][-1]
+    at = result.table[result.table["year"] == year]
+    wide = at.pivot_table(index=result.keys, columns="metric", values="mean", sort=False).reset_index()
+    t = Table(title=escape(f"{m['scenario']['name']}: mean of {m['replications']} replications in {year}"))
+    for key in result.keys:
+        t.add_column(key, justify="right", no_wrap=True)
+    for col in m["metrics"]:
+        t.add_column(LABELS.get(col, col), justify="right")
+    for _, r in wide.iterrows():
+        t.add_row(*[str(r[k]) for k in result.keys], *[escape(_fmt(r[c])) for c in m["metrics"]])
+    console = Console()
+    console.print(t)
+    console.print(f"sweep written to {path}/ ({m['points']} grid points, {m['wall_time_s']:.1f} s)")
 
 
 @app.command()

@@ -15,24 +15,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
 from .results import ResultSet
 from .runner import resolve, run
 from .scenario import ScenarioError
 
 DEFAULT_METRICS = ("cumulative_approvals", "cumulative_ind_approvals", "patients_treated",
                    "cogs_per_patient_cny", "net_price_per_patient_cny", "vein_to_vein_days_median")
-
-
-def annual_columns(scenario) -> list[str]:
-    """The metrics of ``ResultSet.annual`` (from a one-year run of the scenario)."""
-    from .model.world import simulate
-
-    short = scenario.with_overrides({"simulation.horizon_year": scenario.start_year}, label="compare")
-    return [c for c in simulate(short, 0, 0)["annual"] if c not in ("replication", "year")]
-
-
-def default_years(start: int, horizon: int) -> list[int]:
-    return [y for y in (2030, 2035) if start <= y < horizon] + [horizon]
 
 
 def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=None,
@@ -103,16 +92,8 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
             raise ScenarioError(sc.path, "simulation.horizon_year",
                                 f"all scenarios must cover the same years ({start}-{horizon}); "
                                 f"got {sc.start_year}-{sc.horizon_year}")
-    years = list(years) if years else default_years(start, horizon)
-    for y in years:
-        if not start <= y <= horizon:
-            raise ScenarioError("--years", None, f"{y} is outside the simulated years {start}-{horizon}")
-    metrics = list(metrics or DEFAULT_METRICS)
-    known = annual_columns(scs[0])
-    unknown = [m for m in metrics if m not in known]
-    if unknown:
-        raise ScenarioError("--metric", None, f"unknown metric {unknown[0]!r}; choose from "
-                            + ", ".join(known))
+    years = check_years(years, start, horizon)
+    metrics = check_metrics(metrics or DEFAULT_METRICS, scs[0])
     return scs, years, metrics
 
 

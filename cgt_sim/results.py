@@ -11,6 +11,7 @@ clobbered result.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -57,19 +58,7 @@ class ResultSet:
 
     def summary(self, metrics=None) -> pd.DataFrame:
         """Per metric and year: mean, p5, p50, p95 over replications (NaNs ignored), and n."""
-        metrics = list(metrics or self.metrics)
-        long = self.annual.melt(id_vars=list(KEYS), value_vars=metrics, var_name="metric")
-        g = long.groupby(["metric", "year"], sort=False)["value"]
-        out = pd.DataFrame({
-            "mean": g.mean(),
-            "p5": g.quantile(0.05),
-            "p50": g.quantile(0.50),
-            "p95": g.quantile(0.95),
-            "n": g.count(),
-        }).reset_index()
-        order = {m: i for i, m in enumerate(metrics)}
-        out["_o"] = out["metric"].map(order)
-        return out.sort_values(["_o", "year"]).drop(columns="_o").reset_index(drop=True)
+        return summarise(self.annual, metrics or self.metrics)
 
     def headline(self, years=None) -> pd.DataFrame:
         """A small table of the headline metrics at chosen years (default 2025, 2030, 2035, horizon)."""
@@ -83,30 +72,62 @@ class ResultSet:
     def save(self, path) -> Path:
         """Write the result folder atomically (temporary folder, then rename)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-        old = None
-        try:
+        with atomic_folder(path) as tmp:
             self.annual.to_parquet(tmp / "annual.parquet", index=False)
             self.programs.to_parquet(tmp / "programs.parquet", index=False)
             self.products.to_parquet(tmp / "products.parquet", index=False)
             if self.sampled is not None and len(self.sampled.columns) > 1:
                 self.sampled.to_parquet(tmp / "sampled.parquet", index=False)
             self.summary().to_csv(tmp / "summary.csv", index=False)
-            (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2, default=_json))
-            if path.exists():
-                old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
-                os.replace(path, old)
-            os.replace(tmp, path)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if old is not None and old.exists() and not path.exists():
-                os.replace(old, path)  # put the previous result back
-            raise
+            write_manifest(tmp, self.manifest)
         return path
+
+
+def summarise(annual: pd.DataFrame, metrics) -> pd.DataFrame:
+    """Per metric and year of a (replication, year, metrics...) table: mean, p5, p50, p95 over
+    replications (NaNs ignored), and n; metrics in the order given."""
+    metrics = list(metrics)
+    long = annual.melt(id_vars=list(KEYS), value_vars=metrics, var_name="metric")
+    g = long.groupby(["metric", "year"], sort=False)["value"]
+    out = pd.DataFrame({
+        "mean": g.mean(),
+        "p5": g.quantile(0.05),
+        "p50": g.quantile(0.50),
+        "p95": g.quantile(0.95),
+        "n": g.count(),
+    }).reset_index()
+    order = {m: i for i, m in enumerate(metrics)}
+    out["_o"] = out["metric"].map(order)
+    return out.sort_values(["_o", "year"]).drop(columns="_o").reset_index(drop=True)
+
+
+@contextlib.contextmanager
+def atomic_folder(path):
+    """Yield a new temporary folder beside ``path``; when the block ends without error it
+    replaces ``path`` (and whatever was there) in one rename, otherwise it is removed and
+    ``path`` is left as it was."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    old = None
+    try:
+        yield tmp
+        if path.exists():
+            old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(path, old)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and old.exists() and not path.exists():
+            os.replace(old, path)  # put the previous result back
+        raise
+
+
+def write_manifest(folder: Path, manifest: dict) -> None:
+    (Path(folder) / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json))
 
 
 def _json(o):

@@ -89,17 +89,28 @@ class Uncertain:
         return float(x)
 
     def bounds(self) -> tuple[float, float]:
-        """Support of the distribution (for sensitivity analysis and validation)."""
+        """Support of the distribution (for sensitivity analysis and validation).
+
+        Unbounded normal and lognormal distributions are cut at 3 standard deviations (of the
+        log for lognormal); like ``sample``, the result stays within the parameter's valid range.
+        """
         a = self.args
         if self.dist in ("uniform", "triangular"):
-            return float(a["low"]), float(a["high"])
-        if self.dist == "choice":
-            return float(min(a["values"])), float(max(a["values"]))
-        if self.dist == "normal":
-            return (float(a.get("low", a["mean"] - 3 * a["sd"])),
-                    float(a.get("high", a["mean"] + 3 * a["sd"])))
-        return (float(a.get("low", a["median"] * math.exp(-3 * a["sigma"]))),
-                float(a.get("high", a["median"] * math.exp(3 * a["sigma"]))))
+            lo, hi = float(a["low"]), float(a["high"])
+        elif self.dist == "choice":
+            lo, hi = float(min(a["values"])), float(max(a["values"]))
+        elif self.dist == "normal":
+            lo = float(a.get("low", a["mean"] - 3 * a["sd"]))
+            hi = float(a.get("high", a["mean"] + 3 * a["sd"]))
+        else:
+            lo = float(a.get("low", a["median"] * math.exp(-3 * a["sigma"])))
+            hi = float(a.get("high", a["median"] * math.exp(3 * a["sigma"])))
+        param = CATALOGUE.get(self.key)
+        if param is not None and param.low is not None:
+            lo, hi = max(lo, param.low), max(hi, param.low)
+        if param is not None and param.high is not None:
+            lo, hi = min(lo, param.high), min(hi, param.high)
+        return lo, hi
 
     def to_dict(self) -> dict:
         return {"dist": self.dist, **self.args}
@@ -133,7 +144,9 @@ class Scenario:
         return v
 
     def with_overrides(self, overrides: dict | None, label: str = "--set") -> "Scenario":
-        """A copy with dotted-key overrides applied (values as in a scenario's ``set``)."""
+        """A copy with dotted-key overrides applied (values as in a scenario's ``set``).
+
+        An override of an uncertain parameter fixes it: its distribution is dropped."""
         sc = Scenario(self.name, self.description, self.path, dict(self.values),
                       dict(self.origin), dict(self.uncertain), list(self.files))
         for key, raw in (overrides or {}).items():
@@ -316,7 +329,9 @@ def _check_scalar(p: Param, value, where, key):
 
 
 def _apply_set(sc: Scenario, where, key: str, raw):
-    label = key if where in ("--set", "--until") else f"set.{key}"
+    """Set one parameter; a value set after an ``uncertain`` declaration (by an extending file
+    or an override) fixes the parameter, so its distribution is dropped."""
+    label = key if str(where).startswith("--") else f"set.{key}"
     p = CATALOGUE.get(key)
     if p is None:
         raise ScenarioError(where, label, "unknown parameter" + _suggest(key, CATALOGUE))
@@ -328,6 +343,7 @@ def _apply_set(sc: Scenario, where, key: str, raw):
     else:
         sc.values[key] = _parse_schedule(p, raw, sc.values[key], where, label)
     sc.origin[key] = str(where)
+    sc.uncertain.pop(key, None)
 
 
 def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:

@@ -181,10 +181,15 @@ def test_documented_result_folder_files(workdir, python_blocks_run):
     assert list(python_blocks_run["res"].summary().columns) == ["metric", "year", "mean", "p5", "p50", "p95", "n"]
 
 
-def _shorten_run(args: list[str]) -> list[str]:
-    """Keep a documented `run` fast: --until 2021 --replications 2 --workers 1 (replacing values)."""
-    wanted = {"--until": "2021", "--replications": "2", "--workers": "1"}
-    aliases = {"-r": "--replications", "-w": "--workers"}
+SHORT_RUN = {"--until": "2021", "--replications": "2", "--workers": "1"}
+SHORT_SENSITIVITY = {"--samples": "2", "--replications": "1", "--workers": "1"}
+SENSITIVITY_YEAR = "2016"  # the documented metric's year becomes this (the run stops at it)
+
+
+def _shorten_run(args: list[str], wanted: dict = SHORT_RUN) -> list[str]:
+    """Keep a documented command fast: by default --until 2021 --replications 2 --workers 1
+    (replacing values)."""
+    aliases = {"-r": "--replications", "-w": "--workers", "-n": "--samples"}
     out, seen, i = [], set(), 0
     while i < len(args):
         opt = aliases.get(args[i], args[i])
@@ -210,8 +215,12 @@ def _prepare(line: str, workdir: Path) -> tuple[list[str], Path | None]:
         i = args.index(">")
         redirect = workdir / "redirected" / args[i + 1]
         args = args[:i] + args[i + 2:]
-    if args[0] in ("run", "compare"):
+    if args[0] in ("run", "compare", "sweep"):
         args = _shorten_run(args)
+    elif args[0] == "sensitivity":
+        args = _shorten_run(args, SHORT_SENSITIVITY)
+        i = args.index("--metric") + 1
+        args[i] = args[i][:-4] + SENSITIVITY_YEAR
     return args, redirect
 
 
@@ -267,6 +276,22 @@ def test_cli_line_runs(workdir, cli_lines_run, index):
         scenarios = [a for a in args[1:] if a.endswith(".yaml")]
         assert list(table["scenario"].unique()) == [Path(s).stem for s in scenarios[1:]]
         assert set(table["year"]) == {2021}
+    elif command == "sensitivity":
+        scenario = cgt_sim.load_scenario(workdir / args[1])
+        out = workdir / "results" / f"{scenario.name}_sensitivity"
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert (manifest["method"], manifest["samples"], manifest["replications"]) == (
+            args[args.index("--method") + 1], 2, 1)
+        assert manifest["horizon_year"] == int(SENSITIVITY_YEAR)
+        indices = pd.read_csv(out / "indices.csv")
+        assert sorted(indices["parameter"]) == sorted(scenario.uncertain)
+        assert (out / "indices.png").exists() and (out / "samples.parquet").exists()
+    elif command == "sweep":
+        out = workdir / "results" / f"{Path(args[1]).stem}_sweep"
+        table = pd.read_csv(out / "sweep.csv")
+        keys = [args[i + 1].split("=")[0] for i, a in enumerate(args) if a == "--grid"]
+        assert list(table.columns[:len(keys)]) == keys and set(table["year"]) == {2021}
+        assert len(list(out.glob("heatmap_*.png"))) == (table["metric"].nunique() if len(keys) == 2 else 0)
     elif command == "report":
         report = workdir / args[1] / "report" / "report.md"
         assert report.exists() and (report.parent / "funnel.png").exists()
@@ -353,17 +378,25 @@ def test_run_options_and_defaults_match_the_code():
     assert CATALOGUE["simulation.horizon_year"].default == 2045 and "`simulation.horizon_year`, 2045" in text
 
 
-def test_python_api_signature_matches_the_readme():
-    m = re.search(r"`cgt_sim\.run\(([^)]*)\)`", README)
+@pytest.mark.parametrize("name", ["run", "sensitivity", "sweep"])
+def test_python_api_signature_matches_the_readme(name):
+    m = re.search(rf"`cgt_sim\.{name}\(([^)]*)\)`", README)
     assert m
     documented = [p.strip() for p in m.group(1).split(",")]
-    params = list(inspect.signature(cgt_sim.run).parameters.values())
+    params = list(inspect.signature(getattr(cgt_sim, name)).parameters.values())
     assert len(documented) == len(params)
-    for doc, param in zip(documented[1:], params[1:]):
-        name, default = doc.split("=")
-        assert param.name == name
+    required = [p for p in params if p.default is inspect.Parameter.empty]
+    for doc, param in zip(documented, params):
+        if param in required:
+            assert "=" not in doc
+            continue
+        pname, default = doc.split("=")
+        assert param.name == pname
         assert repr(param.default) == default
-    assert params[0].default is inspect.Parameter.empty and "=" not in documented[0]
+    assert params[0].default is inspect.Parameter.empty
+
+
+def test_analytic_funnel_is_documented():
     assert callable(cgt_sim.analytic_funnel)
     assert re.search(r"`cgt_sim\.analytic_funnel\(\w+, modality\)`", README)
     assert list(inspect.signature(cgt_sim.analytic_funnel).parameters)[1] == "modality"

@@ -1,0 +1,122 @@
+"""Many variants of one scenario, run under common random numbers, and the metrics they report.
+
+A sensitivity analysis (sample points) and a sweep (grid points) both run the same scenario
+with a few parameters fixed to other values, every variant with the same root seed, so
+replication r of each variant sees the same random streams and differences between variants
+come from the parameters, not from the luck of the draw.
+
+Metrics are columns of ``ResultSet.annual``; ``approvals`` and ``ind_approvals`` are short
+names of ``cumulative_approvals`` and ``cumulative_ind_approvals``. A metric at a year is
+written ``<metric>_<year>``, e.g. ``approvals_2035`` or ``patients_treated_2030``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import pandas as pd
+
+from .results import KEYS
+from .runner import run
+from .scenario import Scenario, ScenarioError
+
+ALIASES = {"approvals": "cumulative_approvals", "ind_approvals": "cumulative_ind_approvals"}
+
+
+def annual_columns(scenario: Scenario) -> list[str]:
+    """The metrics of ``ResultSet.annual`` (from a one-year run of the scenario)."""
+    from .model.world import simulate
+
+    short = scenario.with_overrides({"simulation.horizon_year": scenario.start_year}, label="metrics")
+    return [c for c in simulate(short, 0, 0)["annual"] if c not in KEYS]
+
+
+def default_years(start: int, horizon: int) -> list[int]:
+    """2030, 2035 (when simulated before the horizon) and the horizon."""
+    return [y for y in (2030, 2035) if start <= y < horizon] + [horizon]
+
+
+def check_years(years, start: int, horizon: int) -> list[int]:
+    """The years asked for (default: ``default_years``), each within the simulated years."""
+    years = list(years) if years else default_years(start, horizon)
+    for y in years:
+        if not start <= y <= horizon:
+            raise ScenarioError("--years", None, f"{y} is outside the simulated years {start}-{horizon}")
+    return years
+
+
+def check_metrics(names, scenario: Scenario) -> list[str]:
+    """Annual column names for metric names (short names accepted); unknown names are an error."""
+    known = annual_columns(scenario)
+    out = []
+    for name in names:
+        column = ALIASES.get(name, name)
+        if column not in known:
+            raise ScenarioError("--metric", None, f"unknown metric {name!r}; choose from "
+                                + ", ".join(list(ALIASES) + known))
+        out.append(column)
+    return out
+
+
+def year_metric(name: str, scenario: Scenario, last_year: int | None = None) -> tuple[str, int]:
+    """(annual column, year) of a ``<metric>_<year>`` name such as ``approvals_2035``.
+
+    The year must lie between the scenario's start year and ``last_year`` (default its horizon).
+    """
+    m = re.fullmatch(r"(.+)_(\d{4})", name or "")
+    known = annual_columns(scenario)
+    column = ALIASES.get(m.group(1), m.group(1)) if m else None
+    if column not in known:
+        raise ScenarioError("--metric", None, f"unknown metric {name!r}; use <metric>_<year> "
+                            "(e.g. approvals_2035) with <metric> one of " + ", ".join(list(ALIASES) + known))
+    year = int(m.group(2))
+    start, last = scenario.start_year, scenario.horizon_year if last_year is None else last_year
+    if not start <= year <= last:
+        raise ScenarioError("--metric", None, f"{name}: year {year} is outside the simulated years "
+                            f"{start}-{last}")
+    return column, year
+
+
+def _point(scenario: Scenario, replications: int, seed: int, columns: list[str], years: list[int],
+           workers: int) -> pd.DataFrame:
+    res = run(scenario, replications=replications, seed=seed, workers=workers)
+    annual = res.annual
+    return annual.loc[annual["year"].isin(years), list(KEYS) + list(columns)].reset_index(drop=True)
+
+
+def run_points(scenarios: list[Scenario], replications: int, seed: int, columns: list[str],
+               years: list[int], workers: int | None = None, progress=None) -> list[pd.DataFrame]:
+    """Run every scenario with the same seed; return, per scenario, its annual rows
+    (replication, year, columns) at ``years``.
+
+    With at least as many scenarios as workers, whole scenarios go to worker processes (each
+    runs its replications one after another: a few replications per point would not keep the
+    cores busy); with fewer, the scenarios run in turn and their replications in parallel.
+    Results do not depend on ``workers``. ``progress``: optional callable(done, total) called
+    as scenarios finish.
+    """
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise ValueError(f"replications must be a whole number >= 1 (got {replications!r})")
+    workers = max(1, workers or os.cpu_count() or 1)
+    total = len(scenarios)
+    out: list = [None] * total
+    if workers == 1 or total < workers:
+        for i, sc in enumerate(scenarios):
+            out[i] = _point(sc, replications, seed, columns, years, workers)
+            if progress:
+                progress(i + 1, total)
+        return out
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_point, sc, replications, seed, columns, years, 1): i
+                   for i, sc in enumerate(scenarios)}
+        try:
+            for done, fut in enumerate(as_completed(futures), 1):
+                out[futures[fut]] = fut.result()
+                if progress:
+                    progress(done, total)
+        except BaseException:  # an error or Ctrl-C: do not wait for the points not yet started
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return out

@@ -1,0 +1,232 @@
+"""Parameter sweeps: a scenario run at every point of a grid of parameter values.
+
+Every grid point is the scenario with the grid's parameters fixed to the point's values (an
+override: a swept parameter that the scenario declares uncertain is fixed too), run with the
+same root seed (common random numbers), so the rows of the table differ by their parameters,
+not by the luck of the draw. The result is one tidy table: the grid parameters, then metric,
+year, mean, p5, p50, p95 and n over replications.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import __version__
+from .compare import DEFAULT_METRICS
+from .parameters import CATALOGUE
+from .points import check_metrics, check_years, run_points
+from .results import atomic_folder, summarise, write_manifest
+from .results import format_number as fmt
+from .runner import resolve
+from .scenario import Scenario, ScenarioError, _suggest
+
+GRID_EXAMPLE = "e.g. regulatory.ind_review_working_days=30,60"
+
+
+def parse_grid(items: list[str] | None) -> dict[str, list]:
+    """``--grid key=v1,v2,...`` items as {key: [values]}; each value is read as a YAML scalar."""
+    grid: dict[str, list] = {}
+    for item in items or []:
+        key, eq, raw = item.partition("=")
+        key = key.strip()
+        if not eq or not key or not raw.strip():
+            raise ScenarioError("--grid", item, f"expected key=v1,v2,... ({GRID_EXAMPLE})")
+        if key in grid:
+            raise ScenarioError("--grid", key, "given twice; list all its values in one --grid")
+        values = []
+        for text in raw.split(","):
+            try:
+                v = yaml.safe_load(text) if text.strip() else None
+            except (yaml.YAMLError, ValueError, TypeError):
+                raise ScenarioError("--grid", key, f"could not read the value {text!r}") from None
+            if v is None:
+                raise ScenarioError("--grid", key, f"empty value in {raw!r} ({GRID_EXAMPLE})")
+            values.append(v)
+        grid[key] = values
+    return grid
+
+
+def check_grid(grid: dict, scenario: Scenario) -> dict[str, list]:
+    """Validate a grid against the parameter catalogue; return it with values as stored
+    (numbers as float, or int for whole-number parameters; dates as ISO text)."""
+    if not isinstance(grid, dict) or not grid:
+        raise ScenarioError("--grid", None, f"give at least one parameter and its values ({GRID_EXAMPLE})")
+    out = {}
+    for key, values in grid.items():
+        p = CATALOGUE.get(key)
+        if p is None:
+            raise ScenarioError("--grid", key, "unknown parameter" + _suggest(str(key), CATALOGUE))
+        if key.startswith("simulation."):
+            raise ScenarioError("--grid", key, "cannot be swept (the horizon is set with --until)")
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ScenarioError("--grid", key, "needs a list of one or more values")
+        seen = []
+        for v in values:
+            if isinstance(v, (dict, list, tuple)):
+                raise ScenarioError("--grid", key, f"takes single values {p.range_text()} (got {v!r})")
+            scenario.with_overrides({key: v}, label="--grid")  # raises on a bad value
+            v = _stored(p, v)
+            if v in seen:
+                raise ScenarioError("--grid", key, f"the value {v} is listed twice")
+            seen.append(v)
+        out[key] = seen
+    return out
+
+
+def _stored(p, v):
+    if p.kind == "date":
+        from .timeline import parse_date
+
+        return parse_date(v).isoformat()
+    if p.kind == "bool":
+        return bool(v)
+    return int(round(float(v))) if p.kind == "int" else float(v)
+
+
+@dataclass
+class SweepPlan:
+    """Everything checked before a sweep runs."""
+
+    scenario: Scenario  # with the horizon cut to ``until``
+    grid: dict[str, list]
+    years: list[int]
+    metrics: list[str]
+
+    @property
+    def points(self) -> list[tuple]:
+        """Every combination of grid values, the first key varying slowest."""
+        return list(itertools.product(*self.grid.values()))
+
+    def point_scenarios(self) -> list[Scenario]:
+        return [self.scenario.with_overrides(dict(zip(self.grid, p)), label="--grid") for p in self.points]
+
+
+def prepare(scenario, grid: dict, until: int | None = None, years=None, metrics=None) -> SweepPlan:
+    """Check the inputs of a sweep (nothing runs); raises ScenarioError naming what is wrong.
+
+    ``years``: default 2030, 2035 and the horizon; ``metrics``: annual columns or their short
+    names (default the headline metrics of ``compare``)."""
+    sc = resolve(scenario, until=until)
+    grid = check_grid(grid, sc)
+    years = check_years(years, sc.start_year, sc.horizon_year)
+    metrics = check_metrics(metrics or DEFAULT_METRICS, sc)
+    return SweepPlan(sc, grid, years, metrics)
+
+
+@dataclass
+class SweepResult:
+    """The tidy table of a sweep (one row per grid point, metric and year) and its manifest."""
+
+    table: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.manifest["grid"])
+
+    def save(self, path) -> Path:
+        """Write sweep.csv, sweep.parquet, manifest.json and, for a two-parameter grid, one
+        heat map per metric (heatmap_<metric>.png) into ``path``, atomically."""
+        path = Path(path)
+        with atomic_folder(path) as tmp:
+            self.table.to_csv(tmp / "sweep.csv", index=False)
+            self.table.to_parquet(tmp / "sweep.parquet", index=False)
+            if len(self.keys) == 2:
+                for metric in self.manifest["metrics"]:
+                    plot_heatmap(self.table, self.manifest, metric, tmp / f"heatmap_{metric}.png")
+            write_manifest(tmp, self.manifest)
+        return path
+
+
+def execute(plan: SweepPlan, replications: int = 20, seed: int = 42, workers: int | None = None,
+            progress=None) -> SweepResult:
+    """Run every grid point of a plan with the same seed and tabulate the metrics."""
+    started = time.perf_counter()
+    frames = run_points(plan.point_scenarios(), replications, seed, plan.metrics, plan.years, workers, progress)
+    parts = []
+    for point, frame in zip(plan.points, frames):
+        s = summarise(frame, plan.metrics)
+        for j, (key, value) in enumerate(zip(plan.grid, point)):
+            s.insert(j, key, value)
+        parts.append(s)
+    table = pd.concat(parts, ignore_index=True)
+    manifest = {
+        "analysis": "sweep",
+        "grid": plan.grid,
+        "points": len(plan.points),
+        "metrics": plan.metrics,
+        "years": plan.years,
+        "replications": replications,
+        "seed": seed,
+        "start_year": plan.scenario.start_year,
+        "horizon_year": plan.scenario.horizon_year,
+        "scenario": plan.scenario.to_dict(),
+        "package_version": __version__,
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    return SweepResult(table, manifest)
+
+
+def plot_heatmap(table: pd.DataFrame, manifest: dict, metric: str, path: Path) -> None:
+    """Mean of one metric over a two-parameter grid, one panel per year, values written in the cells."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    (row_key, row_values), (col_key, col_values) = list(manifest["grid"].items())
+    sub = table[table["metric"] == metric]
+    years = manifest["years"]
+    from matplotlib.ticker import FuncFormatter
+
+    width = max(4.6, 0.9 * len(col_values) + 2.6)
+    height = max(2.8, 0.5 * len(row_values) + 2.0)
+    fig, axes = plt.subplots(1, len(years), figsize=(width * len(years), height), squeeze=False)
+    for ax, year in zip(axes[0], years):
+        at = sub[sub["year"] == year]
+        grid = at.pivot_table(index=row_key, columns=col_key, values="mean", aggfunc="first", dropna=False)
+        grid = grid.reindex(index=row_values, columns=col_values)
+        values = grid.to_numpy(dtype=float)
+        im = ax.imshow(values, cmap="viridis", aspect="auto", origin="lower")
+        finite = values[np.isfinite(values)]
+        lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+        for i in range(values.shape[0]):
+            for j in range(values.shape[1]):
+                v = values[i, j]
+                light = hi > lo and (v - lo) / (hi - lo) > 0.6  # dark text on the bright end of viridis
+                ax.text(j, i, fmt(v), ha="center", va="center", fontsize=8, color="black" if light else "white")
+        ax.set_xticks(range(len(col_values)), [_tick(v) for v in col_values])
+        ax.set_yticks(range(len(row_values)), [_tick(v) for v in row_values])
+        ax.set_xlabel(col_key)
+        ax.set_ylabel(row_key)
+        ax.set_title(str(year))
+        bar = fig.colorbar(im, ax=ax, format=FuncFormatter(lambda x, _pos: fmt(x)))
+        bar.set_label(f"{metric} (mean)")
+    fig.suptitle(f"{manifest['scenario']['name']}: {metric}\nmean of {manifest['replications']} replications "
+                 "per cell, common random numbers", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _tick(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def sweep(scenario, grid: dict, replications: int = 20, seed: int = 42, workers: int | None = None,
+          until: int | None = None, years=None, metrics=None, progress=None) -> SweepResult:
+    """Run a scenario at every point of ``grid`` ({parameter key: [values]}) with common random
+    numbers; return the tidy table (``SweepResult.table``) of each metric at each year.
+
+    ``progress``: optional callable(done, total) over grid points.
+    """
+    plan = prepare(scenario, grid, until, years, metrics)
+    return execute(plan, replications, seed, workers, progress)

@@ -1,0 +1,154 @@
+"""Parameter sweeps: grid parsing and validation, common random numbers across grid points, a
+monotone response, the tidy table and its files, and every bad input. Runs are short (to 2016-2020)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import cgt_sim
+from cgt_sim.cli import app
+from cgt_sim.sweep import check_grid, parse_grid
+from test_cli import check_error, folder_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+IND = "regulatory.ind_review_working_days"
+ARRIVALS = "research.arrival_scale"
+EROSION = "market.price_erosion"
+STATS = ["metric", "year", "mean", "p5", "p50", "p95", "n"]
+
+
+def test_grid_values_are_yaml_scalars():
+    grid = parse_grid([f"{IND}=30, 60", "financing.unconstrained=true,false",
+                       "regulatory.ind_pathway_open=2016-01-01,2017-12-18", f"{EROSION}=0,0.05"])
+    assert grid == {IND: [30, 60], "financing.unconstrained": [True, False],
+                    "regulatory.ind_pathway_open": [dt.date(2016, 1, 1), dt.date(2017, 12, 18)], EROSION: [0, 0.05]}
+    checked = check_grid(grid, cgt_sim.load_scenario(BASELINE))
+    assert checked[IND] == [30.0, 60.0] and checked["regulatory.ind_pathway_open"] == ["2016-01-01", "2017-12-18"]
+    assert check_grid({"manufacturing.suites_2015.beijing": [10.0, 20]}, cgt_sim.load_scenario(BASELINE)) == {
+        "manufacturing.suites_2015.beijing": [10, 20]}
+
+
+@pytest.fixture(scope="module")
+def arrival_sweeps():
+    kw = dict(grid={ARRIVALS: [0.5, 1, 2]}, replications=2, seed=3, until=2017, years=[2016, 2017],
+              metrics=["new_programs", "ind_approvals"])
+    return cgt_sim.sweep(BASELINE, workers=1, **kw), cgt_sim.sweep(BASELINE, workers=2, **kw)
+
+
+def test_the_table_is_tidy(arrival_sweeps):
+    res, _ = arrival_sweeps
+    t = res.table
+    assert list(t.columns) == [ARRIVALS] + STATS
+    assert len(t) == 3 * 2 * 2 and (t["n"] == 2).all()
+    assert t[ARRIVALS].tolist() == [0.5] * 4 + [1.0] * 4 + [2.0] * 4
+    assert t["metric"].tolist()[:4] == ["new_programs", "new_programs", "cumulative_ind_approvals",
+                                         "cumulative_ind_approvals"]  # short names become column names
+    assert ((t["p5"] <= t["mean"]) & (t["mean"] <= t["p95"])).all()
+
+
+def test_more_arrivals_start_more_programs(arrival_sweeps):
+    res, _ = arrival_sweeps
+    for year in (2016, 2017):
+        means = res.table.query("metric == 'new_programs' and year == @year")["mean"].tolist()
+        assert means[0] < means[1] < means[2]
+
+
+def test_results_do_not_depend_on_workers(arrival_sweeps):
+    one, two = arrival_sweeps
+    pd.testing.assert_frame_equal(one.table, two.table)
+
+
+def test_grid_points_share_random_numbers():
+    """Price erosion acts only on launched products, so it cannot change the first years: under
+    common random numbers its grid points give identical rows; and the point at the baseline
+    value is the plain run with the same seed."""
+    res = cgt_sim.sweep(BASELINE, {EROSION: [0.0, 0.05], IND: [30, 60]}, replications=2, seed=5, until=2018,
+                        years=[2017, 2018], metrics=["new_programs", "ind_approvals"], workers=2)
+    t = res.table
+    stats = STATS[2:]
+    for ind in (30.0, 60.0):
+        a = t[(t[EROSION] == 0.0) & (t[IND] == ind)][stats].reset_index(drop=True)
+        b = t[(t[EROSION] == 0.05) & (t[IND] == ind)][stats].reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b)
+    plain = cgt_sim.run(BASELINE, replications=2, seed=5, until=2018, workers=1,
+                        overrides={EROSION: 0.05}).summary(["new_programs", "cumulative_ind_approvals"])
+    plain = plain[plain["year"] >= 2017].reset_index(drop=True)
+    at = t[(t[EROSION] == 0.05) & (t[IND] == 60.0)][STATS].reset_index(drop=True)
+    pd.testing.assert_frame_equal(at, plain)
+
+
+def test_save_writes_tables_heatmaps_and_manifest(tmp_path):
+    res = cgt_sim.sweep(BASELINE, {IND: [30, 60], EROSION: [0.0, 0.1]}, replications=1, until=2016,
+                        metrics=["new_programs", "approvals"], workers=1)
+    out = res.save(tmp_path / "s")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "heatmap_cumulative_approvals.png", "heatmap_new_programs.png", "manifest.json", "sweep.csv", "sweep.parquet"]
+    assert (out / "heatmap_new_programs.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"), res.table)
+    pd.testing.assert_frame_equal(pd.read_csv(out / "sweep.csv"), res.table, check_dtype=False)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["grid"] == {IND: [30.0, 60.0], EROSION: [0.0, 0.1]} and m["points"] == 4
+    assert m["years"] == [2016] and m["seed"] == 42 and m["replications"] == 1
+    # one grid parameter: no heat map
+    one = cgt_sim.sweep(BASELINE, {IND: [30]}, replications=1, until=2015, metrics=["new_programs"], workers=1)
+    assert not list(one.save(tmp_path / "one").glob("*.png"))
+
+
+def test_cli_writes_the_folder_and_prints_the_table(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["sweep", str(BASELINE), "--grid", f"{IND}=30,60", "--grid", f"{EROSION}=0,0.1",
+                                      "--until", "2016", "-r", "1", "-w", "1", "--metric", "new_programs"])
+    assert result.exit_code == 0, result.output
+    assert IND in result.stdout and "sweep written to" in result.stdout
+    out = tmp_path / "results" / "baseline_sweep"
+    assert len(pd.read_csv(out / "sweep.csv")) == 4 and (out / "heatmap_new_programs.png").exists()
+
+
+BAD = {
+    "no_grid": ([], ["--grid: give at least one parameter"]),
+    "no_equals": (["--grid", IND], ["--grid", IND, "expected key=v1,v2"]),
+    "no_values": (["--grid", f"{IND}="], ["--grid", "expected key=v1,v2"]),
+    "empty_value": (["--grid", f"{IND}=30,,60"], ["--grid", IND, "empty value"]),
+    "key_twice": (["--grid", f"{IND}=30", "--grid", f"{IND}=60"], ["--grid", IND, "given twice"]),
+    "unknown_key": (["--grid", "regulatory.ind_review_workingdays=30"],
+                    ["--grid: regulatory.ind_review_workingdays: unknown parameter",
+                     f"did you mean {IND}?"]),
+    "out_of_range": (["--grid", "regulatory.p_ind_clear=0.5,1.3"],
+                     ["--grid: regulatory.p_ind_clear: must be between 0 and 1 (got 1.3)"]),
+    "not_whole": (["--grid", "manufacturing.suites_2015.beijing=2.5"],
+                  ["--grid: manufacturing.suites_2015.beijing: must be a whole number"]),
+    "value_twice": (["--grid", f"{IND}=30,30.0"], ["--grid", IND, "the value 30.0 is listed twice"]),
+    "horizon": (["--grid", "simulation.horizon_year=2030,2035"], ["--grid: simulation.horizon_year: cannot be swept"]),
+    "dated_value": (["--grid", f"{IND}={{value: 30}}"], ["--grid", IND]),
+    "unknown_metric": (["--grid", f"{IND}=30", "--metric", "nope"], ["--metric: unknown metric 'nope'"]),
+    "bad_years": (["--grid", f"{IND}=30", "--years", "2030,x"], ["--years: expected comma-separated years"]),
+    "year_after_until": (["--grid", f"{IND}=30", "--until", "2020", "--years", "2025"],
+                         ["--years: 2025 is outside the simulated years 2015-2020"]),
+    "replications_zero": (["--grid", f"{IND}=30", "-r", "0"], ["--replications: must be a whole number >= 1"]),
+}
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_bad_input_is_one_line_and_writes_nothing(name, tmp_path, monkeypatch):
+    args, fragments = BAD[name]
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["sweep", str(BASELINE), *args])
+    check_error(result.exit_code, result.stdout, result.stderr, fragments)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_folder_that_is_not_a_result_is_left_alone(tmp_path):
+    other = tmp_path / "precious"
+    other.mkdir()
+    (other / "keep.txt").write_text("keep me")
+    before = folder_bytes(other)
+    result = CliRunner().invoke(app, ["sweep", str(BASELINE), "--grid", f"{IND}=30", "--out", str(other)])
+    check_error(result.exit_code, result.stdout, result.stderr, [str(other), "not a cgt-sim result folder"])
+    assert folder_bytes(other) == before
