@@ -66,32 +66,58 @@ def run(
     set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: key=value (repeatable)"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="result folder (default: results/<scenario name>)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    executor: str = typer.Option("process", "--executor", "-e",
+                                 help="where replications run: process (worker processes here), serial (this "
+                                      "process) or dask (a Dask cluster)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Dask scheduler address, e.g. tcp://host:8786 (default: a local "
+                                                 "cluster of --workers processes)"),
+    resume: bool = typer.Option(False, "--resume", help="complete an interrupted (or smaller) run into --out: "
+                                                         "only missing replications run"),
+    precision: Optional[float] = typer.Option(None, "--precision",
+                                              help="add replications until the 95% half-width of --metric's mean "
+                                                   "is within this fraction of the mean (--replications is the cap)"),
+    metric: Optional[str] = typer.Option(None, "--metric", "-m", help="annual metric judged by --precision"),
+    precision_year: Optional[int] = typer.Option(None, "--precision-year",
+                                                 help="year at which --metric is judged (default: the horizon)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Run a scenario and write its results (Parquet tables, summary.csv, manifest.json)."""
-    from .runner import resolve, run as run_scenario
+    from .runner import Interrupted, check, resolve, run as run_scenario
 
     _check_run_options(replications, seed, workers)
+    options = dict(executor=executor, scheduler=scheduler, resume=resume, precision=precision, metric=metric,
+                   precision_year=precision_year)
     try:
         sc = resolve(scenario, parse_sets(set_), until)
+        target = out or Path("results") / sc.name
+        check(sc, replications, seed, out=target, **options)
     except ScenarioError as exc:
         _fail(str(exc))
-    target = out or Path("results") / sc.name
-    _check_result_folder(target)
     progress_cm, callback = _progress(quiet, replications, sc.name)
-    with progress_cm:
-        res = run_scenario(sc, replications=replications, seed=seed, workers=workers, progress=callback)
-    path = res.save(target)
+    try:
+        with progress_cm:
+            res = run_scenario(sc, replications=replications, seed=seed, workers=workers, progress=callback,
+                               out=target, **options)
+    except ScenarioError as exc:  # found only when the work starts, e.g. an unreachable scheduler
+        _fail(str(exc))
+    except Interrupted as exc:
+        how = "; run the same command with --resume to complete it" if exc.partial is not None else ""
+        typer.echo(f"interrupted: {exc}{how}", err=True)
+        raise typer.Exit(130)
     if not quiet:
-        _print_headline(res, path)
+        _print_headline(res, target)
 
 
 def _check_result_folder(target: Path) -> None:
     """A result folder may replace an earlier cgt-sim result (it has a manifest.json), never
     anything else."""
-    if target.exists() and (not target.is_dir() or (not (target / "manifest.json").exists()
-                                                    and any(target.iterdir()))):
-        _fail(f"{target}: exists and is not a cgt-sim result folder; choose another --out")
+    from .checkpoint import check_result_folder
+
+    try:
+        check_result_folder(target)
+    except ScenarioError as exc:
+        _fail(str(exc))
 
 
 def _parse_years(years: str | None) -> list[int] | None:
@@ -111,11 +137,23 @@ def _progress(quiet: bool, total: int, name: str, unit: str = "replications"):
     prog = Progress(TextColumn(f"[bold]{name}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
                     TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
     task = prog.add_task("run", total=total)
+    started = []
 
-    def callback(done, _total):
-        prog.update(task, completed=done)
+    def callback(done, total=None):  # the bar appears with the first report, once work has started
+        if not started:
+            prog.start()
+            started.append(True)
+        prog.update(task, completed=done, **({"total": total} if total else {}))
 
-    return prog, callback
+    @contextlib.contextmanager
+    def shown():
+        try:
+            yield
+        finally:
+            if started:
+                prog.stop()
+
+    return shown(), callback
 
 
 LABELS = {
@@ -155,7 +193,22 @@ def _print_headline(res, path: Path) -> None:
         table.add_row(*row)
     console = Console()
     console.print(table)
+    if "precision" in res.manifest:
+        console.print(escape(precision_text(res.manifest["precision"], res.manifest["replications"])))
     console.print(f"results written to {path}/ ({res.manifest['wall_time_s']:.1f} s)")
+
+
+def precision_text(p: dict, replications: int) -> str:
+    """One line on a --precision run: the interval reached, after how many replications."""
+    def pct(x):
+        return f"{100 * x:.3g}%"
+
+    rel = p["relative_half_width"]
+    interval = (f"mean {_fmt(p['mean'])} +/- {_fmt(p['half_width'])} ({pct(p['level'])} interval"
+                + (f", {pct(rel)} of the mean)" if rel is not None else ")"))
+    outcome = ("reached after" if p["reached"] else "not reached within")
+    return (f"precision: {p['metric']} in {p['year']}: {interval}; the {pct(p['target'])} target was "
+            f"{outcome} {replications} replications" + ("" if p["reached"] else " (raise --replications)"))
 
 
 def _value_text(key: str, v) -> str:
@@ -194,12 +247,19 @@ def compare(
     level: float = typer.Option(0.90, "--level", help="confidence level of the intervals"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="CSV file (default results/compare.csv)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    executor: str = typer.Option("process", "--executor", "-e", help="process, serial or dask (as for run)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (as for run)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Paired differences of scenarios from the first, under common random numbers."""
     from .compare import compare as run_compare, prepare
+    from .executors import check_executor
 
     _check_run_options(replications, seed, workers, min_replications=2)
+    try:
+        check_executor(executor, scheduler)
+    except ScenarioError as exc:
+        _fail(str(exc))
     year_list = _parse_years(years)
     target = out or Path("results") / "compare.csv"
     if target.exists() and target.is_dir():
@@ -210,9 +270,13 @@ def compare(
         _fail(str(exc))
     progress_cm, task_cb = _progress(quiet, replications * len(scs), "compare")
     callback = None if task_cb is None else (lambda i, done, total: task_cb(i * replications + done, None))
-    with progress_cm:
-        table = run_compare(scs, replications=replications, seed=seed, workers=workers,
-                            years=year_list, metrics=metric, level=level, progress=callback)
+    try:
+        with progress_cm:
+            table = run_compare(scs, replications=replications, seed=seed, workers=workers, years=year_list,
+                                metrics=metric, level=level, progress=callback, executor=executor,
+                                scheduler=scheduler)
+    except ScenarioError as exc:  # an unreachable scheduler
+        _fail(str(exc))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     table.to_csv(tmp, index=False)

@@ -49,14 +49,17 @@ def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=
     return pd.DataFrame(rows)
 
 
-def _interval(d: np.ndarray, level: float, prefix: str) -> dict:
+def half_width(d: np.ndarray, level: float) -> float:
+    """Half-width of the t-interval for the mean of ``d`` (NaN with fewer than two values)."""
     n = d.size
-    if n == 0:
-        return {f"{prefix}_mean": math.nan, f"{prefix}_low": math.nan, f"{prefix}_high": math.nan}
-    mean = float(d.mean())
-    if n == 1:
-        return {f"{prefix}_mean": mean, f"{prefix}_low": math.nan, f"{prefix}_high": math.nan}
-    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1) * d.std(ddof=1) / math.sqrt(n))
+    if n < 2:
+        return math.nan
+    return float(stats.t.ppf(0.5 + level / 2.0, n - 1) * d.std(ddof=1) / math.sqrt(n))
+
+
+def _interval(d: np.ndarray, level: float, prefix: str) -> dict:
+    mean = float(d.mean()) if d.size else math.nan
+    half = half_width(d, level)
     return {f"{prefix}_mean": mean, f"{prefix}_low": mean - half, f"{prefix}_high": mean + half}
 
 
@@ -99,16 +102,19 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
 
 def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | None = None,
             until: int | None = None, years=None, metrics=None, level: float = 0.90,
-            overrides: dict | None = None, progress=None) -> pd.DataFrame:
+            overrides: dict | None = None, progress=None, executor: str = "process",
+            scheduler: str | None = None) -> pd.DataFrame:
     """Run scenarios with common random numbers; return paired differences from the first.
 
     ``scenarios``: paths or Scenario objects (the first is the reference). ``years``: default
     2030, 2035 and the horizon. ``metrics``: columns of ``ResultSet.annual`` (default the
     headline metrics). ``progress``: optional callable(scenario_index, done, total).
+    ``executor``, ``scheduler``: where the replications run, as for ``run``.
     """
     scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level)
     results = []
     for i, sc in enumerate(scs):
         cb = (lambda done, total, i=i: progress(i, done, total)) if progress else None
-        results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb))
+        results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb,
+                           executor=executor, scheduler=scheduler))
     return paired_differences(results, metrics, years, level)

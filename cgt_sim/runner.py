@@ -1,32 +1,44 @@
-"""Replications: seeds, parallel execution, assembly into a ResultSet.
+"""Replications: seeds, execution, checkpoints, precision, assembly into a ResultSet.
 
 Each replication depends only on (scenario, root seed, replication index), so results are the
-same whatever the number of workers. Work is sent to worker processes in chunks of
-replications to keep scheduling overhead small.
+same whatever the executor (this process, worker processes, a Dask cluster) and the number of
+workers; replications are sent out in chunks to keep scheduling overhead small (see
+``executors``). With a result folder, finished replications are written as they come (see
+``checkpoint``) and a resumed run computes only the missing ones. With a precision target,
+replications are added in batches until the 95% confidence interval of a metric's mean is
+narrow enough; the result is the same as a fixed-count run with that many replications.
 """
 
 from __future__ import annotations
 
-import gc
-import os
+import math
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
-from .model.world import simulate
+from .checkpoint import Checkpoint, identity
+from .executors import check_executor, chunk_size, default_workers, open_executor, simulate_chunk
 from .results import ResultSet
 from .scenario import Scenario, ScenarioError, load_scenario
 
+TABLES = ("annual", "programs", "products", "sampled")
+FIRST_BATCH = 10  # replications before the first precision check
+LEVEL = 0.95  # confidence level of the precision target
 
-def _chunk(scenario: Scenario, seed: int, reps: list[int]) -> list[dict]:
-    out = []
-    for r in reps:
-        out.append(simulate(scenario, r, seed))
-        gc.collect()  # generator reference cycles otherwise slow long serial runs
-    return out
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a run. ``finished`` replications were done; those of a run with a result
+    folder are kept in ``partial`` for ``resume``."""
+
+    def __init__(self, finished: int, total: int, partial: Path | None):
+        self.finished, self.total, self.partial = finished, total, partial
+        kept = f" and kept in {partial}" if partial is not None else ""
+        super().__init__(f"{finished} of {total} replications finished{kept}")
 
 
 def resolve(scenario, overrides: dict | None = None, until: int | None = None) -> Scenario:
@@ -44,50 +56,272 @@ def resolve(scenario, overrides: dict | None = None, until: int | None = None) -
     return sc
 
 
+# --------------------------------------------------------------------------- precision target
+
+@dataclass(frozen=True)
+class Precision:
+    """Run until the 95% half-width of ``metric``'s mean in ``year`` is within ``relative`` of the mean."""
+
+    relative: float
+    metric: str
+    year: int
+
+    def evaluate(self, values: np.ndarray) -> dict:
+        from .compare import half_width
+
+        x = values[~np.isnan(values)]
+        mean = float(x.mean()) if x.size else math.nan
+        half = half_width(x, LEVEL)
+        if math.isnan(half):
+            rel = math.inf
+        elif half == 0.0:
+            rel = 0.0
+        else:
+            rel = half / abs(mean) if mean != 0.0 else math.inf
+        return {"metric": self.metric, "year": self.year, "target": self.relative, "level": LEVEL,
+                "mean": mean, "half_width": half, "relative_half_width": rel, "reached": rel <= self.relative}
+
+    def next_total(self, n: int, stat: dict, cap: int) -> int:
+        """Replications for the next check: enough if the spread stays as it is (half-width falls
+        as 1/sqrt(n)) plus 10%, growing by at least 10 and at most 4-fold, within the cap."""
+        rel = stat["relative_half_width"]
+        needed = math.ceil(1.1 * n * (rel / self.relative) ** 2) if math.isfinite(rel) else 4 * n
+        return min(cap, max(n + FIRST_BATCH, min(needed, 4 * n)))
+
+
+def check_precision(sc: Scenario, replications: int, precision, metric, precision_year) -> Precision | None:
+    """The precision target, or None; raises ScenarioError naming the bad option."""
+    if precision is None:
+        for name, value in (("--metric", metric), ("--precision-year", precision_year)):
+            if value is not None:
+                raise ScenarioError(name, None, "only used with --precision")
+        return None
+    if isinstance(precision, bool) or not isinstance(precision, (int, float)) or not 0.0 < precision < 1.0:
+        raise ScenarioError("--precision", None, "must be a relative half-width between 0 and 1, "
+                            f"e.g. 0.05 for 5% of the mean (got {precision!r})")
+    from .points import ALIASES, annual_columns, check_metrics
+
+    if metric is None:
+        raise ScenarioError("--precision", None, "needs --metric, one of "
+                            + ", ".join(list(ALIASES) + annual_columns(sc)))
+    metric = check_metrics([metric], sc)[0]
+    year = sc.horizon_year if precision_year is None else precision_year
+    if isinstance(year, bool) or not isinstance(year, int) or not sc.start_year <= year <= sc.horizon_year:
+        raise ScenarioError("--precision-year", None, f"must be a simulated year, {sc.start_year}-"
+                            f"{sc.horizon_year} (got {year!r})")
+    if replications < 2:
+        raise ScenarioError("--replications", None, f"is the most --precision may run; must be >= 2 "
+                            f"(got {replications})")
+    return Precision(float(precision), metric, year)
+
+
+def check(sc: Scenario, replications: int, seed: int, executor: str = "process", scheduler: str | None = None,
+          out=None, resume: bool = False, precision=None, metric=None, precision_year=None) -> Precision | None:
+    """Check every option of a run before anything runs or is written; raise ScenarioError
+    naming the first bad one. Returns the precision target (None without one)."""
+    check_executor(executor, scheduler)
+    goal = check_precision(sc, replications, precision, metric, precision_year)
+    if out is not None:
+        Checkpoint(out).check(identity(sc, seed), resume)
+    elif resume:
+        raise ScenarioError("--resume", None, "needs the result folder to complete (out=...)")
+    return goal
+
+
+# --------------------------------------------------------------------------- finished replications
+
+_TEXT = pd.Series(["x"]).dtype  # the dtype pandas gives a column of text
+
+
+def tables(results: list[dict]) -> dict:
+    """DataFrames of finished replications (in order). Text columns always get the text dtype,
+    also when empty, so tables built from any grouping of replications concatenate alike."""
+    def frame(columns: dict) -> pd.DataFrame:
+        return pd.DataFrame({k: pd.Series(v, dtype=_TEXT) if isinstance(v, list) else v
+                             for k, v in columns.items()})
+
+    out = {name: pd.concat([frame(r[name]) for r in results], ignore_index=True)
+           for name in ("annual", "programs", "products")}
+    out["sampled"] = pd.DataFrame([{"replication": int(r["annual"]["replication"][0]), **r["sampled"]}
+                                   for r in results])
+    return out
+
+
+def conform(frames: dict, template: dict) -> dict:
+    """Tables read back from Parquet with the categories of ``template``'s categorical columns
+    (Parquet keeps no categories for an empty column, and unequal categories do not concatenate
+    as categorical)."""
+    out = {}
+    for name, df in frames.items():
+        want = template[name].dtypes
+        fix = {c: want[c] for c in df.columns
+               if c in want and isinstance(want[c], pd.CategoricalDtype) and df[c].dtype != want[c]}
+        out[name] = df.astype(fix) if fix else df
+    return out
+
+
+def template(sc: Scenario, seed: int) -> dict:
+    """The tables of a one-year replication: the column types of every run of ``sc``."""
+    short = sc.with_overrides({"simulation.horizon_year": sc.start_year}, label="template")
+    return tables(simulate_chunk(short, seed, [0]))
+
+
+class _Finished:
+    """Finished replications in contiguous parts; each part is also written to the checkpoint."""
+
+    def __init__(self, store: Checkpoint | None, goal: Precision | None):
+        self.store, self.goal = store, goal
+        self.parts: list[tuple[list[int], dict]] = []
+        self.reps: set[int] = set()
+        self.values: dict[int, float] = {}  # replication -> the precision metric in its year
+        self.buffer: list[tuple[int, dict]] = []
+
+    def keep(self, reps: list[int], frames: dict) -> None:
+        if self.reps.intersection(reps):
+            return  # already held (a part overlapping a finished result)
+        self.parts.append((reps, frames))
+        self.reps.update(reps)
+        if self.goal is not None:
+            a = frames["annual"]
+            at = a[a["year"] == self.goal.year]
+            self.values.update(zip(at["replication"].astype(int), at[self.goal.metric].astype(float)))
+
+    def add(self, reps: list[int], results: list[dict], size: int) -> None:
+        """Take finished replications; write them out in parts of about ``size``."""
+        if self.buffer and reps[0] != self.buffer[-1][0] + 1:
+            self.flush()
+        self.buffer.extend(zip(reps, results))
+        if len(self.buffer) >= size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        reps = [r for r, _ in self.buffer]
+        frames = tables([res for _, res in self.buffer])
+        if self.store is not None:
+            self.store.write(reps, frames)
+        self.buffer = []
+        self.keep(reps, frames)
+
+    def count(self, total: int) -> int:
+        return sum(1 for r in self.reps if r < total) + sum(1 for r, _ in self.buffer if r < total)
+
+    def metric_values(self, total: int) -> np.ndarray:
+        return np.array([self.values[r] for r in range(total)], dtype=float)
+
+    def assemble(self, total: int) -> dict:
+        """The tables of replications 0..total-1, in order."""
+        parts = sorted((p for p in self.parts if p[0][0] < total), key=lambda p: p[0][0])
+        out = {}
+        for name in TABLES:
+            df = pd.concat([frames[name] for _, frames in parts], ignore_index=True)
+            if parts[-1][0][-1] >= total:
+                df = df[df["replication"] < total].reset_index(drop=True)
+            out[name] = df
+        return out
+
+
+# --------------------------------------------------------------------------- run
+
 def run(scenario, replications: int = 100, seed: int = 42, workers: int | None = None,
-        overrides: dict | None = None, until: int | None = None, progress=None) -> ResultSet:
+        overrides: dict | None = None, until: int | None = None, progress=None, executor: str = "process",
+        scheduler: str | None = None, out=None, resume: bool = False, precision: float | None = None,
+        metric: str | None = None, precision_year: int | None = None) -> ResultSet:
     """Run ``replications`` replications of a scenario (a Scenario or a YAML path).
 
     ``workers``: processes to use (default: all cores; 1 runs in this process).
     ``progress``: optional callable(done, total) called as replications finish.
+    ``executor``: "process" (worker processes on this machine), "serial" (this process) or
+    "dask" (a Dask distributed cluster at ``scheduler``, or a LocalCluster of ``workers``
+    processes when no address is given).
+    ``out``: result folder; finished replications are written to ``<out>.partial/`` as they
+    come and the result is saved to ``out`` at the end. ``resume``: reuse the replications
+    finished by an earlier run into ``out`` (same scenario and seed) and run only the rest.
+    ``precision``, ``metric``, ``precision_year``: run batches of replications until the 95%
+    half-width of ``metric``'s mean in ``precision_year`` (default: the horizon) is within
+    ``precision`` times the mean, at most ``replications``; the manifest reports the count.
+
+    Ctrl-C raises ``Interrupted`` after cancelling pending work; finished replications stay in
+    the partial folder.
     """
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ValueError(f"replications must be a whole number >= 1 (got {replications!r})")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0 (got {seed!r})")
     sc = resolve(scenario, overrides, until)
-    workers = max(1, min(workers or os.cpu_count() or 1, replications))
+    goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year)
+    workers = default_workers(replications, workers)
+    store = Checkpoint(out) if out is not None else None
+    done = _Finished(store, goal)
+    total = replications if goal is None else min(replications, FIRST_BATCH)
+    stat = None
     started = time.perf_counter()
-    reps = list(range(replications))
-    results: list[dict] = []
-    if workers == 1:
-        for r in reps:
-            results.extend(_chunk(sc, seed, [r]))
-            if progress:
-                progress(len(results), replications)
-    else:
-        size = max(1, min(8, replications // (workers * 4) or 1))
-        chunks = [reps[i:i + size] for i in range(0, replications, size)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_chunk, sc, seed, c) for c in chunks]
-            for fut in as_completed(futures):
-                results.extend(fut.result())
+    try:
+        with open_executor(executor, workers, scheduler) as ex:
+            slots = ex.slots
+            if store is not None:
+                reused = store.start(identity(sc, seed), resume)
+                like = template(sc, seed) if reused else None
+                for reps, frames in reused:
+                    done.keep(reps, conform(frames, like))
+            resumed = done.count(replications)
+            while True:
+                todo = [r for r in range(total) if r not in done.reps]
                 if progress:
-                    progress(len(results), replications)
-    results.sort(key=lambda d: int(d["annual"]["replication"][0]))
+                    progress(total - len(todo), total)
+                if todo:
+                    size = chunk_size(len(todo), slots)
+                    with closing(ex.run(sc, seed, todo, size)) as finished:
+                        for reps, results in finished:
+                            done.add(reps, results, size)
+                            if progress:
+                                progress(done.count(total), total)
+                    done.flush()
+                if goal is None:
+                    break
+                stat = goal.evaluate(done.metric_values(total))
+                if stat["reached"] or total >= replications:
+                    break
+                total = goal.next_total(total, stat, replications)
+    except BaseException as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        try:
+            done.flush()
+        finally:
+            if store is not None and store.path.exists() and not store.finished():
+                store.remove()
+        if interrupted:
+            kept = store.path if store is not None and store.finished() else None
+            raise Interrupted(done.count(total), total, kept) from None
+        raise
     wall = time.perf_counter() - started
-    frames = {name: pd.concat([pd.DataFrame(r[name]) for r in results], ignore_index=True)
-              for name in ("annual", "programs", "products")}
-    sampled = pd.DataFrame([{"replication": i, **r["sampled"]} for i, r in enumerate(results)])
+    frames = done.assemble(total)
     manifest = {
         "scenario": sc.to_dict(),
         "seed": seed,
-        "replications": replications,
-        "workers": workers,
+        "replications": total,
+        "executor": executor,
+        "workers": slots,
         "start_year": sc.start_year,
         "horizon_year": sc.horizon_year,
         "package_version": __version__,
         "wall_time_s": round(wall, 3),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    return ResultSet(frames["annual"], frames["programs"], frames["products"], manifest, sampled)
+    if resume:
+        manifest["resumed_replications"] = min(resumed, total)
+    if stat is not None:
+        manifest["precision"] = {**stat, "replications_needed": total if stat["reached"] else None,
+                                 "max_replications": replications,
+                                 "relative_half_width": _finite(stat["relative_half_width"]),
+                                 "half_width": _finite(stat["half_width"]), "mean": _finite(stat["mean"])}
+    res = ResultSet(frames["annual"], frames["programs"], frames["products"], manifest, frames["sampled"])
+    if store is not None:
+        res.save(store.out)
+        store.remove()
+    return res
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None

@@ -94,6 +94,27 @@ BAD_IN_PROCESS = {
                      ["--set", "market.nrdl_listing_hazard", "must be after 'from'"]),
     "until_after_max": (["run", "scenarios/baseline.yaml", "--until", "2300"],
                         ["error: --until: simulation.horizon_year: must be between 1990 and 2200 (got 2300)"]),
+    "unknown_executor": (["run", "scenarios/baseline.yaml", "--executor", "threads"],
+                         ["--executor", "unknown executor 'threads'", "process, serial, dask"]),
+    "scheduler_without_dask": (["run", "scenarios/baseline.yaml", "--scheduler", "tcp://127.0.0.1:8786"],
+                               ["--scheduler", "only used with --executor dask"]),
+    "bad_scheduler_address": (["run", "scenarios/baseline.yaml", "--executor", "dask", "--scheduler", "nonsense::x"],
+                              ["--scheduler", "cannot connect to 'nonsense::x'"]),
+    "precision_above_1": (["run", "scenarios/baseline.yaml", "--precision", "1.5", "--metric", "patients_treated"],
+                          ["--precision", "between 0 and 1", "got 1.5"]),
+    "precision_zero": (["run", "scenarios/baseline.yaml", "--precision", "0", "--metric", "patients_treated"],
+                       ["--precision", "between 0 and 1", "got 0.0"]),
+    "precision_without_metric": (["run", "scenarios/baseline.yaml", "--precision", "0.05"],
+                                 ["--precision", "needs --metric", "cumulative_approvals"]),
+    "unknown_metric": (["run", "scenarios/baseline.yaml", "--precision", "0.05", "--metric", "approvalz"],
+                       ["--metric", "unknown metric 'approvalz'", "cumulative_approvals, "]),
+    "metric_without_precision": (["run", "scenarios/baseline.yaml", "--metric", "patients_treated"],
+                                 ["--metric", "only used with --precision"]),
+    "precision_year_outside": (["run", "scenarios/baseline.yaml", "--precision", "0.05", "--metric",
+                                "patients_treated", "--precision-year", "2050"],
+                               ["--precision-year", "2015-2045 (got 2050)"]),
+    "compare_unknown_executor": (["compare", "scenarios/baseline.yaml", "scenarios/faster_approval.yaml",
+                                  "--executor", "threads"], ["--executor", "unknown executor 'threads'"]),
     "show_missing_file": (["show", "bad/nope.yaml"], ["bad/nope.yaml", "file not found"]),
     "show_bad_set": (["show", "scenarios/baseline.yaml", "--set", "nonsense"], ["--set", "nonsense"]),
 }
@@ -241,6 +262,113 @@ def test_out_must_be_a_result_folder(work, monkeypatch):
     assert [p.name for p in other.iterdir()] == ["precious.txt"]
     assert (other / "precious.txt").read_text() == "keep me"
     assert a_file.read_text() == "keep me too"
+
+
+@pytest.fixture(scope="module")
+def unfinished(work) -> Path:
+    """resume/r: a finished result (seed 1, 2015-2016, 1 replication); resume/r.partial: a run
+    of 3 replications with seed 3 stopped after 1."""
+    from cgt_sim.runner import Interrupted
+
+    def stop(done, total):
+        if done >= 1:
+            raise KeyboardInterrupt
+
+    folder = work / "resume"
+    cgt_sim.run(work / "scenarios" / "baseline.yaml", replications=1, seed=1, until=2016, workers=1,
+                out=folder / "r")
+    with pytest.raises(Interrupted):
+        cgt_sim.run(work / "scenarios" / "baseline.yaml", replications=3, seed=3, until=2016,
+                    executor="serial", out=folder / "x", progress=stop)
+    (folder / "x.partial").rename(folder / "r.partial")
+    (folder / "x").exists() and shutil.rmtree(folder / "x")
+    return folder
+
+
+@pytest.mark.parametrize("args,fragments", [
+    (["--seed", "2", "--resume"], ["--resume", "resume/r.partial was made with seed 3, not 2", "--seed"]),
+    (["--seed", "3", "--resume", "--set", f"{IND}=30"],
+     ["--resume", "resume/r.partial was made with a different scenario", IND]),
+    (["--seed", "3", "--resume", "--until", "2017"], ["--resume", "simulation.horizon_year differs"]),
+    (["--seed", "3"], ["resume/r.partial: holds 1 finished replication of an unfinished run", "add --resume"]),
+])
+def test_resume_refuses_another_seed_or_scenario(work, unfinished, monkeypatch, args, fragments):
+    monkeypatch.chdir(work)
+    before = folder_bytes(unfinished)
+    argv = ["run", "scenarios/baseline.yaml", "--until", "2016", "-r", "3", "--out", "resume/r", *args]
+    if "--until" in args:
+        del argv[2:4]
+    result = CliRunner().invoke(app, argv)
+    check_error(result.exit_code, result.stdout, result.stderr, fragments)
+    assert folder_bytes(unfinished) == before
+
+
+def test_resume_of_a_finished_result_made_with_another_seed(work, unfinished, monkeypatch):
+    monkeypatch.chdir(work)
+    shutil.copytree(unfinished / "r", work / "resume" / "done")
+    before = folder_bytes(work / "resume" / "done")
+    result = CliRunner().invoke(app, ["run", "scenarios/baseline.yaml", "--until", "2016", "--seed", "2",
+                                      "--out", "resume/done", "--resume"])
+    check_error(result.exit_code, result.stdout, result.stderr,
+                ["--resume", "resume/done was made with seed 1, not 2"])
+    assert folder_bytes(work / "resume" / "done") == before
+    assert not (work / "resume" / "done.partial").exists()
+
+
+def test_ctrl_c_keeps_finished_replications_and_resume_completes(work, runs):
+    """A real Ctrl-C (SIGINT) on a run with worker processes: exit 130, one line saying what was
+    kept, the earlier result untouched; --resume then completes the run."""
+    import signal
+    import time
+
+    folder = work / "sigint"
+    folder.mkdir()
+    shutil.copytree(work / "out" / "rset", folder / "r")  # run_set's: seed 42, 2015-2017, 1 replication
+    before = folder_bytes(folder / "r")
+    args = ["run", "scenarios/baseline.yaml", "--until", "2017", "--workers", "2", "--quiet", "--out", "sigint/r",
+            "--set", f"{IND}=30", "--set", "market.nrdl_listing_hazard={value: 0.3, from: 2016-01-01}"]
+    proc = subprocess.Popen(cgt_sim_cmd(*args, "-r", "400"), cwd=work, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    parts = folder / "r.partial" / "parts"
+    deadline = time.monotonic() + 120
+    while not (parts.is_dir() and any(p.name.startswith("part-") for p in parts.iterdir())):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stdout == "" and "Traceback" not in stderr
+    kept = sum(int(p.name.split("-")[2]) - int(p.name.split("-")[1]) + 1
+               for p in parts.iterdir() if p.name.startswith("part-"))
+    assert 1 <= kept < 400
+    assert stderr.splitlines() == [f"interrupted: {kept} of 400 replications finished and kept in "
+                                   "sigint/r.partial; run the same command with --resume to complete it"]
+    assert folder_bytes(folder / "r") == before  # the earlier result is untouched
+    done = subprocess.run(cgt_sim_cmd(*args, "-r", "4", "--resume"), cwd=work, env=_env(), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["r"]
+    manifest = json.loads((folder / "r" / "manifest.json").read_text())
+    assert manifest["replications"] == 4 and manifest["resumed_replications"] >= 2
+    annual = pd.read_parquet(folder / "r" / "annual.parquet")
+    assert sorted(annual["replication"].unique()) == [0, 1, 2, 3]
+    earlier = pd.read_parquet(work / "out" / "rset" / "annual.parquet")
+    pd.testing.assert_frame_equal(annual[annual["replication"] < 1].reset_index(drop=True), earlier)
+
+
+def test_run_with_precision_and_serial_executor(work, monkeypatch):
+    monkeypatch.chdir(work)
+    result = CliRunner().invoke(app, ["run", "scenarios/baseline.yaml", "--until", "2016", "-r", "3",
+                                      "--executor", "serial", "--precision", "0.0001", "--metric", "new_programs",
+                                      "--out", "out_precision/p"])
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((work / "out_precision" / "p" / "manifest.json").read_text())
+    assert manifest["executor"] == "serial" and manifest["replications"] == 3
+    p = manifest["precision"]
+    assert p["reached"] is False and p["year"] == 2016 and p["max_replications"] == 3
+    text = " ".join(result.stdout.split())  # the console wraps long lines
+    assert "precision: new_programs in 2016: mean " in text
+    assert "(95% interval, " in text and "the 0.01% target was not reached within 3 replications" in text
 
 
 def test_show_prints_every_key_with_its_source(runs):

@@ -366,7 +366,10 @@ def test_run_options_and_defaults_match_the_code():
     opts = {name: p for p in run.params for name in getattr(p, "opts", [])}
     for name in ("--replications", "-r", "--seed", "--until", "--set", "--out", "--workers", "--quiet"):
         assert name in opts, name
+    for name in (n for n in opts if n.startswith("--") and n != "--help"):  # every run option is documented
         assert f"`{name}" in text or f"/{name}`" in text, name
+    documented_executor = re.search(r"`--executor` \(default `(\w+)`\)", text)
+    assert documented_executor and opts["--executor"].default == documented_executor.group(1)
     documented_reps = re.search(r"`--replications/-r` \(default (\d+)\)", text)
     documented_seed = re.search(r"`--seed` \(default (\d+)\)", text)
     assert documented_reps and documented_seed

@@ -1,0 +1,179 @@
+"""Finished replications of a run in progress, kept on disk so that an interrupted run resumes.
+
+While ``run(..., out=DIR)`` works it writes each group of finished replications as a part (one
+Parquet file per table) into ``DIR.partial/parts/part-<first>-<last>/``, renamed into place
+when complete, and records in ``DIR.partial/checkpoint.json`` what the parts are replications
+of: the resolved scenario parameters, the root seed and the package version. A resumed run
+refuses parts made with anything else, since replication r depends on exactly these. When the run
+completes, the result is saved to DIR and the partial folder removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .results import load_results
+from .scenario import Scenario, ScenarioError
+
+TABLES = ("annual", "programs", "products", "sampled")
+KEY_FILE = "checkpoint.json"
+PART = re.compile(r"part-(\d+)-(\d+)")
+
+
+def partial_path(out) -> Path:
+    out = Path(out)
+    return out.parent / f"{out.name}.partial"
+
+
+def identity(scenario: Scenario, seed: int) -> dict:
+    """What a replication depends on, in the plain form stored beside its results."""
+    sc = scenario.to_dict()
+    key = {"seed": seed, "parameters": sc["parameters"], "uncertain": sc["uncertain"],
+           "package_version": __version__}
+    return json.loads(json.dumps(key, default=str))
+
+
+def mismatch(found: dict, wanted: dict) -> str | None:
+    """Why results made for ``found`` cannot join a run for ``wanted`` (None when they can)."""
+    if found.get("seed") != wanted["seed"]:
+        return f"was made with seed {found.get('seed')}, not {wanted['seed']}"
+    if found.get("package_version") != wanted["package_version"]:
+        return f"was made by cgt-sim {found.get('package_version')}, not {wanted['package_version']}"
+    differ = [k for k in wanted["parameters"] if found.get("parameters", {}).get(k) != wanted["parameters"][k]]
+    differ += [k for k in sorted(set(found.get("uncertain", {})) | set(wanted["uncertain"]))
+               if found.get("uncertain", {}).get(k) != wanted["uncertain"].get(k)]
+    if differ:
+        shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3 else "")
+        return f"was made with a different scenario ({shown} {'differs' if len(differ) == 1 else 'differ'})"
+    return None
+
+
+def check_result_folder(out) -> None:
+    """A run may replace an earlier cgt-sim result (a folder with manifest.json), never anything else."""
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or (not (out / "manifest.json").exists() and any(out.iterdir()))):
+        raise ScenarioError(out, None, "exists and is not a cgt-sim result folder; choose another --out")
+
+
+class Checkpoint:
+    """The partial folder of the result folder ``out``."""
+
+    def __init__(self, out):
+        self.out = Path(out)
+        self.path = partial_path(self.out)
+        self.parts = self.path / "parts"
+
+    # ------------------------------------------------------------------ before anything runs
+
+    def part_names(self) -> list[tuple[int, int, Path]]:
+        if not self.parts.is_dir():
+            return []
+        found = []
+        for p in self.parts.iterdir():
+            m = PART.fullmatch(p.name)
+            if m and p.is_dir():
+                found.append((int(m.group(1)), int(m.group(2)), p))
+        return sorted(found)
+
+    def finished(self) -> int:
+        """Replications held by the parts."""
+        return sum(last - first + 1 for first, last, _ in self.part_names())
+
+    def check(self, ident: dict, resume: bool) -> None:
+        """Raise ScenarioError if the run cannot write here (or resume from here); writes nothing."""
+        check_result_folder(self.out)
+        if self.path.exists() and not self.path.is_dir():
+            raise ScenarioError(self.path, None, "exists and is not a folder of unfinished replications; "
+                                "remove it or choose another --out")
+        held = self.finished()
+        if not resume:
+            if held:
+                raise ScenarioError(self.path, None, f"holds {held} finished replication{'s' * (held != 1)} of an unfinished run; "
+                                    "add --resume to complete it, or delete the folder to start afresh")
+            return
+        # a resumed run completes the unfinished parts, or else the finished result in out
+        if held:
+            where, found = self.path, _read_json(self.path / KEY_FILE)
+        elif (self.out / "manifest.json").exists():
+            where, found = self.out, self._result_identity()
+        else:
+            return
+        why = "has no readable record of its seed and scenario" if found is None else mismatch(found, ident)
+        if why:
+            raise ScenarioError("--resume", None, f"{where} {why}; resume with the same scenario, --set, "
+                                "--until and --seed, or choose another --out")
+
+    def _result_identity(self) -> dict | None:
+        """What the finished result in ``out`` was made from (None if unreadable)."""
+        m = _read_json(self.out / "manifest.json")
+        if m is None:
+            return None
+        sc = m.get("scenario", {})
+        return {"seed": m.get("seed"), "parameters": sc.get("parameters", {}), "uncertain": sc.get("uncertain", {}),
+                "package_version": m.get("package_version")}
+
+    # ------------------------------------------------------------------ while running
+
+    def start(self, ident: dict, resume: bool) -> list[tuple[list[int], dict]]:
+        """Open the partial folder; return the finished parts to reuse ([] unless resuming):
+        those in the partial folder and the replications of a finished result in ``out``."""
+        self.check(ident, resume)
+        reuse = []
+        if resume:
+            reuse = [(list(range(first, last + 1)), read_part(p)) for first, last, p in self.part_names()]
+            found = self._result_identity()
+            if found is not None and mismatch(found, ident) is None:
+                res = load_results(self.out)
+                reps = sorted(int(r) for r in res.annual["replication"].unique())
+                sampled = res.sampled if res.sampled is not None else pd.DataFrame(
+                    {"replication": np.array(reps, dtype=np.int64)})
+                if reps == list(range(len(reps))):
+                    reuse.append((reps, {"annual": res.annual, "programs": res.programs,
+                                         "products": res.products, "sampled": sampled}))
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)  # holds no finished replication (checked)
+        self.parts.mkdir(parents=True, exist_ok=True)
+        for p in self.parts.iterdir():  # parts cut short while being written
+            if p.name.startswith(".tmp-"):
+                shutil.rmtree(p, ignore_errors=True)
+        key = self.path / KEY_FILE
+        tmp = self.path / f".{KEY_FILE}.tmp"
+        tmp.write_text(json.dumps(ident, indent=1))
+        os.replace(tmp, key)
+        return reuse
+
+    def write(self, reps: list[int], frames: dict) -> None:
+        """Write one part (contiguous replications ``reps``) atomically."""
+        tmp = self.parts / f".tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            for name in TABLES:
+                frames[name].to_parquet(tmp / f"{name}.parquet", index=False)
+            os.replace(tmp, self.parts / f"part-{reps[0]:06d}-{reps[-1]:06d}")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _read_json(file: Path) -> dict | None:
+    try:
+        found = json.loads(file.read_text())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def read_part(folder: Path) -> dict:
+    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}

@@ -1,0 +1,193 @@
+"""Where replications run: in this process, in worker processes, or on a Dask cluster.
+
+Every executor runs the same function on lists of replication indices, and each replication
+depends only on (scenario, root seed, replication index), so the results are the same whatever
+the executor and the number of workers. Work goes out in chunks of several replications to keep
+scheduling overhead small. An executor yields (replication indices, results) as chunks finish
+(the serial one after every replication) and, when the caller stops early (Ctrl-C), cancels
+what has not started.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import signal
+import threading
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Iterator
+
+from .model.world import simulate
+from .scenario import Scenario, ScenarioError
+
+EXECUTORS = ("process", "serial", "dask")
+MAX_CHUNK = 8  # replications per task: a few tens of seconds of a 2015-2045 run
+CONNECT_TIMEOUT = "10s"
+
+
+def simulate_chunk(scenario: Scenario, seed: int, reps: list[int]) -> list[dict]:
+    """Run the replications ``reps`` one after another (the task sent to a worker)."""
+    out = []
+    for r in reps:
+        out.append(simulate(scenario, r, seed))
+        gc.collect()  # generator reference cycles otherwise slow long serial runs
+    return out
+
+
+def chunk_size(replications: int, slots: int) -> int:
+    """Replications per task: about four tasks per worker, at most MAX_CHUNK."""
+    return max(1, min(MAX_CHUNK, math.ceil(replications / (max(1, slots) * 4))))
+
+
+def chunks(reps: list[int], size: int) -> list[list[int]]:
+    return [reps[i:i + size] for i in range(0, len(reps), size)]
+
+
+def check_executor(executor: str, scheduler: str | None) -> None:
+    """Raise ScenarioError for an unknown executor or a scheduler given without Dask."""
+    if executor not in EXECUTORS:
+        raise ScenarioError("--executor", None, f"unknown executor {executor!r}; choose "
+                            + ", ".join(EXECUTORS))
+    if scheduler is not None and executor != "dask":
+        raise ScenarioError("--scheduler", None, "only used with --executor dask")
+    if scheduler is not None and not str(scheduler).strip():
+        raise ScenarioError("--scheduler", None, "give a scheduler address such as tcp://host:8786")
+
+
+def open_executor(executor: str, workers: int, scheduler: str | None = None):
+    """A context manager for the executor; ``workers`` is already capped to the work."""
+    check_executor(executor, scheduler)
+    if executor == "dask":
+        return DaskExecutor(workers, scheduler)
+    if executor == "serial" or workers == 1:
+        return SerialExecutor()
+    return ProcessExecutor(workers)
+
+
+class SerialExecutor:
+    """Replications one by one in this process."""
+
+    slots = 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def run(self, scenario: Scenario, seed: int, reps: list[int], size: int) -> Iterator[tuple[list, list]]:
+        for r in reps:  # one at a time, so progress and Ctrl-C see every replication
+            yield [r], simulate_chunk(scenario, seed, [r])
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group; the parent decides what stops
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class ProcessExecutor:
+    """Chunks of replications on a pool of worker processes on this machine."""
+
+
+    def __init__(self, workers: int):
+        self.slots = workers
+        self.pool = None
+
+    def __enter__(self):
+        self.pool = ProcessPoolExecutor(max_workers=self.slots, initializer=_ignore_sigint)
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.pool.shutdown(wait=True)
+            return False
+        # stopped early: cancel what has not started and stop the chunks already running
+        # (the pool has no public way to stop its workers before Python 3.14)
+        procs = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.join(timeout=5)
+        return False
+
+    def run(self, scenario: Scenario, seed: int, reps: list[int], size: int) -> Iterator[tuple[list, list]]:
+        work = {self.pool.submit(simulate_chunk, scenario, seed, c): c for c in chunks(reps, size)}
+        pending = set(work)
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    yield work[fut], fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+def local_cluster(workers: int):
+    """A Dask LocalCluster of ``workers`` single-threaded worker processes, which ignore Ctrl-C
+    (this process stops the run and closes the cluster)."""
+    import logging
+
+    from dask.distributed import LocalCluster
+
+    main = threading.current_thread() is threading.main_thread()  # only it may set signal handlers
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None  # inherited by the workers
+    try:
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None, silence_logs=logging.ERROR)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+
+
+class DaskExecutor:
+    """Chunks of replications on a Dask distributed cluster: the one at ``scheduler``
+    (its workers need cgt-sim installed), or a LocalCluster of ``workers`` processes."""
+
+
+    def __init__(self, workers: int, scheduler: str | None):
+        self.workers, self.scheduler = workers, scheduler
+        self.cluster = self.client = None
+        self.slots = workers
+
+    def __enter__(self):
+        try:
+            from dask.distributed import Client
+        except ImportError as exc:  # pragma: no cover - dask is a declared dependency
+            raise ScenarioError("--executor", None, f"dask needs dask[distributed] installed ({exc})") from None
+        if self.scheduler is None:
+            self.cluster = local_cluster(self.workers)
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
+            except (OSError, ValueError, TypeError) as exc:
+                reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise ScenarioError("--scheduler", None,
+                                    f"cannot connect to {self.scheduler!r} ({reason})") from None
+        self.slots = max(1, sum(self.client.nthreads().values()))
+        return self
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        return False
+
+    def run(self, scenario: Scenario, seed: int, reps: list[int], size: int) -> Iterator[tuple[list, list]]:
+        from dask.distributed import as_completed
+
+        work = {self.client.submit(simulate_chunk, scenario, seed, c, pure=False): c for c in chunks(reps, size)}
+        try:
+            for fut in as_completed(list(work)):
+                yield work[fut], fut.result()
+        finally:
+            self.client.cancel([f for f in work if not f.done()])
+
+
+def default_workers(replications: int, workers: int | None) -> int:
+    """Workers to use: the number asked for (default all cores), at most one per replication."""
+    return max(1, min(workers or os.cpu_count() or 1, replications))

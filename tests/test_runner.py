@@ -1,0 +1,320 @@
+"""Running replications: executors, chunking, checkpoints and resume, Ctrl-C, precision targets.
+
+Every run is short (horizon 2016-2019, a few replications); the Dask tests share one
+LocalCluster of two worker processes.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import cgt_sim
+from cgt_sim import ScenarioError
+from cgt_sim.checkpoint import Checkpoint, read_part
+from cgt_sim.executors import chunk_size, chunks, local_cluster
+from cgt_sim.runner import FIRST_BATCH, Interrupted, Precision, tables
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+FRAMES = ("annual", "programs", "products", "sampled")
+
+
+@pytest.fixture(scope="module")
+def uncertain(tmp_path_factory) -> Path:
+    """The baseline with one parameter sampled per replication (so `sampled` has a column)."""
+    path = tmp_path_factory.mktemp("scenario") / "uncertain.yaml"
+    path.write_text(f"extends: {BASELINE}\nuncertain:\n"
+                    "  manufacturing.cogs_annual_decline: {dist: triangular, low: 0.0, mode: 0.02, high: 0.08}\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(uncertain):
+    """Six replications to 2019, one after another in this process."""
+    return cgt_sim.run(uncertain, replications=6, seed=5, until=2019, executor="serial")
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    cluster = local_cluster(2)
+    yield cluster
+    cluster.close()
+
+
+def assert_same(a, b) -> None:
+    for name in FRAMES:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.equals(y), name
+        pd.testing.assert_frame_equal(x, y)  # also dtypes and index
+
+
+def stop_after(n: int):
+    """A progress callback that presses Ctrl-C once ``n`` replications have finished."""
+    def callback(done, total):
+        if done >= n:
+            raise KeyboardInterrupt
+    return callback
+
+
+# --------------------------------------------------------------------------- executors
+
+def test_reference_has_what_it_should(reference):
+    assert sorted(reference.annual["replication"].unique()) == list(range(6))
+    assert list(reference.sampled.columns) == ["replication", "manufacturing.cogs_annual_decline"]
+    assert reference.sampled["manufacturing.cogs_annual_decline"].between(0.0, 0.08).all()
+    assert reference.manifest["executor"] == "serial" and reference.manifest["workers"] == 1
+
+
+@pytest.mark.parametrize("executor,workers", [("process", 2), ("process", 1), ("serial", 3)])
+def test_results_are_identical_across_executors_and_workers(uncertain, reference, executor, workers):
+    res = cgt_sim.run(uncertain, replications=6, seed=5, until=2019, executor=executor, workers=workers)
+    assert_same(res, reference)
+    assert res.manifest["executor"] == executor
+    assert res.manifest["workers"] == (1 if executor == "serial" else workers)
+
+
+def test_dask_gives_identical_results(uncertain, reference, dask_cluster):
+    seen = []
+    res = cgt_sim.run(uncertain, replications=6, seed=5, until=2019, executor="dask",
+                      scheduler=dask_cluster.scheduler_address, progress=lambda d, t: seen.append((d, t)))
+    assert_same(res, reference)
+    assert res.manifest["executor"] == "dask" and res.manifest["workers"] == 2  # the cluster's threads
+    assert seen[0] == (0, 6) and seen[-1] == (6, 6)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    # 6 replications on 2 threads: chunks of one, each reported
+    assert len(seen) == 7
+
+
+def test_unknown_executor_and_stray_scheduler(uncertain):
+    with pytest.raises(ScenarioError, match=r"^--executor: unknown executor 'threads'; choose process, serial, dask$"):
+        cgt_sim.run(uncertain, replications=1, until=2016, executor="threads")
+    with pytest.raises(ScenarioError, match=r"^--scheduler: only used with --executor dask$"):
+        cgt_sim.run(uncertain, replications=1, until=2016, scheduler="tcp://127.0.0.1:8786")
+
+
+def test_unreachable_scheduler_is_one_line(uncertain, tmp_path, monkeypatch):
+    from cgt_sim import executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
+    for address in ("tcp://127.0.0.1:9", "not-an-address::x"):
+        with pytest.raises(ScenarioError) as info:
+            cgt_sim.run(uncertain, replications=2, until=2016, executor="dask", scheduler=address,
+                        out=tmp_path / "r")
+        text = str(info.value)
+        assert text.startswith(f"--scheduler: cannot connect to {address!r} (") and "\n" not in text
+    assert list(tmp_path.iterdir()) == []  # no result, no partial folder
+
+
+def test_chunks_keep_scheduling_overhead_small():
+    assert chunk_size(1000, 2) == 8  # capped
+    assert chunk_size(40, 2) == 5  # about four tasks per worker
+    assert chunk_size(6, 2) == 1 and chunk_size(1, 16) == 1
+    reps = list(range(3, 40))
+    parts = chunks(reps, chunk_size(len(reps), 2))
+    assert [r for c in parts for r in c] == reps
+    assert max(len(c) for c in parts) == 5
+
+
+def test_tables_concatenate_alike_however_grouped(tmp_path):
+    """Text columns keep one dtype even when a replication has no rows, so tables assembled
+    from any grouping of replications (and read back from Parquet) are equal."""
+    def result(rep, n_products):
+        return {"annual": {"replication": np.array([rep]), "year": np.array([2015]), "x": np.array([rep * 1.5])},
+                "programs": {"replication": np.full(2, rep), "modality": ["a", "b"], "state": ["", "failed"]},
+                "products": {"replication": np.full(n_products, rep), "modality": ["a"] * n_products,
+                             "price": np.arange(n_products, dtype=float)},
+                "sampled": {"k": 0.1 * rep}}
+    results = [result(0, 0), result(1, 2), result(2, 0)]
+    whole = tables(results)
+    first, rest = tables(results[:1]), tables(results[1:])
+    store = Checkpoint(tmp_path / "r")
+    store.parts.mkdir(parents=True)
+    store.write([1, 2], rest)
+    back = read_part(store.parts / "part-000001-000002")
+    for name in FRAMES:
+        pd.testing.assert_frame_equal(pd.concat([first[name], rest[name]], ignore_index=True), whole[name])
+        pd.testing.assert_frame_equal(pd.concat([first[name], back[name]], ignore_index=True), whole[name])
+    assert whole["products"]["modality"].dtype == first["products"]["modality"].dtype
+
+
+# --------------------------------------------------------------------------- checkpoints, resume, Ctrl-C
+
+def test_interrupt_keeps_finished_work_and_resume_completes_it(uncertain, reference, tmp_path):
+    out = tmp_path / "run"
+    earlier = cgt_sim.run(uncertain, replications=2, seed=99, until=2019, executor="serial", out=out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(Interrupted) as info:
+        cgt_sim.run(uncertain, replications=6, seed=5, until=2019, executor="serial", out=out,
+                    progress=stop_after(4))
+    assert (info.value.finished, info.value.total) == (4, 6)
+    assert info.value.partial == tmp_path / "run.partial"
+    assert isinstance(info.value, KeyboardInterrupt)
+    # the earlier result is untouched; the finished replications are on disk
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert Checkpoint(out).finished() == 4
+    # a fresh run would throw them away: refused
+    with pytest.raises(ScenarioError, match="holds 4 finished replications of an unfinished run; add --resume"):
+        cgt_sim.run(uncertain, replications=6, seed=5, until=2019, out=out)
+    done = []
+    res = cgt_sim.run(uncertain, replications=6, seed=5, until=2019, workers=2, out=out, resume=True,
+                      progress=lambda d, t: done.append(d))
+    assert_same(res, reference)
+    assert done[0] == 4 and done[-1] == 6
+    assert res.manifest["resumed_replications"] == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # partial folder gone
+    back = cgt_sim.load_results(out)
+    for name in ("annual", "programs"):
+        assert getattr(back, name).equals(getattr(reference, name)), name
+    assert earlier.manifest["seed"] == 99  # and it has been replaced only now
+    assert back.manifest["seed"] == 5
+
+
+def test_ctrl_c_on_worker_processes_stops_them(uncertain, reference, tmp_path):
+    out = tmp_path / "run"
+    before = set(multiprocessing.active_children())  # e.g. the Dask cluster's
+    with pytest.raises(Interrupted) as info:
+        cgt_sim.run(uncertain, replications=6, seed=5, until=2019, workers=2, out=out, progress=stop_after(1))
+    assert set(multiprocessing.active_children()) <= before  # the pool's workers were stopped, not left running
+    kept = Checkpoint(out).finished()
+    assert info.value.finished == kept >= 1
+    assert not out.exists()
+    res = cgt_sim.run(uncertain, replications=6, seed=5, until=2019, executor="serial", out=out, resume=True)
+    assert_same(res, reference)
+    assert res.manifest["resumed_replications"] == kept
+
+
+def test_resume_extends_a_finished_result(uncertain, reference, tmp_path):
+    out = tmp_path / "run"
+    cgt_sim.run(uncertain, replications=3, seed=5, until=2019, executor="serial", out=out)
+    res = cgt_sim.run(uncertain, replications=6, seed=5, until=2019, executor="serial", out=out, resume=True)
+    assert res.manifest["resumed_replications"] == 3
+    assert_same(res, reference)
+
+
+def test_resume_refuses_work_from_another_seed_or_scenario(uncertain, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(Interrupted):
+        cgt_sim.run(uncertain, replications=3, seed=5, until=2016, executor="serial", out=out,
+                    progress=stop_after(1))
+    partial = tmp_path / "run.partial"
+    before = {p.relative_to(partial): p.read_bytes() for p in partial.rglob("*") if p.is_file()}
+    cases = [
+        (dict(seed=6), "was made with seed 5, not 6"),
+        (dict(seed=5, overrides={"regulatory.ind_review_working_days": 30}),
+         "was made with a different scenario (regulatory.ind_review_working_days differs)"),
+        (dict(seed=5, until=2017), "was made with a different scenario (simulation.horizon_year differs)"),
+    ]
+    for kw, message in cases:
+        kw.setdefault("until", 2016)
+        with pytest.raises(ScenarioError) as info:
+            cgt_sim.run(uncertain, replications=3, out=out, resume=True, **kw)
+        assert str(info.value).startswith(f"--resume: {partial} {message}; ")
+    assert {p.relative_to(partial): p.read_bytes() for p in partial.rglob("*") if p.is_file()} == before
+    # a plain baseline is another scenario too (its replications sample nothing)
+    with pytest.raises(ScenarioError, match="different scenario"):
+        cgt_sim.run(BASELINE, replications=3, seed=5, until=2016, out=out, resume=True)
+
+
+def test_resume_needs_a_folder(uncertain):
+    with pytest.raises(ScenarioError, match="^--resume: needs the result folder"):
+        cgt_sim.run(uncertain, replications=1, until=2016, resume=True)
+
+
+# --------------------------------------------------------------------------- precision
+
+def test_precision_statistic():
+    goal = Precision(0.05, "m", 2030)
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0, np.nan])
+    s = goal.evaluate(x)
+    half = stats.t.ppf(0.975, 4) * np.std(x[:5], ddof=1) / math.sqrt(5)
+    assert s["mean"] == 3.0 and s["half_width"] == pytest.approx(half)
+    assert s["relative_half_width"] == pytest.approx(half / 3.0) and s["reached"] is False
+    assert goal.evaluate(np.full(4, 7.0))["relative_half_width"] == 0.0  # no spread: exact
+    assert goal.evaluate(np.array([-1.0, 1.0]))["relative_half_width"] == math.inf  # mean 0
+    assert goal.evaluate(np.array([2.0, np.nan]))["reached"] is False  # one value: no interval
+    s = goal.evaluate(np.array([100.0, 101.0, 99.0, 100.0]))
+    assert s["reached"] is True and s["relative_half_width"] <= 0.05
+
+
+def test_precision_batches_grow_within_bounds():
+    goal = Precision(0.05, "m", 2030)
+    assert goal.next_total(10, {"relative_half_width": 0.0501}, 1000) == 10 + FIRST_BATCH  # at least +10
+    assert goal.next_total(10, {"relative_half_width": 0.10}, 1000) == 40  # 44 needed, at most 4-fold
+    assert goal.next_total(40, {"relative_half_width": 0.06}, 1000) == math.ceil(1.1 * 40 * 1.44)
+    assert goal.next_total(40, {"relative_half_width": math.inf}, 100) == 100  # within the cap
+
+
+def test_precision_stops_at_the_first_check_that_meets_the_target(uncertain):
+    kw = dict(seed=5, until=2017)
+    metric, year = "programs_in_clinic", 2017
+    # a target the first batch just misses, so more batches are needed
+    first = cgt_sim.run(uncertain, replications=FIRST_BATCH, executor="serial", **kw).annual
+    first = first[first["year"] == year][metric].to_numpy(dtype=float)
+    target = 0.8 * Precision(1.0, metric, year).evaluate(first)["relative_half_width"]
+    assert 0.0 < target < 1.0
+    res = cgt_sim.run(uncertain, replications=60, workers=2, precision=target, metric=metric, **kw)
+    p = res.manifest["precision"]
+    n = res.manifest["replications"]
+    assert (p["metric"], p["year"], p["target"], p["level"]) == (metric, year, target, 0.95)  # year: the horizon
+    assert p["max_replications"] == 60 and n > FIRST_BATCH
+    a = res.annual
+    values = a[a["year"] == year].sort_values("replication")[metric].to_numpy(dtype=float)
+    assert len(values) == n and np.array_equal(values[:FIRST_BATCH], first)
+    # the same rule replayed on the data: checks at 10, then as next_total says; stop at the first hit
+    goal, total = Precision(target, metric, year), FIRST_BATCH
+    while not goal.evaluate(values[:total])["reached"] and total < 60:
+        total = goal.next_total(total, goal.evaluate(values[:total]), 60)
+    assert total == n
+    final = goal.evaluate(values)
+    assert p["relative_half_width"] == pytest.approx(final["relative_half_width"])
+    assert p["reached"] == final["reached"] == (final["relative_half_width"] <= target)
+    assert p["replications_needed"] == (n if p["reached"] else None)
+    # the same result as a fixed-count run of that many replications
+    fixed = cgt_sim.run(uncertain, replications=n, executor="serial", **kw)
+    assert_same(res, fixed)
+
+
+def test_precision_reports_a_target_not_reached_within_the_cap(uncertain):
+    res = cgt_sim.run(uncertain, replications=4, seed=5, until=2016, executor="serial", precision=0.0001,
+                      metric="new_programs")
+    p = res.manifest["precision"]
+    assert res.manifest["replications"] == 4
+    assert p["reached"] is False and p["replications_needed"] is None and p["max_replications"] == 4
+    assert p["year"] == 2016  # default: the horizon
+    assert p["relative_half_width"] > 0.0001
+
+
+def test_precision_metric_takes_the_short_names(uncertain):
+    from cgt_sim.runner import check_precision, resolve
+
+    sc = resolve(uncertain, until=2030)
+    goal = check_precision(sc, 50, 0.05, "approvals", None)
+    assert (goal.metric, goal.year, goal.relative) == ("cumulative_approvals", 2030, 0.05)
+    assert check_precision(sc, 50, 0.05, "patients_treated", 2025).year == 2025
+    assert check_precision(sc, 50, None, None, None) is None
+
+
+@pytest.mark.parametrize("kw,message", [
+    (dict(precision=1.5, metric="new_programs"), "--precision: must be a relative half-width between 0 and 1"),
+    (dict(precision=0.0, metric="new_programs"), "--precision: must be a relative half-width between 0 and 1"),
+    (dict(precision=0.05), "--precision: needs --metric, one of approvals, ind_approvals, programs_preclinical, "),
+    (dict(precision=0.05, metric="approvalz"), "--metric: unknown metric 'approvalz'; choose from "),
+    (dict(metric="new_programs"), "--metric: only used with --precision"),
+    (dict(precision=0.05, metric="new_programs", precision_year=2030), "--precision-year: must be a simulated "
+                                                                        "year, 2015-2016 (got 2030)"),
+    (dict(precision=0.05, metric="new_programs", replications=1), "--replications: is the most --precision"),
+])
+def test_bad_precision_options(uncertain, kw, message):
+    kw.setdefault("replications", 5)
+    with pytest.raises(ScenarioError) as info:
+        cgt_sim.run(uncertain, seed=1, until=2016, **kw)
+    assert str(info.value).startswith(message)
+    if "choose from" in message or "one of" in message:
+        assert "cumulative_approvals" in str(info.value)
