@@ -145,5 +145,19 @@ def load_results(path) -> ResultSet:
         raise FileNotFoundError(f"{path}: not a cgt-sim result folder (no manifest.json)")
     manifest = json.loads((path / "manifest.json").read_text())
     sampled = pd.read_parquet(path / "sampled.parquet") if (path / "sampled.parquet").exists() else None
-    return ResultSet(pd.read_parquet(path / "annual.parquet"), pd.read_parquet(path / "programs.parquet"),
-                     pd.read_parquet(path / "products.parquet"), manifest, sampled)
+    return ResultSet(pd.read_parquet(path / "annual.parquet"),
+                     with_categories("programs", pd.read_parquet(path / "programs.parquet")),
+                     with_categories("products", pd.read_parquet(path / "products.parquet")),
+                     manifest, sampled)
+
+
+def with_categories(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (a ``programs`` or ``products`` table read back from Parquet) with the fixed
+    categories of its categorical columns: Parquet keeps none for an empty column, and tables
+    with unequal categories do not concatenate as categorical."""
+    from .model.world import CATEGORIES
+
+    fix = {c: pd.CategoricalDtype(list(cats)) for c, cats in CATEGORIES.get(table, {}).items()
+           if c in df.columns}
+    fix = {c: t for c, t in fix.items() if isinstance(df[c].dtype, pd.CategoricalDtype) and df[c].dtype != t}
+    return df.astype(fix) if fix else df

@@ -22,8 +22,8 @@ import pandas as pd
 
 from . import __version__
 from .checkpoint import Checkpoint, identity
-from .executors import check_executor, chunk_size, default_workers, open_executor, simulate_chunk
-from .results import ResultSet
+from .executors import check_executor, chunk_size, default_workers, open_executor
+from .results import ResultSet, with_categories
 from .scenario import Scenario, ScenarioError, load_scenario
 
 TABLES = ("annual", "programs", "products", "sampled")
@@ -147,25 +147,6 @@ def tables(results: list[dict]) -> dict:
     return out
 
 
-def conform(frames: dict, template: dict) -> dict:
-    """Tables read back from Parquet with the categories of ``template``'s categorical columns
-    (Parquet keeps no categories for an empty column, and unequal categories do not concatenate
-    as categorical)."""
-    out = {}
-    for name, df in frames.items():
-        want = template[name].dtypes
-        fix = {c: want[c] for c in df.columns
-               if c in want and isinstance(want[c], pd.CategoricalDtype) and df[c].dtype != want[c]}
-        out[name] = df.astype(fix) if fix else df
-    return out
-
-
-def template(sc: Scenario, seed: int) -> dict:
-    """The tables of a one-year replication: the column types of every run of ``sc``."""
-    short = sc.with_overrides({"simulation.horizon_year": sc.start_year}, label="template")
-    return tables(simulate_chunk(short, seed, [0]))
-
-
 class _Finished:
     """Finished replications in contiguous parts; each part is also written to the checkpoint."""
 
@@ -262,9 +243,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
             slots = ex.slots
             if store is not None:
                 reused = store.start(identity(sc, seed), resume)
-                like = template(sc, seed) if reused else None
                 for reps, frames in reused:
-                    done.keep(reps, conform(frames, like))
+                    done.keep(reps, {name: with_categories(name, df) for name, df in frames.items()})
             resumed = done.count(replications)
             while True:
                 todo = [r for r in range(total) if r not in done.reps]

@@ -34,6 +34,12 @@ ACTIVE_CLINICAL = ("iit", "phase1", "phase2", "phase3", "nda_review")
 # the marketing review, "nda_review" a refusal.
 END_STAGES = ("", "preclinical", "iit", "ind_review", "phase1", "phase2", "phase3", "review",
               "nda_review", "approved")
+# The categorical columns of the result tables and their fixed categories.
+CATEGORIES = {
+    "programs": {"modality": MODALITIES, "cluster": CLUSTERS, "state": STATES + ("not_started",),
+                 "end_stage": END_STAGES},
+    "products": {"modality": MODALITIES, "cluster": CLUSTERS},
+}
 (PRECLINICAL, IIT, IND_REVIEW, PHASE1, PHASE2, PHASE3, NDA_REVIEW, STALLED, APPROVED, FAILED,
  ABANDONED) = range(len(STATES))
 N_FINANCING_UNIFORMS = 6
@@ -320,7 +326,7 @@ class World:
             "arrival_year": np.array([self.clock.year_of(q.arrival) for q in progs], dtype=np.int16),
             "iit_track": np.array([q.iit for q in progs], dtype=bool),
             "state": _categorical([STATES[q.state] if q.state >= 0 else "not_started" for q in progs],
-                                  STATES + ("not_started",)),
+                                  CATEGORIES["programs"]["state"]),
             "end_stage": _categorical([q.end_stage for q in progs], END_STAGES),
             "arrival_day": np.array([q.arrival for q in progs], dtype=np.float32),
             "ind_day": np.array([q.ind_day for q in progs], dtype=np.float32),
