@@ -1,11 +1,13 @@
 """Throughput and scaling of cgt-sim, measured on this machine in one run.
 
     python benchmarks/run.py            # full table (a few minutes)
-    python benchmarks/run.py --quick    # fewer repeats, shorter horizons
+    python benchmarks/run.py --quick    # one repeat per case, fewer replications
 
 Reports seconds per baseline replication on one core, the model's events per second against a
-bare SimPy timeout loop and a bare Resource request/release loop measured in the same run, and
-how the cost grows with horizon, program arrival rate and patient demand (ratios to 1x).
+bare SimPy timeout loop and a bare Resource request/release loop measured in the same run, how
+the cost grows with horizon, program arrival rate and patient demand (ratios to 1x), replications
+per second with 1 and 2 worker processes (parallel efficiency), and the peak memory of a run
+(measured in a fresh process; ``--memory-reps 1000`` for the full 1,000-replication figure).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,7 +24,7 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cgt_sim import MODALITIES, load_scenario  # noqa: E402
+from cgt_sim import MODALITIES, load_scenario, run  # noqa: E402
 from cgt_sim.model.world import World  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
@@ -83,9 +86,35 @@ def measure(overrides: dict, reps: int) -> dict:
             "events_per_s": statistics.median(r[1] / r[0] for r in rows)}
 
 
+def throughput(workers: int, reps: int) -> float:
+    """Replications per second of a baseline run (2015-2045) with ``workers`` processes."""
+    t = time.perf_counter()
+    run(BASELINE, replications=reps, seed=42, workers=workers)
+    return reps / (time.perf_counter() - t)
+
+
+MEMORY_SCRIPT = """
+import resource, sys, cgt_sim
+res = cgt_sim.run(sys.argv[1], replications=int(sys.argv[2]), seed=42, workers=2)
+size = sum(df.memory_usage(deep=True).sum() for df in (res.annual, res.programs, res.products))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, size)
+"""
+
+
+def peak_memory(reps: int) -> tuple[float, float]:
+    """Peak resident memory (bytes) of a fresh process running ``reps`` baseline replications on
+    2 workers and holding the result, and the size of the result's tables."""
+    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(BASELINE), str(reps)],
+                         capture_output=True, text=True, check=True)
+    peak, size = out.stdout.split()[-2:]
+    return float(peak), float(size)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--memory-reps", type=int, default=0,
+                    help="replications for the memory measurement (default 40, --quick 10)")
     args = ap.parse_args()
     reps = 1 if args.quick else 3
 
@@ -110,14 +139,26 @@ def main() -> None:
             print(f"{name + ': ' + label:38s} {m['s_per_rep']:7.2f} {m['s_per_rep'] / ref:6.2f} "
                   f"{m['events']:9,.0f} {m['programs']:9,.0f}")
 
-    horizons = (2035, 2045) if args.quick else (2035, 2045, 2065)
+    horizons = (2035, 2045, 2065)
     group("horizon", [(str(h), {"simulation.horizon_year": h}) for h in horizons])
     group("arrival rate", [(f"{k}x", {"research.arrival_scale": float(k)}) for k in (1, 4)])
-    demand = (1, 10) if args.quick else (1, 10, 100)
+    demand = (1, 10, 100)
     group("patient demand", [
         (f"{k}x", {f"market.eligible_per_year.{m}": v * k for m, v in
                    ((m, load_scenario(BASELINE).value(f"market.eligible_per_year.{m}")) for m in MODALITIES)})
         for k in demand])
+
+    n = 4 if args.quick else 8
+    one, two = throughput(1, n), throughput(2, n)
+    print(f"\nthroughput ({n} baseline replications): 1 worker {one:.3f} rep/s, "
+          f"2 workers {two:.3f} rep/s, parallel efficiency {two / (2 * one):.0%}")
+
+    m = args.memory_reps or (10 if args.quick else 40)
+    peak, size = peak_memory(m)
+    print(f"memory ({m} replications, 2 workers): peak {peak / 1e6:,.0f} MB resident, result tables "
+          f"{size / 1e6:,.0f} MB = {size / m / 1e6:.2f} MB per replication"
+          + ("" if m >= 1000 else f"; 1,000 replications: about {size / m * 1000 / 1e6:,.0f} MB "
+             "of tables"))
 
 
 if __name__ == "__main__":
