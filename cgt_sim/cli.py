@@ -16,7 +16,7 @@ import yaml
 
 from .parameters import CATALOGUE
 from .results import format_number as _fmt
-from .scenario import ScenarioError, load_scenario
+from .scenario import ScenarioError, default_scenario, load_scenario
 from .sources import cite
 from .timeline import Schedule
 
@@ -426,6 +426,113 @@ def _print_sweep(result, path: Path) -> None:
 
 
 @app.command()
+def calibrate(
+    targets: Path = typer.Argument(..., help="targets file, e.g. calibration/targets.yaml"),
+    scenario: Path = typer.Option(Path("scenarios/baseline.yaml"), "--scenario", "-s",
+                                  help="scenario to fit (its calibrated: file is ignored while fitting)"),
+    budget: int = typer.Option(110, "--budget", "-b", help="evaluations the search may spend"),
+    replications: int = typer.Option(16, "--replications", "-r", help="replications per evaluation (the same "
+                                                                         "ones at every point)"),
+    seed: int = typer.Option(42, "--seed", help="root random seed (>= 0)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="fitted file (default: fitted.yaml beside "
+                                                                  "the targets file)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
+):
+    """Fit the free parameters of a targets file to its targets; write the fitted file."""
+    from .calibration import fit, fitted_document, prepare, write_fitted
+
+    _check_run_options(replications, seed, workers)
+    if budget < 1:
+        _fail(f"--budget: must be a whole number >= 1 (got {budget})")
+    target = out or targets.parent / "fitted.yaml"
+    if target.is_dir():
+        _fail(f"{target}: is a folder; --out takes a file name")
+    try:
+        ts, sc = prepare(targets, scenario)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    # one bar: the search's evaluations, then the final run's replications
+    progress_cm, callback = _progress(quiet, budget + replications, "calibrate",
+                                      "evaluations, then the final run's replications")
+    with progress_cm:
+        result = fit(sc, ts, budget=budget, replications=replications, seed=seed, workers=workers,
+                     progress=None if callback is None else (lambda done, total, best: callback(done)),
+                     final_progress=None if callback is None else (lambda done, total: callback(budget + done)))
+    path = write_fitted(target, fitted_document(result, ts, scenario, replications, seed, budget))
+    if quiet:
+        return
+    from .validate import target_check
+
+    _print_checks([target_check(s) for s in result.scored],
+                  f"targets at the fitted values: mean [5-95% of {replications} replications]")
+    _print_fitted(result, ts)
+    typer.echo(f"objective {result.objective_start:.3g} at the start -> {result.objective:.3g} after "
+               f"{result.evaluations} evaluations; fitted values written to {path}")
+
+
+def _print_fitted(result, ts) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="free parameters")
+    for col in ("parameter", "start", "fitted", "range"):
+        t.add_column(col, justify="left" if col == "parameter" else "right")
+    for fp in ts.free:
+        t.add_row(fp.key, f"{result.start[fp.key]:.4g}", f"{result.values[fp.key]:.4g}", f"{fp.low:g}-{fp.high:g}")
+    Console().print(t)
+
+
+@app.command()
+def validate(
+    targets: Path = typer.Option(Path("calibration/targets.yaml"), "--targets", "-t", help="targets file"),
+    scenario: Path = typer.Option(Path("scenarios/baseline.yaml"), "--scenario", "-s", help="scenario to check"),
+    replications: int = typer.Option(16, "--replications", "-r", help="replications of the scenario"),
+    seed: int = typer.Option(42, "--seed", help="root random seed (>= 0)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table; the exit code says it all"),
+):
+    """Check the model against closed forms, its calibration targets and published rates.
+
+    Exit code 0 when every counted check passes, 1 when one fails, 2 on bad input."""
+    from .validate import failed, prepare as prepare_validation, validate as run_validation
+
+    _check_run_options(replications, seed, workers)
+    try:
+        sc, ts = prepare_validation(scenario, targets)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    progress_cm, callback = _progress(quiet, replications, "validate")
+    with progress_cm:
+        rows = run_validation(sc, ts, replications=replications, seed=seed, workers=workers, progress=callback)
+    bad = failed(rows)
+    if not quiet:
+        _print_checks(rows, f"validation of {sc.name}: {replications} replications, seed {seed}")
+        gaps = sum(1 for r in rows if r.passed is False and not r.counted and r.group != "LoA")
+        typer.echo(f"{len(bad)} counted check(s) failed" + (f"; {gaps} known gap(s)" if gaps else "")
+                   + "; LoA rows compare, they do not fail the run")
+    if bad:
+        raise typer.Exit(1)
+
+
+def _print_checks(rows, title: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=escape(title))
+    for col in ("group", "check", "simulated [interval]", "expected / tolerance", "pass", "note"):
+        t.add_column(col, justify="right" if col.startswith("simulated") else "left", overflow="fold")
+    for r in rows:
+        t.add_row(r.group, escape(r.name), escape(r.simulated_text()), escape(r.expected), r.verdict(),
+                  escape(r.note))
+    console = Console()
+    console.print(t)
+    kinds = sorted({(r.group, r.interval) for r in rows})
+    console.print(escape("intervals: " + "; ".join(f"{g}: {i}" for g, i in kinds)))
+
+
+@app.command()
 def report(
     results: List[Path] = typer.Argument(..., help="result folders written by run (several are overlaid)"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="report folder (default <first result>/report)"),
@@ -474,8 +581,18 @@ def show(
         typer.echo(f"  {key} = {_value_text(key, sc.values[key])} {p.unit}{marker}{unc_text}")
         typer.echo(f"      range: {p.range_text()}" + (f"; plausible {p.plausible[0]:g}-{p.plausible[1]:g}"
                                                         if p.plausible else ""))
-        typer.echo(f"      source: {cite(p.source)}")
+        typer.echo(f"      source: {source_text(sc, key)}")
         typer.echo(f"      {p.doc}")
+
+
+def source_text(sc, key: str) -> str:
+    """A parameter's source; a calibrated value cites the fitted file and the prior it replaced."""
+    p = CATALOGUE[key]
+    fitted = sc.calibrated.get(key)
+    if fitted is None:
+        return cite(p.source)
+    prior = _value_text(key, default_scenario().values[key])
+    return f"calibrated ({fitted}): {cite('calibrated')}; catalogue default {prior}: {cite(p.source)}"
 
 
 @app.command()
@@ -513,6 +630,7 @@ def scenario_json_schema() -> dict:
             "extends": {"type": "string"},
             "description": {"type": "string"},
             "source": {"type": "string"},
+            "calibrated": {"type": "string"},
             "notes": {"type": "string"},
             "set": {"type": "object", "properties": props, "additionalProperties": False},
             "uncertain": {"type": "object", "propertyNames": {"enum": list(props)}},

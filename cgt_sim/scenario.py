@@ -6,6 +6,7 @@ A scenario file::
     extends: baseline.yaml          # resolved relative to this file; cycles are an error
     description: IND review in 30 working days (Beijing pilot, article 004)
     source: A004                    # optional citation for the scenario as a whole
+    calibrated: ../calibration/fitted.yaml   # optional: fitted values (cgt-sim calibrate)
     set:                            # dotted keys into the parameter catalogue
       regulatory.ind_review_working_days: {value: 30, from: 2025-04-01}
       market.nrdl_listing_hazard: {value: 0.3, from: 2026-01-01, to: 2028-01-01}   # ramp
@@ -21,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +31,7 @@ import yaml
 from .parameters import CATALOGUE, Param
 from .timeline import Schedule, parse_date
 
-TOP_LEVEL_KEYS = {"name", "extends", "description", "source", "set", "uncertain", "notes"}
+TOP_LEVEL_KEYS = {"name", "extends", "description", "source", "calibrated", "set", "uncertain", "notes"}
 CHANGE_KEYS = {"value", "from", "to"}
 DISTRIBUTIONS = {
     "uniform": ({"low", "high"}, set()),
@@ -127,6 +129,7 @@ class Scenario:
     origin: dict = field(default_factory=dict)  # key -> "default" or the file/'--set' that set it
     uncertain: dict = field(default_factory=dict)  # key -> Uncertain
     files: list = field(default_factory=list)  # the extends chain, base first
+    calibrated: dict = field(default_factory=dict)  # key -> fitted file its value comes from
 
     @property
     def start_year(self) -> int:
@@ -148,7 +151,7 @@ class Scenario:
 
         An override of an uncertain parameter fixes it: its distribution is dropped."""
         sc = Scenario(self.name, self.description, self.path, dict(self.values),
-                      dict(self.origin), dict(self.uncertain), list(self.files))
+                      dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
         for key, raw in (overrides or {}).items():
             _apply_set(sc, label, key, raw)
         _check_consistency(sc, label)
@@ -203,17 +206,22 @@ def _default_value(p: Param):
     return Schedule.constant(float(p.default))
 
 
-def load_scenario(path, overrides: dict | None = None) -> Scenario:
-    """Load a scenario file (following ``extends``), validate it, and apply overrides."""
-    sc = _load(Path(path), [])
+def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = True) -> Scenario:
+    """Load a scenario file (following ``extends``), validate it, and apply overrides.
+
+    ``use_calibrated=False`` ignores ``calibrated:`` files (their parameters keep the values
+    they would have without the fit: what ``cgt-sim calibrate`` starts from).
+    """
+    sc = _load(Path(path), [], use_calibrated)
     return sc.with_overrides(overrides) if overrides else sc
 
 
-def _read_yaml(path: Path, chain: list[Path]):
+def read_yaml(path: Path, where=None, key: str | None = None):
+    """Parse a YAML file. Problems raise ``ScenarioError`` naming the file; a missing file is
+    reported against ``where``/``key`` (the file and key that refer to it) when given."""
+    path = Path(path)
     if not path.exists():
-        where = chain[-1] if chain else path
-        key = "extends" if chain else None
-        raise ScenarioError(where, key, f"file not found: {path}")
+        raise ScenarioError(where or path, key, f"file not found: {path}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -227,6 +235,11 @@ def _read_yaml(path: Path, chain: list[Path]):
         raise ScenarioError(path, None, f"invalid value in YAML ({exc})") from None
     except OSError as exc:  # a directory, no permission, ...
         raise ScenarioError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+    return data
+
+
+def _read_yaml(path: Path, chain: list[Path]):
+    data = read_yaml(path, chain[-1] if chain else None, "extends" if chain else None)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -235,7 +248,7 @@ def _read_yaml(path: Path, chain: list[Path]):
     return data
 
 
-def _load(path: Path, chain: list[Path]) -> Scenario:
+def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenario:
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in chain + [resolved])
@@ -252,7 +265,7 @@ def _load(path: Path, chain: list[Path]) -> Scenario:
         target = (path.parent / parent)
         if not target.suffix:
             target = target.with_suffix(".yaml")
-        sc = _load(target, chain + [resolved])
+        sc = _load(target, chain + [resolved], use_calibrated)
     else:
         sc = default_scenario()
     name = data.get("name", path.stem)
@@ -263,6 +276,12 @@ def _load(path: Path, chain: list[Path]) -> Scenario:
         raise ScenarioError(path, "description", "must be text")
     sc.name, sc.description, sc.path = name, desc.strip(), str(path)
     sc.files = sc.files + [str(path)]
+    fitted = data.get("calibrated")
+    if fitted is not None:
+        if not isinstance(fitted, str) or not fitted.strip():
+            raise ScenarioError(path, "calibrated", "must be a file name such as ../calibration/fitted.yaml")
+        if use_calibrated:
+            _apply_calibrated(sc, path, Path(os.path.normpath(path.parent / fitted)))
     sets = data.get("set") or {}
     if not isinstance(sets, dict):
         raise ScenarioError(path, "set", "must be a mapping of parameter keys to values")
@@ -344,6 +363,29 @@ def _apply_set(sc: Scenario, where, key: str, raw):
         sc.values[key] = _parse_schedule(p, raw, sc.values[key], where, label)
     sc.origin[key] = str(where)
     sc.uncertain.pop(key, None)
+    sc.calibrated.pop(key, None)
+
+
+def read_fitted(path: Path, where=None) -> dict:
+    """The ``parameters`` mapping of a fitted file written by ``cgt-sim calibrate``."""
+    data = read_yaml(path, where, "calibrated" if where is not None else None)
+    params = data.get("parameters") if isinstance(data, dict) else None
+    if not isinstance(params, dict) or not params:
+        raise ScenarioError(path, "parameters", "must map the fitted parameter keys to values "
+                            "(write the file with cgt-sim calibrate)")
+    return params
+
+
+def _apply_calibrated(sc: Scenario, where: Path, path: Path) -> None:
+    """Set the parameters of a fitted file; its problems are reported against that file."""
+    for key, value in read_fitted(path, where).items():
+        if isinstance(value, (dict, list)):
+            raise ScenarioError(path, f"parameters.{key}", "must be a plain value")
+        try:
+            _apply_set(sc, path, str(key), value)
+        except ScenarioError as exc:
+            raise ScenarioError(path, f"parameters.{key}", exc.message) from None
+        sc.calibrated[str(key)] = str(path)
 
 
 def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:

@@ -76,8 +76,14 @@ SOURCES: dict[str, str] = {
     "built in under a year (site settled Jan 2019, completed Dec 2019)",
     "VV_META": "EHA 2023 meta-analysis (PMC10431072): median vein-to-vein 30.4 days axi-cel, "
     "48.4 tisa-cel, 35.9 liso-cel",
+    "PHARES2025": "Phares et al. (Tufts NEWDIGS), Nat Rev Drug Discov 2025: likelihood of "
+    "approval of durable rare-disease gene therapies 19% vs 7.3% for all drugs",
+    "CGT_PRESS2025": "Chinese industry press, 2025, 'from follower to parallel runner: China's "
+    "cell and gene therapy breaks out' (secondary): 14 CGT products approved in China (7 CAR-T, "
+    "3 small nucleic acid, 2 gene therapy, 1 stem cell, 1 oncolytic virus), 9 in the last 3 years",
     "assumption": "assumption (see sensitivity range; to be calibrated or replaced by data)",
-    "calibrated": "calibrated to calibration/targets.yaml",
+    "calibrated": "fitted by cgt-sim calibrate to the targets in calibration/targets.yaml "
+    "(method and fit: calibration/README.md)",
 }
 
 

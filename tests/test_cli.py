@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 import cgt_sim
@@ -26,6 +27,7 @@ from cgt_sim.sources import cite
 
 ROOT = Path(__file__).resolve().parents[1]
 IND = "regulatory.ind_review_working_days"
+FITTED = yaml.safe_load((ROOT / "calibration" / "fitted.yaml").read_text())["parameters"]
 RUN = ["run", "scenarios/baseline.yaml", "--replications", "2", "--seed", "1", "--until", "2022"]
 
 
@@ -140,6 +142,7 @@ def check_error(returncode: int, stdout: str, stderr: str, fragments: list[str])
 def work(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("cli")
     shutil.copytree(ROOT / "scenarios", root / "scenarios")
+    shutil.copytree(ROOT / "calibration", root / "calibration")  # the baseline reads fitted.yaml
     bad = root / "bad"
     bad.mkdir()
     (bad / "malformed.yaml").write_text("name: broken\nset:\n  regulatory.p_ind_clear: [0.5\n  x: 1\n")
@@ -188,7 +191,8 @@ def test_run_writes_a_result_folder(work, runs):
     assert isinstance(manifest["wall_time_s"], (int, float)) and manifest["wall_time_s"] >= 0
     assert manifest["scenario"]["name"] == "baseline"
     assert manifest["scenario"]["parameters"]["simulation.horizon_year"] == 2022
-    assert manifest["scenario"]["origin"] == {"simulation.horizon_year": "--until"}
+    fitted = "calibration/fitted.yaml"  # the baseline's calibrated values, then --until
+    assert manifest["scenario"]["origin"] == {**{k: fitted for k in FITTED}, "simulation.horizon_year": "--until"}
     annual = pd.read_parquet(out / "annual.parquet")
     assert sorted(annual["replication"].unique()) == [0, 1]
     assert sorted(annual["year"].unique()) == list(range(2015, 2023))
@@ -385,9 +389,15 @@ def test_show_prints_every_key_with_its_source(runs):
     for key, i in starts.items():
         block = lines[i:i + 4]
         assert block[1].strip().startswith("range: "), block
-        assert block[2].strip() == f"source: {cite(CATALOGUE[key].source)}", block
         assert CATALOGUE[key].unit in block[0]
-        assert "<- set in" not in block[0]  # baseline sets nothing
+        if key in FITTED:  # the baseline sets only its calibrated values, citing the fitted file
+            assert block[0].endswith("<- set in calibration/fitted.yaml"), block
+            assert block[2].strip().startswith(f"source: calibrated (calibration/fitted.yaml): {cite('calibrated')}; "
+                                               "catalogue default "), block
+            assert block[2].strip().endswith(cite(CATALOGUE[key].source)), block
+        else:
+            assert block[2].strip() == f"source: {cite(CATALOGUE[key].source)}", block
+            assert "<- set in" not in block[0]
     assert sum(line.strip().startswith("source: ") for line in lines) == len(CATALOGUE)
     for section in {k.split(".")[0] for k in CATALOGUE}:
         assert f"[{section}]" in lines
@@ -410,7 +420,7 @@ def test_show_json(runs):
     assert data["name"] == "baseline"
     assert list(data["parameters"]) == list(CATALOGUE)
     assert data["parameters"][IND] == 60.0
-    assert data["origin"] == {}
+    assert data["origin"] == {k: "calibration/fitted.yaml" for k in FITTED}
 
 
 def test_schema(runs):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -57,14 +58,17 @@ def assert_names(message: str, path: Path, key: str | None):
 
 # --------------------------------------------------------------------------- good input
 
-def test_baseline_loads_with_every_parameter_at_its_default():
+def test_baseline_loads_with_every_parameter_at_its_default_or_calibrated_value():
     sc = load_scenario(BASELINE)
     assert isinstance(sc, Scenario)
     assert sc.name == "baseline"
     assert sc.description  # folded text, stripped
     assert sc.files == [str(BASELINE)]
     assert set(sc.values) == set(CATALOGUE)
-    assert all(o == "default" for o in sc.origin.values())
+    fitted = BASELINE.parent.parent / "calibration" / "fitted.yaml"
+    assert sc.calibrated and set(sc.calibrated.values()) == {os.path.normpath(BASELINE.parent / "../calibration/fitted.yaml")}
+    assert Path(next(iter(sc.calibrated.values()))).resolve() == fitted.resolve()
+    assert all(o == ("default" if k not in sc.calibrated else sc.calibrated[k]) for k, o in sc.origin.items())
     assert sc.uncertain == {}
     assert sc.start_year == 2015 and sc.horizon_year == 2045
     assert sc.value(IND) == 60.0
@@ -270,7 +274,8 @@ def test_to_dict_is_json_serialisable(tmp_path):
         assert rebuilt == sc.values[key]
     assert back["uncertain"][COGS_DECLINE] == {"dist": "triangular", "low": 0.0, "mode": 0.02, "high": 0.08}
     assert Path(back["origin"][IND]).name == "all.yaml"
-    assert json.loads(json.dumps(load_scenario(BASELINE).to_dict()))["origin"] == {}
+    base = load_scenario(BASELINE)
+    assert json.loads(json.dumps(base.to_dict()))["origin"] == base.calibrated  # only the fitted values
 
 
 def test_uncertain_parsing_and_sampling(tmp_path):

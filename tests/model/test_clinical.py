@@ -15,6 +15,7 @@ from cgt_sim.model.regulatory import ind_review_days, nda_review_days
 from cgt_sim.model.runparams import RunParams
 from cgt_sim.model.world import ACTIVE_CLINICAL, STATES, simulate
 from cgt_sim.timeline import Clock
+from cgt_sim.validate import funnel_overrides
 
 BASELINE = "scenarios/baseline.yaml"
 CLOCK = Clock(dt.date(2015, 1, 1))
@@ -22,18 +23,7 @@ CLOCK = Clock(dt.date(2015, 1, 1))
 
 def funnel_scenario(arrivals: dict, extra: dict | None = None):
     """Money and capacity unconstrained, IND route open, programs arriving in 2015 only."""
-    overrides = {
-        "financing.unconstrained": True,
-        "manufacturing.capacity_unlimited": True,
-        "regulatory.ind_pathway_open": "2000-01-01",
-        # 1.2 x the 2015 arrivals (which are capped at 10,000 a year), none from 2016 on
-        "research.arrival_scale": {"steps": {"2015-01-01": 1.2, "2016-01-01": 0.0}},
-        "simulation.horizon_year": 2075,  # 60 years: every program resolves
-    }
-    for m in cgt_sim.MODALITIES:
-        overrides[f"research.arrivals_2015.{m}"] = arrivals.get(m, 0)
-    overrides.update(extra or {})
-    return cgt_sim.load_scenario(BASELINE, overrides=overrides)
+    return cgt_sim.load_scenario(BASELINE, overrides=funnel_overrides(arrivals, extra))
 
 
 def run_funnel(scenario, seed):

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import cgt_sim
 from cgt_sim.model.manufacturing import SEQUENTIAL_MAX, ManufacturingSite, batch_cost, learning_factor
 from cgt_sim.model.runparams import RunParams
+from cgt_sim.validate import batch_means, erlang_c, mmc_waits
 from cgt_sim.timeline import Clock
 
 HYP = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -125,19 +126,12 @@ def test_multi_batch_order_uses_a_suite_that_frees_within_the_order(c, n):
 
 
 # --- Erlang C ---------------------------------------------------------------------------------
-def erlang_c(c: int, a: float) -> float:
-    """Probability that an arrival waits in an M/M/c queue with offered load a = lambda/mu."""
-    rho = a / c
-    assert rho < 1.0
-    head = sum(a ** k / math.factorial(k) for k in range(c))
-    tail = a ** c / math.factorial(c) / (1.0 - rho)
-    return tail / (head + tail)
-
-
 def test_erlang_c_formula_known_values():
     assert erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = rho
     # M/M/2, a = 1: C = (1/2)/(1 - 1/2) / (1 + 1 + 1) = 1/3
     assert erlang_c(2, 1.0) == pytest.approx(1.0 / 3.0)
+    with pytest.raises(ValueError):
+        erlang_c(2, 2.0)  # unstable
 
 
 @pytest.mark.parametrize("c,rho", [(3, 0.75), (2, 0.7)])
@@ -145,24 +139,16 @@ def test_mean_wait_matches_erlang_c(c, rho):
     mu = 1.0 / 2.0  # mean service 2 days
     lam = rho * c * mu
     expected = erlang_c(c, lam / mu) / (c * mu - lam)
-
-    rng = np.random.default_rng(2024 + c)
-    n_customers, warmup, n_batches = 200_000, 10_000, 40
-    arrivals = np.cumsum(rng.exponential(1.0 / lam, n_customers)).tolist()
-    services = rng.exponential(1.0 / mu, n_customers).tolist()
-    site = ManufacturingSite("x", c)
-    waits = np.array([site.book(t, 1, d).mean_wait for t, d in zip(arrivals, services)])[warmup:]
+    waits = mmc_waits(c, lam, mu, 200_000, seed=2024 + c)[10_000:]
 
     # batch means: the batches (~4,750 customers, hundreds of busy periods) are nearly
     # independent, so their spread gives the standard error of the overall mean
-    means = np.array([b.mean() for b in np.array_split(waits, n_batches)])
-    se = means.std(ddof=1) / math.sqrt(n_batches)
+    mean, se = batch_means(waits, 40)
     assert se < 0.05 * expected  # the test has power: 4 SE is < 20% of the target
-    assert abs(waits.mean() - expected) < 4.0 * se, (waits.mean(), expected, se)
+    assert abs(mean - expected) < 4.0 * se, (mean, expected, se)
     # the share that waits at all is Erlang C itself (binomial-ish, same batch-means idea)
-    waited = np.array([(b > 0).mean() for b in np.array_split(waits, n_batches)])
-    se_c = waited.std(ddof=1) / math.sqrt(n_batches)
-    assert abs(waited.mean() - erlang_c(c, lam / mu)) < 4.0 * se_c
+    waited, se_c = batch_means((waits > 0).astype(float), 40)
+    assert abs(waited - erlang_c(c, lam / mu)) < 4.0 * se_c
 
 
 # --- capacity ---------------------------------------------------------------------------------
