@@ -13,11 +13,17 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
 from .results import ResultSet
 from .runner import resolve, run
+
+
+def _t_quantile(q: float, df: float) -> float:
+    # scipy.stats takes most of a second to import: only compare needs it, so import it here
+    from scipy.stats import t
+
+    return float(t.ppf(q, df))
 from .scenario import ScenarioError
 
 DEFAULT_METRICS = ("cumulative_approvals", "cumulative_ind_approvals", "patients_treated",
@@ -54,7 +60,7 @@ def half_width(d: np.ndarray, level: float) -> float:
     n = d.size
     if n < 2:
         return math.nan
-    return float(stats.t.ppf(0.5 + level / 2.0, n - 1) * d.std(ddof=1) / math.sqrt(n))
+    return float(_t_quantile(0.5 + level / 2.0, n - 1) * d.std(ddof=1) / math.sqrt(n))
 
 
 def _interval(d: np.ndarray, level: float, prefix: str) -> dict:
@@ -74,7 +80,7 @@ def _unpaired(x1: np.ndarray, x0: np.ndarray, level: float) -> dict:
         df = n1 + n0 - 2
     else:
         df = (v1 + v0) ** 2 / ((v1 ** 2) / (n1 - 1) + (v0 ** 2) / (n0 - 1))
-    half = float(stats.t.ppf(0.5 + level / 2.0, df) * se)
+    half = float(_t_quantile(0.5 + level / 2.0, df) * se)
     mean = float(x1.mean() - x0.mean())
     return {"unpaired_low": mean - half, "unpaired_high": mean + half}
 
