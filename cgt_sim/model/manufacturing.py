@@ -5,8 +5,9 @@ An order of ``n`` batches arriving at ``t`` is booked first-come first-served, e
 suite that frees first (the Kiefer-Wolfowitz recursion of a FIFO multi-server queue). With
 single-batch orders this is exactly the queue a ``simpy.Resource`` with one unit per suite
 gives (``tests/model/test_manufacturing.py`` checks both against each other and against
-Erlang C), but a whole order (a trial cohort, a month of a product's patients) is booked in a
-few vectorised steps whatever ``n`` is: the cost of a replication does not grow with patients.
+Erlang C), but a whole order (a trial cohort, a month of a product's patients) is booked in
+steps per *group* of suites that free up on the same day, whatever ``n`` is and however many
+suites the site has: the cost of a replication does not grow with patients.
 
 All batches of one order share one duration draw (a manufacturing campaign).
 Capacity is never exceeded: each suite's busy intervals are disjoint by construction, and new
@@ -24,7 +25,7 @@ import numpy as np
 from ..timeline import year_index
 
 
-SEQUENTIAL_MAX = 256  # orders up to this many batches are booked batch by batch
+SEQUENTIAL_MAX = 64  # orders up to this many batches are booked batch by batch
 
 
 @dataclass
@@ -45,7 +46,6 @@ class ManufacturingSite:
     start_day: float = 0.0
     unlimited: bool = False
     year_edges: np.ndarray | None = None  # simulation days of 1 Jan of each simulated year + end
-    free: list = field(init=False)
     busy_days: np.ndarray = field(init=False)  # per year: suite-days booked inside the year
     suite_days: np.ndarray = field(init=False)  # per year: suite-days installed
     batches: np.ndarray = field(init=False)
@@ -53,7 +53,11 @@ class ManufacturingSite:
     high_reviews: int = 0
 
     def __post_init__(self):
-        self.free = [self.start_day] * self.suites  # sorted: day each suite is next free
+        # The calendar, grouped: _at[i] (strictly increasing) is a day on which _count[i] suites
+        # next become free. Suites freed by one order on one day form one group, so a site of
+        # thousands of suites has only as many groups as orders in flight.
+        self._at = [float(self.start_day)] if self.suites > 0 else []
+        self._count = [self.suites] if self.suites > 0 else []
         ny = 1 if self.year_edges is None else len(self.year_edges) - 1
         self.busy_days = np.zeros(ny)
         self.suite_days = np.zeros(ny)
@@ -61,6 +65,33 @@ class ManufacturingSite:
         self._installed = [(self.start_day, self.suites)]
         self._edges = [] if self.year_edges is None else [float(e) for e in self.year_edges]
         self._year_span = (0.0, -1.0, 0)  # (first day, end day, index) of the last year counted
+
+    @property
+    def free(self) -> list[float]:
+        """The day each suite is next free, one entry per suite, sorted (for inspection)."""
+        return [a for a, k in zip(self._at, self._count) for _ in range(k)]
+
+    def _release(self, day: float, k: int) -> None:
+        """``k`` suites become free on ``day``."""
+        at = self._at
+        i = bisect.bisect_left(at, day)
+        if i < len(at) and at[i] == day:
+            self._count[i] += k
+        else:
+            at.insert(i, day)
+            self._count.insert(i, k)
+
+    def _settle(self, t: float) -> None:
+        """Suites already free at ``t`` become one group free from ``t``: which of them runs the
+        next batch changes no start time."""
+        at, count = self._at, self._count
+        i = bisect.bisect_right(at, t)
+        if i == 1:
+            at[0] = t
+        elif i > 1:
+            k = sum(count[:i])
+            del at[1:i], count[1:i]
+            at[0], count[0] = t, k
 
     # --- booking -------------------------------------------------------------------------
     def book(self, t: float, n: int, duration: float) -> Booking:
@@ -70,125 +101,122 @@ class ManufacturingSite:
         if self.unlimited:
             self._count_batches(t, n)
             return Booking(n, t, 0.0, t + duration, duration)
-        c = len(self.free)
-        if c == 0:
+        if not self._at:
             raise RuntimeError(f"site {self.name} has no suites")
-        if n <= c and self.free[n - 1] <= t:
+        self._settle(t)
+        if self._at[0] == t and self._count[0] >= n:
             return self._book_idle(t, n, duration)
         if n <= SEQUENTIAL_MAX:
             return self._book_sequential(t, n, duration)
         return self._book_waterfill(t, n, duration)
 
+    def _take(self, i: int, k: int) -> None:
+        """``k`` suites of group ``i`` are booked."""
+        self._count[i] -= k
+        if self._count[i] == 0:
+            del self._at[i], self._count[i]
+
     def _book_idle(self, t: float, n: int, duration: float) -> Booking:
-        """At least ``n`` suites are idle: each batch starts now on one of them (in O(log S)
-        plus a memory move, however many suites the site has)."""
-        free = self.free
+        """At least ``n`` suites are idle: each batch starts now on one of them."""
         e = t + duration
-        del free[:n]
-        i = bisect.bisect_left(free, e)
-        free[i:i] = [e] * n
-        self._count_busy(t, n, t, e, duration, (t,), (e,), n)
+        self._take(0, n)
+        self._release(e, n)
+        self._count_busy(t, n, t, e, duration, (t,), (e,), (n,))
         return Booking(n, t, 0.0, e, duration)
 
     def _book_sequential(self, t: float, n: int, duration: float) -> Booking:
         """Batch by batch: each takes the earliest-free suite (small orders)."""
-        free = self.free
-        if n == 1:
-            f = free[0]
-            s = f if f > t else t
+        at = self._at
+        starts, ends = [], []
+        for _ in range(n):
+            s = at[0] if at[0] > t else t
             e = s + duration
-            if len(free) == 1 or free[1] >= e:
-                free[0] = e
-            else:
-                del free[0]
-                bisect.insort(free, e)
-            self._count_busy(t, 1, s, e, duration, (s,), (e,))
-            return Booking(1, s, s - t, e, duration)
-        first = free[0] if free[0] > t else t
-        if n < len(free) and free[n - 1] <= first + duration:
-            # the n earliest suites all free up before any batch of this order ends, so
-            # batch k simply takes suite k
-            starts = [f if f > t else t for f in free[:n]]
-            ends = [s + duration for s in starts]
-            del free[:n]
-            for e in ends:
-                bisect.insort(free, e)
-        else:
-            starts, ends = [], []
-            for _ in range(n):
-                f = free.pop(0)
-                s = f if f > t else t
-                e = s + duration
-                bisect.insort(free, e)
-                starts.append(s)
-                ends.append(e)
-        last = max(ends)
+            self._take(0, 1)
+            self._release(e, 1)
+            starts.append(s)
+            ends.append(e)
+        last = ends[-1]
         self._count_busy(t, n, starts[0], last, duration, starts, ends)
         return Booking(n, starts[0], max(0.0, sum(starts) / n - t), last, duration)
 
     def _book_waterfill(self, t: float, n: int, duration: float) -> Booking:
-        """A large order at once. With equal durations, suite j can start batches at
-        a_j, a_j + d, a_j + 2d, ... (a_j = max(free_j, t)); FIFO earliest-free assignment gives
-        the batches the n smallest of these start times. Find the level T where a fluid fill
-        of n batches reaches, count each suite's slots up to T, and drop the few latest."""
+        """A large order at once. With equal durations, a suite free at a can start batches at
+        a, a + d, a + 2d, ...; FIFO earliest-free assignment gives the batches the n smallest of
+        these start times. Find the level T a fluid fill of n batches reaches, give each group
+        its slots up to T, and drop the latest few (splitting a group where only some of its
+        suites lose a slot). Work is per group, not per suite or per batch."""
         d = duration
-        # only suites free before the first suite could finish all n batches can take any, and
-        # at most n suites (the n earliest free) get a batch
-        first = self.free[0] if self.free[0] > t else t
-        m = min(bisect.bisect_left(self.free, first + n * d), n)
-        free = np.asarray(self.free[:m])
-        a = np.maximum(free, t)
-        k = np.arange(1, a.size + 1)
-        level = (np.cumsum(a) + n * d) / k
-        used = int(np.nonzero(a <= level)[0][-1]) + 1  # water-filling: suites under the level
-        T = level[used - 1]
-        counts = np.where(a <= T, np.floor((T - a) / d + 1e-9) + 1.0, 0.0)
-        excess = int(counts.sum()) - n
-        while excess != 0:  # slots beyond the n-th (or short of it, after rounding)
-            if excess > 0:
-                last = np.where(counts > 0, a + (counts - 1.0) * d, -np.inf)
-                drop = np.argpartition(-last, min(excess, last.size) - 1)[:excess]
-                drop = drop[counts[drop] > 0]
-                counts[drop] -= 1.0
-                excess -= drop.size
+        at, count = self._at, self._count  # settled: at[0] >= t, so a suite's start is its day
+        # only groups free before the first could finish all n batches can take any
+        m = max(1, bisect.bisect_left(at, at[0] + n * d))
+        weight = level = 0.0
+        used, fill = 0, n * d
+        for j in range(m):
+            a, c = at[j], count[j]
+            nxt = (fill + a * c) / (weight + c)
+            if a > nxt:
+                break
+            fill, weight, level, used = fill + a * c, weight + c, nxt, j + 1
+        # groups: [first start, suites, batches per suite]; the fluid fill rounds up, so at
+        # most one slot per suite is dropped again
+        groups = [[at[j], count[j], int(math.floor((level - at[j]) / d + 1e-9)) + 1] for j in range(used)]
+        excess = sum(c * k for _, c, k in groups) - n
+        while excess > 0:
+            for g in sorted((g for g in groups if g[2] > 0), key=lambda g: g[0] + (g[2] - 1) * d, reverse=True):
+                take = min(excess, g[1])
+                if take == g[1]:
+                    g[2] -= 1
+                else:
+                    g[1] -= take
+                    groups.append([g[0], take, g[2] - 1])
+                excess -= take
+                if excess == 0:
+                    break
+        while excess < 0:  # floating point left the fill one slot short somewhere (rare)
+            idle = [[at[j], count[j], 0] for j in range(used, m)]
+            g = min(groups + idle, key=lambda g: g[0] + g[2] * d)
+            if any(g is x for x in idle):
+                groups.append(g)
+                used += 1
+            take = min(-excess, g[1])
+            if take == g[1]:
+                g[2] += 1
             else:
-                counts[int(np.argmin(a + counts * d))] += 1.0
-                excess += 1
-        busy = counts > 0
-        ends_busy = (a + counts * d)[busy]
-        start_sum = float((counts * a).sum() + d * (counts * (counts - 1.0)).sum() / 2.0)
-        head = np.sort(np.concatenate((ends_busy, free[~busy]))).tolist()
-        rest = self.free[m:]
-        if rest and head and rest[0] < head[-1]:  # suites beyond m free before the last end
-            head = sorted(head + rest)
-            rest = []
-        self.free = head + rest
-        last = float(ends_busy.max())
-        starts = a[busy]
-        self._count_busy(t, n, float(starts[0]), last, d, starts, ends_busy)
-        return Booking(n, float(a[0]), max(0.0, start_sum / n - t), last, d)
+                g[1] -= take
+                groups.append([g[0], take, g[2] + 1])
+            excess += take
+        del at[:used], count[:used]
+        busy = [g for g in groups if g[2] > 0]
+        for a, c, k in groups:
+            self._release(a + k * d, c)
+        starts = [a for a, _, _ in busy]
+        ends = [a + k * d for a, _, k in busy]
+        start_sum = math.fsum(c * (k * a + d * k * (k - 1) / 2.0) for a, c, k in busy)
+        first, last = min(starts), max(ends)
+        self._count_busy(t, n, first, last, d, starts, ends, [c for _, c, _ in busy])
+        return Booking(n, first, max(0.0, start_sum / n - t), last, d)
 
     def queue_wait(self, t: float) -> float:
         """How long a single batch arriving at ``t`` would wait for a suite."""
-        if self.unlimited or not self.free:
+        if self.unlimited or not self._at:
             return 0.0
-        return max(0.0, self.free[0] - t)
+        return max(0.0, self._at[0] - t)
 
     def backlog_ratio(self, t: float, window: float) -> float:
         """Suite-days booked from ``t`` on, over the suite-days of one ``window`` (can exceed 1)."""
-        if self.unlimited or not self.free or window <= 0:
+        if self.unlimited or not self._at or window <= 0:
             return 0.0
-        free = self.free
-        i = bisect.bisect_right(free, t)
-        return (math.fsum(free[i:]) - t * (len(free) - i)) / (len(free) * window)
+        at, count = self._at, self._count
+        i = bisect.bisect_right(at, t)
+        booked = math.fsum(k * (a - t) for a, k in zip(at[i:], count[i:]))
+        return booked / (sum(count) * window)
 
     # --- capacity ------------------------------------------------------------------------
     def add_suites(self, t: float, k: int) -> None:
         """Commission ``k`` new suites on day ``t``."""
         if k <= 0:
             return
-        i = bisect.bisect_right(self.free, t)
-        self.free[i:i] = [t] * k
+        self._release(t, k)
         self.suites += k
         self._installed.append((t, self.suites))
 
@@ -216,10 +244,10 @@ class ManufacturingSite:
     def _count_batches(self, t: float, n: int) -> None:
         self.batches[self._year(t) if self._edges else 0] += n
 
-    def _count_busy(self, t, n, first, last, duration, starts, ends, weight=1) -> None:
-        """Add booked suite-days to the years they fall in. ``starts``/``ends``: one per suite
-        used (lists or arrays; ``weight`` suites share each pair); ``first``/``last``: the
-        earliest start and the latest end."""
+    def _count_busy(self, t, n, first, last, duration, starts, ends, suites=None) -> None:
+        """Add booked suite-days to the years they fall in. ``starts``/``ends``: busy intervals
+        (``suites[i]`` suites busy over the i-th; one each without ``suites``); ``first``/``last``:
+        the earliest start and the latest end."""
         total = n * duration
         if not self._edges:
             self.batches[0] += n
@@ -236,9 +264,10 @@ class ManufacturingSite:
             return
         edges = self._edges
         s_arr, e_arr = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+        k = 1.0 if suites is None else np.asarray(suites, dtype=float)
         for y in range(self._year(first), self._year(last) + 1):
             overlap = np.minimum(e_arr, edges[y + 1]) - np.maximum(s_arr, edges[y])
-            self.busy_days[y] += weight * float(np.clip(overlap, 0.0, None).sum())
+            self.busy_days[y] += float((k * np.clip(overlap, 0.0, None)).sum())
 
 
 def expansion_review(env, site: ManufacturingSite, p, on_expand=None):

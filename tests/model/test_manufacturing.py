@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cgt_sim
+from cgt_sim.model import manufacturing
 from cgt_sim.model.manufacturing import SEQUENTIAL_MAX, ManufacturingSite, batch_cost, learning_factor
 from cgt_sim.model.runparams import RunParams
 from cgt_sim.validate import batch_means, erlang_c, mmc_waits
@@ -123,6 +125,51 @@ def test_multi_batch_order_uses_a_suite_that_frees_within_the_order(c, n):
     # FIFO with one free suite: the batches run back to back on it, starting 0, 1, ..., n-1
     assert b.mean_wait == pytest.approx((n - 1) / 2.0)
     assert b.last_end == pytest.approx(float(n))
+
+
+@contextlib.contextmanager
+def sequential_max(n):
+    """Book orders of more than ``n`` batches by water-filling (n = 0: every order)."""
+    saved = manufacturing.SEQUENTIAL_MAX
+    manufacturing.SEQUENTIAL_MAX = n
+    try:
+        yield
+    finally:
+        manufacturing.SEQUENTIAL_MAX = saved
+
+
+orders_strategy = st.lists(
+    st.tuples(st.floats(0.0, 20.0, allow_nan=False, allow_infinity=False),  # gap
+              st.integers(1, 3000),  # batches
+              st.sampled_from([0.5, 3.0, 7.0, 14.0, 30.0]),  # days per batch (ties are likely)
+              st.integers(0, 40)),  # suites commissioned before the order
+    min_size=1, max_size=25)
+
+
+@settings(HYP, max_examples=120)
+@given(suites=st.integers(1, 400), orders=orders_strategy)
+def test_waterfill_books_what_batch_by_batch_books_on_big_sites(suites, orders):
+    """Large orders on sites of many suites, booked by water-filling over groups of suites,
+    against the same orders booked batch by batch (each on the earliest-free suite, the
+    FIFO queue the SimPy tests above check)."""
+    fill, one_by_one = ManufacturingSite("w", suites), ManufacturingSite("s", suites)
+    t = 0.0
+    for gap, n, d, added in orders:
+        t += gap
+        fill.add_suites(t, added)
+        one_by_one.add_suites(t, added)
+        with sequential_max(0):
+            b = fill.book(t, n, d)
+        with sequential_max(10 ** 9):
+            ref = one_by_one.book(t, n, d)
+        assert b.n == ref.n == n
+        assert b.mean_wait == pytest.approx(ref.mean_wait, rel=1e-9, abs=1e-7)
+        assert b.first_start == pytest.approx(ref.first_start, rel=1e-12, abs=1e-9)
+        assert b.last_end == pytest.approx(ref.last_end, rel=1e-12, abs=1e-9)
+        assert fill.free == pytest.approx(one_by_one.free, rel=1e-12, abs=1e-9)
+    assert fill.busy_days.sum() == pytest.approx(one_by_one.busy_days.sum(), rel=1e-9)
+    # grouped: a site of hundreds of suites keeps a few groups per order in flight
+    assert len(fill._at) <= 1 + 2 * len(orders) + sum(1 for o in orders if o[3])
 
 
 # --- Erlang C ---------------------------------------------------------------------------------
