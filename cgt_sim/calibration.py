@@ -177,7 +177,7 @@ class Target:
 
     def expected(self) -> str:
         """The target as text: '400-500', '8 ± 3', '>= 50 (tolerance 10)'."""
-        f = _short
+        f = (lambda x: f"{x:g}") if self.output.kind == "inflection" else _short  # years: 2030, not 2,030
         if self.kind == "interval":
             return f"{f(self.value - self.tolerance)}-{f(self.value + self.tolerance)}"
         if self.kind == "value":
