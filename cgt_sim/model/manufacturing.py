@@ -125,19 +125,25 @@ class ManufacturingSite:
         return Booking(n, t, 0.0, e, duration)
 
     def _book_sequential(self, t: float, n: int, duration: float) -> Booking:
-        """Batch by batch: each takes the earliest-free suite (small orders)."""
-        at = self._at
-        starts, ends = [], []
-        for _ in range(n):
+        """Batch after batch on the earliest-free suite, a group at a time: the suites of the
+        earliest group all take a batch at its day before any of them frees again (small
+        orders; exact for any order)."""
+        at, count = self._at, self._count
+        starts, ends, sizes = [], [], []
+        left, start_sum = n, 0.0
+        while left:
             s = at[0] if at[0] > t else t
+            k = count[0] if count[0] < left else left
             e = s + duration
-            self._take(0, 1)
-            self._release(e, 1)
+            self._take(0, k)
+            self._release(e, k)
             starts.append(s)
             ends.append(e)
-        last = ends[-1]
-        self._count_busy(t, n, starts[0], last, duration, starts, ends)
-        return Booking(n, starts[0], max(0.0, sum(starts) / n - t), last, duration)
+            sizes.append(k)
+            start_sum += k * s
+            left -= k
+        self._count_busy(t, n, starts[0], ends[-1], duration, starts, ends, sizes)
+        return Booking(n, starts[0], max(0.0, start_sum / n - t), ends[-1], duration)
 
     def _book_waterfill(self, t: float, n: int, duration: float) -> Booking:
         """A large order at once. With equal durations, a suite free at a can start batches at
