@@ -43,7 +43,7 @@ LOA_LAG = 15  # ... and counts programs whose IND cleared at least this many yea
 FUNNEL_PROGRAMS = 2000  # programs per modality in the unconstrained chain run
 QUEUE_ORDERS = 100_000  # orders through the M/M/c queue
 
-# Published likelihood of approval from Phase I (CALIBRATION_FACTS B1): modality ("all" =
+# Published likelihood of approval from Phase I (figure B1): modality ("all" =
 # every modality pooled), what the figure is, value, 95% interval or None, source, role.
 # "input": the figure set that modality's phase probabilities (see cgt_sim/parameters.py);
 # "held-out": not used to set any parameter.
