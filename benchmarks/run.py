@@ -95,16 +95,17 @@ def throughput(workers: int, reps: int) -> float:
 
 MEMORY_SCRIPT = """
 import resource, sys, cgt_sim
-res = cgt_sim.run(sys.argv[1], replications=int(sys.argv[2]), seed=42, workers=2)
+res = cgt_sim.run(sys.argv[1], replications=int(sys.argv[2]), seed=42, workers=2, programs=sys.argv[3])
 size = sum(df.memory_usage(deep=True).sum() for df in (res.annual, res.programs, res.products))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, size)
 """
 
 
-def peak_memory(reps: int) -> tuple[float, float]:
+def peak_memory(reps: int, programs: str = "all") -> tuple[float, float]:
     """Peak resident memory (bytes) of a fresh process running ``reps`` baseline replications on
-    2 workers and holding the result, and the size of the result's tables."""
-    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(BASELINE), str(reps)],
+    2 workers and holding the result (``programs``: the program rows kept), and the size of the
+    result's tables."""
+    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(BASELINE), str(reps), programs],
                          capture_output=True, text=True, check=True)
     peak, size = out.stdout.split()[-2:]
     return float(peak), float(size)
@@ -154,11 +155,12 @@ def main() -> None:
           f"2 workers {two:.3f} rep/s, parallel efficiency {two / (2 * one):.0%}")
 
     m = args.memory_reps or (10 if args.quick else 40)
-    peak, size = peak_memory(m)
-    print(f"memory ({m} replications, 2 workers): peak {peak / 1e6:,.0f} MB resident, result tables "
-          f"{size / 1e6:,.0f} MB = {size / m / 1e6:.2f} MB per replication"
-          + ("" if m >= 1000 else f"; 1,000 replications: about {size / m * 1000 / 1e6:,.0f} MB "
-             "of tables"))
+    for programs in ("all", "clinical"):
+        peak, size = peak_memory(m, programs)
+        print(f"memory ({m} replications, 2 workers, --programs {programs}): peak {peak / 1e6:,.0f} MB "
+              f"resident, result tables {size / 1e6:,.0f} MB = {size / m / 1e6:.2f} MB per replication"
+              + ("" if m >= 1000 else f"; 1,000 replications: about {size / m * 1000 / 1e6:,.0f} MB "
+                 "of tables"))
 
 
 if __name__ == "__main__":

@@ -34,11 +34,11 @@ def partial_path(out) -> Path:
     return out.parent / f"{out.name}.partial"
 
 
-def identity(scenario: Scenario, seed: int) -> dict:
-    """What a replication depends on, in the plain form stored beside its results."""
+def identity(scenario: Scenario, seed: int, programs: str = "all") -> dict:
+    """What a replication's stored tables depend on, in the plain form stored beside them."""
     sc = scenario.to_dict()
     key = {"seed": seed, "parameters": sc["parameters"], "uncertain": sc["uncertain"],
-           "package_version": __version__}
+           "package_version": __version__, "programs": programs}
     return json.loads(json.dumps(key, default=str))
 
 
@@ -48,6 +48,8 @@ def mismatch(found: dict, wanted: dict) -> str | None:
         return f"was made with seed {found.get('seed')}, not {wanted['seed']}"
     if found.get("package_version") != wanted["package_version"]:
         return f"was made by cgt-sim {found.get('package_version')}, not {wanted['package_version']}"
+    if found.get("programs", "all") != wanted["programs"]:
+        return f"keeps {found.get('programs', 'all')} program rows, not {wanted['programs']} (--programs)"
     differ = [k for k in wanted["parameters"] if found.get("parameters", {}).get(k) != wanted["parameters"][k]]
     differ += [k for k in sorted(set(found.get("uncertain", {})) | set(wanted["uncertain"]))
                if found.get("uncertain", {}).get(k) != wanted["uncertain"].get(k)]
@@ -110,7 +112,7 @@ class Checkpoint:
         why = "has no readable record of its seed and scenario" if found is None else mismatch(found, ident)
         if why:
             raise ScenarioError("--resume", None, f"{where} {why}; resume with the same scenario, --set, "
-                                "--until and --seed, or choose another --out")
+                                "--until, --seed and --programs, or choose another --out")
 
     def _result_identity(self) -> dict | None:
         """What the finished result in ``out`` was made from (None if unreadable)."""
@@ -119,7 +121,7 @@ class Checkpoint:
             return None
         sc = m.get("scenario", {})
         return {"seed": m.get("seed"), "parameters": sc.get("parameters", {}), "uncertain": sc.get("uncertain", {}),
-                "package_version": m.get("package_version")}
+                "package_version": m.get("package_version"), "programs": m.get("programs", "all")}
 
     # ------------------------------------------------------------------ while running
 

@@ -80,6 +80,9 @@ def run(
     metric: Optional[str] = typer.Option(None, "--metric", "-m", help="annual metric judged by --precision"),
     precision_year: Optional[int] = typer.Option(None, "--precision-year",
                                                  help="year at which --metric is judged (default: the horizon)"),
+    programs: str = typer.Option("all", "--programs",
+                                 help="rows of the programs table: all, or clinical (programs that got past "
+                                      "preclinical research; less memory for long runs)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Run a scenario and write its results (Parquet tables, summary.csv, manifest.json)."""
@@ -87,7 +90,7 @@ def run(
 
     _check_run_options(replications, seed, workers)
     options = dict(executor=executor, scheduler=scheduler, resume=resume, precision=precision, metric=metric,
-                   precision_year=precision_year)
+                   precision_year=precision_year, programs=programs)
     try:
         sc = resolve(scenario, parse_sets(set_), until)
         target = out or Path("results") / sc.name

@@ -35,11 +35,14 @@ def _band(res: ResultSet, metric: str) -> pd.DataFrame:
 
 
 def funnel(res: ResultSet) -> pd.Series:
-    """Mean programs per replication by outcome at the horizon."""
-    state = res.programs["state"]
-    outcome = np.where(state.isin(["approved", "failed", "abandoned"]), state, "ongoing")
-    counts = pd.Series(outcome).value_counts() / max(res.annual["replication"].nunique(), 1)
-    return pd.Series({label: float(counts.get(key, 0.0)) for key, label in OUTCOMES})
+    """Mean programs per replication by outcome at the horizon (from the year-end counts of
+    ``annual``, so a result that kept only clinical program rows gives the same funnel)."""
+    a = res.annual
+    last = a[a["year"] == a["year"].max()]
+    states = [c for c in a.columns if c.startswith("programs_") and c != "programs_in_clinic"]
+    ended = {key: float(last[f"programs_{key}"].mean()) for key, _ in OUTCOMES if key != "ongoing"}
+    ongoing = float(last[states].sum(axis=1).mean()) - sum(ended.values())
+    return pd.Series({label: ended.get(key, ongoing) for key, label in OUTCOMES})
 
 
 def write_report(result_dirs, out: Path | None = None) -> Path:

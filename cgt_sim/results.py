@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 KEYS = ("replication", "year")
+PROGRAM_ROWS = ("all", "clinical")  # which rows of the programs table a run keeps
 HEADLINE = ("programs_in_clinic", "cumulative_ind_approvals", "cumulative_approvals",
             "patients_treated", "cogs_per_patient_cny", "net_price_per_patient_cny",
             "vein_to_vein_days_median", "manufacturing_utilisation")
@@ -42,6 +43,22 @@ def format_number(x) -> str:
     if ax >= 1:
         return f"{x:.1f}"
     return f"{x:.2f}"
+
+
+def reached_clinic(programs: pd.DataFrame) -> pd.Series:
+    """Rows of a ``programs`` table for programs that got past preclinical research: to an
+    investigator-initiated trial or an IND review (and on), whatever happened to them then."""
+    preclinical = ((programs["end_stage"] == "preclinical")
+                   | programs["state"].isin(["preclinical", "not_started"])
+                   | ((programs["state"] == "stalled") & ~programs["iit_track"] & programs["ind_day"].isna()))
+    return ~preclinical
+
+
+def keep_program_rows(programs: pd.DataFrame, rows: str) -> pd.DataFrame:
+    """The rows of ``programs`` a run keeps (``rows``: one of PROGRAM_ROWS)."""
+    if rows == "all":
+        return programs
+    return programs[reached_clinic(programs).to_numpy()].reset_index(drop=True)
 
 
 @dataclass

@@ -23,7 +23,7 @@ import pandas as pd
 from . import __version__
 from .checkpoint import Checkpoint, identity
 from .executors import check_executor, chunk_size, default_workers, open_executor
-from .results import ResultSet, with_categories
+from .results import PROGRAM_ROWS, ResultSet, keep_program_rows, with_categories
 from .scenario import Scenario, ScenarioError, load_scenario
 
 TABLES = ("annual", "programs", "products", "sampled")
@@ -116,13 +116,16 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
 
 
 def check(sc: Scenario, replications: int, seed: int, executor: str = "process", scheduler: str | None = None,
-          out=None, resume: bool = False, precision=None, metric=None, precision_year=None) -> Precision | None:
+          out=None, resume: bool = False, precision=None, metric=None, precision_year=None,
+          programs: str = "all") -> Precision | None:
     """Check every option of a run before anything runs or is written; raise ScenarioError
     naming the first bad one. Returns the precision target (None without one)."""
     check_executor(executor, scheduler)
+    if programs not in PROGRAM_ROWS:
+        raise ScenarioError("--programs", None, f"unknown choice {programs!r}; choose " + ", ".join(PROGRAM_ROWS))
     goal = check_precision(sc, replications, precision, metric, precision_year)
     if out is not None:
-        Checkpoint(out).check(identity(sc, seed), resume)
+        Checkpoint(out).check(identity(sc, seed, programs), resume)
     elif resume:
         raise ScenarioError("--resume", None, "needs the result folder to complete (out=...)")
     return goal
@@ -150,8 +153,8 @@ def tables(results: list[dict]) -> dict:
 class _Finished:
     """Finished replications in contiguous parts; each part is also written to the checkpoint."""
 
-    def __init__(self, store: Checkpoint | None, goal: Precision | None):
-        self.store, self.goal = store, goal
+    def __init__(self, store: Checkpoint | None, goal: Precision | None, programs: str = "all"):
+        self.store, self.goal, self.programs = store, goal, programs
         self.parts: list[tuple[list[int], dict]] = []
         self.reps: set[int] = set()
         self.values: dict[int, float] = {}  # replication -> the precision metric in its year
@@ -180,6 +183,7 @@ class _Finished:
             return
         reps = [r for r, _ in self.buffer]
         frames = tables([res for _, res in self.buffer])
+        frames["programs"] = keep_program_rows(frames["programs"], self.programs)
         if self.store is not None:
             self.store.write(reps, frames)
         self.buffer = []
@@ -192,11 +196,12 @@ class _Finished:
         return np.array([self.values[r] for r in range(total)], dtype=float)
 
     def assemble(self, total: int) -> dict:
-        """The tables of replications 0..total-1, in order."""
+        """The tables of replications 0..total-1, in order. Each table's parts are let go once
+        it is assembled (the end of a run), so the peak holds one table twice, not all."""
         parts = sorted((p for p in self.parts if p[0][0] < total), key=lambda p: p[0][0])
         out = {}
         for name in TABLES:
-            df = pd.concat([frames[name] for _, frames in parts], ignore_index=True)
+            df = pd.concat([frames.pop(name) for _, frames in parts], ignore_index=True)
             if parts[-1][0][-1] >= total:
                 df = df[df["replication"] < total].reset_index(drop=True)
             out[name] = df
@@ -208,7 +213,7 @@ class _Finished:
 def run(scenario, replications: int = 100, seed: int = 42, workers: int | None = None,
         overrides: dict | None = None, until: int | None = None, progress=None, executor: str = "process",
         scheduler: str | None = None, out=None, resume: bool = False, precision: float | None = None,
-        metric: str | None = None, precision_year: int | None = None) -> ResultSet:
+        metric: str | None = None, precision_year: int | None = None, programs: str = "all") -> ResultSet:
     """Run ``replications`` replications of a scenario (a Scenario or a YAML path).
 
     ``workers``: processes to use (default: all cores; 1 runs in this process).
@@ -222,6 +227,9 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     ``precision``, ``metric``, ``precision_year``: run batches of replications until the 95%
     half-width of ``metric``'s mean in ``precision_year`` (default: the horizon) is within
     ``precision`` times the mean, at most ``replications``; the manifest reports the count.
+    ``programs``: which rows the ``programs`` table keeps: "all" (every program) or "clinical"
+    (programs that got past preclinical research, see ``results.reached_clinic``; the other
+    tables are the same either way), for long runs that need less memory.
 
     Ctrl-C raises ``Interrupted`` after cancelling pending work; finished replications stay in
     the partial folder.
@@ -231,10 +239,11 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0 (got {seed!r})")
     sc = resolve(scenario, overrides, until)
-    goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year)
+    goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,
+                 programs)
     workers = default_workers(replications, workers)
     store = Checkpoint(out) if out is not None else None
-    done = _Finished(store, goal)
+    done = _Finished(store, goal, programs)
     total = replications if goal is None else min(replications, FIRST_BATCH)
     stat = None
     started = time.perf_counter()
@@ -242,7 +251,7 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         with open_executor(executor, workers, scheduler) as ex:
             slots = ex.slots
             if store is not None:
-                reused = store.start(identity(sc, seed), resume)
+                reused = store.start(identity(sc, seed, programs), resume)
                 for reps, frames in reused:
                     done.keep(reps, {name: with_categories(name, df) for name, df in frames.items()})
             resumed = done.count(replications)
@@ -283,6 +292,7 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         "replications": total,
         "executor": executor,
         "workers": slots,
+        "programs": programs,
         "start_year": sc.start_year,
         "horizon_year": sc.horizon_year,
         "package_version": __version__,

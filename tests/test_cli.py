@@ -115,6 +115,8 @@ BAD_IN_PROCESS = {
     "precision_year_outside": (["run", "scenarios/baseline.yaml", "--precision", "0.05", "--metric",
                                 "patients_treated", "--precision-year", "2050"],
                                ["--precision-year", "2015-2045 (got 2050)"]),
+    "unknown_program_rows": (["run", "scenarios/baseline.yaml", "--programs", "some"],
+                             ["--programs", "unknown choice 'some'", "all, clinical"]),
     "compare_unknown_executor": (["compare", "scenarios/baseline.yaml", "scenarios/faster_approval.yaml",
                                   "--executor", "threads"], ["--executor", "unknown executor 'threads'"]),
     "show_missing_file": (["show", "bad/nope.yaml"], ["bad/nope.yaml", "file not found"]),

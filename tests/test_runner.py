@@ -210,6 +210,7 @@ def test_resume_refuses_work_from_another_seed_or_scenario(uncertain, tmp_path):
         (dict(seed=5, overrides={"regulatory.ind_review_working_days": 30}),
          "was made with a different scenario (regulatory.ind_review_working_days differs)"),
         (dict(seed=5, until=2017), "was made with a different scenario (simulation.horizon_year differs)"),
+        (dict(seed=5, programs="clinical"), "keeps all program rows, not clinical (--programs)"),
     ]
     for kw, message in cases:
         kw.setdefault("until", 2016)
@@ -225,6 +226,33 @@ def test_resume_refuses_work_from_another_seed_or_scenario(uncertain, tmp_path):
 def test_resume_needs_a_folder(uncertain):
     with pytest.raises(ScenarioError, match="^--resume: needs the result folder"):
         cgt_sim.run(uncertain, replications=1, until=2016, resume=True)
+
+
+# --------------------------------------------------------------------------- program rows
+
+def test_clinical_program_rows_are_the_programs_past_preclinical(uncertain, reference, tmp_path):
+    out = tmp_path / "clinical"
+    res = cgt_sim.run(uncertain, replications=6, seed=5, until=2019, executor="serial", programs="clinical",
+                      out=out)
+    for name in ("annual", "products", "sampled"):  # only the programs table changes
+        pd.testing.assert_frame_equal(getattr(res, name), getattr(reference, name))
+    every = reference.programs
+    kept = every.merge(res.programs, how="left", indicator=True)["_merge"] == "both"
+    assert kept.sum() == len(res.programs) and 0 < len(res.programs) < len(every) / 2
+    past = (every["iit_track"] | every["ind_day"].notna()
+            | every["state"].isin(["iit", "ind_review", "phase1", "phase2", "phase3", "nda_review", "approved"])
+            | every["end_stage"].isin(["iit", "ind_review", "phase1", "phase2", "phase3", "review", "nda_review"]))
+    assert (kept == past).all()
+    assert (every.loc[~kept, "end_stage"].isin(["preclinical", ""])).all()
+    assert res.manifest["programs"] == "clinical" and reference.manifest["programs"] == "all"
+    back = cgt_sim.load_results(out)
+    pd.testing.assert_frame_equal(back.programs, res.programs)
+    # a resumed run keeps the same rows
+    more = cgt_sim.run(uncertain, replications=7, seed=5, until=2019, executor="serial", programs="clinical",
+                       out=out, resume=True)
+    pd.testing.assert_frame_equal(more.programs[more.programs["replication"] < 6], res.programs)
+    with pytest.raises(ScenarioError, match="^--programs: unknown choice 'some'; choose all, clinical"):
+        cgt_sim.run(uncertain, replications=1, until=2016, programs="some")
 
 
 # --------------------------------------------------------------------------- precision
