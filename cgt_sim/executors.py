@@ -10,11 +10,13 @@ what has not started.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import threading
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Iterator
 
 from .model.world import simulate
@@ -82,42 +84,94 @@ def _ignore_sigint() -> None:
 
 
 class ProcessExecutor:
-    """Chunks of replications on a pool of worker processes on this machine."""
+    """Chunks of replications on worker processes of this machine, each fed over its own pipe.
 
+    This process reads the pipes itself, on the thread that runs the replications' loop, and
+    only when a result is there. Stopping early (Ctrl-C) terminates the workers and closes the
+    pipes: no helper thread is left reading a result a terminated worker had half sent, which
+    can keep a ``concurrent.futures`` pool, and so the interpreter, from ever exiting.
+    """
 
     def __init__(self, workers: int):
         self.slots = workers
-        self.pool = None
+        self.workers: list = []  # (process, this end of its pipe)
+        self.unfinished = False  # a run stopped with chunks still being worked on
 
     def __enter__(self):
-        self.pool = ProcessPoolExecutor(max_workers=self.slots, initializer=_ignore_sigint)
+        ctx = multiprocessing.get_context()
+        try:
+            for _ in range(self.slots):
+                here, there = ctx.Pipe()
+                proc = ctx.Process(target=_work, args=(there,), daemon=True)
+                proc.start()
+                there.close()
+                self.workers.append((proc, here))
+        except BaseException:
+            self._stop(terminate=True)
+            raise
         return self
 
     def __exit__(self, exc_type, *exc):
-        if exc_type is None:
-            self.pool.shutdown(wait=True)
-            return False
-        # stopped early: cancel what has not started and stop the chunks already running
-        # (the pool has no public way to stop its workers before Python 3.14)
-        procs = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.join(timeout=5)
+        self._stop(terminate=exc_type is not None or self.unfinished)
         return False
 
+    def _stop(self, terminate: bool) -> None:
+        for proc, conn in self.workers:
+            if terminate:
+                proc.terminate()
+            else:
+                with contextlib.suppress(OSError):
+                    conn.send(None)  # no more work
+        for proc, conn in self.workers:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+            conn.close()
+        self.workers = []
+
     def run(self, scenario: Scenario, seed: int, reps: list[int], size: int) -> Iterator[tuple[list, list]]:
-        work = {self.pool.submit(simulate_chunk, scenario, seed, c): c for c in chunks(reps, size)}
-        pending = set(work)
+        todo = chunks(reps, size)[::-1]  # the first chunk last: taken with pop()
+        idle = [conn for _, conn in self.workers]
+        busy: dict = {}  # pipe -> the chunk its worker is running
         try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    yield work[fut], fut.result()
+            while todo or busy:
+                while todo and idle:
+                    conn = idle.pop()
+                    busy[conn] = todo.pop()
+                    conn.send((scenario, seed, busy[conn]))
+                for conn in multiprocessing.connection.wait(list(busy)):
+                    try:
+                        ok, payload = conn.recv()
+                    except EOFError:
+                        raise RuntimeError("a worker process stopped unexpectedly") from None
+                    chunk = busy.pop(conn)
+                    idle.append(conn)
+                    if not ok:
+                        raise payload
+                    yield chunk, payload
         finally:
-            for fut in pending:
-                fut.cancel()
+            self.unfinished = bool(busy)
+
+
+def _work(conn) -> None:
+    """A worker process: run the chunks that come over ``conn`` until told to stop."""
+    _ignore_sigint()
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        try:
+            reply = (True, simulate_chunk(*task))
+        except Exception as exc:  # sent back to be raised where the run was started
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # e.g. an exception that does not pickle
+            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 def local_cluster(workers: int):
@@ -178,7 +232,7 @@ class DaskExecutor:
         work = {self.client.submit(simulate_chunk, scenario, seed, c, pure=False): c for c in chunks(reps, size)}
         try:
             for fut in as_completed(list(work)):
-                yield work[fut], fut.result()
+                yield work.pop(fut), fut.result()  # popped: the cluster lets the result go
         finally:
             self.client.cancel([f for f in work if not f.done()])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from scipy import stats
 import cgt_sim
 from cgt_sim import ScenarioError
 from cgt_sim.checkpoint import Checkpoint, read_part
+from cgt_sim import executors
 from cgt_sim.executors import chunk_size, chunks, local_cluster
 from cgt_sim.runner import FIRST_BATCH, Interrupted, Precision, tables
 
@@ -188,6 +190,27 @@ def test_ctrl_c_on_worker_processes_stops_them(uncertain, reference, tmp_path):
     res = cgt_sim.run(uncertain, replications=6, seed=5, until=2019, executor="serial", out=out, resume=True)
     assert_same(res, reference)
     assert res.manifest["resumed_replications"] == kept
+
+
+def _die(*_):
+    os._exit(3)
+
+
+def _fail(*_):
+    raise ValueError("boom in a worker")
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="workers see the patch only when forked")
+@pytest.mark.parametrize("work,error,message", [(_die, RuntimeError, "a worker process stopped unexpectedly"),
+                                                (_fail, ValueError, "boom in a worker")])
+def test_a_failing_worker_stops_the_run_with_its_error(monkeypatch, work, error, message):
+    """A worker that dies, or raises, ends the run with an error here, and no worker is left."""
+    before = set(multiprocessing.active_children())
+    monkeypatch.setattr(executors, "simulate_chunk", work)
+    with pytest.raises(error, match=message):
+        with executors.ProcessExecutor(2) as ex:
+            list(ex.run(cgt_sim.load_scenario(BASELINE), 5, [0, 1, 2, 3], 1))
+    assert set(multiprocessing.active_children()) <= before
 
 
 def test_resume_extends_a_finished_result(uncertain, reference, tmp_path):
