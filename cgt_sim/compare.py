@@ -17,13 +17,6 @@ import pandas as pd
 from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
 from .results import ResultSet
 from .runner import resolve, run
-
-
-def _t_quantile(q: float, df: float) -> float:
-    # scipy.stats takes most of a second to import: only compare needs it, so import it here
-    from scipy.stats import t
-
-    return float(t.ppf(q, df))
 from .scenario import ScenarioError
 
 DEFAULT_METRICS = ("cumulative_approvals", "cumulative_ind_approvals", "patients_treated",
@@ -53,6 +46,13 @@ def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=
                 row["includes_zero"] = bool(row["diff_low"] <= 0.0 <= row["diff_high"])
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _t_quantile(q: float, df: float) -> float:
+    # scipy.stats takes most of a second to import: only compare needs it, so import it here
+    from scipy.stats import t
+
+    return float(t.ppf(q, df))
 
 
 def half_width(d: np.ndarray, level: float) -> float:

@@ -150,34 +150,6 @@ def tables(results: list[dict]) -> dict:
     return out
 
 
-def concat_releasing(frames: list) -> pd.DataFrame:
-    """``pd.concat(frames, ignore_index=True)`` of tables with the same columns, letting each
-    part go as soon as it is copied: the end of a long run holds the result and one part, not
-    the result and all parts (twice the tables). ``frames`` is emptied."""
-    first = frames[0]
-    kinds = {c: ("category" if isinstance(t, pd.CategoricalDtype) else "array" if isinstance(t, np.dtype) else None)
-             for c, t in first.dtypes.items()}
-    if None in kinds.values() or any(list(f.columns) != list(first.columns) or (f.dtypes != first.dtypes).any()
-                                     for f in frames):
-        return pd.concat([frames.pop(0) for _ in range(len(frames))], ignore_index=True)
-    total = sum(len(f) for f in frames)
-    dtypes = dict(first.dtypes)
-    cols = {c: np.empty(total, dtype=first[c].cat.codes.dtype if k == "category" else dtypes[c])
-            for c, k in kinds.items()}
-    at = 0
-    for i in range(len(frames)):
-        f, frames[i] = frames[i], None
-        n = len(f)
-        for c, k in kinds.items():
-            cols[c][at:at + n] = f[c].cat.codes.to_numpy() if k == "category" else f[c].to_numpy()
-        at += n
-        del f
-    frames.clear()
-    out = {c: pd.Categorical.from_codes(cols.pop(c), dtype=dtypes[c]) if k == "category" else cols.pop(c)
-           for c, k in kinds.items()}
-    return pd.DataFrame(out, copy=False)  # one array per column: no copy into blocks
-
-
 class _Finished:
     """Finished replications in contiguous parts; each part is also written to the checkpoint."""
 
@@ -224,12 +196,12 @@ class _Finished:
         return np.array([self.values[r] for r in range(total)], dtype=float)
 
     def assemble(self, total: int) -> dict:
-        """The tables of replications 0..total-1, in order. Each table's parts are let go once
-        it is assembled (the end of a run), so the peak holds one table twice, not all."""
+        """The tables of replications 0..total-1, in order (each table's parts let go once it
+        is assembled)."""
         parts = sorted((p for p in self.parts if p[0][0] < total), key=lambda p: p[0][0])
         out = {}
         for name in TABLES:
-            df = concat_releasing([frames.pop(name) for _, frames in parts])
+            df = pd.concat([frames.pop(name) for _, frames in parts], ignore_index=True)
             if parts[-1][0][-1] >= total:
                 df = df[df["replication"] < total].reset_index(drop=True)
             out[name] = df
