@@ -43,7 +43,8 @@ def arrive(w, prog, _event=None) -> None:
 
     Most programs end in preclinical research; when the sponsor can pay at once, their end is
     known now (parameters are schedules, so the success probability at the end date is known)
-    and needs one timer, not a process. Everything else continues in ``program_life``.
+    and needs neither a process nor a timer (``World.fail_on``). Everything else continues in
+    ``program_life``.
     """
     env, p = w.env, w.p
     w.start_program(prog)
@@ -52,7 +53,7 @@ def arrive(w, prog, _event=None) -> None:
     if not pay_now(w, prog, "preclinical", days):
         env.process(program_life(env, w, prog, days, paid=False))
     elif prog.u[U_PRECLIN] >= p("research.preclinical_success", t + days):
-        env.timeout(days).callbacks.append(lambda _e: w.fail(prog, "preclinical"))
+        w.fail_on(prog, t + days)
     else:
         env.process(program_life(env, w, prog, days, paid=True))
 

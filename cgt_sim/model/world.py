@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import heapq
 import math
 from dataclasses import dataclass
 from functools import partial
@@ -95,7 +96,7 @@ class World:
         self._edges = self.year_edges.tolist()
         self.rng = streams(seed, replication)
         sampled = {k: u.sample(self.rng["uncertain"]) for k, u in sorted(scenario.uncertain.items())}
-        self.p = RunParams(scenario, self.clock, sampled)
+        self.p = RunParams(scenario, self.clock, sampled).lookup
         self.env = simpy.Environment()
         self.money_unlimited = bool(self.p("financing.unconstrained"))
         unlimited = bool(self.p("manufacturing.capacity_unlimited"))
@@ -104,10 +105,11 @@ class World:
         ny = len(self.years)
         self.flows = {name: [0.0] * ny for name in FLOW_METRICS}  # plain floats while running
         self.snapshots = np.zeros((ny, len(STATES)), dtype=np.int64)
-        self.counts = np.zeros(len(STATES), dtype=np.int64)
+        self.counts = [0] * len(STATES)  # programs per state (a list: cheaper to update than numpy)
         self.v2v = [[] for _ in range(ny)]
         self._year_now = 0
         self.programs: list[Program] = []
+        self._doomed: list[tuple[float, int, Program]] = []  # (day, id, program): see fail_on
         self.sponsors: list[Sponsor] = []
         self.sponsors_by_cluster = {c: [] for c in CLUSTERS}
         self.guided_fund_spent = {c: 0.0 for c in CLUSTERS}
@@ -182,6 +184,24 @@ class World:
         self._end(prog, FAILED, stage)
         self.record("failed_science", self.env.now, 1)
 
+    def fail_on(self, prog: Program, day: float) -> None:
+        """``prog`` fails preclinical research on ``day`` (later than now). Such an end changes
+        only counts, so it is applied when counts are next read (``settle_failures``) rather
+        than by a timer: most programs end this way, and a timer each made a tenth of a run's
+        events."""
+        heapq.heappush(self._doomed, (day, prog.id, prog))
+
+    def settle_failures(self, before: float) -> None:
+        """Apply the failures of ``fail_on`` due strictly before ``before`` (a timer due on
+        that very day would have run after the year-end snapshot scheduled before it)."""
+        doomed, counts, failed = self._doomed, self.counts, self.flows["failed_science"]
+        while doomed and doomed[0][0] < before:
+            day, _, prog = heapq.heappop(doomed)
+            counts[prog.state] -= 1
+            counts[FAILED] += 1
+            prog.state, prog.end_day, prog.end_stage = FAILED, day, "preclinical"
+            failed[self.year_index(day)] += 1
+
     def abandon(self, prog: Program, stage: str) -> None:
         self._end(prog, ABANDONED, stage)
         self.record("abandoned_financing", self.env.now, 1)
@@ -245,6 +265,7 @@ class World:
         p = self.p
         for yi in range(len(self.years) - 1):
             yield env.timeout(self.year_edges[yi + 1] - env.now)
+            self.settle_failures(env.now)
             self.snapshots[yi] = self.counts
             for site in self.sites.values():
                 site.close_year_accounts()
@@ -266,6 +287,7 @@ class World:
             env.process(expansion_review(env, site, self.p, self._on_expand))
         env.process(self.year_ends(env))
         env.run(until=float(self.year_edges[-1]))
+        self.settle_failures(env.now)
         self.snapshots[-1] = self.counts  # state at the horizon (31 Dec of the last year)
         last = self.env.now
         for mi, m in enumerate(MODALITIES):
@@ -280,6 +302,7 @@ class World:
         for item in queue:
             item[-1].callbacks = None
         queue.clear()
+        self._doomed.clear()
         self.market.w = None
 
     # --- outputs -----------------------------------------------------------------------------
