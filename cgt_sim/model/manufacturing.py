@@ -150,57 +150,65 @@ class ManufacturingSite:
         a, a + d, a + 2d, ...; FIFO earliest-free assignment gives the batches the n smallest of
         these start times. Find the level T a fluid fill of n batches reaches, give each group
         its slots up to T, and drop the latest few (splitting a group where only some of its
-        suites lose a slot). Work is per group, not per suite or per batch."""
+        suites lose a slot). Work is per group, not per suite or per batch, and in arrays: a
+        big site has hundreds of groups."""
         d = duration
         at, count = self._at, self._count  # settled: at[0] >= t, so a suite's start is its day
         # only groups free before the first could finish all n batches can take any
         m = max(1, bisect.bisect_left(at, at[0] + n * d))
-        weight = level = 0.0
-        used, fill = 0, n * d
-        for j in range(m):
-            a, c = at[j], count[j]
-            nxt = (fill + a * c) / (weight + c)
-            if a > nxt:
-                break
-            fill, weight, level, used = fill + a * c, weight + c, nxt, j + 1
-        # groups: [first start, suites, batches per suite]; the fluid fill rounds up, so at
-        # most one slot per suite is dropped again
-        groups = [[at[j], count[j], int(math.floor((level - at[j]) / d + 1e-9)) + 1] for j in range(used)]
-        excess = sum(c * k for _, c, k in groups) - n
-        while excess > 0:
-            for g in sorted((g for g in groups if g[2] > 0), key=lambda g: g[0] + (g[2] - 1) * d, reverse=True):
-                take = min(excess, g[1])
-                if take == g[1]:
-                    g[2] -= 1
-                else:
-                    g[1] -= take
-                    groups.append([g[0], take, g[2] - 1])
-                excess -= take
-                if excess == 0:
-                    break
-        while excess < 0:  # floating point left the fill one slot short somewhere (rare)
-            idle = [[at[j], count[j], 0] for j in range(used, m)]
-            g = min(groups + idle, key=lambda g: g[0] + g[2] * d)
-            if any(g is x for x in idle):
-                groups.append(g)
-                used += 1
-            take = min(-excess, g[1])
-            if take == g[1]:
-                g[2] += 1
-            else:
-                g[1] -= take
-                groups.append([g[0], take, g[2] + 1])
-            excess += take
-        del at[:used], count[:used]
-        busy = [g for g in groups if g[2] > 0]
-        for a, c, k in groups:
-            self._release(a + k * d, c)
-        starts = [a for a, _, _ in busy]
-        ends = [a + k * d for a, _, k in busy]
-        start_sum = math.fsum(c * (k * a + d * k * (k - 1) / 2.0) for a, c, k in busy)
-        first, last = min(starts), max(ends)
-        self._count_busy(t, n, first, last, d, starts, ends, [c for _, c, _ in busy])
+        a, c = np.array(at[:m]), np.array(count[:m], dtype=np.int64)
+        # the fill level with the first j groups: (n d + sum a c) / sum c, accumulated in order
+        level = np.cumsum(np.concatenate(([n * d], a * c)))[1:] / np.cumsum(c.astype(float))
+        beyond = np.flatnonzero(a > level)  # the first group that would start above the level
+        used = int(beyond[0]) if beyond.size else m
+        level = float(level[used - 1]) if used else 0.0
+        a, c = a[:used], c[:used].copy()
+        k = np.floor((level - a) / d + 1e-9).astype(np.int64) + 1  # batches per suite
+        excess = int(c @ k) - n
+        splits: list[list] = []  # [first start, suites, batches per suite] split off a group
+        if excess > 0:
+            # the fluid fill rounds up, so at most one slot per suite is dropped again: latest
+            # last slot first (ties in group order), a whole group's worth while enough remain
+            live = np.flatnonzero(k > 0)
+            order = live[np.argsort(-(a[live] + (k[live] - 1) * d), kind="stable")]
+            taken = np.cumsum(c[order])
+            whole = int(np.searchsorted(taken, excess, side="right"))  # groups losing a slot each
+            k[order[:whole]] -= 1
+            left = excess - (int(taken[whole - 1]) if whole else 0)
+            if left > 0 and whole < order.size:  # some suites of the next group lose theirs
+                j = int(order[whole])
+                c[j] -= left
+                splits.append([float(a[j]), left, int(k[j]) - 1])
+                left = 0
+            excess = left
+        if excess != 0:  # floating point left the fill uneven (rare): settle slot by slot
+            groups = [[x, y, z] for x, y, z in zip(a.tolist(), c.tolist(), k.tolist())] + splits
+            used = _even_out(groups, excess, at, count, used, m, d)
+            a = np.array([g[0] for g in groups], dtype=float)
+            c, k = (np.array([g[i] for g in groups], dtype=np.int64) for i in (1, 2))
+        elif splits:
+            a = np.concatenate((a, [g[0] for g in splits]))
+            c = np.concatenate((c, np.array([g[1] for g in splits], dtype=np.int64)))
+            k = np.concatenate((k, np.array([g[2] for g in splits], dtype=np.int64)))
+        free = a + k * d
+        self._merge_calendar(used, free, c)
+        busy = k > 0
+        a, c, k, free = a[busy], c[busy], k[busy], free[busy]
+        start_sum = math.fsum((c * (k * a + d * k * (k - 1) / 2.0)).tolist())
+        first, last = float(a.min()), float(free.max())
+        self._count_busy(t, n, first, last, d, a, free, c)
         return Booking(n, first, max(0.0, start_sum / n - t), last, d)
+
+    def _merge_calendar(self, used: int, free: np.ndarray, suites: np.ndarray) -> None:
+        """Replace the first ``used`` groups of the calendar by ``suites[i]`` suites free on
+        ``free[i]`` (groups on the same day become one)."""
+        days = np.concatenate((self._at[used:], free))
+        counts = np.concatenate((np.array(self._count[used:], dtype=np.int64), suites))
+        order = np.argsort(days, kind="stable")
+        days, counts = days[order], counts[order]
+        first = np.flatnonzero(np.concatenate(([True], days[1:] != days[:-1])))
+        self._at = days[first].tolist()
+        self._count = np.add.reduceat(counts, first).tolist()
 
     def queue_wait(self, t: float) -> float:
         """How long a single batch arriving at ``t`` would wait for a suite."""
@@ -274,6 +282,39 @@ class ManufacturingSite:
         for y in range(self._year(first), self._year(last) + 1):
             overlap = np.minimum(e_arr, edges[y + 1]) - np.maximum(s_arr, edges[y])
             self.busy_days[y] += float((k * np.clip(overlap, 0.0, None)).sum())
+
+
+
+def _even_out(groups: list, excess: int, at: list, count: list, used: int, m: int, d: float) -> int:
+    """Finish a water-fill whose rounding left ``excess`` slots too many (> 0) or too few (< 0):
+    drop the latest slots, or give the earliest free ones (from groups ``used`` to ``m - 1`` of
+    the calendar ``at``/``count`` if need be). ``groups`` ([first start, suites, batches per
+    suite]) is changed in place; returns how many calendar groups are now used."""
+    while excess > 0:
+        for g in sorted((g for g in groups if g[2] > 0), key=lambda g: g[0] + (g[2] - 1) * d, reverse=True):
+            take = min(excess, g[1])
+            if take == g[1]:
+                g[2] -= 1
+            else:
+                g[1] -= take
+                groups.append([g[0], take, g[2] - 1])
+            excess -= take
+            if excess == 0:
+                break
+    while excess < 0:
+        idle = [[at[j], count[j], 0] for j in range(used, m)]
+        g = min(groups + idle, key=lambda g: g[0] + g[2] * d)
+        if any(g is x for x in idle):
+            groups.append(g)
+            used += 1
+        take = min(-excess, g[1])
+        if take == g[1]:
+            g[2] += 1
+        else:
+            g[1] -= take
+            groups.append([g[0], take, g[2] + 1])
+        excess += take
+    return used
 
 
 def expansion_review(env, site: ManufacturingSite, p, on_expand=None):
