@@ -445,6 +445,8 @@ def test_python_api_signature_matches_the_readme(name):
 
 
 def test_analytic_funnel_is_documented():
-    assert callable(cgt_sim.analytic_funnel)
-    assert re.search(r"`cgt_sim\.analytic_funnel\(\w+, modality\)`", README)
-    assert list(inspect.signature(cgt_sim.analytic_funnel).parameters)[1] == "modality"
+    assert re.search(r"`cgt_sim\.analytic_funnel\(scenario_or_path, modality, year=None\)`", README)
+    params = inspect.signature(cgt_sim.analytic_funnel).parameters
+    assert list(params)[1] == "modality" and params["year"].default is None
+    example = re.search(r"`(cgt_sim\.analytic_funnel\(\"scenarios/[^`]+)`", README).group(1)
+    assert 0.0 < eval(example, {"cgt_sim": cgt_sim}) < 1.0

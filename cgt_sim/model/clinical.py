@@ -13,12 +13,17 @@ independent of durations.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
-from ..timeline import DAYS_PER_YEAR, working_to_calendar_days
+from ..parameters import MODALITIES
+from ..scenario import Scenario, load_scenario
+from ..timeline import DAYS_PER_YEAR, Clock, working_to_calendar_days
 from .streams import lognormal_from
 from .financing import pay_now, secure_funding
 from .regulatory import ind_review_days, nda_review_days
+from .runparams import RunParams
 
 # Indices into Program.u (uniforms) and Program.z (standard normals).
 U_PRECLIN, U_IIT, U_IIT_OK, U_IND, U_P1, U_P2, U_PIVOTAL, U_P3, U_PRIORITY, U_NDA, \
@@ -164,13 +169,26 @@ class Funnel:
     mean_days_phase1_to_approval: float  # mean time from Phase I start, given approval
 
 
-def analytic_funnel(p, modality: str, t: float = 0.0) -> Funnel:
+def analytic_funnel(p, modality: str, t: float = 0.0, *, year: int | None = None) -> Funnel:
     """Approval probability and mean time to approval of one program starting at ``t``.
 
-    Parameters are read at ``t`` (for scenarios whose parameters do not change over the life of
-    the program). Assumes the IND pathway is open and no financing or manufacturing delays:
-    the model's program chain as an absorbing Markov chain.
+    ``p``: a scenario (a ``Scenario`` or the path of a scenario file) or a parameter lookup
+    ``p(key, day)``; ``modality``: one of ``MODALITIES``; ``t``: the simulation day the program
+    starts, or ``year``: it starts on 1 January of that year. Parameters are read then (for
+    scenarios whose parameters do not change over the life of the program). Assumes the IND
+    pathway is open and no financing or manufacturing delays: the model's program chain as an
+    absorbing Markov chain.
     """
+    if modality not in MODALITIES:
+        raise ValueError(f"unknown modality {modality!r}; choose one of " + ", ".join(MODALITIES))
+    if isinstance(p, (Scenario, str, Path)):
+        sc = p if isinstance(p, Scenario) else load_scenario(p)
+        clock = Clock(dt.date(sc.start_year, 1, 1))
+        p = RunParams(sc, clock)
+        if year is not None:
+            t = clock.year_start_day(year)
+    elif year is not None:
+        raise ValueError("year= needs a scenario; with a parameter lookup give the day t")
     m = modality
     Y = DAYS_PER_YEAR
     pre_s = p("research.preclinical_success", t)

@@ -209,3 +209,22 @@ def test_nda_review_days():
     u = 1 - math.exp(-1.0)
     assert nda_review_days(p, m, 0.0, 0.9, u) == pytest.approx(200 * 365.25 / 250 + 120.0)
     assert math.isfinite(nda_review_days(p, m, 0.0, 0.9, 1.0))
+
+
+def test_analytic_funnel_takes_a_scenario_or_its_file():
+    """The public form: a Scenario or a scenario file, read on 1 January of ``year``."""
+    sc = cgt_sim.load_scenario(BASELINE)
+    lookup = cgt_sim.analytic_funnel(RunParams(sc, CLOCK), "autologous_car_t")
+    assert cgt_sim.analytic_funnel(sc, "autologous_car_t") == lookup
+    assert cgt_sim.analytic_funnel(BASELINE, "autologous_car_t") == lookup
+    # a dated change shows in the year it is in force, not before
+    fast = cgt_sim.load_scenario(BASELINE, overrides={
+        "regulatory.ind_review_working_days": {"from": "2030-01-01", "value": 30}})
+    before = cgt_sim.analytic_funnel(fast, "autologous_car_t", year=2029)
+    after = cgt_sim.analytic_funnel(fast, "autologous_car_t", year=2031)
+    assert before.mean_days_to_approval == pytest.approx(lookup.mean_days_to_approval)
+    assert after.mean_days_to_approval < before.mean_days_to_approval
+    with pytest.raises(ValueError, match="unknown modality 'car_t'; choose one of autologous_car_t"):
+        cgt_sim.analytic_funnel(sc, "car_t")
+    with pytest.raises(ValueError, match="year= needs a scenario"):
+        cgt_sim.analytic_funnel(RunParams(sc, CLOCK), "autologous_car_t", year=2030)
