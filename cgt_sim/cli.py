@@ -16,7 +16,7 @@ import yaml
 
 from .parameters import CATALOGUE
 from .results import format_number as _fmt
-from .scenario import ScenarioError, default_scenario, load_scenario
+from .scenario import ScenarioError, default_scenario, fitted_targets, load_scenario
 from .sources import cite
 from .timeline import Schedule
 
@@ -595,7 +595,8 @@ def source_text(sc, key: str) -> str:
     if fitted is None:
         return cite(p.source)
     prior = _value_text(key, default_scenario().values[key])
-    return f"calibrated ({fitted}): {cite('calibrated')}; catalogue default {prior}: {cite(p.source)}"
+    return (f"calibrated ({fitted}, to the targets in {fitted_targets(fitted)}): {cite('calibrated')}; "
+            f"catalogue default {prior}: {cite(p.source)}")
 
 
 @app.command()

@@ -376,6 +376,13 @@ def read_fitted(path: Path, where=None) -> dict:
     return params
 
 
+def fitted_targets(path) -> str:
+    """The targets file a fitted file was fitted to, as ``cgt-sim calibrate`` recorded it."""
+    data = read_yaml(Path(path))
+    targets = data.get("targets_file") if isinstance(data, dict) else None
+    return str(targets) if targets else "targets not recorded"
+
+
 def _apply_calibrated(sc: Scenario, where: Path, path: Path) -> None:
     """Set the parameters of a fitted file; its problems are reported against that file."""
     for key, value in read_fitted(path, where).items():

@@ -82,8 +82,7 @@ SOURCES: dict[str, str] = {
     "cell and gene therapy breaks out' (secondary): 14 CGT products approved in China (7 CAR-T, "
     "3 small nucleic acid, 2 gene therapy, 1 stem cell, 1 oncolytic virus), 9 in the last 3 years",
     "assumption": "assumption (see sensitivity range; to be calibrated or replaced by data)",
-    "calibrated": "fitted by cgt-sim calibrate to the targets in calibration/targets.yaml "
-    "(method and fit: calibration/README.md)",
+    "calibrated": "fitted by cgt-sim calibrate (method and fit: calibration/README.md)",
 }
 
 

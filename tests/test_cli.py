@@ -399,7 +399,8 @@ def test_show_prints_every_key_with_its_source(runs):
         assert CATALOGUE[key].unit in block[0]
         if key in FITTED:  # the baseline sets only its calibrated values, citing the fitted file
             assert block[0].endswith("<- set in calibration/fitted.yaml"), block
-            assert block[2].strip().startswith(f"source: calibrated (calibration/fitted.yaml): {cite('calibrated')}; "
+            assert block[2].strip().startswith("source: calibrated (calibration/fitted.yaml, to the targets in "
+                                               f"calibration/targets.yaml): {cite('calibrated')}; "
                                                "catalogue default "), block
             assert block[2].strip().endswith(cite(CATALOGUE[key].source)), block
         else:
@@ -463,3 +464,14 @@ def test_impossible_date_in_a_scenario_file(tmp_path):
     with pytest.raises(ScenarioError) as exc:
         load_scenario(f)
     assert str(exc.value).startswith(f"{f}: ") and "month must be in 1..12" in str(exc.value)
+
+
+def test_show_cites_the_targets_a_fitted_file_was_fitted_to(tmp_path):
+    fitted = tmp_path / "fitted.yaml"
+    fitted.write_text("targets_file: my/targets.yaml\nparameters:\n  research.arrivals_2015.allogeneic_cell: 30\n")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: s\ncalibrated: fitted.yaml\n")
+    result = CliRunner().invoke(app, ["show", str(scenario), "--only", "research.arrivals_2015.allogeneic_cell"])
+    assert result.exit_code == 0, result.output
+    assert f"calibrated ({fitted}, to the targets in my/targets.yaml): " in result.output
+    assert "calibration/targets.yaml" not in result.output
