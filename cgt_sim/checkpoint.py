@@ -90,8 +90,10 @@ class Checkpoint:
         """Replications held by the parts."""
         return sum(last - first + 1 for first, last, _ in self.part_names())
 
-    def check(self, ident: dict, resume: bool) -> None:
-        """Raise ScenarioError if the run cannot write here (or resume from here); writes nothing."""
+    def check(self, ident: dict, resume: bool, replications: int | None = None) -> None:
+        """Raise ScenarioError if the run cannot write here (or resume from here); writes nothing.
+        ``replications``: what a resumed run asks for (None: no fixed count), which must not drop
+        replications of a finished result."""
         check_result_folder(self.out)
         if self.path.exists() and not self.path.is_dir():
             raise ScenarioError(self.path, None, "exists and is not a folder of unfinished replications; "
@@ -113,6 +115,20 @@ class Checkpoint:
         if why:
             raise ScenarioError("--resume", None, f"{where} {why}; resume with the same scenario, --set, "
                                 "--until, --seed and --programs, or choose another --out")
+        # a finished result is kept whole (an unfinished run may be completed with fewer)
+        have = None if held else _read_json(self.out / "manifest.json").get("replications")
+        if replications is not None and isinstance(have, int) and have > replications:
+            raise ScenarioError("--replications", None, f"{where} holds a finished result of {have} replications; "
+                                f"resuming it with {replications} would drop {have - replications}: ask for "
+                                f"{have} or more, or choose another --out")
+
+    def complete(self, ident: dict, replications: int) -> bool:
+        """Whether ``out`` already holds the finished result of exactly ``replications``
+        replications made from ``ident`` and no unfinished run is pending (resuming it is a no-op)."""
+        if self.finished() or not (self.out / "manifest.json").exists():
+            return False
+        found, m = self._result_identity(), _read_json(self.out / "manifest.json")
+        return found is not None and mismatch(found, ident) is None and m.get("replications") == replications
 
     def _result_identity(self) -> dict | None:
         """What the finished result in ``out`` was made from (None if unreadable)."""
@@ -125,10 +141,10 @@ class Checkpoint:
 
     # ------------------------------------------------------------------ while running
 
-    def start(self, ident: dict, resume: bool) -> list[tuple[list[int], dict]]:
+    def start(self, ident: dict, resume: bool, replications: int | None = None) -> list[tuple[list[int], dict]]:
         """Open the partial folder; return the finished parts to reuse ([] unless resuming):
         those in the partial folder and the replications of a finished result in ``out``."""
-        self.check(ident, resume)
+        self.check(ident, resume, replications)
         reuse = []
         if resume:
             reuse = [(list(range(first, last + 1)), read_part(p)) for first, last, p in self.part_names()]

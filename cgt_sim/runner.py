@@ -23,7 +23,7 @@ import pandas as pd
 from . import __version__
 from .checkpoint import Checkpoint, identity
 from .executors import check_executor, chunk_size, default_workers, open_executor
-from .results import PROGRAM_ROWS, ResultSet, keep_program_rows, with_categories
+from .results import PROGRAM_ROWS, ResultSet, keep_program_rows, load_results, with_categories
 from .scenario import Scenario, ScenarioError, load_scenario
 
 TABLES = ("annual", "programs", "products", "sampled")
@@ -125,7 +125,7 @@ def check(sc: Scenario, replications: int, seed: int, executor: str = "process",
         raise ScenarioError("--programs", None, f"unknown choice {programs!r}; choose " + ", ".join(PROGRAM_ROWS))
     goal = check_precision(sc, replications, precision, metric, precision_year)
     if out is not None:
-        Checkpoint(out).check(identity(sc, seed, programs), resume)
+        Checkpoint(out).check(identity(sc, seed, programs), resume, replications if goal is None else None)
     elif resume:
         raise ScenarioError("--resume", None, "needs the result folder to complete (out=...)")
     return goal
@@ -243,6 +243,10 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
                  programs)
     workers = default_workers(replications, workers)
     store = Checkpoint(out) if out is not None else None
+    if resume and goal is None and store.complete(identity(sc, seed, programs), replications):
+        if progress:
+            progress(replications, replications)
+        return load_results(out)  # nothing is missing: the finished result stays as it is
     done = _Finished(store, goal, programs)
     total = replications if goal is None else min(replications, FIRST_BATCH)
     stat = None
@@ -251,7 +255,7 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         with open_executor(executor, workers, scheduler) as ex:
             slots = ex.slots
             if store is not None:
-                reused = store.start(identity(sc, seed, programs), resume)
+                reused = store.start(identity(sc, seed, programs), resume, replications if goal is None else None)
                 for reps, frames in reused:
                     done.keep(reps, {name: with_categories(name, df) for name, df in frames.items()})
             resumed = done.count(replications)

@@ -221,6 +221,22 @@ def test_resume_extends_a_finished_result(uncertain, reference, tmp_path):
     assert_same(res, reference)
 
 
+def test_resume_never_drops_or_rewrites_finished_replications(uncertain, tmp_path):
+    """Resuming a finished result with fewer replications is refused; with as many it is left
+    as it is (nothing to do)."""
+    out = tmp_path / "run"
+    first = cgt_sim.run(uncertain, replications=4, seed=5, until=2016, executor="serial", out=out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(ScenarioError) as info:
+        cgt_sim.run(uncertain, replications=3, seed=5, until=2016, executor="serial", out=out, resume=True)
+    assert str(info.value) == (f"--replications: {out} holds a finished result of 4 replications; resuming it "
+                               "with 3 would drop 1: ask for 4 or more, or choose another --out")
+    again = cgt_sim.run(uncertain, replications=4, seed=5, until=2016, executor="serial", out=out, resume=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert again.manifest == first.manifest and not (tmp_path / "run.partial").exists()
+    assert_same(again, first)
+
+
 def test_resume_refuses_work_from_another_seed_or_scenario(uncertain, tmp_path):
     out = tmp_path / "run"
     with pytest.raises(Interrupted):
