@@ -45,6 +45,22 @@ def funnel(res: ResultSet) -> pd.Series:
     return pd.Series({label: ended.get(key, ongoing) for key, label in OUTCOMES})
 
 
+def series_labels(names, result_dirs) -> list[str]:
+    """A label per result that tells the series apart: its scenario name when no other result
+    has that name, else "name (folder)", else "name (path as given)", else numbered."""
+    labels = list(names)
+    for show in (lambda d: Path(d).resolve().name or str(d), str):
+        seen = [labels.count(label) for label in labels]
+        labels = [f"{n} ({show(d)})" if k > 1 else label for n, d, label, k in zip(names, result_dirs, labels, seen)]
+    twice = {label for label in labels if labels.count(label) > 1}  # the same folder given twice
+    counts: dict = {}
+    for i, label in enumerate(labels):
+        if label in twice:
+            counts[label] = counts.get(label, 0) + 1
+            labels[i] = f"{label} #{counts[label]}"
+    return labels
+
+
 def write_report(result_dirs, out: Path | None = None) -> Path:
     """Write PNG figures and report.md for one or more result folders; return the report path."""
     import matplotlib
@@ -54,7 +70,8 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     results = [load_results(d) for d in result_dirs]
-    names = [r.manifest.get("scenario", {}).get("name", Path(d).name) for r, d in zip(results, result_dirs)]
+    names = series_labels([r.manifest.get("scenario", {}).get("name", Path(d).name)
+                           for r, d in zip(results, result_dirs)], result_dirs)
     out = Path(out) if out else Path(result_dirs[0]) / "report"
     out.mkdir(parents=True, exist_ok=True)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]

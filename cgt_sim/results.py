@@ -156,11 +156,32 @@ def _json(o):
 
 
 def load_results(path) -> ResultSet:
-    """Load a result folder written by ``ResultSet.save``."""
+    """Load a result folder written by ``ResultSet.save`` (``cgt-sim run``).
+
+    A folder without manifest.json raises FileNotFoundError; one with an unreadable manifest,
+    the result of another analysis (``cgt-sim sweep`` or ``sensitivity``) or missing tables
+    raises ScenarioError, whose message names the folder and says what it is."""
+    from .scenario import ScenarioError
+
     path = Path(path)
     if not (path / "manifest.json").exists():
         raise FileNotFoundError(f"{path}: not a cgt-sim result folder (no manifest.json)")
-    manifest = json.loads((path / "manifest.json").read_text())
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ScenarioError(path, None, f"manifest.json is unreadable ({exc}): not a usable cgt-sim result; "
+                            "write it again with `cgt-sim run`") from None
+    if not isinstance(manifest, dict):
+        raise ScenarioError(path, None, "manifest.json is not a cgt-sim manifest (not a JSON object); "
+                            "write the result again with `cgt-sim run`")
+    analysis = manifest.get("analysis")
+    if analysis is not None:
+        raise ScenarioError(path, None, f"is a {analysis} result, not a run result; load_results and "
+                            "`cgt-sim report` read folders written by `cgt-sim run`")
+    missing = [t for t in ("annual", "programs", "products") if not (path / f"{t}.parquet").is_file()]
+    if missing:
+        raise ScenarioError(path, None, f"has a manifest.json but no {', '.join(f'{t}.parquet' for t in missing)}: "
+                            "not a complete run result; write it again with `cgt-sim run`")
     sampled = pd.read_parquet(path / "sampled.parquet") if (path / "sampled.parquet").exists() else None
     return ResultSet(pd.read_parquet(path / "annual.parquet"),
                      with_categories("programs", pd.read_parquet(path / "programs.parquet")),

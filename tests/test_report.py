@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
+from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
 import cgt_sim
@@ -12,6 +15,7 @@ from cgt_sim.cli import app
 from cgt_sim.report import FAN_METRICS, funnel
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"
+IND = "regulatory.ind_review_working_days"
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +52,65 @@ def test_report_rejects_a_folder_that_is_not_a_result(tmp_path):
     assert result.exit_code == 2
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and "not a cgt-sim result folder" in lines[0]
+
+
+def test_report_rejects_a_sweep_a_sensitivity_and_a_broken_result(two_results, tmp_path):
+    """Folders with a manifest.json that are not run results: one line naming the folder and
+    what it is, exit 2, no traceback and no report written."""
+    sweep = cgt_sim.sweep(SCEN / "baseline.yaml", {IND: [30]}, replications=1, until=2015,
+                          metrics=["new_programs"], workers=1).save(tmp_path / "sweep")
+    sensitivity = tmp_path / "sensitivity"
+    sensitivity.mkdir()
+    (sensitivity / "manifest.json").write_text(json.dumps({"analysis": "sensitivity", "method": "sobol"}))
+    broken = Path(shutil.copytree(two_results[0], tmp_path / "broken"))
+    (broken / "manifest.json").write_text('{"scenario": {"name": ')
+    cases = ((sweep, "is a sweep result, not a run result"),
+             (sensitivity, "is a sensitivity result, not a run result"),
+             (broken, "manifest.json is unreadable"))
+    for folder, what in cases:
+        out = tmp_path / f"report_{folder.name}"
+        result = CliRunner().invoke(app, ["report", str(two_results[0]), str(folder), "--out", str(out)])
+        assert result.exit_code == 2, (folder, result.output, result.exception)
+        assert "Traceback" not in result.output
+        lines = [ln for ln in result.output.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith(f"error: {folder}: {what}"), lines
+        if what.endswith("run result"):
+            assert "`cgt-sim run`" in lines[0]
+        assert not out.exists()
+
+
+def test_report_tells_two_runs_of_one_scenario_apart(two_results, tmp_path, monkeypatch):
+    """Two results of the baseline (one with a --set) get labels that differ: the folder name
+    joins the scenario name, in the markdown and in every chart legend."""
+    ind30 = cgt_sim.run(SCEN / "baseline.yaml", replications=2, seed=4, workers=1, until=2018,
+                        overrides={IND: 30}).save(tmp_path / "baseline_ind30")
+    assert cgt_sim.load_results(ind30).manifest["scenario"]["name"] == "baseline"
+    legends = []
+    real_savefig = Figure.savefig
+
+    def savefig(fig, *args, **kwargs):
+        legends.append([t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()])
+        return real_savefig(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    out = tmp_path / "rep"
+    result = CliRunner().invoke(app, ["report", str(two_results[0]), str(ind30), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = (out / "report.md").read_text()
+    assert "### baseline (baseline)\n" in text and "### baseline (baseline_ind30)\n" in text
+    assert "### baseline\n" not in text
+    assert len(legends) == len(FAN_METRICS) + 1
+    for labels in legends:
+        assert len(labels) == 2 and len(set(labels)) == 2, labels
+        assert "baseline_ind30" in labels[1]
+
+
+def test_series_labels():
+    from cgt_sim.report import series_labels
+
+    assert series_labels(["baseline", "cold_chain"], ["r/a", "r/b"]) == ["baseline", "cold_chain"]
+    assert series_labels(["baseline", "baseline", "cold_chain"], ["r/a", "r/b", "r/c"]) == [
+        "baseline (a)", "baseline (b)", "cold_chain"]
+    # the same folder name under two parents: the paths; the same folder twice: numbered
+    assert series_labels(["baseline", "baseline"], ["x/r", "y/r"]) == ["baseline (x/r)", "baseline (y/r)"]
+    assert series_labels(["baseline", "baseline"], ["x/r", "x/r"]) == ["baseline (x/r) #1", "baseline (x/r) #2"]

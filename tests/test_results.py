@@ -216,3 +216,30 @@ def test_save_restores_the_previous_result_if_the_final_rename_fails(tmp_path, m
 def test_load_results_of_a_non_result_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a cgt-sim result folder"):
         load_results(tmp_path)
+
+
+def test_load_results_names_a_folder_that_is_not_a_run_result(tmp_path):
+    """A sweep or sensitivity result, an unreadable manifest or missing tables: a ScenarioError
+    (what the command line shows as one line) naming the folder and what it is."""
+    from cgt_sim import ScenarioError
+
+    for analysis in ("sweep", "sensitivity"):
+        folder = tmp_path / analysis
+        folder.mkdir()
+        (folder / "manifest.json").write_text(json.dumps({"analysis": analysis, "scenario": {"name": "x"}}))
+        with pytest.raises(ScenarioError) as info:
+            load_results(folder)
+        assert str(info.value) == (f"{folder}: is a {analysis} result, not a run result; load_results and "
+                                   "`cgt-sim report` read folders written by `cgt-sim run`")
+    broken = result_set().save(tmp_path / "broken")
+    (broken / "manifest.json").write_text('{"scenario": ')
+    with pytest.raises(ScenarioError, match="manifest.json is unreadable") as info:
+        load_results(broken)
+    assert str(info.value).startswith(f"{broken}: ")
+    (broken / "manifest.json").write_text("[1, 2]")
+    with pytest.raises(ScenarioError, match="not a JSON object"):
+        load_results(broken)
+    partial = result_set().save(tmp_path / "partial")
+    (partial / "annual.parquet").unlink()
+    with pytest.raises(ScenarioError, match=r"partial: has a manifest.json but no annual.parquet"):
+        load_results(partial)
