@@ -183,7 +183,8 @@ _add("financing.unconstrained", False, "-", None, None, "assumption",
      "if true, sponsors never run out of money (for analytic validation)", kind="bool")
 
 # --- manufacturing -------------------------------------------------------------------------
-_each("manufacturing.suites_2015", CLUSTERS, _c(30, 35, 40, 20, 25), "suites", 0, 100000,
+# at least one suite: a site without suites cannot serve orders, and it expands only on its backlog
+_each("manufacturing.suites_2015", CLUSTERS, _c(30, 35, 40, 20, 25), "suites", 1, 100000,
       "assumption", "GMP manufacturing suites (one batch at a time each) in 2015; for scale, "
       "one 2021 CDMO site (WuXi ATU Lingang) alone has > 200 suites", kind="int",
       plausible=_c((15, 60), (17, 70), (20, 80), (10, 40), (12, 50)))

@@ -23,6 +23,7 @@ import datetime as dt
 import difflib
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,6 +217,33 @@ def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = Tr
     return sc.with_overrides(overrides) if overrides else sc
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key, mark, first):
+        super().__init__(f"duplicate key {key!r}")
+        self.key, self.mark, self.first = key, mark, first
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key given twice in one mapping (plain PyYAML keeps the last).
+
+    Keys brought in by a YAML merge (``<<: *anchor``) may be overridden, as YAML intends."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node.start_mark)
+                except TypeError:  # an unhashable key: the base class reports it
+                    continue
+                if first is not key_node.start_mark:
+                    raise _DuplicateKey(key, key_node.start_mark, first)
+        return super().construct_mapping(node, deep)
+
+
 def read_yaml(path: Path, where=None, key: str | None = None):
     """Parse a YAML file. Problems raise ``ScenarioError`` naming the file; a missing file is
     reported against ``where``/``key`` (the file and key that refer to it) when given."""
@@ -223,7 +251,11 @@ def read_yaml(path: Path, where=None, key: str | None = None):
     if not path.exists():
         raise ScenarioError(where or path, key, f"file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    except _DuplicateKey as exc:
+        raise ScenarioError(path, str(exc.key), f"line {exc.mark.line + 1}, column {exc.mark.column + 1}: "
+                            f"duplicate key (first on line {exc.first.line + 1}); each key may appear only "
+                            "once in a mapping") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -240,8 +272,8 @@ def read_yaml(path: Path, where=None, key: str | None = None):
 
 def _read_yaml(path: Path, chain: list[Path]):
     data = read_yaml(path, chain[-1] if chain else None, "extends" if chain else None)
-    if data is None:
-        data = {}
+    if data is None:  # nothing but blanks and comments
+        raise ScenarioError(path, None, "the file is empty; a scenario needs at least a name (or extends)")
     if not isinstance(data, dict):
         raise ScenarioError(path, None, "a scenario must be a mapping of keys "
                             f"({', '.join(sorted(TOP_LEVEL_KEYS))})")
@@ -271,6 +303,7 @@ def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenari
     name = data.get("name", path.stem)
     if not isinstance(name, str):
         raise ScenarioError(path, "name", "must be text")
+    _check_name(path, name, given="name" in data)
     desc = data.get("description", "")
     if not isinstance(desc, str):
         raise ScenarioError(path, "description", "must be text")
@@ -294,6 +327,28 @@ def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenari
         sc.uncertain[key] = _parse_uncertain(path, key, raw)
     _check_consistency(sc, path)
     return sc
+
+
+NAME_CHARS = "letters, digits, _, - and ."
+_NAME = re.compile(r"[\w.-]+")
+
+
+def _check_name(path, name: str, given: bool) -> None:
+    """A scenario's name is its default result folder, results/<name>: it must stay inside."""
+    if not given:  # the file's own name: no separators, but it may start with a dot
+        if name.startswith("."):
+            raise ScenarioError(path, "name", f"the file name gives the scenario name {name!r}, a hidden result "
+                                f"folder; add a name: key ({NAME_CHARS}, not starting with '.')")
+        return
+    if not name:
+        raise ScenarioError(path, "name", f"must not be empty: it names the result folder results/<name>; "
+                            f"use {NAME_CHARS}")
+    if not _NAME.fullmatch(name) or ".." in name:
+        raise ScenarioError(path, "name", f"{name!r} cannot name the result folder results/<name>: use only "
+                            f"{NAME_CHARS} (no '/', '\\', '..' or spaces)")
+    if name.startswith("."):
+        raise ScenarioError(path, "name", f"{name!r} must not start with '.' (it names the result folder "
+                            f"results/<name>); use {NAME_CHARS}")
 
 
 def _flatten(mapping: dict, path, section, prefix="", leaf=None):
@@ -485,7 +540,31 @@ def _parse_uncertain(path, key, raw) -> Uncertain:
     for k in ("low", "high"):
         if k in args and dist in ("normal", "lognormal"):
             _check_scalar(p, args[k], path, f"{label}.{k}")
+    if dist in ("normal", "lognormal"):
+        _check_support(p, path, label, dist, args)
     return Uncertain(key, dist, args)
+
+
+def support_bounds(p: Param, dist: str) -> list[str]:
+    """The cuts (low, high) a distribution needs so that every draw lies in the parameter's valid
+    range: a normal can take any value and a lognormal any positive one."""
+    if dist not in ("normal", "lognormal"):
+        return []
+    need = ["low"] if p.low is not None and (dist == "normal" or p.low > 0) else []
+    return need + (["high"] if p.high is not None else [])
+
+
+def _check_support(p: Param, path, label: str, dist: str, args: dict) -> None:
+    """Every draw must lie in the parameter's valid range."""
+    if "low" in args and "high" in args and args["low"] > args["high"]:
+        raise ScenarioError(path, label, "needs low <= high")
+    missing = [k for k in support_bounds(p, dist) if k not in args]
+    if missing:
+        need = " and ".join(missing)
+        raise ScenarioError(path, label, f"must stay {p.range_text()}, the parameter's valid range, but a "
+                            f"{dist} without {need} can leave it; give {need} {p.range_text()} (draws beyond "
+                            "are set to them), or use uniform (low, high) or triangular (low, mode, high) "
+                            "inside the range")
 
 
 def _check_consistency(sc: Scenario, where):

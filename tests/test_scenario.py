@@ -78,10 +78,66 @@ def test_baseline_loads_with_every_parameter_at_its_default_or_calibrated_value(
     assert isinstance(sc.value(CLIMATE), Schedule)  # dated by default
 
 
-def test_empty_file_is_the_defaults_named_after_the_file(tmp_path):
-    sc = load_scenario(write(tmp_path, "nothing.yaml", ""))
+def test_a_file_with_only_a_name_is_the_defaults(tmp_path):
+    sc = load_scenario(write(tmp_path, "nothing.yaml", "name: nothing\n"))
     assert sc.name == "nothing"
     assert sc.values == default_scenario().values
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n", "# only a comment\n\n# and another\n", "---\n"])
+def test_an_empty_file_is_rejected(tmp_path, text):
+    path = tmp_path / "nothing.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert error_of(path) == f"{path}: the file is empty; a scenario needs at least a name (or extends)"
+
+
+def test_an_empty_parent_is_named(tmp_path):
+    write(tmp_path, "empty.yaml", "# to do\n")
+    message = error_of(write(tmp_path, "child.yaml", "extends: empty.yaml\n"))
+    assert message.startswith(f"{tmp_path / 'empty.yaml'}: the file is empty"), message
+
+
+@pytest.mark.parametrize("name", ["faster_approval", "run-2", "v1.2", "A_b-c.d", "x", "2030"])
+def test_good_names(tmp_path, name):
+    assert load_scenario(write(tmp_path, "s.yaml", f"name: '{name}'\n")).name == name
+
+
+@pytest.mark.parametrize("stem", [".hidden", "..x"])
+def test_a_file_name_that_would_give_a_hidden_result_folder_needs_a_name(tmp_path, stem):
+    path = write(tmp_path, f"{stem}.yaml", "set: {}\n")
+    message = error_of(path)
+    assert message.startswith(f"{path}: name: "), message
+    assert "add a name" in message, message
+    assert load_scenario(write(tmp_path, f"{stem}.yaml", "name: ok\n")).name == "ok"
+
+
+def test_duplicate_keys_are_rejected_in_every_file_read(tmp_path):
+    # in a parent of the extends chain: the parent is named
+    write(tmp_path, "base.yaml", f"name: base\nset:\n  {IND}: 30\n  {NRDL}: 0.1\n  {IND}: 40\n")
+    message = error_of(write(tmp_path, "child.yaml", "extends: base.yaml\n"))
+    assert message == (f"{tmp_path / 'base.yaml'}: {IND}: line 5, column 3: duplicate key (first on line 3); "
+                       "each key may appear only once in a mapping"), message
+    # in a calibrated (fitted) file
+    write(tmp_path, "fitted.yaml", f"parameters:\n  {P_IND}: 0.8\n  {P_IND}: 0.9\n")
+    message = error_of(write(tmp_path, "cal.yaml", "name: cal\ncalibrated: fitted.yaml\n"))
+    assert message.startswith(f"{tmp_path / 'fitted.yaml'}: {P_IND}: line 3, column 3: duplicate key"), message
+
+
+def test_same_key_in_different_mappings_and_yaml_merge_keys_are_fine(tmp_path):
+    sc = load_scenario(write(tmp_path, "ok.yaml", f"""
+        name: ok
+        set:
+          {IND}: &d {{value: 30, from: 2025-01-01}}
+          research.preclinical_years: {{<<: *d, value: 3}}
+          manufacturing:
+            suites_2015:
+              beijing: 10
+          research:
+            cluster_weight:
+              beijing: 0.3
+    """))
+    assert sc.value(SUITES) == 10
+    assert sc.value("research.preclinical_years").value_on("2025-06-01") == 3
 
 
 def test_extends_chain_child_overrides_parent_and_origin_is_recorded(tmp_path):
@@ -283,8 +339,9 @@ def test_uncertain_parsing_and_sampling(tmp_path):
         uncertain:
           {COGS_DECLINE}: {{dist: triangular, low: 0.0, mode: 0.02, high: 0.08}}
           research.arrival_scale: {{dist: uniform, low: 0.8, high: 1.2}}
-          research.preclinical_years: {{dist: lognormal, median: 2.5, sigma: 0.3, high: 4}}
-          financing.round_success: {{dist: normal, mean: 0.55, sd: 0.1, low: 0.3}}
+          research.preclinical_years: {{dist: lognormal, median: 2.5, sigma: 0.3, low: 1, high: 4}}
+          financing.round_success: {{dist: normal, mean: 0.55, sd: 0.1, low: 0.3, high: 0.8}}
+          manufacturing.learning_rate: {{dist: lognormal, median: 0.15, sigma: 0.3, high: 0.3}}
           {SUITES}: {{dist: choice, values: [10, 20, 30]}}
           manufacturing:
             suites_2015:
@@ -292,7 +349,8 @@ def test_uncertain_parsing_and_sampling(tmp_path):
     """)
     sc = load_scenario(path)
     assert set(sc.uncertain) == {COGS_DECLINE, "research.arrival_scale", "research.preclinical_years",
-                                 "financing.round_success", SUITES, "manufacturing.suites_2015.jiangsu"}
+                                 "financing.round_success", SUITES, "manufacturing.suites_2015.jiangsu",
+                                 "manufacturing.learning_rate"}  # a lognormal needs no low when the range starts at 0
     assert sc.uncertain[COGS_DECLINE].bounds() == (0.0, 0.08)
     assert sc.uncertain[SUITES].bounds() == (10.0, 30.0)
     assert sc.uncertain["research.preclinical_years"].bounds()[1] == 4.0
@@ -328,8 +386,26 @@ BAD_DOCUMENTS = {
     "uncertain_not_mapping": ("uncertain: 3\n", "uncertain", ["mapping"]),
     "extends_not_text": ("extends: 5\n", "extends", ["file name"]),
     "name_not_text": ("name: [a]\n", "name", ["text"]),
+    "name_empty": ('name: ""\n', "name", ["must not be empty"]),
+    "name_blank": ("name: '  '\n", "name", ["letters, digits"]),
+    "name_escapes_results": ("name: ../../escaped\n", "name", ["'../../escaped'", "letters, digits, _, - and ."]),
+    "name_absolute": ("name: /tmp/x\n", "name", ["letters, digits"]),
+    "name_backslash": ("name: 'a\\b'\n", "name", ["letters, digits"]),
+    "name_dotdot": ("name: ..\n", "name", ["letters, digits"]),
+    "name_dotdot_inside": ("name: a..b\n", "name", ["'..'"]),
+    "name_leading_dot": ("name: .hidden\n", "name", ["must not start with '.'"]),
+    "name_with_space": ("name: my run\n", "name", ["letters, digits"]),
+    "duplicate_set_key": (f"name: d\nset:\n  {P_IND}: 0.5\n  {P_IND}: 0.6\n", P_IND,
+                          ["line 4, column 3: duplicate key (first on line 3)"]),
+    "duplicate_top_level_key": ("name: a\nname: b\n", "name", ["line 2, column 1: duplicate key (first on line 1)"]),
+    "duplicate_nested_key": ("name: d\nset:\n  manufacturing:\n    suites_2015:\n      jiangsu: 3\n"
+                             "      jiangsu: 4\n", "jiangsu", ["line 6", "duplicate key (first on line 5)"]),
+    "duplicate_in_flow_mapping": (f"name: d\nuncertain:\n  {P_IND}: {{dist: uniform, low: 0.1, low: 0.2, high: 0.9}}\n",
+                                  "low", ["line 3", "duplicate key"]),
+    "duplicate_date_in_steps": (f"name: d\nset:\n  {CLIMATE}: {{steps: {{2026-01-01: 1.2, 2026-01-01: 1.0}}}}\n",
+                                "2026-01-01", ["line 3", "duplicate key"]),
     "description_not_text": ("description: {a: 1}\n", "description", ["text"]),
-    "unknown_parameter_near_miss": (f"set:\n  regulatory.ind_review_workingdays: 30\n",
+    "unknown_parameter_near_miss": ("set:\n  regulatory.ind_review_workingdays: 30\n",
                                     "set.regulatory.ind_review_workingdays",
                                     ["unknown parameter", "did you mean regulatory.ind_review_working_days?"]),
     "unknown_parameter_far": ("set:\n  foo.bar: 1\n", "set.foo.bar", ["unknown parameter"]),
@@ -354,7 +430,10 @@ BAD_DOCUMENTS = {
     "probability_negative": (f"set:\n  {P_IND}: -0.1\n", f"set.{P_IND}", ["between 0 and 1"]),
     "nan": (f"set:\n  {P_IND}: .nan\n", f"set.{P_IND}", ["between 0 and 1"]),
     "infinity": (f"set:\n  {IND}: .inf\n", f"set.{IND}", ["between 1 and 400"]),
-    "negative_suites": (f"set:\n  {SUITES}: -1\n", f"set.{SUITES}", ["must be between 0 and 100000 (got -1)"]),
+    "negative_suites": (f"set:\n  {SUITES}: -1\n", f"set.{SUITES}", ["must be between 1 and 100000 (got -1)"]),
+    "zero_suites": (f"set:\n  {SUITES}: 0\n", f"set.{SUITES}", ["must be between 1 and 100000 (got 0)"]),
+    "zero_suites_dated": (f"set:\n  {SUITES}: {{value: 0, from: 2020}}\n", f"set.{SUITES}.value",
+                          ["must be between 1 and 100000 (got 0)"]),
     "non_integer_int": (f"set:\n  {SUITES}: 2.5\n", f"set.{SUITES}", ["whole number", "2.5"]),
     "non_integer_int_dated": (f"set:\n  {SUITES}: {{value: 2.5, from: 2020}}\n", f"set.{SUITES}.value",
                               ["whole number"]),
@@ -394,7 +473,20 @@ BAD_DOCUMENTS = {
     "uncertain_out_of_range_high": (f"uncertain:\n  {P_IND}: {{dist: uniform, low: 0.5, high: 1.3}}\n",
                                     f"uncertain.{P_IND}.high", ["between 0 and 1 (got 1.3)"]),
     "uncertain_out_of_range_low": (f"uncertain:\n  {SUITES}: {{dist: uniform, low: -5, high: 10}}\n",
-                                   f"uncertain.{SUITES}.low", ["between 0 and 100000"]),
+                                   f"uncertain.{SUITES}.low", ["between 1 and 100000"]),
+    "uncertain_normal_can_leave_range": ("uncertain:\n  manufacturing.suites_2015.jiangsu: {dist: normal, mean: 3, sd: 5}\n",
+                                         "uncertain.manufacturing.suites_2015.jiangsu",
+                                         ["must stay between 1 and 100000", "normal", "give low and high",
+                                          "uniform", "triangular"]),
+    "uncertain_normal_one_sided": (f"uncertain:\n  {P_IND}: {{dist: normal, mean: 0.9, sd: 0.1, high: 1}}\n",
+                                   f"uncertain.{P_IND}", ["must stay between 0 and 1", "give low "]),
+    "uncertain_lognormal_unbounded_above": (f"uncertain:\n  {P_IND}: {{dist: lognormal, median: 0.5, sigma: 0.2}}\n",
+                                            f"uncertain.{P_IND}", ["must stay between 0 and 1", "give high "]),
+    "uncertain_lognormal_below_a_positive_low": (f"uncertain:\n  {IND}: {{dist: lognormal, median: 60, sigma: 0.3, "
+                                                 "high: 100}\n", f"uncertain.{IND}",
+                                                 ["must stay between 1 and 400", "give low "]),
+    "uncertain_normal_low_above_high": (f"uncertain:\n  {P_IND}: {{dist: normal, mean: 0.5, sd: 0.1, low: 0.8, "
+                                        "high: 0.2}\n", f"uncertain.{P_IND}", ["low <= high"]),
     "uncertain_normal_bound_out_of_range": (f"uncertain:\n  {P_IND}: {{dist: normal, mean: 0.9, sd: 0.1, "
                                             "high: 1.5}\n", f"uncertain.{P_IND}.high", ["between 0 and 1"]),
     "uncertain_negative_sd": (f"uncertain:\n  {P_IND}: {{dist: normal, mean: 0.9, sd: -0.1}}\n",
@@ -549,7 +641,7 @@ def test_probability_accepted_exactly_in_range(x):
     lambda v: v != int(v)))
 def test_int_parameter_accepts_whole_numbers_in_range(n):
     sc = default_scenario()
-    if float(n).is_integer() and 0 <= n <= 100000:
+    if float(n).is_integer() and 1 <= n <= 100000:  # a site needs at least one suite
         assert sc.with_overrides({SUITES: n}).value(SUITES) == n
     else:
         with pytest.raises(ScenarioError):

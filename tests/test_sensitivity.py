@@ -57,7 +57,7 @@ def test_an_override_fixes_an_uncertain_parameter(tmp_path):
 def test_support_stays_within_the_parameter_range(tmp_path):
     path = tmp_path / "u.yaml"
     path.write_text(f"extends: {BASELINE}\nuncertain:\n"
-                    "  regulatory.p_ind_clear: {dist: normal, mean: 0.9, sd: 0.1}\n"
+                    "  regulatory.p_ind_clear: {dist: normal, mean: 0.9, sd: 0.1, low: 0.6, high: 1}\n"
                     "  manufacturing.suites_2015.beijing: {dist: choice, values: [30, 10, 20]}\n")
     fs = factors(cgt_sim.load_scenario(path))
     assert fs[0] == Factor("regulatory.p_ind_clear", pytest.approx(0.6), 1.0)
