@@ -13,6 +13,7 @@ from typing import List, Optional
 
 import typer
 import yaml
+from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .results import format_number as _fmt
@@ -20,8 +21,40 @@ from .scenario import ScenarioError, default_scenario, fitted_targets, load_scen
 from .sources import cite
 from .timeline import Schedule
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="cgt-sim: simulate how cell and gene therapy becomes an industry.")
+
+class _PlainFlags:
+    """Help that shows a flag (--quiet, --resume, --help) as a plain flag: typer's rich help
+    gives every option a type, so a flag read `<bool>`, as if it took a value (it takes none)."""
+
+    def format_help(self, ctx, formatter) -> None:
+        flags = [p for p in self.get_params(ctx) if getattr(p, "is_flag", False) and p.metavar is None]
+        for p in flags:
+            p.metavar = ""  # shown in place of the type; only while the help is written
+        try:
+            return super().format_help(ctx, formatter)
+        finally:
+            for p in flags:
+                p.metavar = None
+
+
+class _Command(_PlainFlags, TyperCommand):
+    pass
+
+
+class _Group(_PlainFlags, TyperGroup):
+    pass
+
+
+class _App(typer.Typer):
+    """typer.Typer whose commands show flags as flags in their help (see _PlainFlags)."""
+
+    def command(self, *args, **kwargs):
+        kwargs.setdefault("cls", _Command)
+        return super().command(*args, **kwargs)
+
+
+app = _App(cls=_Group, add_completion=False, no_args_is_help=True,
+           help="cgt-sim: simulate how cell and gene therapy becomes an industry.")
 
 
 def _fail(message: str) -> None:
@@ -47,6 +80,8 @@ def parse_sets(items: list[str] | None) -> dict:
             raise ScenarioError("--set", item, "expected key=value, e.g. regulatory.ind_review_working_days=30")
         key, _, raw = item.partition("=")
         key = key.strip()
+        if not key:
+            raise ScenarioError(f"--set {item!r}", None, "expected KEY=VALUE with a parameter name before '='")
         try:
             value = yaml.safe_load(raw) if raw.strip() else None
         except (yaml.YAMLError, ValueError, TypeError):
@@ -97,6 +132,7 @@ def run(
         check(sc, replications, seed, out=target, **options)
     except ScenarioError as exc:
         _fail(str(exc))
+    before = _complete_run_time(target, sc, seed, programs, replications) if resume and precision is None else None
     progress_cm, callback = _progress(quiet, replications, sc.name)
     try:
         with progress_cm:
@@ -109,7 +145,17 @@ def run(
         typer.echo(f"interrupted: {exc}{how}", err=True)
         raise typer.Exit(130)
     if not quiet:
-        _print_headline(res, target)
+        _print_headline(res, target, untouched=before is not None and res.manifest.get("wall_time_s") == before)
+
+
+def _complete_run_time(target: Path, sc, seed: int, programs: str, replications: int):
+    """The wall time recorded by the finished result in ``target`` when resuming it has nothing
+    to do (None otherwise)."""
+    from .checkpoint import Checkpoint, identity
+
+    if not Checkpoint(target).complete(identity(sc, seed, programs), replications):
+        return None
+    return json.loads((target / "manifest.json").read_text()).get("wall_time_s")
 
 
 def _check_result_folder(target: Path) -> None:
@@ -171,7 +217,7 @@ LABELS = {
 }
 
 
-def _print_headline(res, path: Path) -> None:
+def _print_headline(res, path: Path, untouched: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -198,7 +244,10 @@ def _print_headline(res, path: Path) -> None:
     console.print(table)
     if "precision" in res.manifest:
         console.print(escape(precision_text(res.manifest["precision"], res.manifest["replications"])))
-    console.print(f"results written to {path}/ ({res.manifest['wall_time_s']:.1f} s)")
+    if untouched:
+        console.print(f"nothing to resume: {path}/ already holds these {res.manifest['replications']} replications")
+    else:
+        console.print(f"results written to {path}/ ({res.manifest['wall_time_s']:.1f} s)")
 
 
 def precision_text(p: dict, replications: int) -> str:
@@ -455,13 +504,10 @@ def calibrate(
         ts, sc = prepare(targets, scenario)
     except ScenarioError as exc:
         _fail(str(exc))
-    # one bar: the search's evaluations, then the final run's replications
-    progress_cm, callback = _progress(quiet, budget + replications, "calibrate",
-                                      "evaluations, then the final run's replications")
+    progress_cm, search_cb, final_cb = _calibrate_progress(quiet, budget, replications)
     with progress_cm:
         result = fit(sc, ts, budget=budget, replications=replications, seed=seed, workers=workers,
-                     progress=None if callback is None else (lambda done, total, best: callback(done)),
-                     final_progress=None if callback is None else (lambda done, total: callback(budget + done)))
+                     progress=search_cb, final_progress=final_cb)
     path = write_fitted(target, fitted_document(result, ts, scenario, replications, seed, budget))
     if quiet:
         return
@@ -472,6 +518,55 @@ def calibrate(
     _print_fitted(result, ts)
     typer.echo(f"objective {result.objective_start:.3g} at the start -> {result.objective:.3g} after "
                f"{result.evaluations} evaluations; fitted values written to {path}")
+
+
+def _calibrate_progress(quiet: bool, budget: int, replications: int):
+    """Two bars: the search's evaluations out of the budget (when the search ends before the
+    budget is spent, its total becomes the number that ran, the number the command reports),
+    then the final run's replications at the fitted values. Returns the context to show them in
+    and the callbacks for ``fit``'s ``progress`` and ``final_progress`` (None when quiet)."""
+    import contextlib
+
+    if quiet:
+        return contextlib.nullcontext(), None, None
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    prog = Progress(TextColumn("[bold]{task.description}[/]"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[unit]}"), TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
+    search = prog.add_task("calibrate", total=budget, unit="evaluations")
+    final = prog.add_task("final run", total=replications, unit="replications at the fitted values", visible=False,
+                          start=False)
+    state = {"started": False, "evaluations": 0, "final": False}
+
+    def start():  # the bars appear with the first report, once work has started
+        if not state["started"]:
+            prog.start()
+            state["started"] = True
+
+    def on_search(done, total, best):
+        start()
+        state["evaluations"] = done
+        prog.update(search, completed=done)
+
+    def on_final(done, total):
+        start()
+        n = state["evaluations"]  # the search is over: n evaluations ran
+        prog.update(search, total=n, completed=n)
+        if not state["final"]:
+            prog.start_task(final)  # its clock starts now, not with the search
+            state["final"] = True
+        prog.update(final, visible=True, completed=done, total=total)
+
+    @contextlib.contextmanager
+    def shown():
+        try:
+            yield
+        finally:
+            if state["started"]:
+                prog.stop()
+
+    return shown(), on_search, on_final
 
 
 def _print_fitted(result, ts) -> None:
@@ -548,7 +643,10 @@ def report(
             _fail(f"{d}: not a cgt-sim result folder (no manifest.json); write one with cgt-sim run")
     if out is not None and out.exists() and not out.is_dir():
         _fail(f"{out}: exists and is not a folder")
-    path = write_report([str(d) for d in results], out)
+    try:
+        path = write_report([str(d) for d in results], out)
+    except ScenarioError as exc:  # not a run result: a sweep or sensitivity folder, an unreadable manifest
+        _fail(str(exc))
     typer.echo(f"report written to {path}")
 
 
@@ -564,6 +662,8 @@ def show(
         sc = load_scenario(scenario, parse_sets(set_))
     except ScenarioError as exc:
         _fail(str(exc))
+    if only is not None and not any(key.startswith(only) for key in CATALOGUE):
+        _fail(_unknown_prefix(only))
     if as_json:
         typer.echo(json.dumps(sc.to_dict(), indent=2, default=str))
         return
@@ -588,6 +688,20 @@ def show(
         typer.echo(f"      {p.doc}")
 
 
+def _unknown_prefix(only: str) -> str:
+    """The --only error: the closest prefix of a parameter key, and the sections."""
+    from .scenario import _suggest
+
+    prefixes, sections = set(), []
+    for key in CATALOGUE:
+        parts = key.split(".")
+        prefixes.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        if parts[0] not in sections:
+            sections.append(parts[0])
+    return (f"--only: no parameter starts with {only!r}{_suggest(only, prefixes)}; the sections are "
+            + ", ".join(sections))
+
+
 def source_text(sc, key: str) -> str:
     """A parameter's source; a calibrated value cites the fitted file and the prior it replaced."""
     p = CATALOGUE[key]
@@ -606,7 +720,10 @@ def schema():
 
 
 def scenario_json_schema() -> dict:
-    props = {}
+    """JSON Schema of scenario files: every form of value the loader takes in ``set`` (a plain
+    value, a step, a ramp, steps, a list of these), the distributions of ``uncertain``, and keys
+    given dotted or as nested mappings (``manufacturing: {suites_2015: {jiangsu: 40}}``)."""
+    props, dists = {}, {}
     for key, p in CATALOGUE.items():
         if p.kind == "bool":
             props[key] = {"type": "boolean", "description": p.doc}
@@ -619,27 +736,103 @@ def scenario_json_schema() -> dict:
             num["minimum"] = p.low
         if p.high is not None:
             num["maximum"] = p.high
-        dated = {"type": "object", "properties": {"value": num, "from": {"type": ["string", "integer"]},
-                                                  "to": {"type": ["string", "integer"]}},
-                 "required": ["value"], "additionalProperties": False}
-        props[key] = {"description": f"{p.doc} [{p.unit}]",
-                      "anyOf": [num, dated, {"type": "array", "items": dated}]}
+        description = f"{p.doc} [{p.unit}]"
+        dists[key] = _distribution_schema(p, num)
+        if key.startswith("simulation."):  # fixed for the whole run
+            props[key] = {"description": description, "anyOf": [num]}
+            continue
+        dated = {"$ref": "#/$defs/dated", "properties": {"value": num}}
+        steps = {"$ref": "#/$defs/steps", "properties": {"steps": {"additionalProperties": num}}}
+        changes = {"type": "array", "items": {"$ref": f"#/properties/set/properties/{key}"}}  # applied in order
+        props[key] = {"description": description, "anyOf": [num, dated, steps, changes]}
+    date = {"type": ["string", "integer"], "description": "a date (YYYY-MM-DD) or a year"}
+    defs = {"dated": {"type": "object", "properties": {"value": {}, "from": date, "to": date},
+                      "required": ["value"], "dependentRequired": {"to": ["from"]}, "additionalProperties": False,
+                      "description": "a value from a date (a step), or reached by 'to' (a ramp from 'from')"},
+            "steps": {"type": "object", "properties": {"steps": {
+                          "type": "object", "minProperties": 1,
+                          "propertyNames": {"pattern": "^[0-9]{4}(-[0-9]{1,2}-[0-9]{1,2})?$"}}},
+                      "required": ["steps"], "additionalProperties": False,
+                      "description": "date: value, each a step from its date"},
+            **_distribution_defs()}
+    sections = {}
+    for section, leaves in (("set", props), ("uncertain", dists)):
+        patterns = _nested_key_schemas(section, leaves, defs)
+        sections[section] = {"type": "object", "properties": leaves, "patternProperties": patterns,
+                             "additionalProperties": False}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "cgt-sim scenario",
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "name": {"type": "string"},
+            "name": {"type": "string", "pattern": "^(?!\\.)(?!.*\\.\\.)[\\w.-]+$",
+                     "description": "names the result folder results/<name>: letters, digits, _, - and ., "
+                                    "not starting with '.'"},
             "extends": {"type": "string"},
             "description": {"type": "string"},
             "source": {"type": "string"},
             "calibrated": {"type": "string"},
             "notes": {"type": "string"},
-            "set": {"type": "object", "properties": props, "additionalProperties": False},
-            "uncertain": {"type": "object", "propertyNames": {"enum": list(props)}},
+            "set": sections["set"],
+            "uncertain": sections["uncertain"],
         },
+        "$defs": defs,
     }
+
+
+def _distribution_schema(p, num: dict) -> dict:
+    """``uncertain`` entry of parameter p: one of the distributions (their own fields only, from
+    ``$defs``), with p's range on the values drawn; normal and lognormal must be cut by low/high
+    wherever p's valid range ends."""
+    from .scenario import DISTRIBUTIONS, support_bounds
+
+    branches = []
+    for dist in DISTRIBUTIONS:
+        branch = {"$ref": f"#/$defs/dist:{dist}"}
+        cuts = support_bounds(p, dist)
+        if cuts:
+            branch["required"] = cuts
+        branches.append(branch)
+    return {"type": "object", "oneOf": branches,
+            "properties": {"low": num, "high": num, "mode": num, "values": {"items": num}}}
+
+
+def _distribution_defs() -> dict:
+    """``$defs`` of the distributions of ``uncertain``: the fields each takes, and which it needs."""
+    from .scenario import DISTRIBUTIONS
+
+    number, at_least_0 = {"type": "number"}, {"type": "number", "minimum": 0}
+    fields = {"low": number, "high": number, "mode": number, "mean": number, "sd": at_least_0,
+              "median": {"type": "number", "exclusiveMinimum": 0}, "sigma": at_least_0,
+              "values": {"type": "array", "minItems": 1, "items": number},
+              "weights": {"type": "array", "items": at_least_0}}
+    return {f"dist:{dist}": {"type": "object",
+                             "properties": {"dist": {"const": dist}, **{k: fields[k] for k in sorted(need | optional)}},
+                             "required": ["dist"] + sorted(need), "additionalProperties": False}
+            for dist, (need, optional) in DISTRIBUTIONS.items()}
+
+
+def _nested_key_schemas(section: str, leaves: dict, defs: dict) -> dict:
+    """The nested form of a section's keys: one $defs entry per dotted prefix of the parameter
+    keys (its properties: the rest of each key below it, dotted or nested again); returns the
+    section's patternProperties, which admit each prefix as a key."""
+    import re
+
+    prefixes = []
+    for key in leaves:
+        parts = key.split(".")
+        prefixes += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) not in prefixes]
+    for prefix in prefixes:
+        below = {}
+        for key in leaves:
+            if key.startswith(prefix + "."):
+                below[key[len(prefix) + 1:]] = {"$ref": f"#/properties/{section}/properties/{key}"}
+        for other in prefixes:
+            if other.startswith(prefix + "."):
+                below[other[len(prefix) + 1:]] = {"$ref": f"#/$defs/{section}:{other}"}
+        defs[f"{section}:{prefix}"] = {"type": "object", "properties": below, "additionalProperties": False}
+    return {"^" + re.escape(prefix) + "$": {"$ref": f"#/$defs/{section}:{prefix}"} for prefix in prefixes}
 
 
 def main():  # console-script entry point

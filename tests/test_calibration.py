@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -259,7 +260,8 @@ def test_fit_finds_the_toy_parameter(toy):
     key = "research.arrivals_2015.autologous_car_t"
     assert loaded.value(key) == result.values[key]
     assert loaded.origin[key] == str(out) and loaded.calibrated[key] == str(out)  # over the baseline's
-    assert source_text(loaded, key).startswith(f"calibrated ({out}): fitted by cgt-sim calibrate")
+    assert source_text(loaded, key).startswith(f"calibrated ({out}, to the targets in {doc['targets_file']}): "
+                                               "fitted by cgt-sim calibrate")
     # ... unless told not to, and a --set wins over it
     assert cgt_sim.load_scenario(scen, use_calibrated=False).value(key) == CATALOGUE[key].default
     overridden = cgt_sim.load_scenario(scen, overrides={key: 40})
@@ -304,6 +306,56 @@ def test_calibrate_command_writes_the_fitted_file(toy, monkeypatch):
                                       "-r", "1", "-w", "1", "--quiet"])
     assert result.exit_code == 0 and result.stdout == ""
     assert (root / "fitted.yaml").exists()
+
+
+def test_calibrate_progress_agrees_with_the_evaluations_reported(toy, monkeypatch):
+    """The bar counts the search's evaluations and, apart, the final run's replications: its
+    total is the number the last line reports (it once counted both on one bar: 4/4 for
+    --budget 3 -r 1, then "after 3 evaluations")."""
+    root, path, _ = toy
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("COLUMNS", "200")
+    out = root / "progress" / "fitted.yaml"
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--scenario", str(BASELINE), "--budget", "3",
+                                      "-r", "1", "--seed", "3", "-w", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    n = yaml.safe_load(out.read_text())["evaluations"]
+    assert n == 3
+    assert re.search(r"calibrate [━ ]+3/3 +evaluations", result.stdout)
+    assert re.search(r"final run [━ ]+1/1 +replications at the fitted values", result.stdout)
+    assert "4/4" not in result.stdout
+    assert "after 3 evaluations" in result.stdout.replace("\n", "")
+
+
+def test_calibrate_progress_when_the_search_ends_before_the_budget(toy, monkeypatch):
+    """A search that converges before spending its budget: the bar's total becomes the number of
+    evaluations that ran, the number reported (no real runs: a stand-in for evaluate)."""
+    from cgt_sim import calibration
+    from cgt_sim.calibration import Scored
+
+    root, path, value = toy
+    key = "research.arrivals_2015.autologous_car_t"
+
+    def evaluate_stand_in(scenario, targets, replications, seed, workers=None, overrides=None, progress=None):
+        if progress:
+            progress(0, replications)
+            progress(replications, replications)
+        mean = value * overrides[key] / 90  # on target at 90 arrivals
+        return [Scored(t, mean, mean, mean, replications) for t in targets]
+
+    monkeypatch.setattr(calibration, "evaluate", evaluate_stand_in)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("COLUMNS", "200")
+    out = root / "converged" / "fitted.yaml"
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--scenario", str(BASELINE), "--budget", "100",
+                                      "-r", "2", "-w", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    n = yaml.safe_load(out.read_text())["evaluations"]
+    assert 1 < n < 100
+    assert re.search(rf"calibrate [━ ]+{n}/{n} +evaluations", result.stdout)
+    assert re.search(r"final run [━ ]+2/2 +replications at the fitted values", result.stdout)
+    assert "/100" not in result.stdout and "/102" not in result.stdout
+    assert f"after {n} evaluations" in result.stdout.replace("\n", "")
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -121,6 +121,26 @@ BAD_IN_PROCESS = {
                                   "--executor", "threads"], ["--executor", "unknown executor 'threads'"]),
     "show_missing_file": (["show", "bad/nope.yaml"], ["bad/nope.yaml", "file not found"]),
     "show_bad_set": (["show", "scenarios/baseline.yaml", "--set", "nonsense"], ["--set", "nonsense"]),
+    "zero_suites": (["run", "scenarios/baseline.yaml", "--set", "manufacturing.suites_2015.jiangsu=0"],
+                    ["--set", "manufacturing.suites_2015.jiangsu", "must be between 1 and 100000 (got 0)"]),
+    "uncertain_can_leave_range": (["run", "bad/unbounded.yaml"],
+                                  ["bad/unbounded.yaml", "uncertain.manufacturing.suites_2015.jiangsu",
+                                   "must stay between 1 and 100000", "uniform", "triangular"]),
+    "name_escapes_results": (["run", "bad/escape.yaml"], ["bad/escape.yaml", "name", "'../../escaped'"]),
+    "name_empty": (["run", "bad/noname.yaml"], ["bad/noname.yaml", "name", "must not be empty"]),
+    "empty_scenario": (["run", "bad/empty.yaml"],
+                       ["bad/empty.yaml: the file is empty; a scenario needs at least a name (or extends)"]),
+    "duplicate_key": (["run", "bad/duplicate.yaml"],
+                      ["bad/duplicate.yaml: regulatory.p_ind_clear: line 4, column 3: duplicate key (first on line 3)"]),
+    "show_only_unknown_prefix": (["show", "scenarios/baseline.yaml", "--only", "nosuch"],
+                                 ["--only", "no parameter starts with 'nosuch'", "financing, manufacturing"]),
+    "show_only_near_miss": (["show", "scenarios/baseline.yaml", "--only", "markte"],
+                            ["--only", "no parameter starts with 'markte'", "did you mean market?"]),
+    "show_only_near_miss_deeper": (["show", "scenarios/baseline.yaml", "--only", "manufacturing.suite_2015"],
+                                   ["did you mean manufacturing.suites_2015?"]),
+    "set_without_key": (["run", "scenarios/baseline.yaml", "--set", "=3"],
+                        ["--set '=3': expected KEY=VALUE with a parameter name before '='"]),
+    "set_blank_key": (["show", "scenarios/baseline.yaml", "--set", " = 3"], ["--set ' = 3'", "parameter name before '='"]),
 }
 
 
@@ -155,6 +175,13 @@ def work(tmp_path_factory) -> Path:
     (bad / "b.yaml").write_text("extends: a.yaml\n")
     (bad / "self.yaml").write_text("extends: self.yaml\n")
     (bad / "orphan.yaml").write_text("extends: gone.yaml\n")
+    (bad / "unbounded.yaml").write_text("extends: ../scenarios/baseline.yaml\nuncertain:\n"
+                                        "  manufacturing.suites_2015.jiangsu: {dist: normal, mean: 3, sd: 5}\n")
+    (bad / "escape.yaml").write_text("name: ../../escaped\nextends: ../scenarios/baseline.yaml\n")
+    (bad / "noname.yaml").write_text("name: ''\nextends: ../scenarios/baseline.yaml\n")
+    (bad / "empty.yaml").write_text("# a scenario to be written\n\n")
+    (bad / "duplicate.yaml").write_text("extends: ../scenarios/baseline.yaml\nset:\n  regulatory.p_ind_clear: 0.5\n"
+                                        "  regulatory.p_ind_clear: 0.6\n")
     return root
 
 
@@ -442,6 +469,131 @@ def test_schema(runs):
         "type": "number", "minimum": 0.0, "maximum": 1.0}
 
 
+def _as_json_data(value):
+    """A YAML document as an editor's YAML 1.2 parser hands it to a JSON Schema validator: dates
+    (keys too) are text."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {(k.isoformat() if isinstance(k, dt.date) else str(k)): _as_json_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json_data(v) for v in value]
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _readme_scenario_example() -> str:
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.search(r"## Scenario files\s+```yaml\n(.*?)```", text, re.S).group(1)
+
+
+@pytest.fixture(scope="module")
+def schema_validator():
+    jsonschema = pytest.importorskip("jsonschema")
+    from cgt_sim.cli import scenario_json_schema
+
+    schema = scenario_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)  # a valid JSON Schema (a few seconds: checked once)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_schema_accepts_every_shipped_scenario_and_the_readme_example(tmp_path, schema_validator):
+    validator = schema_validator
+    files = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
+    readme = tmp_path / "scenarios" / "readme_example.yaml"
+    readme.parent.mkdir()
+    readme.write_text(_readme_scenario_example())
+    shutil.copy(ROOT / "scenarios" / "baseline.yaml", readme.parent)
+    shutil.copytree(ROOT / "calibration", tmp_path / "calibration")
+    assert len(files) >= 10
+    for path in files + [readme]:
+        from cgt_sim import load_scenario
+
+        load_scenario(path)  # valid for the loader ...
+        data = _as_json_data(yaml.safe_load(path.read_text(encoding="utf-8")))
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in validator.iter_errors(data)]
+        assert errors == [], (path.name, errors)  # ... and for the schema
+    assert validator.is_valid({"name": "a-b_c.2"})
+    for name in ("", "../../escaped", ".hidden", "a/b", "a..b"):
+        assert not validator.is_valid({"name": name}), name
+
+
+SCHEMA_GOOD = [
+    # every value form of set: plain, step, ramp, steps, a list of them (nested too), nested mappings
+    "set: {regulatory.ind_review_working_days: 30}",
+    "set: {regulatory.ind_review_working_days: {value: 30}}",
+    "set: {regulatory.ind_review_working_days: {value: 30, from: 2025-04-01}}",
+    "set: {market.nrdl_listing_hazard: {value: 0.3, from: 2026, to: 2028-01-01}}",
+    "set: {financing.capital_climate: {steps: {2026-01-01: 1.2, 2028: 1.0}}}",
+    "set: {financing.capital_climate: [{value: 1.2, from: 2026}, 0.9, {steps: {2030-01-01: 1}}, [{value: 1, from: 2031}]]}",
+    "set: {manufacturing: {suites_2015: {jiangsu: 40}, batch_days.in_vivo_gene: {value: 15, from: 2027}}}",
+    "set: {manufacturing.suites_2015: {beijing: 12}}",
+    "set: {financing.unconstrained: true, regulatory.ind_pathway_open: 2016-06-01}",
+    # every distribution
+    "uncertain: {research.arrival_scale: {dist: uniform, low: 0.8, high: 1.2}}",
+    "uncertain: {research.arrival_scale: {dist: triangular, low: 0.8, mode: 1, high: 1.2}}",
+    "uncertain: {regulatory.p_ind_clear: {dist: normal, mean: 0.9, sd: 0.05, low: 0.7, high: 1}}",
+    "uncertain: {manufacturing.learning_rate: {dist: lognormal, median: 0.15, sigma: 0.3, high: 0.4}}",
+    "uncertain: {research.preclinical_years: {dist: lognormal, median: 2.5, sigma: 0.3, low: 1, high: 4}}",
+    "uncertain: {manufacturing.suites_2015.beijing: {dist: choice, values: [10, 20], weights: [1, 3]}}",
+    "uncertain: {manufacturing: {suites_2015: {jiangsu: {dist: uniform, low: 30, high: 40}}}}",
+]
+SCHEMA_BAD = [
+    "set: {manufacturing.suites_2015.jiangsu: 0}",
+    "set: {regulatory.ind_review_working_days: {value: 30, to: 2026}}",  # a ramp needs from
+    "set: {regulatory.ind_review_working_days: {value: 30, form: 2025}}",
+    "set: {financing.capital_climate: {steps: {}}}",
+    "set: {financing.capital_climate: {steps: {2026-01-01: 11}}}",
+    "set: {financing.capital_climate: {steps: {soon: 1}}}",
+    "set: {simulation.horizon_year: {value: 2040, from: 2030}}",
+    "set: {manufacturing: {suites_2015: {jiangsu: 40, tianjin: 3}}}",
+    "set: {manufacturing: 5}",
+    "uncertain: {regulatory.p_ind_clear: {dist: uniform, low: 0.5, high: 1.3}}",
+    "uncertain: {regulatory.p_ind_clear: {dist: uniform, low: 0.5, high: 0.9, mode: 0.7}}",
+    "uncertain: {regulatory.p_ind_clear: {dist: triangular, low: 0.5, high: 0.9}}",
+    "uncertain: {manufacturing.suites_2015.jiangsu: {dist: normal, mean: 3, sd: 5}}",
+    "uncertain: {regulatory.p_ind_clear: {dist: lognormal, median: 0.5, sigma: 0.2}}",
+    "uncertain: {regulatory.p_ind_clear: {dist: gamma, shape: 2}}",
+    "uncertain: {regulatory.p_ind_clear: {dist: choice, values: []}}",
+    "uncertain: {financing.unconstrained: {dist: choice, values: [true, false]}}",
+    "uncertain: {regulatory.p_ind_clear: 0.5}",
+]
+
+
+@pytest.mark.parametrize("text", SCHEMA_GOOD)
+def test_schema_accepts_what_the_loader_accepts(tmp_path, schema_validator, text):
+    from cgt_sim import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\n{text}\n")
+    load_scenario(path)
+    errors = [e.message[:200] for e in schema_validator.iter_errors(_as_json_data(yaml.safe_load(path.read_text())))]
+    assert errors == [], text
+
+
+@pytest.mark.parametrize("text", SCHEMA_BAD)
+def test_schema_rejects_what_the_loader_rejects(tmp_path, schema_validator, text):
+    from cgt_sim import ScenarioError, load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\n{text}\n")
+    with pytest.raises(ScenarioError):
+        load_scenario(path)
+    assert list(schema_validator.iter_errors(_as_json_data(yaml.safe_load(path.read_text())))), text
+
+
+def test_a_name_outside_results_writes_nothing_there(work, monkeypatch):
+    here = work / "nested"
+    (here / "bad").mkdir(parents=True)
+    (here / "bad" / "escape.yaml").write_text("name: ../../escaped\nextends: ../../scenarios/baseline.yaml\n")
+    monkeypatch.chdir(here)
+    result = CliRunner().invoke(app, ["run", "bad/escape.yaml", "-r", "1", "--until", "2016", "--workers", "1",
+                                      "--quiet"])
+    check_error(result.exit_code, result.stdout, result.stderr, ["bad/escape.yaml: name: ", "'../../escaped'"])
+    assert not (work / "escaped").exists() and not (here / "results").exists()
+
+
 @pytest.mark.parametrize("args,needle", [
     (["--set", "regulatory.ind_review_working_days={value: 30, from: 2030-13-01}"],
      "--set: regulatory.ind_review_working_days"),
@@ -475,3 +627,30 @@ def test_show_cites_the_targets_a_fitted_file_was_fitted_to(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"calibrated ({fitted}, to the targets in my/targets.yaml): " in result.output
     assert "calibration/targets.yaml" not in result.output
+
+
+def test_resume_with_nothing_missing_leaves_the_result_alone(tmp_path):
+    out = tmp_path / "done"
+    argv = ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--until", "2016", "-r", "2", "--workers", "1",
+            "--out", str(out)]
+    assert CliRunner().invoke(app, argv).exit_code == 0
+    before = folder_bytes(out)
+    result = CliRunner().invoke(app, argv + ["--resume"])
+    assert result.exit_code == 0, result.output
+    assert f"nothing to resume: {out}/ already holds these 2 replications" in " ".join(result.output.split())
+    assert folder_bytes(out) == before
+
+
+def test_help_shows_flags_as_flags(monkeypatch):
+    """--resume, --quiet, --help take no value, so no command's help gives them a <bool> type."""
+    import typer.main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    run_help = CliRunner().invoke(app, ["run", "--help"])
+    assert run_help.exit_code == 0, run_help.output
+    assert "<bool>" not in run_help.output
+    assert "--resume" in run_help.output and "--quiet" in run_help.output and "<int>" in run_help.output
+    for name in [None, *typer.main.get_command(app).commands]:
+        result = CliRunner().invoke(app, [name, "--help"] if name else ["--help"])
+        assert result.exit_code == 0 and "--help" in result.output, (name, result.output)
+        assert "<bool>" not in result.output, name
