@@ -272,7 +272,7 @@ def read_yaml(path: Path, where=None, key: str | None = None):
 
 def _read_yaml(path: Path, chain: list[Path]):
     data = read_yaml(path, chain[-1] if chain else None, "extends" if chain else None)
-    if data is None:  # nothing but blanks and comments
+    if data is None or data == {}:  # nothing but blanks and comments, or an empty mapping
         raise ScenarioError(path, None, "the file is empty; a scenario needs at least a name (or extends)")
     if not isinstance(data, dict):
         raise ScenarioError(path, None, "a scenario must be a mapping of keys "

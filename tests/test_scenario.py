@@ -84,7 +84,7 @@ def test_a_file_with_only_a_name_is_the_defaults(tmp_path):
     assert sc.values == default_scenario().values
 
 
-@pytest.mark.parametrize("text", ["", "\n  \n", "# only a comment\n\n# and another\n", "---\n"])
+@pytest.mark.parametrize("text", ["", "\n  \n", "# only a comment\n\n# and another\n", "---\n", "{}\n"])
 def test_an_empty_file_is_rejected(tmp_path, text):
     path = tmp_path / "nothing.yaml"
     path.write_text(text, encoding="utf-8")
