@@ -175,32 +175,31 @@ class World:
         self.counts[state] += 1
         prog.state = state
 
-    def _end(self, prog: Program, state: int, stage: str) -> None:
+    def _end(self, prog: Program, state: int, stage: str, day: float | None = None) -> None:
         self.set_state(prog, state)
-        prog.end_day = self.env.now
+        prog.end_day = self.env.now if day is None else day
         prog.end_stage = stage
 
-    def fail(self, prog: Program, stage: str) -> None:
-        self._end(prog, FAILED, stage)
-        self.record("failed_science", self.env.now, 1)
+    def fail(self, prog: Program, stage: str, day: float | None = None) -> None:
+        """``prog`` fails for science now (or on ``day``, for a failure settled later)."""
+        day = self.env.now if day is None else day
+        self._end(prog, FAILED, stage, day)
+        self.record("failed_science", day, 1)
 
     def fail_on(self, prog: Program, day: float) -> None:
         """``prog`` fails preclinical research on ``day`` (later than now). Such an end changes
         only counts, so it is applied when counts are next read (``settle_failures``) rather
-        than by a timer: most programs end this way, and a timer each made a tenth of a run's
-        events."""
+        than by a timer: most programs end this way, and a timer each made about 7% of a
+        run's events."""
         heapq.heappush(self._doomed, (day, prog.id, prog))
 
     def settle_failures(self, before: float) -> None:
         """Apply the failures of ``fail_on`` due strictly before ``before`` (a timer due on
         that very day would have run after the year-end snapshot scheduled before it)."""
-        doomed, counts, failed = self._doomed, self.counts, self.flows["failed_science"]
+        doomed = self._doomed
         while doomed and doomed[0][0] < before:
             day, _, prog = heapq.heappop(doomed)
-            counts[prog.state] -= 1
-            counts[FAILED] += 1
-            prog.state, prog.end_day, prog.end_stage = FAILED, day, "preclinical"
-            failed[self.year_index(day)] += 1
+            self.fail(prog, "preclinical", day)
 
     def abandon(self, prog: Program, stage: str) -> None:
         self._end(prog, ABANDONED, stage)
