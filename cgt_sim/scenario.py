@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 
 from .parameters import CATALOGUE, Param
-from .timeline import Schedule, parse_date
+from .timeline import Clock, Schedule, parse_date
 
 TOP_LEVEL_KEYS = {"name", "extends", "description", "source", "calibrated", "set", "uncertain", "notes"}
 CHANGE_KEYS = {"value", "from", "to"}
@@ -139,6 +139,11 @@ class Scenario:
     @property
     def horizon_year(self) -> int:
         return int(self.values["simulation.horizon_year"].values()[0])
+
+    @property
+    def clock(self) -> Clock:
+        """Simulation days of this scenario: day 0 is 1 January of its start year."""
+        return Clock(dt.date(self.start_year, 1, 1))
 
     def value(self, key: str):
         """The value of a parameter: a float/int for constants, a Schedule when it changes."""

@@ -22,7 +22,6 @@ published likelihoods of approval.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -34,7 +33,7 @@ from .model.manufacturing import ManufacturingSite
 from .model.runparams import RunParams
 from .parameters import MODALITIES, MODALITY_LABELS
 from .scenario import Scenario, load_scenario
-from .timeline import DAYS_PER_YEAR, Clock
+from .timeline import DAYS_PER_YEAR
 
 Z90 = 1.6448536269514722  # two-sided 90% normal quantile
 SE_LIMIT = 4.0  # analytic checks pass within this many standard errors
@@ -122,7 +121,7 @@ def chain_checks(scenario: Scenario, seed: int, programs: int = FUNNEL_PROGRAMS)
 
     sc = scenario.with_overrides(funnel_overrides(dict.fromkeys(MODALITIES, programs)), label="validate")
     table = pd.DataFrame(simulate(sc, 0, seed)["programs"])
-    p = RunParams(sc, Clock(dt.date(sc.start_year, 1, 1)))
+    p = RunParams(sc, sc.clock)
     rows = []
     for m in MODALITIES:
         f = analytic_funnel(p, m)
@@ -201,7 +200,7 @@ def target_check(s) -> Check:
 def loa_checks(res, scenario: Scenario, cohort_last_year: int) -> list[Check]:
     """Likelihood of approval from Phase I (IND cleared by the end of ``cohort_last_year``)
     per modality and pooled, beside the published figures."""
-    clock = Clock(dt.date(scenario.start_year, 1, 1))
+    clock = scenario.clock
     cutoff = clock.year_start_day(cohort_last_year + 1)
     progs = res.programs[res.programs["ind_day"] < cutoff]
     p = RunParams(scenario, clock)

@@ -13,13 +13,12 @@ independent of durations.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..parameters import MODALITIES
 from ..scenario import Scenario, load_scenario
-from ..timeline import DAYS_PER_YEAR, Clock, working_to_calendar_days
+from ..timeline import DAYS_PER_YEAR, working_to_calendar_days
 from .streams import lognormal_from
 from .financing import pay_now, secure_funding
 from .regulatory import ind_review_days, nda_review_days
@@ -183,10 +182,9 @@ def analytic_funnel(p, modality: str, t: float = 0.0, *, year: int | None = None
         raise ValueError(f"unknown modality {modality!r}; choose one of " + ", ".join(MODALITIES))
     if isinstance(p, (Scenario, str, Path)):
         sc = p if isinstance(p, Scenario) else load_scenario(p)
-        clock = Clock(dt.date(sc.start_year, 1, 1))
-        p = RunParams(sc, clock)
+        p = RunParams(sc, sc.clock)
         if year is not None:
-            t = clock.year_start_day(year)
+            t = sc.clock.year_start_day(year)
     elif year is not None:
         raise ValueError("year= needs a scenario; with a parameter lookup give the day t")
     m = modality

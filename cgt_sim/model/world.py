@@ -6,7 +6,6 @@ plain column dictionaries for the ``annual``, ``programs`` and ``products`` tabl
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import heapq
 import math
@@ -20,7 +19,7 @@ import simpy
 from ..parameters import CLUSTERS, MODALITIES
 from ..scenario import Scenario
 from .streams import gamma_draw, streams
-from ..timeline import DAYS_PER_MONTH, Clock, year_index
+from ..timeline import DAYS_PER_MONTH, year_index
 from . import clinical
 from .financing import Sponsor
 from .manufacturing import ManufacturingSite, batch_cost_from, expansion_review, variable_batch_cost
@@ -89,7 +88,7 @@ class World:
     def __init__(self, scenario: Scenario, replication: int, seed: int):
         self.scenario = scenario
         self.replication = replication
-        self.clock = Clock(dt.date(scenario.start_year, 1, 1))
+        self.clock = scenario.clock
         self.years = list(range(scenario.start_year, scenario.horizon_year + 1))
         self.year_edges = np.array([self.clock.year_start_day(y) for y in self.years]
                                    + [self.clock.year_start_day(self.years[-1] + 1)])
