@@ -158,11 +158,11 @@ class ManufacturingSite:
         m = max(1, bisect.bisect_left(at, at[0] + n * d))
         a, c = np.array(at[:m]), np.array(count[:m], dtype=np.int64)
         # the fill level with the first j groups: (n d + sum a c) / sum c, accumulated in order
-        level = np.cumsum(np.concatenate(([n * d], a * c)))[1:] / np.cumsum(c.astype(float))
-        beyond = np.flatnonzero(a > level)  # the first group that would start above the level
+        levels = np.cumsum(np.concatenate(([n * d], a * c)))[1:] / np.cumsum(c.astype(float))
+        beyond = np.flatnonzero(a > levels)  # the first group that would start above its level
         used = int(beyond[0]) if beyond.size else m
-        level = float(level[used - 1]) if used else 0.0
-        a, c = a[:used], c[:used].copy()
+        level = float(levels[used - 1]) if used else 0.0
+        a, c = a[:used], c[:used]
         k = np.floor((level - a) / d + 1e-9).astype(np.int64) + 1  # batches per suite
         excess = int(c @ k) - n
         splits: list[list] = []  # [first start, suites, batches per suite] split off a group

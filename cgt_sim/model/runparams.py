@@ -57,4 +57,4 @@ class RunParams:
         return self.lookup(key, t)
 
     def int(self, key: str, t: float = 0.0) -> int:
-        return int(round(self.lookup(key, t)))
+        return self.lookup.int(key, t)
