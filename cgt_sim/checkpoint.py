@@ -105,10 +105,12 @@ class Checkpoint:
                                     "add --resume to complete it, or delete the folder to start afresh")
             return
         # a resumed run completes the unfinished parts, or else the finished result in out
+        manifest = None
         if held:
             where, found = self.path, _read_json(self.path / KEY_FILE)
         elif (self.out / "manifest.json").exists():
-            where, found = self.out, self._result_identity()
+            manifest = _read_json(self.out / "manifest.json")
+            where, found = self.out, _made_from(manifest)
         else:
             return
         why = "has no readable record of its seed and scenario" if found is None else mismatch(found, ident)
@@ -116,7 +118,7 @@ class Checkpoint:
             raise ScenarioError("--resume", None, f"{where} {why}; resume with the same scenario, --set, "
                                 "--until, --seed and --programs, or choose another --out")
         # a finished result is kept whole (an unfinished run may be completed with fewer)
-        have = None if held else _read_json(self.out / "manifest.json").get("replications")
+        have = None if held else manifest.get("replications")
         if replications is not None and isinstance(have, int) and have > replications:
             raise ScenarioError("--replications", None, f"{where} holds a finished result of {have} replications; "
                                 f"resuming it with {replications} would drop {have - replications}: ask for "
@@ -125,19 +127,10 @@ class Checkpoint:
     def complete(self, ident: dict, replications: int) -> bool:
         """Whether ``out`` already holds the finished result of exactly ``replications``
         replications made from ``ident`` and no unfinished run is pending (resuming it is a no-op)."""
-        if self.finished() or not (self.out / "manifest.json").exists():
+        if self.finished():
             return False
-        found, m = self._result_identity(), _read_json(self.out / "manifest.json")
-        return found is not None and mismatch(found, ident) is None and m.get("replications") == replications
-
-    def _result_identity(self) -> dict | None:
-        """What the finished result in ``out`` was made from (None if unreadable)."""
         m = _read_json(self.out / "manifest.json")
-        if m is None:
-            return None
-        sc = m.get("scenario", {})
-        return {"seed": m.get("seed"), "parameters": sc.get("parameters", {}), "uncertain": sc.get("uncertain", {}),
-                "package_version": m.get("package_version"), "programs": m.get("programs", "all")}
+        return m is not None and mismatch(_made_from(m), ident) is None and m.get("replications") == replications
 
     # ------------------------------------------------------------------ while running
 
@@ -148,7 +141,7 @@ class Checkpoint:
         reuse = []
         if resume:
             reuse = [(list(range(first, last + 1)), read_part(p)) for first, last, p in self.part_names()]
-            found = self._result_identity()
+            found = _made_from(_read_json(self.out / "manifest.json"))
             if found is not None and mismatch(found, ident) is None:
                 res = load_results(self.out)
                 reps = sorted(int(r) for r in res.annual["replication"].unique())
@@ -191,6 +184,16 @@ def _read_json(file: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return found if isinstance(found, dict) else None
+
+
+def _made_from(manifest: dict | None) -> dict | None:
+    """What a finished result was made from, from its manifest (None without one)."""
+    if manifest is None:
+        return None
+    sc = manifest.get("scenario", {})
+    return {"seed": manifest.get("seed"), "parameters": sc.get("parameters", {}),
+            "uncertain": sc.get("uncertain", {}), "package_version": manifest.get("package_version"),
+            "programs": manifest.get("programs", "all")}
 
 
 def read_part(folder: Path) -> dict:

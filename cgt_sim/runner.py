@@ -243,7 +243,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
                  programs)
     workers = default_workers(replications, workers)
     store = Checkpoint(out) if out is not None else None
-    if resume and goal is None and store.complete(identity(sc, seed, programs), replications):
+    ident = identity(sc, seed, programs)
+    if resume and goal is None and store.complete(ident, replications):
         if progress:
             progress(replications, replications)
         return load_results(out)  # nothing is missing: the finished result stays as it is
@@ -255,7 +256,7 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         with open_executor(executor, workers, scheduler) as ex:
             slots = ex.slots
             if store is not None:
-                reused = store.start(identity(sc, seed, programs), resume, replications if goal is None else None)
+                reused = store.start(ident, resume, replications if goal is None else None)
                 for reps, frames in reused:
                     done.keep(reps, {name: with_categories(name, df) for name, df in frames.items()})
             resumed = done.count(replications)
