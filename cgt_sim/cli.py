@@ -132,7 +132,7 @@ def run(
         check(sc, replications, seed, out=target, **options)
     except ScenarioError as exc:
         _fail(str(exc))
-    before = _complete_run_time(target, sc, seed, programs, replications) if resume and precision is None else None
+    untouched = resume and precision is None and _nothing_to_resume(target, sc, seed, programs, replications)
     progress_cm, callback = _progress(quiet, replications, sc.name)
     try:
         with progress_cm:
@@ -145,17 +145,14 @@ def run(
         typer.echo(f"interrupted: {exc}{how}", err=True)
         raise typer.Exit(130)
     if not quiet:
-        _print_headline(res, target, untouched=before is not None and res.manifest.get("wall_time_s") == before)
+        _print_headline(res, target, untouched=untouched)
 
 
-def _complete_run_time(target: Path, sc, seed: int, programs: str, replications: int):
-    """The wall time recorded by the finished result in ``target`` when resuming it has nothing
-    to do (None otherwise)."""
+def _nothing_to_resume(target: Path, sc, seed: int, programs: str, replications: int) -> bool:
+    """Whether ``target`` already holds exactly this run (the runner then returns it as it is)."""
     from .checkpoint import Checkpoint, identity
 
-    if not Checkpoint(target).complete(identity(sc, seed, programs), replications):
-        return None
-    return json.loads((target / "manifest.json").read_text()).get("wall_time_s")
+    return Checkpoint(target).complete(identity(sc, seed, programs), replications)
 
 
 def _check_result_folder(target: Path) -> None:
@@ -692,14 +689,20 @@ def _unknown_prefix(only: str) -> str:
     """The --only error: the closest prefix of a parameter key, and the sections."""
     from .scenario import _suggest
 
-    prefixes, sections = set(), []
-    for key in CATALOGUE:
+    sections = dict.fromkeys(key.split(".")[0] for key in CATALOGUE)
+    return (f"--only: no parameter starts with {only!r}{_suggest(only, _prefixes(CATALOGUE, whole=True))}; "
+            "the sections are " + ", ".join(sections))
+
+
+def _prefixes(keys, whole: bool = False) -> list[str]:
+    """The dotted prefixes of parameter keys in first-seen order ("a" and "a.b" of "a.b.c"),
+    and the keys themselves when ``whole``."""
+    found: dict = {}
+    for key in keys:
         parts = key.split(".")
-        prefixes.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-        if parts[0] not in sections:
-            sections.append(parts[0])
-    return (f"--only: no parameter starts with {only!r}{_suggest(only, prefixes)}; the sections are "
-            + ", ".join(sections))
+        for i in range(1, len(parts) + whole):
+            found.setdefault(".".join(parts[:i]))
+    return list(found)
 
 
 def source_text(sc, key: str) -> str:
@@ -819,10 +822,7 @@ def _nested_key_schemas(section: str, leaves: dict, defs: dict) -> dict:
     section's patternProperties, which admit each prefix as a key."""
     import re
 
-    prefixes = []
-    for key in leaves:
-        parts = key.split(".")
-        prefixes += [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) not in prefixes]
+    prefixes = _prefixes(leaves)
     for prefix in prefixes:
         below = {}
         for key in leaves:
