@@ -288,13 +288,18 @@ def test_bad_fitted_files(tmp_path):
 
 # --------------------------------------------------------------------------- the command
 
-def test_calibrate_command_writes_the_fitted_file(toy, monkeypatch):
-    root, path, _ = toy
+def calibrate_cli(root, path, monkeypatch, *args):
+    """``cgt-sim calibrate <path> --scenario <baseline> ARGS -w 1`` run from ``root`` in a wide
+    terminal (progress bars on one line each)."""
     monkeypatch.chdir(root)
     monkeypatch.setenv("COLUMNS", "200")
+    return CliRunner().invoke(app, ["calibrate", str(path), "--scenario", str(BASELINE), *args, "-w", "1"])
+
+
+def test_calibrate_command_writes_the_fitted_file(toy, monkeypatch):
+    root, path, _ = toy
     out = root / "cli" / "fitted.yaml"
-    result = CliRunner().invoke(app, ["calibrate", str(path), "--scenario", str(BASELINE), "--budget", "2",
-                                      "-r", "1", "--seed", "3", "-w", "1", "--out", str(out)])
+    result = calibrate_cli(root, path, monkeypatch, "--budget", "2", "-r", "1", "--seed", "3", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "car_t_ind_approvals_2019" in result.stdout and "research.arrivals_2015.autologous_car_t" in result.stdout
     assert f"written to {out}" in result.stdout.replace("\n", "")
@@ -302,8 +307,7 @@ def test_calibrate_command_writes_the_fitted_file(toy, monkeypatch):
     assert doc["evaluations"] == 2 and doc["budget"] == 2
     assert doc["command"].startswith(f"cgt-sim calibrate {path} --scenario {BASELINE} --budget 2")
     # the default output sits beside the targets file
-    result = CliRunner().invoke(app, ["calibrate", str(path), "--scenario", str(BASELINE), "--budget", "1",
-                                      "-r", "1", "-w", "1", "--quiet"])
+    result = calibrate_cli(root, path, monkeypatch, "--budget", "1", "-r", "1", "--quiet")
     assert result.exit_code == 0 and result.stdout == ""
     assert (root / "fitted.yaml").exists()
 
@@ -313,11 +317,8 @@ def test_calibrate_progress_agrees_with_the_evaluations_reported(toy, monkeypatc
     total is the number the last line reports (it once counted both on one bar: 4/4 for
     --budget 3 -r 1, then "after 3 evaluations")."""
     root, path, _ = toy
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("COLUMNS", "200")
     out = root / "progress" / "fitted.yaml"
-    result = CliRunner().invoke(app, ["calibrate", str(path), "--scenario", str(BASELINE), "--budget", "3",
-                                      "-r", "1", "--seed", "3", "-w", "1", "--out", str(out)])
+    result = calibrate_cli(root, path, monkeypatch, "--budget", "3", "-r", "1", "--seed", "3", "--out", str(out))
     assert result.exit_code == 0, result.output
     n = yaml.safe_load(out.read_text())["evaluations"]
     assert n == 3
@@ -344,11 +345,8 @@ def test_calibrate_progress_when_the_search_ends_before_the_budget(toy, monkeypa
         return [Scored(t, mean, mean, mean, replications) for t in targets]
 
     monkeypatch.setattr(calibration, "evaluate", evaluate_stand_in)
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("COLUMNS", "200")
     out = root / "converged" / "fitted.yaml"
-    result = CliRunner().invoke(app, ["calibrate", str(path), "--scenario", str(BASELINE), "--budget", "100",
-                                      "-r", "2", "-w", "1", "--out", str(out)])
+    result = calibrate_cli(root, path, monkeypatch, "--budget", "100", "-r", "2", "--out", str(out))
     assert result.exit_code == 0, result.output
     n = yaml.safe_load(out.read_text())["evaluations"]
     assert 1 < n < 100
