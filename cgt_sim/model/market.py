@@ -140,65 +140,105 @@ class Market:
         new = rng.poisson(demand)
         w.record("eligible_patients", t, float(eligible.sum()))
         w.record("patients_demand", t, float(new.sum()))
-        if not new.any():
-            return
-        for key in set(zip(self.cluster[sl][new > 0].tolist(), self.modality[sl][new > 0].tolist())):
-            members = np.nonzero((self.cluster[sl] == key[0]) & (self.modality[sl] == key[1]) & (new > 0))[0]
-            self._serve(t, CLUSTERS[key[0]], MODALITIES[key[1]], members, new[members], net[members])
+        if new.any():
+            self._serve(t, np.flatnonzero(new), new, net)
 
-    def _serve(self, t, cluster, modality, idx, new, net):
+    def _serve(self, t: float, idx: np.ndarray, new_all: np.ndarray, net_all: np.ndarray) -> None:
+        """Order, make and deliver the doses of one month's new patients (``new_all[idx]``).
+
+        Products are served in groups of one site and modality, each group one booking; the
+        random draws of all groups are made together. Patients decide whether to wait on the
+        queue as it stands when the month's orders are placed."""
         w, p = self.w, self.w.p
         rng = w.rng["market"]
-        site = w.sites[cluster]
-        dpb = max(1, p.int(f"manufacturing.doses_per_batch.{modality}", t))
-        d = gamma_draw(w.rng["manufacturing"], p(f"manufacturing.batch_days.{modality}", t),
-                       p("manufacturing.batch_cv", t))
-        qc = p(f"manufacturing.qc_release_days.{modality}", t)
+        new, net = new_all[idx], net_all[idx]
+        cl, mo = self.cluster[idx], self.modality[idx]
+        key = cl * len(MODALITIES) + mo
+        order = np.argsort(key, kind="stable")
+        idx, new, net, cl, mo, key = idx[order], new[order], net[order], cl[order], mo[order], key[order]
+        bounds = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1], [True])))
+        groups = []  # (slice, site, modality, batch days, qc days, unit cost, doses per batch)
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            site, m = w.sites[CLUSTERS[cl[a]]], MODALITIES[mo[a]]
+            d = gamma_draw(w.rng["manufacturing"], p(f"manufacturing.batch_days.{m}", t),
+                           p("manufacturing.batch_cv", t))
+            groups.append((slice(a, b), site, m, d, p(f"manufacturing.qc_release_days.{m}", t),
+                           w.batch_cost(m, t, d, site),
+                           max(1, p.int(f"manufacturing.doses_per_batch.{m}", t))))
         tol = p("market.wait_tolerance_days", t)
-        q = dose_loss_probability(p, modality, t)
-        remake = p("manufacturing.remanufacture_success", t)
-        unit = w.batch_cost(modality, t, d, site)
-        if dpb == 1:
-            legs = transit_days(p, t, w.rng["logistics"], legs=2)
-            expected = legs + site.queue_wait(t) + d + qc
-            survivors = rng.binomial(new, math.exp(-expected / tol))
-            failed = rng.binomial(survivors, q)
-            remade = rng.binomial(failed, remake)
-            batches = int(survivors.sum() + failed.sum())
-            booking = site.book(t, batches, d)
-            treated = survivors - failed + remade
-            v2v = legs + booking.mean_wait + d + qc
-            w.record_v2v(t, v2v, float((treated - remade).sum()))
-            w.record_v2v(t, v2v + d + qc, float(remade.sum()))
-            waiting_days = booking.mean_wait * batches
-            w.record("batches_commercial", t, batches)
-            cost = batches * unit
-            cost_i = (survivors + failed) * unit
-        else:
-            stock = self.stock[idx]
-            served = np.minimum(new, stock)
-            short = new - served
-            target = STOCK_MONTHS * new
-            lots = np.ceil(np.maximum(short + target - (stock - served), 0.0) / dpb).astype(np.int64)
-            n_lots = int(lots.sum())
-            booking = site.book(t, n_lots, d) if n_lots else None
-            lot_wait = (booking.mean_wait if booking else 0.0) + d + qc
-            good = lots - rng.binomial(lots, p(f"manufacturing.failure_rate.{modality}", t))
-            leg = transit_days(p, t, w.rng["logistics"], legs=1)
-            late = rng.binomial(short.astype(np.int64), math.exp(-(lot_wait + leg) / tol))
+        treated = np.zeros(idx.size)
+        cost_i = np.zeros(idx.size)
+        survivors_total = batches_total = 0
+        waiting_days = cost = 0.0
+
+        # Patient-specific products (one batch per dose): patients wait for their own batch.
+        auto = [g for g in groups if g[6] == 1]
+        if auto:
+            sel = np.concatenate([np.arange(g[0].start, g[0].stop) for g in auto])
+            legs = np.array([transit_days(p, t, w.rng["logistics"], legs=2) for g in auto])
+            sizes = np.array([g[0].stop - g[0].start for g in auto])
+            expected = legs + np.array([g[1].queue_wait(t) + g[3] + g[4] for g in auto])
+            q = np.array([dose_loss_probability(p, g[2], t) for g in auto])
+            survivors = rng.binomial(new[sel], np.repeat(np.exp(-expected / tol), sizes))
+            failed = rng.binomial(survivors, np.repeat(q, sizes))
+            remade = rng.binomial(failed, p("manufacturing.remanufacture_success", t))
+            treated[sel] = survivors - failed + remade
+            made = survivors + failed
+            survivors_total += int(survivors.sum())
+            pos = 0
+            for g, leg, size in zip(auto, legs.tolist(), sizes.tolist()):
+                part = slice(pos, pos + size)
+                pos += size
+                _, site, m, d, qc, unit, _ = g
+                batches = int(made[part].sum())
+                booking = site.book(t, batches, d)
+                v2v = leg + booking.mean_wait + d + qc
+                n_remade = float(remade[part].sum())
+                w.record_v2v(t, v2v, float(treated[sel[part]].sum()) - n_remade)
+                w.record_v2v(t, v2v + d + qc, n_remade)
+                waiting_days += booking.mean_wait * batches
+                batches_total += batches
+                cost += batches * unit
+                cost_i[sel[part]] = made[part] * unit
+
+        # Off-the-shelf products: patients are served from stock; lots refill it.
+        stocked = [g for g in groups if g[6] > 1]
+        if stocked:
+            sel = np.concatenate([np.arange(g[0].start, g[0].stop) for g in stocked])
+            sizes = np.array([g[0].stop - g[0].start for g in stocked])
+            ii = idx[sel]
+            stock, want = self.stock[ii], new[sel]
+            served = np.minimum(want, stock)
+            short = want - served
+            dpb = np.repeat([g[6] for g in stocked], sizes)
+            lots = np.ceil(np.maximum(short + STOCK_MONTHS * want - (stock - served), 0.0) / dpb
+                           ).astype(np.int64)
+            lot_wait = np.empty(len(stocked))
+            pos = 0
+            for j, (g, size) in enumerate(zip(stocked, sizes.tolist())):
+                _, site, m, d, qc, unit, _ = g
+                n_lots = int(lots[pos:pos + size].sum())
+                booking = site.book(t, n_lots, d) if n_lots else None
+                lot_wait[j] = (booking.mean_wait if booking else 0.0) + d + qc
+                batches_total += n_lots
+                cost_i[sel[pos:pos + size]] = lots[pos:pos + size] * unit
+                pos += size
+            fail = np.array([p(f"manufacturing.failure_rate.{g[2]}", t) for g in stocked])
+            good = lots - rng.binomial(lots, np.repeat(fail, sizes))
+            leg = np.array([transit_days(p, t, w.rng["logistics"], legs=1) for g in stocked])
+            late = rng.binomial(short.astype(np.int64), np.repeat(np.exp(-(lot_wait + leg) / tol), sizes))
             late = np.minimum(late, good * dpb)
             lost = rng.binomial((served + late).astype(np.int64), p("logistics.loss_rate", t))
-            self.stock[idx] = np.maximum(stock - served + good * dpb - late - lost, 0.0)
-            treated = served + late
-            survivors = treated
-            waiting_days = float(late.sum()) * lot_wait
-            w.record("batches_commercial", t, n_lots)
-            cost_i = lots * unit
-            cost = float(cost_i.sum())
-        n_treated = float(treated.sum())
+            self.stock[ii] = np.maximum(stock - served + good * dpb - late - lost, 0.0)
+            treated[sel] = served + late
+            survivors_total += int(treated[sel].sum())
+            waiting_days += float((np.repeat(lot_wait, sizes) * late).sum())
+            cost += float(cost_i[sel].sum())
+
         revenue_i = treated * net
-        w.record("patients_treated", t, n_treated)
-        w.record("patients_dropped", t, float(new.sum() - survivors.sum()))
+        w.record("batches_commercial", t, batches_total)
+        w.record("patients_treated", t, float(treated.sum()))
+        w.record("patients_dropped", t, float(new.sum() - survivors_total))
         w.record("patient_days_waiting", t, waiting_days)
         w.record("revenue_cny", t, float(revenue_i.sum()))
         w.record("commercial_cogs_cny", t, cost)
@@ -206,8 +246,9 @@ class Market:
         self.revenue[idx] += revenue_i
         margin = p("market.gross_margin_to_sponsor", t)
         gains = (margin * (revenue_i - cost_i)).tolist()
+        sponsors = self.sponsors
         for i, rev, gain in zip(idx.tolist(), revenue_i.tolist(), gains):
-            sp = self.sponsors[i]
+            sp = sponsors[i]
             sp.revenue += rev
             sp.cash = max(sp.cash + gain, 0.0)
 
