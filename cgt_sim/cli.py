@@ -665,7 +665,10 @@ def show(
         typer.echo(json.dumps(sc.to_dict(), indent=2, default=str))
         return
     typer.echo(f"# {sc.name}: {sc.description}" if sc.description else f"# {sc.name}")
+    if sc.source:
+        typer.echo(f"# source: {'; '.join(cite(part.strip()) for part in sc.source.split(','))}")
     typer.echo(f"# files: {' <- '.join(reversed(sc.files)) or '(defaults)'}")
+    sources = source_texts(sc)
     section = None
     for key, p in CATALOGUE.items():
         if only and not key.startswith(only):
@@ -681,7 +684,7 @@ def show(
         typer.echo(f"  {key} = {_value_text(key, sc.values[key])} {p.unit}{marker}{unc_text}")
         typer.echo(f"      range: {p.range_text()}" + (f"; plausible {p.plausible[0]:g}-{p.plausible[1]:g}"
                                                         if p.plausible else ""))
-        typer.echo(f"      source: {source_text(sc, key)}")
+        typer.echo(f"      source: {sources[key]}")
         typer.echo(f"      {p.doc}")
 
 
@@ -705,15 +708,20 @@ def _prefixes(keys, whole: bool = False) -> list[str]:
     return list(found)
 
 
-def source_text(sc, key: str) -> str:
-    """A parameter's source; a calibrated value cites the fitted file and the prior it replaced."""
-    p = CATALOGUE[key]
-    fitted = sc.calibrated.get(key)
-    if fitted is None:
-        return cite(p.source)
-    prior = _value_text(key, default_scenario().values[key])
-    return (f"calibrated ({fitted}, to the targets in {fitted_targets(fitted)}): {cite('calibrated')}; "
-            f"catalogue default {prior}: {cite(p.source)}")
+def source_texts(sc) -> dict:
+    """Each parameter's source; a calibrated value cites the fitted file (and the targets it was
+    fitted to) and the catalogue default it replaced. Each fitted file is read once."""
+    targets = {f: fitted_targets(f) for f in set(sc.calibrated.values())}
+    defaults = default_scenario().values if sc.calibrated else {}
+    out = {}
+    for key, p in CATALOGUE.items():
+        fitted = sc.calibrated.get(key)
+        if fitted is None:
+            out[key] = cite(p.source)
+        else:
+            out[key] = (f"calibrated ({fitted}, to the targets in {targets[fitted]}): {cite('calibrated')}; "
+                        f"catalogue default {_value_text(key, defaults[key])}: {cite(p.source)}")
+    return out
 
 
 @app.command()

@@ -126,6 +126,7 @@ class Scenario:
     name: str
     description: str = ""
     path: str | None = None
+    source: str = ""  # the citation of the scenario as a whole (its own file's ``source``)
     values: dict = field(default_factory=dict)  # key -> Schedule | bool | date
     origin: dict = field(default_factory=dict)  # key -> "default" or the file/'--set' that set it
     uncertain: dict = field(default_factory=dict)  # key -> Uncertain
@@ -156,7 +157,7 @@ class Scenario:
         """A copy with dotted-key overrides applied (values as in a scenario's ``set``).
 
         An override of an uncertain parameter fixes it: its distribution is dropped."""
-        sc = Scenario(self.name, self.description, self.path, dict(self.values),
+        sc = Scenario(self.name, self.description, self.path, self.source, dict(self.values),
                       dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
         for key, raw in (overrides or {}).items():
             _apply_set(sc, label, key, raw)
@@ -180,6 +181,7 @@ class Scenario:
         return {
             "name": self.name,
             "description": self.description,
+            "source": self.source,
             "files": self.files,
             "parameters": out,
             "origin": {k: o for k, o in self.origin.items() if o != "default"},
@@ -309,10 +311,13 @@ def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenari
     if not isinstance(name, str):
         raise ScenarioError(path, "name", "must be text")
     _check_name(path, name, given="name" in data)
-    desc = data.get("description", "")
-    if not isinstance(desc, str):
-        raise ScenarioError(path, "description", "must be text")
-    sc.name, sc.description, sc.path = name, desc.strip(), str(path)
+    text = {}
+    for key in ("description", "source", "notes"):
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            raise ScenarioError(path, key, "must be text")
+        text[key] = value.strip()
+    sc.name, sc.description, sc.source, sc.path = name, text["description"], text["source"], str(path)
     sc.files = sc.files + [str(path)]
     fitted = data.get("calibrated")
     if fitted is not None:

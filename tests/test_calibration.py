@@ -16,7 +16,7 @@ import cgt_sim
 from cgt_sim import CATALOGUE, CLUSTERS, MODALITIES
 from cgt_sim.calibration import (Output, Target, evaluate, fit, fitted_document, load_targets, objective,
                                  prepare, score, write_fitted)
-from cgt_sim.cli import app, source_text
+from cgt_sim.cli import app, source_texts
 from cgt_sim.scenario import ScenarioError
 from cgt_sim.sources import SOURCES
 
@@ -260,7 +260,7 @@ def test_fit_finds_the_toy_parameter(toy):
     key = "research.arrivals_2015.autologous_car_t"
     assert loaded.value(key) == result.values[key]
     assert loaded.origin[key] == str(out) and loaded.calibrated[key] == str(out)  # over the baseline's
-    assert source_text(loaded, key).startswith(f"calibrated ({out}, to the targets in {doc['targets_file']}): "
+    assert source_texts(loaded)[key].startswith(f"calibrated ({out}, to the targets in {doc['targets_file']}): "
                                                "fitted by cgt-sim calibrate")
     # ... unless told not to, and a --set wins over it
     assert cgt_sim.load_scenario(scen, use_calibrated=False).value(key) == CATALOGUE[key].default

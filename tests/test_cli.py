@@ -414,7 +414,9 @@ def test_show_prints_every_key_with_its_source(runs):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("# baseline: ")
-    assert lines[1] == "# files: scenarios/baseline.yaml"
+    assert lines[1] == "# source: seed articles 000-004 and the publications cited per parameter; " \
+                       "calibrated to calibration/targets.yaml"
+    assert lines[2] == "# files: scenarios/baseline.yaml"
     starts = {}
     for i, line in enumerate(lines):
         if line.startswith("  ") and not line.startswith("   ") and " = " in line:
@@ -446,6 +448,14 @@ def test_show_with_set_marks_the_override():
     assert line.startswith(f"  {IND} = 30 ") and line.endswith("<- set in --set")
     assert "[market]" not in result.stdout  # --only regulatory
     assert "[regulatory]" in result.stdout
+
+
+def test_show_cites_the_scenario_source_by_its_keys():
+    result = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "faster_approval.yaml"), "--only",
+                                      "regulatory"])
+    assert result.exit_code == 0, result.stderr
+    line = result.stdout.splitlines()[1]
+    assert line == "# source: " + "; ".join(cite(k) for k in ("A004", "NMPA_IND", "NMPA_REVIEW"))
 
 
 def test_show_json(runs):

@@ -367,6 +367,7 @@ def test_scenario_file_example_loads(workdir):
     path.write_text(yaml_block)
     sc = cgt_sim.load_scenario(path)
     assert sc.name == "faster_approval"
+    assert sc.source == "A004, NMPA_IND"
     assert [Path(f).name for f in sc.files] == ["baseline.yaml", "readme_example.yaml"]
     ind = sc.value("regulatory.ind_review_working_days")
     assert ind.value_on("2025-03-31") == 60 and ind.value_on("2025-04-01") == 30

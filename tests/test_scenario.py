@@ -144,6 +144,7 @@ def test_extends_chain_child_overrides_parent_and_origin_is_recorded(tmp_path):
     base = write(tmp_path, "base.yaml", f"""
         name: base
         description: the base
+        source: A004
         set:
           {IND}: 45
           {SUITES}: 10
@@ -152,9 +153,12 @@ def test_extends_chain_child_overrides_parent_and_origin_is_recorded(tmp_path):
     mid = write(tmp_path, "mid.yaml", f"""
         name: mid
         extends: base.yaml
+        source: A002
+        notes: a free-text note
         set:
           {SUITES}: 12
     """)
+    assert load_scenario(mid).source == "A002" and load_scenario(mid).to_dict()["source"] == "A002"
     child = write(tmp_path, "sub/child.yaml", f"""
         extends: ../mid          # relative to this file; .yaml added
         set:
@@ -162,6 +166,7 @@ def test_extends_chain_child_overrides_parent_and_origin_is_recorded(tmp_path):
     """)
     sc = load_scenario(child)
     assert sc.name == "child"  # defaults to the file name, not inherited
+    assert sc.description == sc.source == ""  # like the name, these describe one file
     assert sc.value(IND) == 45.0  # from base
     assert sc.value(SUITES) == 12  # mid overrides base
     assert sc.value(P_IND) == 0.7  # child overrides base
@@ -405,6 +410,8 @@ BAD_DOCUMENTS = {
     "duplicate_date_in_steps": (f"name: d\nset:\n  {CLIMATE}: {{steps: {{2026-01-01: 1.2, 2026-01-01: 1.0}}}}\n",
                                 "2026-01-01", ["line 3", "duplicate key"]),
     "description_not_text": ("description: {a: 1}\n", "description", ["text"]),
+    "source_not_text": ("source: [A001, A002]\n", "source", ["text"]),
+    "notes_not_text": ("notes: {a: 1}\n", "notes", ["text"]),
     "unknown_parameter_near_miss": ("set:\n  regulatory.ind_review_workingdays: 30\n",
                                     "set.regulatory.ind_review_workingdays",
                                     ["unknown parameter", "did you mean regulatory.ind_review_working_days?"]),
