@@ -730,6 +730,12 @@ def schema():
     typer.echo(json.dumps(scenario_json_schema(), indent=2))
 
 
+# A number written as text (YAML 1.1 reads 50e6 or 1.5e3 as text; the loader takes them as
+# numbers). Its range is checked by the loader only.
+NUMBER_TEXT = {"type": "string", "description": "a number written as text, such as 50e6",
+               "pattern": r"^\s*[+-]?(\d(_?\d)*(\.(\d(_?\d)*)?)?|\.\d(_?\d)*)([eE][+-]?\d(_?\d)*)?\s*$"}
+
+
 def scenario_json_schema() -> dict:
     """JSON Schema of scenario files: every form of value the loader takes in ``set`` (a plain
     value, a step, a ramp, steps, a list of these), the distributions of ``uncertain``, and keys
@@ -750,12 +756,13 @@ def scenario_json_schema() -> dict:
         description = f"{p.doc} [{p.unit}]"
         dists[key] = _distribution_schema(p, num)
         if key.startswith("simulation."):  # fixed for the whole run
-            props[key] = {"description": description, "anyOf": [num]}
+            props[key] = {"description": description, "anyOf": [num, NUMBER_TEXT]}
             continue
-        dated = {"$ref": "#/$defs/dated", "properties": {"value": num}}
-        steps = {"$ref": "#/$defs/steps", "properties": {"steps": {"additionalProperties": num}}}
+        value = {"anyOf": [num, NUMBER_TEXT]}
+        dated = {"$ref": "#/$defs/dated", "properties": {"value": value}}
+        steps = {"$ref": "#/$defs/steps", "properties": {"steps": {"additionalProperties": value}}}
         changes = {"type": "array", "items": {"$ref": f"#/properties/set/properties/{key}"}}  # applied in order
-        props[key] = {"description": description, "anyOf": [num, dated, steps, changes]}
+        props[key] = {"description": description, "anyOf": [num, NUMBER_TEXT, dated, steps, changes]}
     date = {"type": ["string", "integer"], "description": "a date (YYYY-MM-DD) or a year"}
     defs = {"dated": {"type": "object", "properties": {"value": {}, "from": date, "to": date},
                       "required": ["value"], "dependentRequired": {"to": ["from"]}, "additionalProperties": False,
@@ -805,18 +812,22 @@ def _distribution_schema(p, num: dict) -> dict:
         if cuts:
             branch["required"] = cuts
         branches.append(branch)
+    value = {"anyOf": [num, NUMBER_TEXT]}
     return {"type": "object", "oneOf": branches,
-            "properties": {"low": num, "high": num, "mode": num, "values": {"items": num}}}
+            "properties": {"low": value, "high": value, "mode": value, "values": {"items": value}}}
 
 
 def _distribution_defs() -> dict:
     """``$defs`` of the distributions of ``uncertain``: the fields each takes, and which it needs."""
     from .scenario import DISTRIBUTIONS
 
-    number, at_least_0 = {"type": "number"}, {"type": "number", "minimum": 0}
-    fields = {"low": number, "high": number, "mode": number, "mean": number, "sd": at_least_0,
-              "median": {"type": "number", "exclusiveMinimum": 0}, "sigma": at_least_0,
-              "values": {"type": "array", "minItems": 1, "items": number},
+    def number(**bounds):
+        return {"anyOf": [{"type": "number", **bounds}, NUMBER_TEXT]}
+
+    at_least_0 = number(minimum=0)
+    fields = {"low": number(), "high": number(), "mode": number(), "mean": number(), "sd": at_least_0,
+              "median": number(exclusiveMinimum=0), "sigma": at_least_0,
+              "values": {"type": "array", "minItems": 1, "items": number()},
               "weights": {"type": "array", "items": at_least_0}}
     return {f"dist:{dist}": {"type": "object",
                              "properties": {"dist": {"const": dist}, **{k: fields[k] for k in sorted(need | optional)}},

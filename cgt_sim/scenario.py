@@ -384,6 +384,20 @@ def _suggest(key: str, options) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+def as_number(value) -> float | None:
+    """A number, or text that reads as one (YAML 1.1 reads ``50e6`` as text); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
 def _check_scalar(p: Param, value, where, key):
     """Validate one value for parameter p; return it as stored (float/bool/date)."""
     if p.kind == "bool":
@@ -395,16 +409,10 @@ def _check_scalar(p: Param, value, where, key):
             return parse_date(value)
         except ValueError:
             raise ScenarioError(where, key, f"must be a date such as 2026-01-01 (got {value!r})") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise ScenarioError(where, key, f"must be a number {p.range_text()} "
-                                    f"(got {value!r})") from None
-        else:
-            raise ScenarioError(where, key, f"must be a number {p.range_text()} (got {value!r})")
-    value = float(value)
+    number = as_number(value)
+    if number is None:
+        raise ScenarioError(where, key, f"must be a number {p.range_text()} (got {value!r})")
+    value = number
     if math.isnan(value) or (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
         raise ScenarioError(where, key, f"must be {p.range_text()} (got {value:g})")
     if p.kind == "int" and value != int(value):
@@ -527,16 +535,18 @@ def _parse_uncertain(path, key, raw) -> Uncertain:
             raise ScenarioError(path, f"{label}.values", "must be a non-empty list")
         args["values"] = [_check_scalar(p, v, path, f"{label}.values") for v in vals]
         w = args.get("weights")
-        if w is not None and (not isinstance(w, list) or len(w) != len(vals)
-                              or any(isinstance(x, bool) or not isinstance(x, (int, float)) or x < 0 for x in w)
-                              or sum(w) <= 0):
-            raise ScenarioError(path, f"{label}.weights", "must be non-negative numbers, one per value")
+        if w is not None:
+            w = [as_number(x) for x in w] if isinstance(w, list) else None
+            if (w is None or len(w) != len(vals) or any(x is None or not x >= 0 or math.isinf(x) for x in w)
+                    or sum(w) <= 0):
+                raise ScenarioError(path, f"{label}.weights", "must be non-negative numbers, one per value")
+            args["weights"] = w
         return Uncertain(key, dist, args)
     for k in list(args):
-        v = args[k]
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ScenarioError(path, f"{label}.{k}", f"must be a number (got {v!r})")
-        args[k] = float(v)
+        v = as_number(args[k])
+        if v is None or not math.isfinite(v):
+            raise ScenarioError(path, f"{label}.{k}", f"must be a finite number (got {args[k]!r})")
+        args[k] = v
     if dist in ("uniform", "triangular"):
         for k in ("low", "high") + (("mode",) if dist == "triangular" else ()):
             _check_scalar(p, args[k], path, f"{label}.{k}")

@@ -540,6 +540,10 @@ SCHEMA_GOOD = [
     "set: {manufacturing: {suites_2015: {jiangsu: 40}, batch_days.in_vivo_gene: {value: 15, from: 2027}}}",
     "set: {manufacturing.suites_2015: {beijing: 12}}",
     "set: {financing.unconstrained: true, regulatory.ind_pathway_open: 2016-06-01}",
+    # numbers YAML 1.1 reads as text
+    "set: {financing.seed_cash_cny: 50e6, financing.capital_climate: {steps: {2026: 1.2e0}}}",
+    "uncertain: {financing.seed_cash_cny: {dist: uniform, low: 2e7, high: '8e7'}}",
+    "uncertain: {manufacturing.suites_2015.beijing: {dist: choice, values: [1e1, 20], weights: [1e0, 3]}}",
     # every distribution
     "uncertain: {research.arrival_scale: {dist: uniform, low: 0.8, high: 1.2}}",
     "uncertain: {research.arrival_scale: {dist: triangular, low: 0.8, mode: 1, high: 1.2}}",
@@ -568,6 +572,9 @@ SCHEMA_BAD = [
     "uncertain: {regulatory.p_ind_clear: {dist: choice, values: []}}",
     "uncertain: {financing.unconstrained: {dist: choice, values: [true, false]}}",
     "uncertain: {regulatory.p_ind_clear: 0.5}",
+    "set: {financing.seed_cash_cny: lots}",
+    "uncertain: {financing.seed_cash_cny: {dist: uniform, low: 2e7, high: 8e7 CNY}}",
+    "uncertain: {manufacturing.suites_2015.beijing: {dist: choice, values: [10, 20], weights: [1, many]}}",
 ]
 
 

@@ -140,6 +140,22 @@ def test_same_key_in_different_mappings_and_yaml_merge_keys_are_fine(tmp_path):
     assert sc.value("research.preclinical_years").value_on("2025-06-01") == 3
 
 
+def test_numbers_written_as_text_are_read_as_numbers(tmp_path):
+    # YAML 1.1 reads 50e6 and 1.5e0 as text; an editor's YAML 1.2 reads them as numbers
+    sc = load_scenario(write(tmp_path, "s.yaml", f"""
+        set:
+          financing.seed_cash_cny: 50e6
+          {SUITES}: {{value: 2e1, from: 2020}}
+        uncertain:
+          {COGS_DECLINE}: {{dist: triangular, low: 0, mode: 2e-2, high: '0.08'}}
+          manufacturing.suites_2015.jiangsu: {{dist: choice, values: [1e1, 20], weights: [1e0, 3]}}
+    """))
+    assert sc.value("financing.seed_cash_cny") == 50e6
+    assert sc.value(SUITES).value_on("2020-01-01") == 20
+    assert sc.uncertain[COGS_DECLINE].args == {"low": 0.0, "mode": 0.02, "high": 0.08}
+    assert sc.uncertain["manufacturing.suites_2015.jiangsu"].args == {"values": [10.0, 20.0], "weights": [1.0, 3.0]}
+
+
 def test_extends_chain_child_overrides_parent_and_origin_is_recorded(tmp_path):
     base = write(tmp_path, "base.yaml", f"""
         name: base
@@ -501,7 +517,9 @@ BAD_DOCUMENTS = {
     "uncertain_bad_lognormal": (f"uncertain:\n  {IND}: {{dist: lognormal, median: 0, sigma: 0.2}}\n",
                                 f"uncertain.{IND}", ["median > 0"]),
     "uncertain_non_number_arg": (f"uncertain:\n  {COGS_DECLINE}: {{dist: uniform, low: a, high: 0.1}}\n",
-                                 f"uncertain.{COGS_DECLINE}.low", ["must be a number"]),
+                                 f"uncertain.{COGS_DECLINE}.low", ["must be a finite number", "'a'"]),
+    "uncertain_infinite_arg": (f"uncertain:\n  {P_IND}: {{dist: normal, mean: 0.5, sd: .inf, low: 0, high: 1}}\n",
+                               f"uncertain.{P_IND}.sd", ["must be a finite number"]),
     "uncertain_choice_empty": (f"uncertain:\n  {P_IND}: {{dist: choice, values: []}}\n",
                                f"uncertain.{P_IND}.values", ["non-empty list"]),
     "uncertain_choice_out_of_range": (f"uncertain:\n  {P_IND}: {{dist: choice, values: [0.5, 1.3]}}\n",
