@@ -376,11 +376,13 @@ class World:
 
 def _categorical(values: list, categories) -> pd.Categorical:
     """A categorical column with a fixed category list (so replications concatenate as one)."""
-    col = pd.Categorical(values, categories=list(categories))
-    if len(values) and (col.codes < 0).any():
-        unknown = sorted({v for v, c in zip(values, col.codes) if c < 0})
-        raise ValueError(f"values outside the categories {list(categories)}: {unknown}")
-    return col
+    code = {c: i for i, c in enumerate(categories)}
+    try:
+        codes = np.fromiter((code[v] for v in values), dtype=np.int8, count=len(values))
+    except KeyError:
+        unknown = sorted(set(values) - set(code))
+        raise ValueError(f"values outside the categories {list(categories)}: {unknown}") from None
+    return pd.Categorical.from_codes(codes, categories=list(categories))
 
 
 def _weighted_median(pairs) -> float:
