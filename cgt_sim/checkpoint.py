@@ -17,11 +17,10 @@ import shutil
 import uuid
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import __version__
-from .results import load_results
+from .results import check_result_folder, load_results
 from .scenario import Scenario, ScenarioError
 
 TABLES = ("annual", "programs", "products", "sampled")
@@ -57,13 +56,6 @@ def mismatch(found: dict, wanted: dict) -> str | None:
         shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3 else "")
         return f"was made with a different scenario ({shown} {'differs' if len(differ) == 1 else 'differ'})"
     return None
-
-
-def check_result_folder(out) -> None:
-    """A run may replace an earlier cgt-sim result (a folder with manifest.json), never anything else."""
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or (not (out / "manifest.json").exists() and any(out.iterdir()))):
-        raise ScenarioError(out, None, "exists and is not a cgt-sim result folder; choose another --out")
 
 
 class Checkpoint:
@@ -145,11 +137,9 @@ class Checkpoint:
             if found is not None and mismatch(found, ident) is None:
                 res = load_results(self.out)
                 reps = sorted(int(r) for r in res.annual["replication"].unique())
-                sampled = res.sampled if res.sampled is not None else pd.DataFrame(
-                    {"replication": np.array(reps, dtype=np.int64)})
                 if reps == list(range(len(reps))):
                     reuse.append((reps, {"annual": res.annual, "programs": res.programs,
-                                         "products": res.products, "sampled": sampled}))
+                                         "products": res.products, "sampled": res.sampled}))
         else:
             shutil.rmtree(self.path, ignore_errors=True)  # holds no finished replication (checked)
         self.parts.mkdir(parents=True, exist_ok=True)

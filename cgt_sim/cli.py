@@ -158,7 +158,7 @@ def _nothing_to_resume(target: Path, sc, seed: int, programs: str, replications:
 def _check_result_folder(target: Path) -> None:
     """A result folder may replace an earlier cgt-sim result (it has a manifest.json), never
     anything else."""
-    from .checkpoint import check_result_folder
+    from .results import check_result_folder
 
     try:
         check_result_folder(target)
@@ -754,10 +754,10 @@ def scenario_json_schema() -> dict:
         if p.high is not None:
             num["maximum"] = p.high
         description = f"{p.doc} [{p.unit}]"
-        dists[key] = _distribution_schema(p, num)
         if key.startswith("simulation."):  # fixed for the whole run
             props[key] = {"description": description, "anyOf": [num, NUMBER_TEXT]}
             continue
+        dists[key] = _distribution_schema(p, num)
         value = {"anyOf": [num, NUMBER_TEXT]}
         dated = {"$ref": "#/$defs/dated", "properties": {"value": value}}
         steps = {"$ref": "#/$defs/steps", "properties": {"steps": {"additionalProperties": value}}}

@@ -121,9 +121,10 @@ def summarise(annual: pd.DataFrame, metrics) -> pd.DataFrame:
 @contextlib.contextmanager
 def atomic_folder(path):
     """Yield a new temporary folder beside ``path``; when the block ends without error it
-    replaces ``path`` (and whatever was there) in one rename, otherwise it is removed and
-    ``path`` is left as it was."""
+    replaces ``path`` (an earlier result, see ``check_result_folder``) in one rename, otherwise
+    it is removed and ``path`` is left as it was."""
     path = Path(path)
+    check_result_folder(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
@@ -141,6 +142,17 @@ def atomic_folder(path):
         if old is not None and old.exists() and not path.exists():
             os.replace(old, path)  # put the previous result back
         raise
+
+
+def check_result_folder(out) -> None:
+    """A result may replace an earlier cgt-sim result (a folder with manifest.json) or an empty
+    folder, never anything else: raise ScenarioError naming ``out`` otherwise."""
+    from .scenario import ScenarioError
+
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or (not (out / "manifest.json").exists() and any(out.iterdir()))):
+        raise ScenarioError(out, None, "exists and is not a cgt-sim result folder (nothing was written); "
+                            "choose another folder")
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
@@ -182,8 +194,12 @@ def load_results(path) -> ResultSet:
     if missing:
         raise ScenarioError(path, None, f"has a manifest.json but no {', '.join(f'{t}.parquet' for t in missing)}: "
                             "not a complete run result; write it again with `cgt-sim run`")
-    sampled = pd.read_parquet(path / "sampled.parquet") if (path / "sampled.parquet").exists() else None
-    return ResultSet(pd.read_parquet(path / "annual.parquet"),
+    annual = pd.read_parquet(path / "annual.parquet")
+    if (path / "sampled.parquet").exists():
+        sampled = pd.read_parquet(path / "sampled.parquet")
+    else:  # nothing was uncertain: the replications alone, as the run returned them
+        sampled = pd.DataFrame({"replication": np.sort(annual["replication"].unique()).astype(np.int64)})
+    return ResultSet(annual,
                      with_categories("programs", pd.read_parquet(path / "programs.parquet")),
                      with_categories("products", pd.read_parquet(path / "products.parquet")),
                      manifest, sampled)

@@ -148,7 +148,7 @@ def test_sampled_without_uncertain_parameters_is_not_written(tmp_path):
     res.sampled = pd.DataFrame({"replication": [0, 1]})
     out = res.save(tmp_path / "r")
     assert not (out / "sampled.parquet").exists()
-    assert load_results(out).sampled is None
+    pd.testing.assert_frame_equal(load_results(out).sampled, pd.DataFrame({"replication": np.arange(5)}))
 
 
 def test_save_replaces_a_previous_result(tmp_path):
@@ -211,6 +211,28 @@ def test_save_restores_the_previous_result_if_the_final_rename_fails(tmp_path, m
         result_set(seed=2).save(target)
     assert folder_bytes(target) == before
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_save_never_replaces_what_is_not_a_result(tmp_path):
+    """A file, or a folder holding anything but an earlier result, is left as it was."""
+    from cgt_sim import ScenarioError
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "analysis.ipynb").write_text("mine")
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    for target in (notes, afile):
+        before = sorted(p.name for p in tmp_path.iterdir())
+        with pytest.raises(ScenarioError, match="not a cgt-sim result folder") as info:
+            result_set().save(target)
+        assert str(target) in str(info.value)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert (notes / "analysis.ipynb").read_text() == "mine" and afile.read_text() == "mine"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result_set().save(empty)  # an empty folder is fine
+    assert (empty / "manifest.json").exists()
 
 
 def test_load_results_of_a_non_result_folder(tmp_path):
