@@ -89,6 +89,8 @@ class Uncertain:
             x = max(x, param.low)
         if param is not None and param.high is not None:
             x = min(x, param.high)
+        if param is not None and param.kind == "int":
+            x = round(x)  # the whole number the model uses (and records as drawn)
         return float(x)
 
     def bounds(self) -> tuple[float, float]:
@@ -328,12 +330,17 @@ def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenari
     sets = data.get("set") or {}
     if not isinstance(sets, dict):
         raise ScenarioError(path, "set", "must be a mapping of parameter keys to values")
+    given = set()
     for key, raw in _flatten(sets, path, "set"):
         _apply_set(sc, path, key, raw)
+        given.add(key)
     unc = data.get("uncertain") or {}
     if not isinstance(unc, dict):
         raise ScenarioError(path, "uncertain", "must be a mapping of parameter keys to distributions")
     for key, raw in _flatten(unc, path, "uncertain", leaf=lambda v: isinstance(v, dict) and "dist" in v):
+        if key in given:
+            raise ScenarioError(path, f"uncertain.{key}", "is also in this file's set: give a value or a "
+                                "distribution, not both")
         sc.uncertain[key] = _parse_uncertain(path, key, raw)
     _check_consistency(sc, path)
     return sc
@@ -512,6 +519,8 @@ def _parse_uncertain(path, key, raw) -> Uncertain:
     p = CATALOGUE[key]
     if p.kind not in ("float", "int"):
         raise ScenarioError(path, label, "only numeric parameters can be uncertain")
+    if key.startswith("simulation."):
+        raise ScenarioError(path, label, "is fixed for the whole run and cannot be uncertain; give it in set")
     if not isinstance(raw, dict) or "dist" not in raw:
         raise ScenarioError(path, label, "must be a mapping with 'dist' (one of "
                             + ", ".join(DISTRIBUTIONS) + ")")

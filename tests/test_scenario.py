@@ -394,6 +394,14 @@ def test_uncertain_samples_stay_in_the_parameter_range():
     assert 0.0 < np.mean(xs) < 1.0
 
 
+def test_a_whole_number_parameter_draws_whole_numbers():
+    u = Uncertain(SUITES, "uniform", {"low": 10.0, "high": 40.0})
+    rng = np.random.default_rng(0)
+    xs = [u.sample(rng) for _ in range(200)]
+    assert all(x == int(x) and 10 <= x <= 40 for x in xs)
+    assert len(set(xs)) > 20
+
+
 # --------------------------------------------------------------------------- bad input
 
 BAD_DOCUMENTS = {
@@ -516,6 +524,10 @@ BAD_DOCUMENTS = {
                               f"uncertain.{P_IND}.sd", [">= 0"]),
     "uncertain_bad_lognormal": (f"uncertain:\n  {IND}: {{dist: lognormal, median: 0, sigma: 0.2}}\n",
                                 f"uncertain.{IND}", ["median > 0"]),
+    "set_and_uncertain": (f"set:\n  {P_IND}: 0.8\nuncertain:\n  {P_IND}: {{dist: uniform, low: 0.7, high: 0.9}}\n",
+                          f"uncertain.{P_IND}", ["also in this file's set"]),
+    "uncertain_run_setting": ("uncertain:\n  simulation.horizon_year: {dist: uniform, low: 2016, high: 2020}\n",
+                              "uncertain.simulation.horizon_year", ["fixed for the whole run"]),
     "uncertain_non_number_arg": (f"uncertain:\n  {COGS_DECLINE}: {{dist: uniform, low: a, high: 0.1}}\n",
                                  f"uncertain.{COGS_DECLINE}.low", ["must be a finite number", "'a'"]),
     "uncertain_infinite_arg": (f"uncertain:\n  {P_IND}: {{dist: normal, mean: 0.5, sd: .inf, low: 0, high: 1}}\n",
