@@ -336,6 +336,7 @@ def compare(
 
 
 def _print_comparison(table, level: float, replications: int) -> None:
+    import pandas as pd
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -355,7 +356,7 @@ def _print_comparison(table, level: float, replications: int) -> None:
                 cells.append("-")
                 continue
             r = r.iloc[0]
-            mark = " ~0" if r["includes_zero"] else ""
+            mark = " ~0" if r["includes_zero"] is not pd.NA and r["includes_zero"] else ""
             cells.append(escape(f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]{mark}"))
         t.add_row(scn, LABELS.get(metric, metric), *cells)
     Console().print(t)

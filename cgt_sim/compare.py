@@ -10,14 +10,16 @@ beside it, to show how much the pairing buys.
 from __future__ import annotations
 
 import math
+import numbers
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
-from .results import ResultSet
+from .results import ResultSet, as_list
 from .runner import resolve, run
-from .scenario import ScenarioError
+from .scenario import Scenario, ScenarioError, whole_number
 
 DEFAULT_METRICS = ("cumulative_approvals", "cumulative_ind_approvals", "patients_treated",
                    "cogs_per_patient_cny", "net_price_per_patient_cny", "vein_to_vein_days_median")
@@ -43,9 +45,14 @@ def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=
                        "baseline_mean": float(x0.mean()), "scenario_mean": float(x1.mean()), "n": n}
                 row.update(_interval(d.to_numpy(), level, "diff"))
                 row.update(_unpaired(x1.dropna().to_numpy(), x0.dropna().to_numpy(), level))
-                row["includes_zero"] = bool(row["diff_low"] <= 0.0 <= row["diff_high"])
+                # undefined (NA) when the interval is: fewer than two paired replications
+                row["includes_zero"] = (pd.NA if math.isnan(row["diff_low"])
+                                        else bool(row["diff_low"] <= 0.0 <= row["diff_high"]))
                 rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["includes_zero"] = out["includes_zero"].astype("boolean")
+    return out
 
 
 def _t_quantile(q: float, df: float) -> float:
@@ -90,8 +97,10 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
     """Resolve and check every input of a comparison before anything runs.
 
     Returns (scenarios, years, metrics); raises ScenarioError naming what is wrong."""
-    if not 0.0 < level < 1.0:
-        raise ScenarioError("--level", None, f"must be between 0 and 1 (got {level})")
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
+        raise ScenarioError("--level", None, f"must be a number between 0 and 1 (got {level!r})")
+    if isinstance(scenarios, (str, Path, Scenario)) or not hasattr(scenarios, "__iter__"):
+        raise ScenarioError("compare", None, "give a list of at least two scenarios (the first is the reference)")
     scs = [resolve(s, overrides, until) for s in scenarios]
     if len(scs) < 2:
         raise ScenarioError("compare", None, "give at least two scenario files (the first is the reference)")
@@ -102,7 +111,7 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
                                 f"all scenarios must cover the same years ({start}-{horizon}); "
                                 f"got {sc.start_year}-{sc.horizon_year}")
     years = check_years(years, start, horizon)
-    metrics = check_metrics(metrics or DEFAULT_METRICS, scs[0])
+    metrics = check_metrics(([] if metrics is None else as_list(metrics)) or DEFAULT_METRICS, scs[0])
     return scs, years, metrics
 
 
@@ -117,6 +126,7 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     headline metrics). ``progress``: optional callable(scenario_index, done, total).
     ``executor``, ``scheduler``: where the replications run, as for ``run``.
     """
+    replications = whole_number(replications, "replications", 2)  # an interval needs two pairs
     scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level)
     results = []
     for i, sc in enumerate(scs):

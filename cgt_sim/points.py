@@ -12,18 +12,16 @@ written ``<metric>_<year>``, e.g. ``approvals_2035`` or ``patients_treated_2030`
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import pandas as pd
 
-from .results import KEYS
+from .results import ALIASES, KEYS, as_list
 from .runner import run
-from .scenario import Scenario, ScenarioError
-
-ALIASES = {"approvals": "cumulative_approvals", "ind_approvals": "cumulative_ind_approvals"}
-
+from .scenario import Scenario, ScenarioError, whole_number
 
 def annual_columns(scenario: Scenario) -> list[str]:
     """The metrics of ``ResultSet.annual`` (from a one-year run of the scenario)."""
@@ -40,19 +38,27 @@ def default_years(start: int, horizon: int) -> list[int]:
 
 def check_years(years, start: int, horizon: int) -> list[int]:
     """The years asked for (default: ``default_years``), each within the simulated years."""
-    years = list(years) if years else default_years(start, horizon)
+    years = [] if years is None else as_list(years)
+    if not years:
+        return default_years(start, horizon)
+    out = []
     for y in years:
+        try:
+            y = operator.index(y)
+        except TypeError:
+            raise ScenarioError("--years", None, f"{y!r} is not a year (a whole number)") from None
         if not start <= y <= horizon:
             raise ScenarioError("--years", None, f"{y} is outside the simulated years {start}-{horizon}")
-    return years
+        out.append(int(y))
+    return out
 
 
 def check_metrics(names, scenario: Scenario) -> list[str]:
     """Annual column names for metric names (short names accepted); unknown names are an error."""
     known = annual_columns(scenario)
     out = []
-    for name in names:
-        column = ALIASES.get(name, name)
+    for name in as_list(names):
+        column = ALIASES.get(name, name) if isinstance(name, str) else name
         if column not in known:
             raise ScenarioError("--metric", None, f"unknown metric {name!r}; choose from "
                                 + ", ".join(list(ALIASES) + known))
@@ -97,8 +103,7 @@ def run_points(scenarios: list[Scenario], replications: int, seed: int, columns:
     Results do not depend on ``workers``. ``progress``: optional callable(done, total) called
     as scenarios finish.
     """
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ValueError(f"replications must be a whole number >= 1 (got {replications!r})")
+    replications = whole_number(replications, "replications", 1)
     workers = max(1, workers or os.cpu_count() or 1)
     total = len(scenarios)
     out: list = [None] * total

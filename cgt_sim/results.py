@@ -61,6 +61,18 @@ def keep_program_rows(programs: pd.DataFrame, rows: str) -> pd.DataFrame:
     return programs[reached_clinic(programs).to_numpy()].reset_index(drop=True)
 
 
+# Short names of metrics (columns of ResultSet.annual).
+ALIASES = {"approvals": "cumulative_approvals", "ind_approvals": "cumulative_ind_approvals"}
+
+
+def as_list(value) -> list:
+    """The items of ``value`` as a list; one item (text, a number, a path) is a list of one,
+    so ``"patients_treated"`` is one metric, not fifteen letters."""
+    if isinstance(value, (str, bytes, Path)) or not hasattr(value, "__iter__"):
+        return [value]
+    return list(value)
+
+
 @dataclass
 class ResultSet:
     annual: pd.DataFrame
@@ -74,15 +86,29 @@ class ResultSet:
         return [c for c in self.annual.columns if c not in KEYS]
 
     def summary(self, metrics=None) -> pd.DataFrame:
-        """Per metric and year: mean, p5, p50, p95 over replications (NaNs ignored), and n."""
-        return summarise(self.annual, metrics or self.metrics)
+        """Per metric and year: mean, p5, p50, p95 over replications (NaNs ignored), and n.
+        ``metrics``: a name or a list of names (columns of ``annual``, or a short name such as
+        ``approvals``); default all."""
+        if metrics is None:
+            return summarise(self.annual, self.metrics)
+        names = as_list(metrics)
+        columns = [ALIASES.get(m, m) if isinstance(m, str) else m for m in names]
+        for name, column in zip(names, columns):
+            if column not in self.metrics:
+                raise ValueError(f"unknown metric {name!r}; choose from " + ", ".join(list(ALIASES) + self.metrics))
+        return summarise(self.annual, columns)
 
     def headline(self, years=None) -> pd.DataFrame:
-        """A small table of the headline metrics at chosen years (default 2025, 2030, 2035, horizon)."""
+        """A small table of the headline metrics at chosen years (a year or a list; default
+        2025, 2030, 2035 and the horizon)."""
         all_years = sorted(self.annual["year"].unique())
         if years is None:
             horizon = all_years[-1]
             years = [y for y in (2025, 2030, 2035) if y in all_years and y != horizon] + [horizon]
+        years = as_list(years)
+        missing = [y for y in years if y not in all_years]
+        if missing:
+            raise ValueError(f"year {missing[0]!r} is not in the result ({all_years[0]}-{all_years[-1]})")
         s = self.summary(HEADLINE)
         return s[s["year"].isin(years)]
 

@@ -12,6 +12,7 @@ narrow enough; the result is the same as a fixed-count run with that many replic
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from . import __version__
 from .checkpoint import Checkpoint, identity
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .results import PROGRAM_ROWS, ResultSet, keep_program_rows, load_results, with_categories
-from .scenario import Scenario, ScenarioError, load_scenario
+from .scenario import Scenario, ScenarioError, load_scenario, whole_number
 
 TABLES = ("annual", "programs", "products", "sampled")
 FIRST_BATCH = 10  # replications before the first precision check
@@ -47,8 +48,9 @@ def resolve(scenario, overrides: dict | None = None, until: int | None = None) -
     if overrides:
         sc = sc.with_overrides(overrides)
     if until is not None:
-        if isinstance(until, bool) or not isinstance(until, int):
+        if isinstance(until, bool) or not isinstance(until, numbers.Integral):
             raise ScenarioError("--until", None, f"must be a year such as 2035 (got {until!r})")
+        until = int(until)
         if until < sc.start_year:
             raise ScenarioError("--until", None, f"must not be before the start year "
                                 f"{sc.start_year} (got {until})")
@@ -96,7 +98,7 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
             if value is not None:
                 raise ScenarioError(name, None, "only used with --precision")
         return None
-    if isinstance(precision, bool) or not isinstance(precision, (int, float)) or not 0.0 < precision < 1.0:
+    if isinstance(precision, bool) or not isinstance(precision, numbers.Real) or not 0.0 < precision < 1.0:
         raise ScenarioError("--precision", None, "must be a relative half-width between 0 and 1, "
                             f"e.g. 0.05 for 5% of the mean (got {precision!r})")
     from .points import ALIASES, annual_columns, check_metrics
@@ -106,13 +108,13 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
                             + ", ".join(list(ALIASES) + annual_columns(sc)))
     metric = check_metrics([metric], sc)[0]
     year = sc.horizon_year if precision_year is None else precision_year
-    if isinstance(year, bool) or not isinstance(year, int) or not sc.start_year <= year <= sc.horizon_year:
+    if isinstance(year, bool) or not isinstance(year, numbers.Integral) or not sc.start_year <= year <= sc.horizon_year:
         raise ScenarioError("--precision-year", None, f"must be a simulated year, {sc.start_year}-"
                             f"{sc.horizon_year} (got {year!r})")
     if replications < 2:
         raise ScenarioError("--replications", None, f"is the most --precision may run; must be >= 2 "
                             f"(got {replications})")
-    return Precision(float(precision), metric, year)
+    return Precision(float(precision), metric, int(year))
 
 
 def check(sc: Scenario, replications: int, seed: int, executor: str = "process", scheduler: str | None = None,
@@ -234,10 +236,10 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     Ctrl-C raises ``Interrupted`` after cancelling pending work; finished replications stay in
     the partial folder.
     """
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ValueError(f"replications must be a whole number >= 1 (got {replications!r})")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0 (got {seed!r})")
+    replications = whole_number(replications, "replications", 1)
+    seed = whole_number(seed, "seed", 0)
+    if workers is not None:
+        workers = whole_number(workers, "workers", 1)
     sc = resolve(scenario, overrides, until)
     goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,
                  programs)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import numbers
 import os
 import re
 from dataclasses import dataclass, field
@@ -159,6 +160,13 @@ class Scenario:
         """A copy with dotted-key overrides applied (values as in a scenario's ``set``).
 
         An override of an uncertain parameter fixes it: its distribution is dropped."""
+        if overrides is not None and not isinstance(overrides, dict):
+            raise ScenarioError(label, None, "overrides must be a mapping of parameter keys to values, "
+                                f"e.g. {{'regulatory.ind_review_working_days': 30}} (got {type(overrides).__name__})")
+        for key in overrides or {}:
+            if not isinstance(key, str):
+                raise ScenarioError(label, None, f"a parameter key must be text such as "
+                                    f"'regulatory.ind_review_working_days' (got {key!r})")
         sc = Scenario(self.name, self.description, self.path, self.source, dict(self.values),
                       dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
         for key, raw in (overrides or {}).items():
@@ -217,7 +225,8 @@ def _default_value(p: Param):
 
 
 def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = True) -> Scenario:
-    """Load a scenario file (following ``extends``), validate it, and apply overrides.
+    """Load a scenario file (following ``extends``), validate it, and apply overrides
+    (``{dotted key: value}``, a value in any form a file's ``set`` takes).
 
     ``use_calibrated=False`` ignores ``calibrated:`` files (their parameters keep the values
     they would have without the fit: what ``cgt-sim calibrate`` starts from).
@@ -391,11 +400,19 @@ def _suggest(key: str, options) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+def whole_number(value, name: str, least: int) -> int:
+    """``value`` as an int when it is a whole number (a numpy one too) >= ``least``; otherwise a
+    ScenarioError naming the option ``name`` (``--seed``, ``replications``...)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise ScenarioError(name, None, f"must be a whole number >= {least} (got {value!r})")
+    return int(value)
+
+
 def as_number(value) -> float | None:
     """A number, or text that reads as one (YAML 1.1 reads ``50e6`` as text); None otherwise."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, numbers.Real):  # numpy numbers too
         return float(value)
     if isinstance(value, str):
         try:

@@ -36,7 +36,7 @@ from .parameters import CATALOGUE
 from .points import run_points, year_metric
 from .results import atomic_folder, write_manifest
 from .runner import resolve
-from .scenario import Scenario, ScenarioError
+from .scenario import Scenario, ScenarioError, whole_number
 
 METHODS = ("sobol", "morris")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 10}
@@ -132,13 +132,11 @@ def prepare(scenario, metric: str = "approvals_2035", method: str = "sobol", sam
     if method not in METHODS:
         raise ScenarioError("--method", None, f"must be sobol or morris (got {method!r})")
     samples = DEFAULT_SAMPLES[method] if samples is None else samples
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
-        raise ScenarioError("--samples", None, f"must be a whole number >= 2 (got {samples!r})")
+    samples = whole_number(samples, "--samples", 2)
     if method == "sobol" and samples & (samples - 1):
         raise ScenarioError("--samples", None, f"sobol needs a power of 2 such as 32, 64 or 128 "
                             f"(got {samples})")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ScenarioError("--seed", None, f"must be a whole number >= 0 (got {seed!r})")
+    seed = whole_number(seed, "--seed", 0)
     sc = resolve(scenario, until=until)
     column, year = year_metric(metric, sc)
     if until is None:

@@ -65,11 +65,14 @@ def check_grid(grid: dict, scenario: Scenario) -> dict[str, list]:
             raise ScenarioError("--grid", key, "unknown parameter" + _suggest(str(key), CATALOGUE))
         if key.startswith("simulation."):
             raise ScenarioError("--grid", key, "cannot be swept (the horizon is set with --until)")
-        if not isinstance(values, (list, tuple)) or not values:
+        if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+            raise ScenarioError("--grid", key, f"needs a list of one or more values (got {values!r})")
+        values = list(values)  # a list, a tuple, a range, a numpy array
+        if not values:
             raise ScenarioError("--grid", key, "needs a list of one or more values")
         seen = []
         for v in values:
-            if isinstance(v, (dict, list, tuple)):
+            if isinstance(v, (dict, list, tuple)) or hasattr(v, "__len__") and not isinstance(v, str):
                 raise ScenarioError("--grid", key, f"takes single values {p.range_text()} (got {v!r})")
             scenario.with_overrides({key: v}, label="--grid")  # raises on a bad value
             v = _stored(p, v)

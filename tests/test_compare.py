@@ -36,6 +36,29 @@ def test_paired_intervals_are_tighter_than_unpaired():
     assert inds["diff_mean"] > 0  # 30 instead of 60 working days clears INDs sooner
 
 
+def test_python_compare_takes_one_metric_or_year_and_refuses_what_the_cli_refuses():
+    table = cgt_sim.compare([BASE, BASE], replications=2, seed=5, workers=1, until=2017,
+                            metrics="patients_treated", years=2017)
+    assert list(table["metric"]) == ["patients_treated"] and list(table["year"]) == [2017]
+    assert str(table["includes_zero"].dtype) == "boolean"
+    for kw, message in ((dict(scenarios=str(BASE)), "give a list of at least two scenarios"),
+                        (dict(replications=1), "replications: must be a whole number >= 2"),
+                        (dict(level="0.9"), "--level: must be a number between 0 and 1"),
+                        (dict(years=[2016.5]), "--years: 2016.5 is not a year")):
+        kw = {"scenarios": [BASE, BASE], "replications": 2, "until": 2017, **kw}
+        with pytest.raises(cgt_sim.ScenarioError, match=message):
+            cgt_sim.compare(**kw)
+
+
+def test_an_interval_from_one_pair_is_undefined_not_significant():
+    from cgt_sim.compare import paired_differences
+
+    res = cgt_sim.run(BASE, replications=1, seed=5, workers=1, until=2016)
+    other = cgt_sim.run(SCEN / "faster_approval.yaml", replications=1, seed=5, workers=1, until=2016)
+    table = paired_differences([res, other], ["new_programs"], [2016])
+    assert table["diff_low"].isna().all() and table["includes_zero"].isna().all()
+
+
 def test_default_years_are_2030_2035_and_the_horizon():
     from cgt_sim.compare import default_years
 

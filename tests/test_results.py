@@ -117,6 +117,18 @@ def test_headline_years(last, expected):
     assert list(h.columns) == ["metric", "year", "mean", "p5", "p50", "p95", "n"]
 
 
+def test_summary_and_headline_take_one_name_or_year_and_refuse_unknown_ones():
+    res = result_set()
+    one = res.summary("patients_treated")
+    assert list(one["metric"].unique()) == ["patients_treated"]
+    assert list(res.summary(["approvals"])["metric"].unique()) == ["cumulative_approvals"]
+    with pytest.raises(ValueError, match="unknown metric 'bogus'; choose from approvals, ind_approvals, "):
+        res.summary(["bogus"])
+    assert set(res.headline(2020)["year"]) == {2020}
+    with pytest.raises(ValueError, match="year 2099 is not in the result"):
+        res.headline([2020, 2099])
+
+
 def test_headline_explicit_years():
     res = result_set(years=range(2015, 2046), replications=2)
     assert sorted(res.headline(years=[2020, 2044])["year"].unique()) == [2020, 2044]

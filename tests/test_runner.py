@@ -385,3 +385,32 @@ def test_bad_precision_options(uncertain, kw, message):
     assert str(info.value).startswith(message)
     if "choose from" in message or "one of" in message:
         assert "cumulative_approvals" in str(info.value)
+
+
+# --------------------------------------------------------------------------- the Python API's arguments
+
+@pytest.mark.parametrize("kw,message", [
+    (dict(replications=0), "replications: must be a whole number >= 1 (got 0)"),
+    (dict(replications=2.0), "replications: must be a whole number >= 1 (got 2.0)"),
+    (dict(seed=-1), "seed: must be a whole number >= 0 (got -1)"),
+    (dict(workers=0), "workers: must be a whole number >= 1 (got 0)"),
+    (dict(workers=2.5), "workers: must be a whole number >= 1 (got 2.5)"),
+    (dict(workers="2"), "workers: must be a whole number >= 1 (got '2')"),
+    (dict(until=2016.5), "--until: must be a year such as 2035 (got 2016.5)"),
+    (dict(overrides={5: 30}), "--set: a parameter key must be text"),
+    (dict(overrides=[("regulatory.p_ind_clear", 0.5)]), "--set: overrides must be a mapping"),
+])
+def test_bad_run_arguments_are_one_clear_error(kw, message):
+    kw = {"replications": 2, "until": 2016, **kw}
+    with pytest.raises(ScenarioError) as info:
+        cgt_sim.run(BASELINE, **kw)
+    assert str(info.value).startswith(message)
+
+
+def test_numpy_numbers_are_numbers(reference, uncertain):
+    again = cgt_sim.run(uncertain, replications=np.int64(6), seed=np.int64(5), until=np.int64(2019),
+                        workers=np.int64(1))
+    assert_same(again, reference)
+    sc = cgt_sim.load_scenario(BASELINE, overrides={"regulatory.ind_review_working_days": np.int64(30),
+                                                    "regulatory.p_ind_clear": np.float32(0.5)})
+    assert sc.value("regulatory.ind_review_working_days") == 30 and sc.value("regulatory.p_ind_clear") == 0.5

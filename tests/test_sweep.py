@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -33,6 +34,11 @@ def test_grid_values_are_yaml_scalars():
     assert checked[IND] == [30.0, 60.0] and checked["regulatory.ind_pathway_open"] == ["2016-01-01", "2017-12-18"]
     assert check_grid({"manufacturing.suites_2015.beijing": [10.0, 20]}, cgt_sim.load_scenario(BASELINE)) == {
         "manufacturing.suites_2015.beijing": [10, 20]}
+    # any sequence of values (a numpy array, a range) is a list of values; text is not
+    sc = cgt_sim.load_scenario(BASELINE)
+    assert check_grid({IND: np.array([30, 60]), EROSION: range(0, 1)}, sc) == {IND: [30.0, 60.0], EROSION: [0.0]}
+    with pytest.raises(cgt_sim.ScenarioError, match="needs a list of one or more values"):
+        check_grid({IND: "30,60"}, sc)
 
 
 @pytest.fixture(scope="module")
