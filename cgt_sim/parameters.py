@@ -48,7 +48,7 @@ class Param:
             return "a date (YYYY-MM-DD) or a year"
         lo = "-inf" if self.low is None else f"{self.low:g}"
         hi = "inf" if self.high is None else f"{self.high:g}"
-        return f"between {lo} and {hi}"
+        return f"{lo} (the only value)" if lo == hi else f"between {lo} and {hi}"
 
 
 CATALOGUE: dict[str, Param] = {}
@@ -85,8 +85,9 @@ D = dt.date
 PROB = (0.0, 1.0)
 
 # --- simulation ----------------------------------------------------------------------------
-_add("simulation.start_year", 2015, "year", 1990, 2100, "assumption",
-     "first simulated year (before China's first CAR-T INDs, so 2025 is an output)",
+_add("simulation.start_year", 2015, "year", 2015, 2015, "assumption",
+     "first simulated year (before China's first CAR-T INDs, so 2025 is an output); fixed, as the "
+     "initial state (the *_2015 parameters, an empty pipeline) is that of 2015",
      kind="int", plausible=(2015, 2015))
 _add("simulation.horizon_year", 2045, "year", 1990, 2200, "assumption",
      "last simulated year (the run ends on 31 December of it)", kind="int",

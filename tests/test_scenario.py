@@ -545,8 +545,8 @@ BAD_DOCUMENTS = {
                                     ["unknown parameter", "did you mean regulatory.p_ind_clear?"]),
     "horizon_before_start": ("set:\n  simulation.horizon_year: 2010\n", "simulation.horizon_year",
                              ["must not be before simulation.start_year (2015)", "2010"]),
-    "start_after_horizon": ("set:\n  simulation.start_year: 2030\n  simulation.horizon_year: 2025\n",
-                            "simulation.horizon_year", ["must not be before"]),
+    "start_not_2015": ("set:\n  simulation.start_year: 2020\n", "simulation.start_year",
+                       ["must be 2015 (the only value)", "2020"]),
     "all_cluster_weights_zero": ("set:\n  research.cluster_weight:\n    beijing: 0\n    jiangsu: 0\n"
                                  "    shanghai: 0\n    guangdong: 0\n    rest_of_china: 0\n",
                                  "research.cluster_weight", ["> 0"]),

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..parameters import MODALITIES
-from ..scenario import Scenario, load_scenario
+from ..parameters import CATALOGUE, MODALITIES
+from ..scenario import Scenario, ScenarioError, load_scenario, whole_number
 from ..timeline import DAYS_PER_YEAR, working_to_calendar_days
 from .streams import lognormal_from
 from .financing import pay_now, secure_funding
@@ -168,15 +168,16 @@ class Funnel:
     mean_days_phase1_to_approval: float  # mean time from Phase I start, given approval
 
 
-def analytic_funnel(p, modality: str, t: float = 0.0, *, year: int | None = None) -> Funnel:
-    """Approval probability and mean time to approval of one program starting at ``t``.
+def analytic_funnel(p, modality: str, *, year: int | None = None, t: float = 0.0) -> Funnel:
+    """Approval probability and mean time to approval of one program.
 
     ``p``: a scenario (a ``Scenario`` or the path of a scenario file) or a parameter lookup
-    ``p(key, day)``; ``modality``: one of ``MODALITIES``; ``t``: the simulation day the program
-    starts, or ``year``: it starts on 1 January of that year. Parameters are read then (for
-    scenarios whose parameters do not change over the life of the program). Assumes the IND
-    pathway is open and no financing or manufacturing delays: the model's program chain as an
-    absorbing Markov chain.
+    ``p(key, day)``; ``modality``: one of ``MODALITIES``; ``year``: the program starts on
+    1 January of that year (default the scenario's start year), or ``t``: the simulation day
+    it starts (with a lookup). Parameters are read then (for scenarios whose parameters do not
+    change over the life of the program); uncertain parameters take their scenario values.
+    Assumes the IND pathway is open and no financing or manufacturing delays: the model's
+    program chain as an absorbing Markov chain.
     """
     if modality not in MODALITIES:
         raise ValueError(f"unknown modality {modality!r}; choose one of " + ", ".join(MODALITIES))
@@ -184,6 +185,10 @@ def analytic_funnel(p, modality: str, t: float = 0.0, *, year: int | None = None
         sc = p if isinstance(p, Scenario) else load_scenario(p)
         p = RunParams(sc, sc.clock)
         if year is not None:
+            last = int(CATALOGUE["simulation.horizon_year"].high)
+            year = whole_number(year, "year", sc.start_year)
+            if year > last:
+                raise ScenarioError("year", None, f"must be a year from {sc.start_year} to {last} (got {year})")
             t = sc.clock.year_start_day(year)
     elif year is not None:
         raise ValueError("year= needs a scenario; with a parameter lookup give the day t")

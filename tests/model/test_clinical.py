@@ -228,3 +228,12 @@ def test_analytic_funnel_takes_a_scenario_or_its_file():
         cgt_sim.analytic_funnel(sc, "car_t")
     with pytest.raises(ValueError, match="year= needs a scenario"):
         cgt_sim.analytic_funnel(RunParams(sc, CLOCK), "autologous_car_t", year=2030)
+    # the year is a keyword (a third positional argument would be taken for a day), a whole
+    # number from the start year on
+    with pytest.raises(TypeError):
+        cgt_sim.analytic_funnel(fast, "autologous_car_t", 2031)
+    assert cgt_sim.analytic_funnel(fast, "autologous_car_t", year=np.int64(2031)) == after
+    for bad, message in ((2010, "year: must be a whole number >= 2015"), ("2030", "year: must be a whole number"),
+                         (2030.5, "year: must be a whole number"), (2201, "year: must be a year from 2015 to 2200")):
+        with pytest.raises(cgt_sim.ScenarioError, match=message):
+            cgt_sim.analytic_funnel(fast, "autologous_car_t", year=bad)
