@@ -461,7 +461,7 @@ class _BudgetSpent(Exception):
 
 
 def fit(scenario: Scenario, ts: TargetSet, budget: int = 110, replications: int = 16, seed: int = 42,
-        workers: int | None = None, progress=None, final_progress=None) -> Fit:
+        workers: int | None = None, progress=None, final_progress=None, start: dict | None = None) -> Fit:
     """Choose the free parameters within their ranges to minimise the objective.
 
     Each evaluation runs ``replications`` replications with root ``seed`` to the latest fitted
@@ -475,11 +475,13 @@ def fit(scenario: Scenario, ts: TargetSet, budget: int = 110, replications: int 
 
     ``progress``: optional callable(evaluations done, budget, best objective so far);
     ``final_progress``: optional callable(replications done, replications) for the final run.
+    ``start``: where the search starts ({free parameter: value}, see ``start_from``; default
+    ``starting_point``). The best point is kept, so the fit is never worse than its start.
     """
     from scipy.optimize import minimize
     from scipy.stats import qmc
 
-    start = check_fittable(ts, scenario)
+    start = check_fittable(ts, scenario) if start is None else start
     fitted = ts.fitted
     d = len(ts.free)
     cache: dict = {}
@@ -535,15 +537,35 @@ def _round(x: float) -> float | None:
 
 # --------------------------------------------------------------------------------- fitted.yaml
 
+def start_from(path, ts: TargetSet) -> dict:
+    """The starting point of a warm start: the parameters of a fitted file, which must be the
+    free parameters of ``ts``, each within its range (ScenarioError naming the file otherwise)."""
+    found = read_fit(path)
+    params = found.get("parameters")
+    free = {fp.key: fp for fp in ts.free}
+    if not isinstance(params, dict) or set(params) != set(free):
+        raise ScenarioError(path, "parameters", "must give exactly the free parameters of "
+                            f"{ts.path}: " + ", ".join(free))
+    out = {}
+    for key, value in params.items():
+        fp = free[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not fp.low <= value <= fp.high:
+            raise ScenarioError(path, f"parameters.{key}", f"must be a number between {fp.low:g} and "
+                                f"{fp.high:g} (got {value!r})")
+        out[key] = float(value)
+    return out
+
+
 def fitted_document(result: Fit, ts: TargetSet, scenario_path, replications: int, seed: int,
-                    budget: int) -> dict:
+                    budget: int, start_file=None) -> dict:
     """The content of a fitted file (plain data, in the order it is written)."""
     fit_horizon = max(t.year for t in ts.fitted)
     return {
         "created": dt.date.today().isoformat(),
         "package_version": __version__,
         "command": (f"cgt-sim calibrate {ts.path} --scenario {scenario_path} --budget {budget} "
-                    f"--replications {replications} --seed {seed}"),
+                    f"--replications {replications} --seed {seed}"
+                    + (f" --start {start_file}" if start_file is not None else "")),
         "targets_file": str(ts.path),
         "scenario": str(scenario_path),
         "seed": seed,

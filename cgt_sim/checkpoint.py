@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .results import check_result_folder, load_results
+from .results import check_result_folder, check_writable, load_results
 from .scenario import Scenario, ScenarioError
 
 TABLES = ("annual", "programs", "products", "sampled")
@@ -86,7 +86,8 @@ class Checkpoint:
         """Raise ScenarioError if the run cannot write here (or resume from here); writes nothing.
         ``replications``: what a resumed run asks for (None: no fixed count), which must not drop
         replications of a finished result."""
-        check_result_folder(self.out)
+        check_result_folder(self.out, "run")
+        check_writable(self.path)
         if self.path.exists() and not self.path.is_dir():
             raise ScenarioError(self.path, None, "exists and is not a folder of unfinished replications; "
                                 "remove it or choose another --out")
@@ -109,12 +110,19 @@ class Checkpoint:
         if why:
             raise ScenarioError("--resume", None, f"{where} {why}; resume with the same scenario, --set, "
                                 "--until, --seed and --programs, or choose another --out")
-        # a finished result is kept whole (an unfinished run may be completed with fewer)
-        have = None if held else manifest.get("replications")
-        if replications is not None and isinstance(have, int) and have > replications:
-            raise ScenarioError("--replications", None, f"{where} holds a finished result of {have} replications; "
-                                f"resuming it with {replications} would drop {have - replications}: ask for "
-                                f"{have} or more, or choose another --out")
+        # finished replications are never dropped: not from a finished result, not from the
+        # parts of an unfinished run
+        if held:
+            reps = [r for first, last, _ in self.part_names() for r in range(first, last + 1)]
+            what, need = f"holds {held} finished replications of an unfinished run", max(reps) + 1
+        else:
+            need = manifest.get("replications")
+            reps = list(range(need)) if isinstance(need, int) else []
+            what = f"holds a finished result of {need} replications"
+        drop = sum(r >= replications for r in reps) if replications is not None else 0
+        if drop:
+            raise ScenarioError("--replications", None, f"{where} {what}; resuming it with {replications} "
+                                f"would drop {drop}: ask for {need} or more, or choose another --out")
 
     def complete(self, ident: dict, replications: int) -> bool:
         """Whether ``out`` already holds the finished result of exactly ``replications``

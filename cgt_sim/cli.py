@@ -155,13 +155,25 @@ def _nothing_to_resume(target: Path, sc, seed: int, programs: str, replications:
     return Checkpoint(target).complete(identity(sc, seed, programs), replications)
 
 
-def _check_result_folder(target: Path) -> None:
-    """A result folder may replace an earlier cgt-sim result (it has a manifest.json), never
-    anything else."""
+def _check_result_folder(target: Path, kind: str) -> None:
+    """A result folder may replace an earlier cgt-sim result of its kind (see
+    ``results.check_result_folder``), never anything else; checked before any work."""
     from .results import check_result_folder
 
     try:
-        check_result_folder(target)
+        check_result_folder(target, kind)
+    except ScenarioError as exc:
+        _fail(str(exc))
+
+
+def _check_output_file(target: Path) -> None:
+    """An output file (a table, a fitted file) can be written: checked before any work."""
+    from .results import check_writable
+
+    if target.is_dir():
+        _fail(f"{target}: is a folder; give a file name")
+    try:
+        check_writable(target)
     except ScenarioError as exc:
         _fail(str(exc))
 
@@ -311,8 +323,7 @@ def compare(
         _fail(str(exc))
     year_list = _parse_years(years)
     target = out or Path("results") / "compare.csv"
-    if target.exists() and target.is_dir():
-        _fail(f"{target}: is a folder; --out takes a CSV file name")
+    _check_output_file(target)
     try:
         scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level)
     except ScenarioError as exc:
@@ -385,7 +396,7 @@ def sensitivity(
     except ScenarioError as exc:
         _fail(str(exc))
     target = out or Path("results") / f"{plan.scenario.name}_sensitivity"
-    _check_result_folder(target)
+    _check_result_folder(target, "sensitivity")
     progress_cm, callback = _progress(quiet, plan.points, f"{plan.scenario.name} {method}", "points")
     with progress_cm:
         try:
@@ -445,7 +456,7 @@ def sweep(
     except ScenarioError as exc:
         _fail(str(exc))
     target = out or Path("results") / f"{plan.scenario.name}_sweep"
-    _check_result_folder(target)
+    _check_result_folder(target, "sweep")
     progress_cm, callback = _progress(quiet, len(plan.points), f"{plan.scenario.name} sweep", "grid points")
     with progress_cm:
         result = execute(plan, replications, seed, workers, callback)
@@ -462,14 +473,15 @@ def _print_sweep(result, path: Path) -> None:
     m = result.manifest
     year = m["years"][-1]
     at = result.table[result.table["year"] == year]
-    wide = at.pivot_table(index=result.keys, columns="metric", values="mean", sort=False).reset_index()
+    wide = at.pivot_table(index=result.keys, columns="metric", values="mean", sort=False,
+                          dropna=False).reset_index()  # a metric without values stays, shown as -
     t = Table(title=escape(f"{m['scenario']['name']}: mean of {m['replications']} replications in {year}"))
     for key in result.keys:
         t.add_column(key, justify="right", no_wrap=True)
     for col in m["metrics"]:
-        t.add_column(LABELS.get(col, col), justify="right")
+        t.add_column(LABELS.get(col, col), justify="right", min_width=7)
     for _, r in wide.iterrows():
-        t.add_row(*[str(r[k]) for k in result.keys], *[escape(_fmt(r[c])) for c in m["metrics"]])
+        t.add_row(*[str(r[k]) for k in result.keys], *[escape(_fmt(r.get(c, float("nan")))) for c in m["metrics"]])
     console = Console()
     console.print(t)
     console.print(f"sweep written to {path}/ ({m['points']} grid points, {m['wall_time_s']:.1f} s)")
@@ -488,25 +500,27 @@ def calibrate(
                                                                   "the targets file)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
+    start: Optional[Path] = typer.Option(None, "--start", help="start the search at the parameters of this "
+                                         "fitted file (a warm start after a model change)"),
 ):
     """Fit the free parameters of a targets file to its targets; write the fitted file."""
-    from .calibration import fit, fitted_document, prepare, write_fitted
+    from .calibration import fit, fitted_document, prepare, start_from, write_fitted
 
     _check_run_options(replications, seed, workers)
     if budget < 1:
         _fail(f"--budget: must be a whole number >= 1 (got {budget})")
     target = out or targets.parent / "fitted.yaml"
-    if target.is_dir():
-        _fail(f"{target}: is a folder; --out takes a file name")
+    _check_output_file(target)
     try:
         ts, sc = prepare(targets, scenario)
+        begin = None if start is None else start_from(start, ts)
     except ScenarioError as exc:
         _fail(str(exc))
     progress_cm, search_cb, final_cb = _calibrate_progress(quiet, budget, replications)
     with progress_cm:
         result = fit(sc, ts, budget=budget, replications=replications, seed=seed, workers=workers,
-                     progress=search_cb, final_progress=final_cb)
-    path = write_fitted(target, fitted_document(result, ts, scenario, replications, seed, budget))
+                     progress=search_cb, final_progress=final_cb, start=begin)
+    path = write_fitted(target, fitted_document(result, ts, scenario, replications, seed, budget, start))
     if quiet:
         return
     from .validate import target_check
@@ -728,7 +742,10 @@ def source_texts(sc) -> dict:
 @app.command()
 def schema():
     """Print a JSON Schema for scenario files (for editor completion and validation)."""
-    typer.echo(json.dumps(scenario_json_schema(), indent=2))
+    try:
+        typer.echo(json.dumps(scenario_json_schema(), indent=2))
+    except OSError as exc:  # e.g. redirected to a full disk
+        _fail(f"cannot write the schema ({exc.strerror or exc})")
 
 
 # A number written as text (YAML 1.1 reads 50e6 or 1.5e3 as text; the loader takes them as

@@ -49,12 +49,14 @@ def check_years(years, start: int, horizon: int) -> list[int]:
             raise ScenarioError("--years", None, f"{y!r} is not a year (a whole number)") from None
         if not start <= y <= horizon:
             raise ScenarioError("--years", None, f"{y} is outside the simulated years {start}-{horizon}")
-        out.append(int(y))
+        if int(y) not in out:  # a year asked twice is one year
+            out.append(int(y))
     return out
 
 
 def check_metrics(names, scenario: Scenario) -> list[str]:
-    """Annual column names for metric names (short names accepted); unknown names are an error."""
+    """Annual column names for metric names (short names accepted), each once; unknown names are
+    an error."""
     known = annual_columns(scenario)
     out = []
     for name in as_list(names):
@@ -62,7 +64,8 @@ def check_metrics(names, scenario: Scenario) -> list[str]:
         if column not in known:
             raise ScenarioError("--metric", None, f"unknown metric {name!r}; choose from "
                                 + ", ".join(list(ALIASES) + known))
-        out.append(column)
+        if column not in out:  # a metric asked twice (or by its short name too) is one metric
+            out.append(column)
     return out
 
 

@@ -115,7 +115,7 @@ class ResultSet:
     def save(self, path) -> Path:
         """Write the result folder atomically (temporary folder, then rename)."""
         path = Path(path)
-        with atomic_folder(path) as tmp:
+        with atomic_folder(path, "run") as tmp:
             self.annual.to_parquet(tmp / "annual.parquet", index=False)
             self.programs.to_parquet(tmp / "programs.parquet", index=False)
             self.products.to_parquet(tmp / "products.parquet", index=False)
@@ -145,12 +145,12 @@ def summarise(annual: pd.DataFrame, metrics) -> pd.DataFrame:
 
 
 @contextlib.contextmanager
-def atomic_folder(path):
+def atomic_folder(path, kind: str | None = None):
     """Yield a new temporary folder beside ``path``; when the block ends without error it
     replaces ``path`` (an earlier result, see ``check_result_folder``) in one rename, otherwise
     it is removed and ``path`` is left as it was."""
     path = Path(path)
-    check_result_folder(path)
+    check_result_folder(path, kind)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
@@ -170,15 +170,46 @@ def atomic_folder(path):
         raise
 
 
-def check_result_folder(out) -> None:
-    """A result may replace an earlier cgt-sim result (a folder with manifest.json) or an empty
-    folder, never anything else: raise ScenarioError naming ``out`` otherwise."""
+def check_result_folder(out, kind: str | None = None) -> None:
+    """A result may replace an earlier cgt-sim result of the same ``kind`` ("run", "sweep" or
+    "sensitivity"; any kind when None) or an empty folder, never anything else, and its folder
+    must be one that can be made: raise ScenarioError naming ``out`` otherwise."""
     from .scenario import ScenarioError
 
     out = Path(out)
     if out.exists() and (not out.is_dir() or (not (out / "manifest.json").exists() and any(out.iterdir()))):
         raise ScenarioError(out, None, "exists and is not a cgt-sim result folder (nothing was written); "
                             "choose another folder")
+    if kind is not None and (out / "manifest.json").exists():
+        try:
+            found = json.loads((out / "manifest.json").read_text()).get("analysis", "run")
+        except (OSError, ValueError, AttributeError):
+            found = None  # an unreadable result may be replaced
+        if found is not None and found != kind:
+            raise ScenarioError(out, None, f"holds a {found} result, which a {kind} result would replace "
+                                "(nothing was written); choose another folder")
+    check_writable(out)
+
+
+def check_writable(path) -> None:
+    """``path`` (a file or folder to be written later) can be made: its parent folder is made if
+    need be, and a probe folder is made in it and removed. Raise ScenarioError naming ``path``
+    and the reason otherwise (before any work, not after it)."""
+    from .scenario import ScenarioError
+
+    path = Path(path)
+    above = path.absolute().parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise ScenarioError(path, None, f"cannot be written: {above} is a file, not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe = path.parent / f".{path.name}.probe-{uuid.uuid4().hex[:8]}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as exc:
+        raise ScenarioError(path, None, f"cannot be written ({exc.strerror or exc}); choose another place") from None
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:

@@ -166,7 +166,7 @@ class SensitivityResult:
         """Write indices.csv, samples.parquet, second_order.csv (Sobol), a bar chart of the
         indices (indices.png) and manifest.json into ``path``, atomically."""
         path = Path(path)
-        with atomic_folder(path) as tmp:
+        with atomic_folder(path, "sensitivity") as tmp:
             self.indices.to_csv(tmp / "indices.csv", index=False)
             self.samples.to_parquet(tmp / "samples.parquet", index=False)
             if self.second_order is not None:

@@ -138,7 +138,7 @@ class SweepResult:
         """Write sweep.csv, sweep.parquet, manifest.json and, for a two-parameter grid, one
         heat map per metric (heatmap_<metric>.png) into ``path``, atomically."""
         path = Path(path)
-        with atomic_folder(path) as tmp:
+        with atomic_folder(path, "sweep") as tmp:
             self.table.to_csv(tmp / "sweep.csv", index=False)
             self.table.to_parquet(tmp / "sweep.parquet", index=False)
             if len(self.keys) == 2:

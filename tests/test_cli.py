@@ -378,18 +378,25 @@ def test_ctrl_c_keeps_finished_replications_and_resume_completes(work, runs):
     assert stderr.splitlines() == [f"interrupted: {kept} of 400 replications finished and kept in "
                                    "sigint/r.partial; run the same command with --resume to complete it"]
     assert folder_bytes(folder / "r") == before  # the earlier result is untouched
-    done = subprocess.run(cgt_sim_cmd(*args, "-r", "4", "--resume"), cwd=work, env=_env(), capture_output=True,
-                          text=True, timeout=120)
+    # resuming keeps every finished replication: asking for fewer than were finished is refused
+    reps_kept = {r for first, last in kept_ranges for r in range(first, last + 1)}
+    need = max(reps_kept) + 1
+    if need > 4:
+        refused = subprocess.run(cgt_sim_cmd(*args, "-r", "4", "--resume"), cwd=work, env=_env(),
+                                 capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2 and "would drop" in refused.stderr, refused.stderr
+    need = max(need, 4)
+    done = subprocess.run(cgt_sim_cmd(*args, "-r", str(need), "--resume"), cwd=work, env=_env(),
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["r"]
     manifest = json.loads((folder / "r" / "manifest.json").read_text())
     # reused: what the interrupted run kept (its chunks may have finished in any order) and the
     # earlier result's replication 0
-    reps_kept = {r for first, last in kept_ranges for r in range(first, last + 1)}
-    assert manifest["replications"] == 4
-    assert manifest["resumed_replications"] == len({0} | {r for r in reps_kept if r < 4})
+    assert manifest["replications"] == need
+    assert manifest["resumed_replications"] == len({0} | reps_kept)
     annual = pd.read_parquet(folder / "r" / "annual.parquet")
-    assert sorted(annual["replication"].unique()) == [0, 1, 2, 3]
+    assert sorted(annual["replication"].unique()) == list(range(need))
     earlier = pd.read_parquet(work / "out" / "rset" / "annual.parquet")
     pd.testing.assert_frame_equal(annual[annual["replication"] < 1].reset_index(drop=True), earlier)
 
@@ -672,3 +679,33 @@ def test_help_shows_flags_as_flags(monkeypatch):
         result = CliRunner().invoke(app, [name, "--help"] if name else ["--help"])
         assert result.exit_code == 0 and "--help" in result.output, (name, result.output)
         assert "<bool>" not in result.output, name
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "scenarios/baseline.yaml", "-r", "1", "--until", "2016"],
+    ["sweep", "scenarios/baseline.yaml", "--grid", f"{IND}=30,60", "-r", "1", "--until", "2016"],
+    ["sensitivity", "scenarios/baseline_uncertain.yaml", "--method", "morris", "--samples", "2",
+     "--metric", "approvals_2016", "-r", "1"],
+    ["compare", "scenarios/baseline.yaml", "scenarios/cold_chain.yaml", "-r", "2", "--until", "2016"],
+    ["calibrate", "calibration/targets.yaml", "--budget", "1", "-r", "1"],
+])
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(ROOT)
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    target = afile / ("out.csv" if command[0] == "compare" else "out.yaml" if command[0] == "calibrate" else "out")
+    result = CliRunner().invoke(app, [*command, "--quiet", "--out", str(target)])
+    check_error(result.exit_code, result.stdout, result.stderr, [str(target), "is a file, not a folder"])
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+def test_a_result_of_another_kind_is_not_replaced(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "full"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"scenario": {"name": "baseline"}}')  # a run result
+    before = folder_bytes(out)
+    result = CliRunner().invoke(app, ["sweep", "scenarios/baseline.yaml", "--grid", f"{IND}=30,60", "-r", "1",
+                                      "--until", "2016", "--quiet", "--out", str(out)])
+    check_error(result.exit_code, result.stdout, result.stderr, [str(out), "holds a run result"])
+    assert folder_bytes(out) == before

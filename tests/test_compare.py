@@ -40,6 +40,10 @@ def test_python_compare_takes_one_metric_or_year_and_refuses_what_the_cli_refuse
     table = cgt_sim.compare([BASE, BASE], replications=2, seed=5, workers=1, until=2017,
                             metrics="patients_treated", years=2017)
     assert list(table["metric"]) == ["patients_treated"] and list(table["year"]) == [2017]
+    # asked twice, or by a short name and a column name: once
+    twice = cgt_sim.compare([BASE, BASE], replications=2, seed=5, workers=1, until=2017, years=[2017, 2017],
+                            metrics=["approvals", "cumulative_approvals", "patients_treated", "patients_treated"])
+    assert list(twice["metric"]) == ["cumulative_approvals", "patients_treated"] and (twice["n"] == 2).all()
     assert str(table["includes_zero"].dtype) == "boolean"
     for kw, message in ((dict(scenarios=str(BASE)), "give a list of at least two scenarios"),
                         (dict(replications=1), "replications: must be a whole number >= 2"),

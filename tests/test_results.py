@@ -247,6 +247,23 @@ def test_save_never_replaces_what_is_not_a_result(tmp_path):
     assert (empty / "manifest.json").exists()
 
 
+def test_save_never_replaces_a_result_of_another_kind_or_writes_where_it_cannot(tmp_path):
+    from cgt_sim import ScenarioError
+    from cgt_sim.results import check_result_folder
+
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "manifest.json").write_text('{"analysis": "sweep"}')
+    with pytest.raises(ScenarioError, match="holds a sweep result, which a run result would replace"):
+        result_set().save(sweep)
+    assert [p.name for p in sweep.iterdir()] == ["manifest.json"]
+    check_result_folder(sweep, "sweep")  # a sweep may replace a sweep
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(ScenarioError, match=f"cannot be written: {afile} is a file, not a folder"):
+        result_set().save(afile / "sub")
+
+
 def test_load_results_of_a_non_result_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a cgt-sim result folder"):
         load_results(tmp_path)

@@ -161,9 +161,15 @@ def test_interrupt_keeps_finished_work_and_resume_completes_it(uncertain, refere
     # the earlier result is untouched; the finished replications are on disk
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert Checkpoint(out).finished() == 4
-    # a fresh run would throw them away: refused
+    # a fresh run would throw them away: refused; so is resuming with fewer than are finished
     with pytest.raises(ScenarioError, match="holds 4 finished replications of an unfinished run; add --resume"):
         cgt_sim.run(uncertain, replications=6, seed=5, until=2019, out=out)
+    with pytest.raises(ScenarioError) as info:
+        cgt_sim.run(uncertain, replications=3, seed=5, until=2019, out=out, resume=True)
+    assert str(info.value) == (f"--replications: {tmp_path / 'run.partial'} holds 4 finished replications of an "
+                               "unfinished run; resuming it with 3 would drop 1: ask for 4 or more, or choose "
+                               "another --out")
+    assert Checkpoint(out).finished() == 4
     done = []
     res = cgt_sim.run(uncertain, replications=6, seed=5, until=2019, workers=2, out=out, resume=True,
                       progress=lambda d, t: done.append(d))
