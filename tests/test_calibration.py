@@ -312,6 +312,30 @@ def test_calibrate_command_writes_the_fitted_file(toy, monkeypatch):
     assert (root / "fitted.yaml").exists()
 
 
+def test_calibrate_can_start_where_an_earlier_fit_ended(toy, monkeypatch):
+    """--start: the search begins at a fitted file's parameters (a warm start after a model
+    change) and never ends worse than there."""
+    root, path, _ = toy
+    first = root / "warm" / "first.yaml"
+    assert calibrate_cli(root, path, monkeypatch, "--budget", "3", "-r", "1", "--seed", "3", "--out",
+                         str(first), "--quiet").exit_code == 0
+    earlier = yaml.safe_load(first.read_text())
+    second = root / "warm" / "second.yaml"
+    result = calibrate_cli(root, path, monkeypatch, "--budget", "2", "-r", "1", "--seed", "3", "--out",
+                           str(second), "--quiet", "--start", str(first))
+    assert result.exit_code == 0, result.output
+    doc = yaml.safe_load(second.read_text())
+    assert doc["start"] == earlier["parameters"] and doc["command"].endswith(f" --start {first}")
+    assert doc["objective_start"] == pytest.approx(earlier["objective"], rel=1e-3)
+    assert doc["objective"] <= doc["objective_start"]
+    # a start that is not a fit of these free parameters is one line naming the file
+    bad = root / "warm" / "bad.yaml"
+    bad.write_text("parameters:\n  research.preclinical_years: 2.5\n")
+    result = calibrate_cli(root, path, monkeypatch, "--budget", "1", "-r", "1", "--quiet", "--start", str(bad),
+                           "--out", str(root / "warm" / "third.yaml"))
+    assert result.exit_code == 2 and f"{bad}: parameters: must give exactly the free parameters" in result.stderr
+
+
 def test_calibrate_progress_agrees_with_the_evaluations_reported(toy, monkeypatch):
     """The bar counts the search's evaluations and, apart, the final run's replications: its
     total is the number the last line reports (it once counted both on one bar: 4/4 for
