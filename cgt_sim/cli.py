@@ -17,7 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .results import format_number as _fmt
-from .scenario import ScenarioError, default_scenario, fitted_targets, load_scenario
+from .scenario import ScenarioError, default_scenario, fitted_targets, load_scenario, yaml_value
 from .sources import cite
 from .timeline import Schedule
 
@@ -72,6 +72,11 @@ def _check_run_options(replications: int, seed: int, workers, min_replications: 
         _fail(f"--workers: must be a whole number >= 1 (got {workers})")
 
 
+def _yaml_problem(exc) -> str:
+    """The reason a YAML value could not be read, in a few words."""
+    return str(getattr(exc, "problem", None) or exc).splitlines()[0]
+
+
 def parse_sets(items: list[str] | None) -> dict:
     """Parse ``--set key=value`` items (values are YAML: 30, 0.5, true, {value: 30, from: 2026-01-01})."""
     out = {}
@@ -83,11 +88,13 @@ def parse_sets(items: list[str] | None) -> dict:
         if not key:
             raise ScenarioError(f"--set {item!r}", None, "expected KEY=VALUE with a parameter name before '='")
         try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except (yaml.YAMLError, ValueError, TypeError):
-            raise ScenarioError("--set", key, f"could not read the value {raw!r}") from None
+            value = yaml_value(raw) if raw.strip() else None
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            raise ScenarioError("--set", key, f"could not read the value {raw!r} ({_yaml_problem(exc)})") from None
         if value is None:
             raise ScenarioError("--set", key, "needs a value after '='")
+        if key in out:
+            raise ScenarioError("--set", key, "is given twice; give each key once")
         out[key] = value
     return out
 
@@ -677,7 +684,11 @@ def show(
     if only is not None and not any(key.startswith(only) for key in CATALOGUE):
         _fail(_unknown_prefix(only))
     if as_json:
-        typer.echo(json.dumps(sc.to_dict(), indent=2, default=str))
+        data = sc.to_dict()
+        if only:
+            for part in ("parameters", "origin", "uncertain"):
+                data[part] = {k: v for k, v in data[part].items() if k.startswith(only)}
+        typer.echo(json.dumps(data, indent=2, default=str))
         return
     typer.echo(f"# {sc.name}: {sc.description}" if sc.description else f"# {sc.name}")
     if sc.source:
@@ -787,7 +798,7 @@ def scenario_json_schema() -> dict:
                       "description": "a value from a date (a step), or reached by 'to' (a ramp from 'from')"},
             "steps": {"type": "object", "properties": {"steps": {
                           "type": "object", "minProperties": 1,
-                          "propertyNames": {"pattern": "^[0-9]{4}(-[0-9]{1,2}-[0-9]{1,2})?$"}}},
+                          "propertyNames": {"pattern": "^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$"}}},
                       "required": ["steps"], "additionalProperties": False,
                       "description": "date: value, each a step from its date"},
             **_distribution_defs()}

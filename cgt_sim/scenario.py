@@ -261,6 +261,22 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                     raise _DuplicateKey(key, key_node.start_mark, first)
         return super().construct_mapping(node, deep)
 
+    def construct_yaml_timestamp(self, node):
+        """A date-like value that is no date (2025-13-01) stays text, so that the loader can
+        say which key holds it (PyYAML would stop the whole file without naming the key)."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _UniqueKeyLoader.construct_yaml_timestamp)
+
+
+def yaml_value(text: str):
+    """A value written in YAML (``--set``, ``--grid``), read as scenario files are read."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)
+
 
 def read_yaml(path: Path, where=None, key: str | None = None):
     """Parse a YAML file. Problems raise ``ScenarioError`` naming the file; a missing file is
@@ -361,10 +377,11 @@ _NAME = re.compile(r"[\w.-]+")
 
 def _check_name(path, name: str, given: bool) -> None:
     """A scenario's name is its default result folder, results/<name>: it must stay inside."""
-    if not given:  # the file's own name: no separators, but it may start with a dot
-        if name.startswith("."):
-            raise ScenarioError(path, "name", f"the file name gives the scenario name {name!r}, a hidden result "
-                                f"folder; add a name: key ({NAME_CHARS}, not starting with '.')")
+    if not given:  # the file's own name, held to the same rule
+        if name.startswith(".") or not _NAME.fullmatch(name) or ".." in name:
+            raise ScenarioError(path, "name", f"the file name gives the scenario name {name!r}, which cannot "
+                                f"name the result folder results/<name>; add a name: key ({NAME_CHARS}, "
+                                "not starting with '.')")
         return
     if not name:
         raise ScenarioError(path, "name", f"must not be empty: it names the result folder results/<name>; "
@@ -494,8 +511,13 @@ def _apply_calibrated(sc: Scenario, where: Path, path: Path) -> None:
 
 def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
     if isinstance(raw, list):
+        if not raw:
+            raise ScenarioError(where, label, "an empty list changes nothing; give a value or a list of changes")
         sched = current
         for i, item in enumerate(raw):
+            if i and not isinstance(item, (dict, list)):
+                raise ScenarioError(where, f"{label}[{i}]", f"a plain value ({item!r}) would replace every change "
+                                    "before it; put it first, or give it a date: {value: ..., from: ...}")
             sched = _parse_schedule(p, item, sched, where, f"{label}[{i}]")
         return sched
     if not isinstance(raw, dict):

@@ -25,7 +25,7 @@ from .points import check_metrics, check_years, run_points
 from .results import atomic_folder, summarise, write_manifest
 from .results import format_number as fmt
 from .runner import resolve
-from .scenario import Scenario, ScenarioError, _suggest
+from .scenario import Scenario, ScenarioError, _suggest, yaml_value
 
 GRID_EXAMPLE = "e.g. regulatory.ind_review_working_days=30,60"
 
@@ -43,7 +43,7 @@ def parse_grid(items: list[str] | None) -> dict[str, list]:
         values = []
         for text in raw.split(","):
             try:
-                v = yaml.safe_load(text) if text.strip() else None
+                v = yaml_value(text) if text.strip() else None
             except (yaml.YAMLError, ValueError, TypeError):
                 raise ScenarioError("--grid", key, f"could not read the value {text!r}") from None
             if v is None:

@@ -87,6 +87,10 @@ BAD_IN_PROCESS = {
     "set_without_value": (["run", "scenarios/baseline.yaml", "--set", f"{IND}="], ["--set", IND, "needs a value"]),
     "set_unreadable_value": (["run", "scenarios/baseline.yaml", "--set", f"{IND}={{value: 30"],
                              ["--set", IND, "could not read"]),
+    "set_impossible_date": (["run", "scenarios/baseline.yaml", "--set", f"{IND}={{value: 30, from: 2026-02-30}}"],
+                            ["--set", IND, "expected a date", "2026-02-30"]),
+    "set_twice": (["run", "scenarios/baseline.yaml", "--set", f"{IND}=30", "--set", f"{IND}=40"],
+                  ["--set", IND, "given twice"]),
     "set_unknown_key": (["run", "scenarios/baseline.yaml", "--set", "regulatory.ind_review=30"],
                         ["--set", "regulatory.ind_review", "unknown parameter"]),
     "set_wrong_type": (["run", "scenarios/baseline.yaml", "--set", "financing.unconstrained=3"],
@@ -463,6 +467,15 @@ def test_show_cites_the_scenario_source_by_its_keys():
     assert result.exit_code == 0, result.stderr
     line = result.stdout.splitlines()[1]
     assert line == "# source: " + "; ".join(cite(k) for k in ("A004", "NMPA_IND", "NMPA_REVIEW"))
+
+
+def test_show_json_with_only_keeps_those_keys():
+    result = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "baseline.yaml"), "--json", "--only",
+                                      "regulatory.p_"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["parameters"] and all(k.startswith("regulatory.p_") for k in data["parameters"])
+    assert set(data["parameters"]) == {k for k in CATALOGUE if k.startswith("regulatory.p_")}
 
 
 def test_show_json(runs):

@@ -102,8 +102,8 @@ def test_good_names(tmp_path, name):
     assert load_scenario(write(tmp_path, "s.yaml", f"name: '{name}'\n")).name == name
 
 
-@pytest.mark.parametrize("stem", [".hidden", "..x"])
-def test_a_file_name_that_would_give_a_hidden_result_folder_needs_a_name(tmp_path, stem):
+@pytest.mark.parametrize("stem", [".hidden", "..x", "my scen", "a$b;c"])
+def test_a_file_name_that_cannot_name_a_result_folder_needs_a_name(tmp_path, stem):
     path = write(tmp_path, f"{stem}.yaml", "set: {}\n")
     message = error_of(path)
     assert message.startswith(f"{path}: name: "), message
@@ -480,6 +480,10 @@ BAD_DOCUMENTS = {
     "ramp_to_equals_from": (f"set:\n  {NRDL}: {{value: 0.3, from: 2026-01-01, to: 2026-01-01}}\n",
                             f"set.{NRDL}", ["must be after 'from'"]),
     "dated_bad_from": (f"set:\n  {IND}: {{value: 30, from: soon}}\n", f"set.{IND}", ["date"]),
+    "list_empty": (f"set:\n  {P_IND}: []\n", f"set.{P_IND}", ["empty list changes nothing"]),
+    "list_plain_value_later": (f"set:\n  {P_IND}: [0.5, 0.6]\n", f"set.{P_IND}[1]", ["would replace every change"]),
+    "dated_impossible_from": (f"set:\n  {IND}: {{value: 30, from: 2025-13-01}}\n", f"set.{IND}",
+                              ["expected a date", "2025-13-01"]),
     "steps_not_mapping": (f"set:\n  {CLIMATE}: {{steps: [1, 2]}}\n", f"set.{CLIMATE}", ["steps"]),
     "steps_empty": (f"set:\n  {CLIMATE}: {{steps: {{}}}}\n", f"set.{CLIMATE}", ["steps"]),
     "steps_with_value": (f"set:\n  {CLIMATE}: {{steps: {{2026-01-01: 1.2}}, value: 1}}\n", f"set.{CLIMATE}",
