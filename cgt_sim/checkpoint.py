@@ -195,4 +195,9 @@ def _made_from(manifest: dict | None) -> dict | None:
 
 
 def read_part(folder: Path) -> dict:
-    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    """The tables of one finished part; a damaged part is a ScenarioError naming it."""
+    try:
+        return {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    except Exception as exc:  # pyarrow raises its own errors for a damaged file
+        raise ScenarioError(folder, None, f"cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); "
+                            "delete this part to run its replications again") from None

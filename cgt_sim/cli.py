@@ -290,9 +290,10 @@ def _value_text(key: str, v) -> str:
             if i == 0:
                 parts.append(_num(val, p.kind))
             elif d == prev[0]:
-                parts.append(f"-> {_num(val, p.kind)} from {d.isoformat()}")
-            elif val != prev[1]:
-                parts.append(f"~> {_num(val, p.kind)} by {d.isoformat()}")
+                if val != prev[1]:  # a step (one to the same value changes nothing)
+                    parts.append(f"-> {_num(val, p.kind)} from {d.isoformat()}")
+            elif val != prev[1]:  # a ramp, from the knot before it
+                parts.append(f"~> {_num(val, p.kind)} from {prev[0].isoformat()} to {d.isoformat()}")
             prev = (d, val)
         return " ".join(parts)
     if isinstance(v, dt.date):

@@ -100,14 +100,17 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     width = 0.8 / len(results)
     labels = [label for _, label in OUTCOMES]
     x = np.arange(len(labels))
-    for i, (res, name) in enumerate(zip(results, names)):
+    horizons = [int(res.annual["year"].max()) for res in results]
+    for i, (res, name, horizon) in enumerate(zip(results, names, horizons)):
         f = funnel(res)
-        bars = ax.bar(x + i * width - 0.4 + width / 2, f.values, width, label=name, color=colors[i % len(colors)])
+        label = name if len(set(horizons)) == 1 else f"{name} (by {horizon})"
+        bars = ax.bar(x + i * width - 0.4 + width / 2, f.values, width, label=label, color=colors[i % len(colors)])
         ax.bar_label(bars, labels=[f"{v:,.0f}" for v in f.values], fontsize=7, padding=2)
     ax.set_xticks(x, labels)
     ax.set_ylabel("programs per replication (mean)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-    ax.set_title(f"Program outcomes by {int(results[0].annual['year'].max())}")
+    ax.set_title(f"Program outcomes by {horizons[0]}" if len(set(horizons)) == 1
+                 else "Program outcomes by each run's horizon")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

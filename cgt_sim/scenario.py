@@ -610,6 +610,10 @@ def _parse_uncertain(path, key, raw) -> Uncertain:
             _check_scalar(p, args[k], path, f"{label}.{k}")
     if dist in ("normal", "lognormal"):
         _check_support(p, path, label, dist, args)
+        centre = "mean" if dist == "normal" else "median"  # draws would pile up on a bound
+        _check_scalar(p, args[centre], path, f"{label}.{centre}")
+        if not args.get("low", -math.inf) <= args[centre] <= args.get("high", math.inf):
+            raise ScenarioError(path, f"{label}.{centre}", f"must lie between low and high (got {args[centre]:g})")
     return Uncertain(key, dist, args)
 
 

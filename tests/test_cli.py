@@ -469,6 +469,16 @@ def test_show_cites_the_scenario_source_by_its_keys():
     assert line == "# source: " + "; ".join(cite(k) for k in ("A004", "NMPA_IND", "NMPA_REVIEW"))
 
 
+def test_show_gives_where_a_ramp_starts_and_ends():
+    result = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "baseline.yaml"), "--only",
+                                      "research.arrival_growth", "--set",
+                                      "research.arrival_growth=[0.2, {value: 0.2, from: 2021}, "
+                                      "{value: 0.02, from: 2021, to: 2030}]"])
+    assert result.exit_code == 0, result.stderr
+    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("  research.arrival_growth = "))
+    assert line.startswith("  research.arrival_growth = 0.2 ~> 0.02 from 2021-01-01 to 2030-01-01 "), line
+
+
 def test_show_json_with_only_keeps_those_keys():
     result = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "baseline.yaml"), "--json", "--only",
                                       "regulatory.p_"])
@@ -556,7 +566,7 @@ SCHEMA_GOOD = [
     "set: {regulatory.ind_review_working_days: {value: 30, from: 2025-04-01}}",
     "set: {market.nrdl_listing_hazard: {value: 0.3, from: 2026, to: 2028-01-01}}",
     "set: {financing.capital_climate: {steps: {2026-01-01: 1.2, 2028: 1.0}}}",
-    "set: {financing.capital_climate: [{value: 1.2, from: 2026}, 0.9, {steps: {2030-01-01: 1}}, [{value: 1, from: 2031}]]}",
+    "set: {financing.capital_climate: [0.9, {value: 1.2, from: 2026}, {steps: {2030-01-01: 1}}, [{value: 1, from: 2031}]]}",
     "set: {manufacturing: {suites_2015: {jiangsu: 40}, batch_days.in_vivo_gene: {value: 15, from: 2027}}}",
     "set: {manufacturing.suites_2015: {beijing: 12}}",
     "set: {financing.unconstrained: true, regulatory.ind_pathway_open: 2016-06-01}",

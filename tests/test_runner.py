@@ -268,6 +268,17 @@ def test_resume_refuses_work_from_another_seed_or_scenario(uncertain, tmp_path):
         cgt_sim.run(BASELINE, replications=3, seed=5, until=2016, out=out, resume=True)
 
 
+def test_a_damaged_part_is_named_not_a_traceback(uncertain, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(Interrupted):
+        cgt_sim.run(uncertain, replications=4, seed=5, until=2016, executor="serial", out=out,
+                    progress=stop_after(2))
+    part = next(p for p in Checkpoint(out).parts.iterdir() if p.name.startswith("part-"))
+    (part / "annual.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ScenarioError, match=f"{part}: cannot be read .*delete this part"):
+        cgt_sim.run(uncertain, replications=4, seed=5, until=2016, executor="serial", out=out, resume=True)
+
+
 def test_resume_needs_a_folder(uncertain):
     with pytest.raises(ScenarioError, match="^--resume: needs the result folder"):
         cgt_sim.run(uncertain, replications=1, until=2016, resume=True)
