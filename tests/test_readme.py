@@ -447,8 +447,9 @@ def test_python_api_signature_matches_the_readme(name):
 
 
 def test_analytic_funnel_is_documented():
-    assert re.search(r"`cgt_sim\.analytic_funnel\(scenario_or_path, modality, year=None\)`", README)
+    assert re.search(r"`cgt_sim\.analytic_funnel\(scenario_or_path, modality, \*, year=None\)`", README)
     params = inspect.signature(cgt_sim.analytic_funnel).parameters
     assert list(params)[1] == "modality" and params["year"].default is None
+    assert params["year"].kind is inspect.Parameter.KEYWORD_ONLY
     example = re.search(r"`(cgt_sim\.analytic_funnel\(\"scenarios/[^`]+)`", README).group(1)
     assert 0.0 < eval(example, {"cgt_sim": cgt_sim}) < 1.0
