@@ -766,6 +766,11 @@ NUMBER_TEXT = {"type": "string", "description": "a number written as text, such 
                "pattern": r"^\s*[+-]?(\d(_?\d)*(\.(\d(_?\d)*)?)?|\.\d(_?\d)*)([eE][+-]?\d(_?\d)*)?\s*$"}
 
 
+def _or_text(number: dict) -> dict:
+    """A numeric schema that also takes the number written as text."""
+    return {"anyOf": [number, NUMBER_TEXT]}
+
+
 def scenario_json_schema() -> dict:
     """JSON Schema of scenario files: every form of value the loader takes in ``set`` (a plain
     value, a step, a ramp, steps, a list of these), the distributions of ``uncertain``, and keys
@@ -788,7 +793,7 @@ def scenario_json_schema() -> dict:
             props[key] = {"description": description, "anyOf": [num, NUMBER_TEXT]}
             continue
         dists[key] = _distribution_schema(p, num)
-        value = {"anyOf": [num, NUMBER_TEXT]}
+        value = _or_text(num)
         dated = {"$ref": "#/$defs/dated", "properties": {"value": value}}
         steps = {"$ref": "#/$defs/steps", "properties": {"steps": {"additionalProperties": value}}}
         changes = {"type": "array", "items": {"$ref": f"#/properties/set/properties/{key}"}}  # applied in order
@@ -842,7 +847,7 @@ def _distribution_schema(p, num: dict) -> dict:
         if cuts:
             branch["required"] = cuts
         branches.append(branch)
-    value = {"anyOf": [num, NUMBER_TEXT]}
+    value = _or_text(num)
     return {"type": "object", "oneOf": branches,
             "properties": {"low": value, "high": value, "mode": value, "values": {"items": value}}}
 
@@ -852,7 +857,7 @@ def _distribution_defs() -> dict:
     from .scenario import DISTRIBUTIONS
 
     def number(**bounds):
-        return {"anyOf": [{"type": "number", **bounds}, NUMBER_TEXT]}
+        return _or_text({"type": "number", **bounds})
 
     at_least_0 = number(minimum=0)
     fields = {"low": number(), "high": number(), "mode": number(), "mean": number(), "sd": at_least_0,

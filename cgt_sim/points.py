@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import pandas as pd
 
-from .results import ALIASES, KEYS, as_list
+from .results import ALIASES, KEYS, as_list, metric_columns
 from .runner import run
 from .scenario import Scenario, ScenarioError, whole_number
 
@@ -57,16 +57,7 @@ def check_years(years, start: int, horizon: int) -> list[int]:
 def check_metrics(names, scenario: Scenario) -> list[str]:
     """Annual column names for metric names (short names accepted), each once; unknown names are
     an error."""
-    known = annual_columns(scenario)
-    out = []
-    for name in as_list(names):
-        column = ALIASES.get(name, name) if isinstance(name, str) else name
-        if column not in known:
-            raise ScenarioError("--metric", None, f"unknown metric {name!r}; choose from "
-                                + ", ".join(list(ALIASES) + known))
-        if column not in out:  # a metric asked twice (or by its short name too) is one metric
-            out.append(column)
-    return out
+    return metric_columns(names, annual_columns(scenario))
 
 
 def year_metric(name: str, scenario: Scenario, last_year: int | None = None) -> tuple[str, int]:

@@ -73,6 +73,22 @@ def as_list(value) -> list:
     return list(value)
 
 
+def metric_columns(names, known: list[str]) -> list[str]:
+    """Columns of ``annual`` for metric names (a name or a list; short names accepted), each
+    once; an unknown name is a ScenarioError listing the ``known`` columns."""
+    from .scenario import ScenarioError
+
+    out = []
+    for name in as_list(names):
+        column = ALIASES.get(name, name) if isinstance(name, str) else name
+        if column not in known:
+            raise ScenarioError("--metric", None, f"unknown metric {name!r}; choose from "
+                                + ", ".join(list(ALIASES) + list(known)))
+        if column not in out:  # a metric asked twice (or by its short name too) is one metric
+            out.append(column)
+    return out
+
+
 @dataclass
 class ResultSet:
     annual: pd.DataFrame
@@ -89,14 +105,7 @@ class ResultSet:
         """Per metric and year: mean, p5, p50, p95 over replications (NaNs ignored), and n.
         ``metrics``: a name or a list of names (columns of ``annual``, or a short name such as
         ``approvals``); default all."""
-        if metrics is None:
-            return summarise(self.annual, self.metrics)
-        names = as_list(metrics)
-        columns = [ALIASES.get(m, m) if isinstance(m, str) else m for m in names]
-        for name, column in zip(names, columns):
-            if column not in self.metrics:
-                raise ValueError(f"unknown metric {name!r}; choose from " + ", ".join(list(ALIASES) + self.metrics))
-        return summarise(self.annual, columns)
+        return summarise(self.annual, self.metrics if metrics is None else metric_columns(metrics, self.metrics))
 
     def headline(self, years=None) -> pd.DataFrame:
         """A small table of the headline metrics at chosen years (a year or a list; default
