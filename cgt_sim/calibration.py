@@ -52,7 +52,7 @@ import yaml
 from . import __version__
 from .parameters import CATALOGUE, CLUSTERS, MODALITIES
 from .runner import run
-from .scenario import Scenario, ScenarioError, _suggest, load_scenario, read_yaml
+from .scenario import Scenario, ScenarioError, _suggest, as_number, load_scenario, read_yaml
 from .sources import SOURCES
 from .timeline import Clock, Schedule
 
@@ -269,8 +269,10 @@ def load_targets(path) -> TargetSet:
 
 
 def _number(file, key: str, value, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    number = as_number(value)  # numbers written as text (1e2) too, as in scenario files
+    if number is None or not math.isfinite(number):
         raise ScenarioError(file, key, f"must be a number (got {value!r})")
+    value = number
     if positive and value <= 0:
         raise ScenarioError(file, key, f"must be > 0 (got {value:g})")
     return float(value)
@@ -543,21 +545,26 @@ def start_from(path, ts: TargetSet) -> dict:
     found = read_fit(path)
     params = found.get("parameters")
     free = {fp.key: fp for fp in ts.free}
-    if not isinstance(params, dict) or set(params) != set(free):
-        raise ScenarioError(path, "parameters", "must give exactly the free parameters of "
-                            f"{ts.path}: " + ", ".join(free))
+    if not isinstance(params, dict):
+        raise ScenarioError(path, "parameters", f"missing: give the free parameters of {ts.path}: " + ", ".join(free))
+    missing, extra = [k for k in free if k not in params], [k for k in params if k not in free]
+    if missing or extra:
+        what = "; ".join(part for part in (("missing " + ", ".join(missing)) if missing else "",
+                                           ("not free in this targets file: " + ", ".join(extra)) if extra else "")
+                         if part)
+        raise ScenarioError(path, "parameters", f"must give exactly the free parameters of {ts.path} ({what})")
     out = {}
     for key, value in params.items():
-        fp = free[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not fp.low <= value <= fp.high:
+        fp, number = free[key], as_number(value)
+        if number is None or not fp.low <= number <= fp.high:
             raise ScenarioError(path, f"parameters.{key}", f"must be a number between {fp.low:g} and "
                                 f"{fp.high:g} (got {value!r})")
-        out[key] = float(value)
+        out[key] = number
     return out
 
 
 def fitted_document(result: Fit, ts: TargetSet, scenario_path, replications: int, seed: int,
-                    budget: int, start_file=None) -> dict:
+                    budget: int, start_file=None, out=None) -> dict:
     """The content of a fitted file (plain data, in the order it is written)."""
     fit_horizon = max(t.year for t in ts.fitted)
     return {
@@ -565,7 +572,8 @@ def fitted_document(result: Fit, ts: TargetSet, scenario_path, replications: int
         "package_version": __version__,
         "command": (f"cgt-sim calibrate {ts.path} --scenario {scenario_path} --budget {budget} "
                     f"--replications {replications} --seed {seed}"
-                    + (f" --start {start_file}" if start_file is not None else "")),
+                    + (f" --start {start_file}" if start_file is not None else "")
+                    + (f" --out {out}" if out is not None else "")),
         "targets_file": str(ts.path),
         "scenario": str(scenario_path),
         "seed": seed,
@@ -587,6 +595,23 @@ HEADER = ("# Written by cgt-sim calibrate: the fitted parameter values, the obje
           "# target at the fitted values (mean and 5-95% of replications). Scenarios read\n"
           "# 'parameters' through 'calibrated:'. Do not edit by hand: change targets.yaml and re-run\n"
           "# the command below (see calibration/README.md).\n")
+
+
+def check_fitted_target(path) -> None:
+    """A fitted file may replace an earlier fitted file, never another file (a targets file, a
+    scenario): raise ScenarioError naming ``path`` otherwise."""
+    path = Path(path)
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise ScenarioError(path, None, "is a folder; give a file name for the fitted file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = None
+    if not (isinstance(data, dict) and {"parameters", "targets_file", "objective"} <= set(data)):
+        raise ScenarioError(path, None, "exists and is not a fitted file written by cgt-sim calibrate "
+                            "(nothing was written); choose another --out")
 
 
 def write_fitted(path, document: dict) -> Path:

@@ -17,10 +17,8 @@ import shutil
 import uuid
 from pathlib import Path
 
-import pandas as pd
-
 from . import __version__
-from .results import check_result_folder, check_writable, load_results
+from .results import check_result_folder, check_writable, load_results, read_table
 from .scenario import Scenario, ScenarioError
 
 TABLES = ("annual", "programs", "products", "sampled")
@@ -196,8 +194,5 @@ def _made_from(manifest: dict | None) -> dict | None:
 
 def read_part(folder: Path) -> dict:
     """The tables of one finished part; a damaged part is a ScenarioError naming it."""
-    try:
-        return {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
-    except Exception as exc:  # pyarrow raises its own errors for a damaged file
-        raise ScenarioError(folder, None, f"cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); "
-                            "delete this part to run its replications again") from None
+    return {name: read_table(folder / f"{name}.parquet", "delete this part to run its replications again")
+            for name in TABLES}

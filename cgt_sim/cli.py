@@ -512,7 +512,7 @@ def calibrate(
                                          "fitted file (a warm start after a model change)"),
 ):
     """Fit the free parameters of a targets file to its targets; write the fitted file."""
-    from .calibration import fit, fitted_document, prepare, start_from, write_fitted
+    from .calibration import check_fitted_target, fit, fitted_document, prepare, start_from, write_fitted
 
     _check_run_options(replications, seed, workers)
     if budget < 1:
@@ -520,6 +520,7 @@ def calibrate(
     target = out or targets.parent / "fitted.yaml"
     _check_output_file(target)
     try:
+        check_fitted_target(target)
         ts, sc = prepare(targets, scenario)
         begin = None if start is None else start_from(start, ts)
     except ScenarioError as exc:
@@ -528,7 +529,7 @@ def calibrate(
     with progress_cm:
         result = fit(sc, ts, budget=budget, replications=replications, seed=seed, workers=workers,
                      progress=search_cb, final_progress=final_cb, start=begin)
-    path = write_fitted(target, fitted_document(result, ts, scenario, replications, seed, budget, start))
+    path = write_fitted(target, fitted_document(result, ts, scenario, replications, seed, budget, start, out))
     if quiet:
         return
     from .validate import target_check

@@ -260,15 +260,27 @@ def load_results(path) -> ResultSet:
     if missing:
         raise ScenarioError(path, None, f"has a manifest.json but no {', '.join(f'{t}.parquet' for t in missing)}: "
                             "not a complete run result; write it again with `cgt-sim run`")
-    annual = pd.read_parquet(path / "annual.parquet")
+    again = "write it again with `cgt-sim run`"
+    annual = read_table(path / "annual.parquet", again)
     if (path / "sampled.parquet").exists():
-        sampled = pd.read_parquet(path / "sampled.parquet")
+        sampled = read_table(path / "sampled.parquet", again)
     else:  # nothing was uncertain: the replications alone, as the run returned them
         sampled = pd.DataFrame({"replication": np.sort(annual["replication"].unique()).astype(np.int64)})
     return ResultSet(annual,
-                     with_categories("programs", pd.read_parquet(path / "programs.parquet")),
-                     with_categories("products", pd.read_parquet(path / "products.parquet")),
+                     with_categories("programs", read_table(path / "programs.parquet", again)),
+                     with_categories("products", read_table(path / "products.parquet", again)),
                      manifest, sampled)
+
+
+def read_table(file: Path, advice: str) -> pd.DataFrame:
+    """A Parquet table; a damaged file is a ScenarioError naming it, with ``advice``."""
+    from .scenario import ScenarioError
+
+    try:
+        return pd.read_parquet(file)
+    except Exception as exc:  # pyarrow raises its own errors for a damaged file
+        reason = str(exc).splitlines()[0][:120] if str(exc) else ""
+        raise ScenarioError(file, None, f"cannot be read ({type(exc).__name__}: {reason}); {advice}") from None
 
 
 def with_categories(table: str, df: pd.DataFrame) -> pd.DataFrame:

@@ -325,7 +325,7 @@ def test_calibrate_can_start_where_an_earlier_fit_ended(toy, monkeypatch):
                            str(second), "--quiet", "--start", str(first))
     assert result.exit_code == 0, result.output
     doc = yaml.safe_load(second.read_text())
-    assert doc["start"] == earlier["parameters"] and doc["command"].endswith(f" --start {first}")
+    assert doc["start"] == earlier["parameters"] and doc["command"].endswith(f" --start {first} --out {second}")
     assert doc["objective_start"] == pytest.approx(earlier["objective"], rel=1e-3)
     assert doc["objective"] <= doc["objective_start"]
     # a start that is not a fit of these free parameters is one line naming the file
@@ -334,6 +334,13 @@ def test_calibrate_can_start_where_an_earlier_fit_ended(toy, monkeypatch):
     result = calibrate_cli(root, path, monkeypatch, "--budget", "1", "-r", "1", "--quiet", "--start", str(bad),
                            "--out", str(root / "warm" / "third.yaml"))
     assert result.exit_code == 2 and f"{bad}: parameters: must give exactly the free parameters" in result.stderr
+    assert "(missing research.arrivals_2015.autologous_car_t" in result.stderr
+    assert "not free in this targets file: research.preclinical_years" in result.stderr
+    # --out never replaces a file that is not a fitted file (here: the targets file itself)
+    before = path.read_bytes()
+    result = calibrate_cli(root, path, monkeypatch, "--budget", "1", "-r", "1", "--quiet", "--out", str(path))
+    assert result.exit_code == 2 and "is not a fitted file written by cgt-sim calibrate" in result.stderr
+    assert path.read_bytes() == before
 
 
 def test_calibrate_progress_agrees_with_the_evaluations_reported(toy, monkeypatch):

@@ -264,6 +264,15 @@ def test_save_never_replaces_a_result_of_another_kind_or_writes_where_it_cannot(
         result_set().save(afile / "sub")
 
 
+def test_a_damaged_table_is_named_not_a_traceback(tmp_path):
+    from cgt_sim import ScenarioError
+
+    out = result_set().save(tmp_path / "r")
+    (out / "annual.parquet").write_text("junk")
+    with pytest.raises(ScenarioError, match=f"{out / 'annual.parquet'}: cannot be read .*write it again"):
+        load_results(out)
+
+
 def test_load_results_of_a_non_result_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a cgt-sim result folder"):
         load_results(tmp_path)

@@ -275,7 +275,7 @@ def test_a_damaged_part_is_named_not_a_traceback(uncertain, tmp_path):
                     progress=stop_after(2))
     part = next(p for p in Checkpoint(out).parts.iterdir() if p.name.startswith("part-"))
     (part / "annual.parquet").write_bytes(b"not parquet")
-    with pytest.raises(ScenarioError, match=f"{part}: cannot be read .*delete this part"):
+    with pytest.raises(ScenarioError, match=f"{part / 'annual.parquet'}: cannot be read .*delete this part"):
         cgt_sim.run(uncertain, replications=4, seed=5, until=2016, executor="serial", out=out, resume=True)
 
 
