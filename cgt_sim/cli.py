@@ -17,7 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .results import format_number as _fmt
-from .scenario import ScenarioError, default_scenario, fitted_targets, load_scenario, yaml_value
+from .scenario import ScenarioError, default_scenario, fitted_targets, fixed_for_run, load_scenario, yaml_value
 from .sources import cite
 from .timeline import Schedule
 
@@ -790,10 +790,11 @@ def scenario_json_schema() -> dict:
         if p.high is not None:
             num["maximum"] = p.high
         description = f"{p.doc} [{p.unit}]"
-        if key.startswith("simulation."):  # fixed for the whole run
+        if not key.startswith("simulation."):
+            dists[key] = _distribution_schema(p, num)
+        if fixed_for_run(key):  # one value for the whole run
             props[key] = {"description": description, "anyOf": [num, NUMBER_TEXT]}
             continue
-        dists[key] = _distribution_schema(p, num)
         value = _or_text(num)
         dated = {"$ref": "#/$defs/dated", "properties": {"value": value}}
         steps = {"$ref": "#/$defs/steps", "properties": {"steps": {"additionalProperties": value}}}

@@ -366,7 +366,7 @@ def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenari
         if key in given:
             raise ScenarioError(path, f"uncertain.{key}", "is also in this file's set: give a value or a "
                                 "distribution, not both")
-        sc.uncertain[key] = _parse_uncertain(path, key, raw)
+        sc.uncertain[key] = _parse_uncertain(path, key, raw, sc.values)
     _check_consistency(sc, path)
     return sc
 
@@ -415,6 +415,15 @@ def _is_value(v) -> bool:
 def _suggest(key: str, options) -> str:
     close = difflib.get_close_matches(key, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+# Numeric parameters read once, at the start of a run: a dated value would never apply.
+FIXED_FOR_RUN = ("simulation.", "manufacturing.suites_2015.")
+
+
+def fixed_for_run(key: str) -> bool:
+    """Whether parameter ``key`` holds for the whole run (no dated values)."""
+    return key.startswith(FIXED_FOR_RUN)
 
 
 def whole_number(value, name: str, least: int) -> int:
@@ -468,7 +477,7 @@ def _apply_set(sc: Scenario, where, key: str, raw):
     p = CATALOGUE.get(key)
     if p is None:
         raise ScenarioError(where, label, "unknown parameter" + _suggest(key, CATALOGUE))
-    if p.kind in ("bool", "date") or key.startswith("simulation."):
+    if p.kind in ("bool", "date") or fixed_for_run(key):
         if isinstance(raw, (dict, list)):
             raise ScenarioError(where, label, f"cannot change over time; give {p.range_text()}")
         value = _check_scalar(p, raw, where, label)
@@ -553,13 +562,19 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
         raise ScenarioError(where, label, str(exc)) from None
 
 
-def _parse_uncertain(path, key, raw) -> Uncertain:
+def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain:
     label = f"uncertain.{key}"
     p = CATALOGUE[key]
     if p.kind not in ("float", "int"):
         raise ScenarioError(path, label, "only numeric parameters can be uncertain")
     if key.startswith("simulation."):
         raise ScenarioError(path, label, "is fixed for the whole run and cannot be uncertain; give it in set")
+    current = sc_values.get(key) if sc_values is not None else None
+    if isinstance(current, Schedule) and not current.is_constant:
+        dates = [d.isoformat() for d, _ in current.knots[1:]]
+        raise ScenarioError(path, label, "has dated values here (changes on " + ", ".join(dates[:3])
+                            + (", ..." if len(dates) > 3 else "") + "): one draw per replication would replace "
+                            "its whole path; set it to a constant first, or leave it certain")
     if not isinstance(raw, dict) or "dist" not in raw:
         raise ScenarioError(path, label, "must be a mapping with 'dist' (one of "
                             + ", ".join(DISTRIBUTIONS) + ")")

@@ -603,6 +603,7 @@ SCHEMA_BAD = [
     "uncertain: {financing.unconstrained: {dist: choice, values: [true, false]}}",
     "uncertain: {regulatory.p_ind_clear: 0.5}",
     "uncertain: {simulation.horizon_year: {dist: choice, values: [2030, 2040]}}",
+    "set: {manufacturing.suites_2015.jiangsu: {value: 1, from: 2016}}",
     "set: {financing.seed_cash_cny: lots}",
     "uncertain: {financing.seed_cash_cny: {dist: uniform, low: 2e7, high: 8e7 CNY}}",
     "uncertain: {manufacturing.suites_2015.beijing: {dist: choice, values: [10, 20], weights: [1, many]}}",

@@ -145,13 +145,13 @@ def test_numbers_written_as_text_are_read_as_numbers(tmp_path):
     sc = load_scenario(write(tmp_path, "s.yaml", f"""
         set:
           financing.seed_cash_cny: 50e6
-          {SUITES}: {{value: 2e1, from: 2020}}
+          clinical.patients.phase1: {{value: 2e1, from: 2020}}
         uncertain:
           {COGS_DECLINE}: {{dist: triangular, low: 0, mode: 2e-2, high: '0.08'}}
           manufacturing.suites_2015.jiangsu: {{dist: choice, values: [1e1, 20], weights: [1e0, 3]}}
     """))
     assert sc.value("financing.seed_cash_cny") == 50e6
-    assert sc.value(SUITES).value_on("2020-01-01") == 20
+    assert sc.value("clinical.patients.phase1").value_on("2020-01-01") == 20
     assert sc.uncertain[COGS_DECLINE].args == {"low": 0.0, "mode": 0.02, "high": 0.08}
     assert sc.uncertain["manufacturing.suites_2015.jiangsu"].args == {"values": [10.0, 20.0], "weights": [1.0, 3.0]}
 
@@ -463,10 +463,11 @@ BAD_DOCUMENTS = {
     "infinity": (f"set:\n  {IND}: .inf\n", f"set.{IND}", ["between 1 and 400"]),
     "negative_suites": (f"set:\n  {SUITES}: -1\n", f"set.{SUITES}", ["must be between 1 and 100000 (got -1)"]),
     "zero_suites": (f"set:\n  {SUITES}: 0\n", f"set.{SUITES}", ["must be between 1 and 100000 (got 0)"]),
-    "zero_suites_dated": (f"set:\n  {SUITES}: {{value: 0, from: 2020}}\n", f"set.{SUITES}.value",
-                          ["must be between 1 and 100000 (got 0)"]),
+    "zero_suites_dated": (f"set:\n  {SUITES}: {{value: 0, from: 2020}}\n", f"set.{SUITES}",
+                          ["cannot change over time"]),
     "non_integer_int": (f"set:\n  {SUITES}: 2.5\n", f"set.{SUITES}", ["whole number", "2.5"]),
-    "non_integer_int_dated": (f"set:\n  {SUITES}: {{value: 2.5, from: 2020}}\n", f"set.{SUITES}.value",
+    "non_integer_int_dated": ("set:\n  clinical.patients.phase1: {value: 2.5, from: 2020}\n",
+                              "set.clinical.patients.phase1.value",
                               ["whole number"]),
     "out_of_range_in_ramp": (f"set:\n  {P_IND}: {{value: 2, from: 2025, to: 2026}}\n",
                              f"set.{P_IND}.value", ["between 0 and 1"]),
@@ -534,6 +535,10 @@ BAD_DOCUMENTS = {
                                       f"uncertain.{P_IND}.mean", ["between 0 and 1", "(got 2)"]),
     "uncertain_normal_mean_outside_cut": (f"uncertain:\n  {P_IND}: {{dist: normal, mean: 0.9, sd: 0.1, low: 0, high: 0.5}}\n",
                                           f"uncertain.{P_IND}.mean", ["between low and high"]),
+    "start_state_dated": ("set:\n  manufacturing.suites_2015.jiangsu: {value: 1, from: 2016}\n",
+                          "set.manufacturing.suites_2015.jiangsu", ["cannot change over time"]),
+    "uncertain_dated_parameter": ("uncertain:\n  research.arrival_growth: {dist: uniform, low: 0.1, high: 0.2}\n",
+                                  "uncertain.research.arrival_growth", ["has dated values here", "2030-01-01"]),
     "uncertain_run_setting": ("uncertain:\n  simulation.horizon_year: {dist: uniform, low: 2016, high: 2020}\n",
                               "uncertain.simulation.horizon_year", ["fixed for the whole run"]),
     "uncertain_non_number_arg": (f"uncertain:\n  {COGS_DECLINE}: {{dist: uniform, low: a, high: 0.1}}\n",
