@@ -61,6 +61,19 @@ def series_labels(names, result_dirs) -> list[str]:
     return labels
 
 
+def check_report_folder(out) -> None:
+    """A report may go into a new or empty folder or replace an earlier report (a folder with
+    report.md), never into a result or any other folder: ScenarioError naming ``out`` otherwise."""
+    from .results import check_writable
+    from .scenario import ScenarioError
+
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "report.md").exists())):
+        raise ScenarioError(out, None, "exists and is not an earlier report folder (nothing was written); "
+                            "choose another --out")
+    check_writable(out)
+
+
 def write_report(result_dirs, out: Path | None = None) -> Path:
     """Write PNG figures and report.md for one or more result folders; return the report path."""
     import matplotlib
@@ -73,6 +86,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     names = series_labels([r.manifest.get("scenario", {}).get("name", Path(d).name)
                            for r, d in zip(results, result_dirs)], result_dirs)
     out = Path(out) if out else Path(result_dirs[0]) / "report"
+    check_report_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     figures = []
@@ -82,7 +96,12 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
             b = _band(res, metric)
             c = colors[i % len(colors)]
             ax.fill_between(b.index, b["p5"], b["p95"], color=c, alpha=0.2, linewidth=0)
-            ax.plot(b.index, b["mean"], color=c, linewidth=2, label=f"{name}: mean, 5-95% band")
+            few = b["mean"].notna().sum() <= 3  # a line alone would not show one or two points
+            ax.plot(b.index, b["mean"], color=c, linewidth=2, marker="o" if few else None,
+                    label=f"{name}: mean, 5-95% band")
+            if few and b["p5"].notna().any():
+                ax.errorbar(b.index, b["mean"], yerr=[b["mean"] - b["p5"], b["p95"] - b["mean"]], color=c,
+                            fmt="none", capsize=3)
         ax.set_title(title)
         ax.set_xlabel("year")
         ax.set_ylabel(unit)
@@ -105,7 +124,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
         f = funnel(res)
         label = name if len(set(horizons)) == 1 else f"{name} (by {horizon})"
         bars = ax.bar(x + i * width - 0.4 + width / 2, f.values, width, label=label, color=colors[i % len(colors)])
-        ax.bar_label(bars, labels=[f"{v:,.0f}" for v in f.values], fontsize=7, padding=2)
+        ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 10 else f"{v:.1f}" for v in f.values], fontsize=7, padding=2)
     ax.set_xticks(x, labels)
     ax.set_ylabel("programs per replication (mean)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))

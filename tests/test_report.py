@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 import cgt_sim
 from cgt_sim.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
 from cgt_sim.report import FAN_METRICS, funnel
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"
@@ -114,3 +116,30 @@ def test_series_labels():
     # the same folder name under two parents: the paths; the same folder twice: numbered
     assert series_labels(["baseline", "baseline"], ["x/r", "y/r"]) == ["baseline (x/r)", "baseline (y/r)"]
     assert series_labels(["baseline", "baseline"], ["x/r", "x/r"]) == ["baseline (x/r) #1", "baseline (x/r) #2"]
+
+
+def test_report_writes_only_into_a_new_empty_or_report_folder(two_results, tmp_path):
+    other = tmp_path / "sweep"
+    other.mkdir()
+    (other / "manifest.json").write_text('{"analysis": "sweep"}')
+    result = CliRunner().invoke(app, ["report", str(two_results[0]), "--out", str(other)])
+    assert result.exit_code == 2 and "is not an earlier report folder" in result.output
+    assert [p.name for p in other.iterdir()] == ["manifest.json"]
+    again = tmp_path / "rep"
+    for _ in range(2):  # an earlier report is replaced
+        result = CliRunner().invoke(app, ["report", str(two_results[0]), "--out", str(again)])
+        assert result.exit_code == 0, result.output
+
+
+def test_a_one_year_result_shows_its_points(tmp_path):
+    """With one simulated year each series is a point: drawn with a marker and its band."""
+    out = tmp_path / "one"
+    cgt_sim.run(ROOT / "scenarios" / "baseline.yaml", replications=2, seed=3, until=2015, workers=1).save(out)
+    result = CliRunner().invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    import matplotlib.image as mi
+    import numpy as np
+
+    img = mi.imread(out / "report" / "cogs_per_patient_cny.png")[:, :, :3]
+    series = (np.abs(img - np.array([0x1f, 0x77, 0xb4]) / 255).sum(axis=2) < 0.15).sum()
+    assert series > 110  # the legend's swatch alone is about 85 pixels of the series colour

@@ -168,7 +168,7 @@ class Funnel:
     mean_days_phase1_to_approval: float  # mean time from Phase I start, given approval
 
 
-def analytic_funnel(p, modality: str, *, year: int | None = None, t: float = 0.0) -> Funnel:
+def analytic_funnel(p, modality: str, *, year: int | None = None, t: float | None = None) -> Funnel:
     """Approval probability and mean time to approval of one program.
 
     ``p``: a scenario (a ``Scenario`` or the path of a scenario file) or a parameter lookup
@@ -181,6 +181,9 @@ def analytic_funnel(p, modality: str, *, year: int | None = None, t: float = 0.0
     """
     if modality not in MODALITIES:
         raise ValueError(f"unknown modality {modality!r}; choose one of " + ", ".join(MODALITIES))
+    if year is not None and t is not None:
+        raise ValueError("give year= or t=, not both")
+    t = 0.0 if t is None else t
     if isinstance(p, (Scenario, str, Path)):
         sc = p if isinstance(p, Scenario) else load_scenario(p)
         p = RunParams(sc, sc.clock)

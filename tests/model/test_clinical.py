@@ -232,6 +232,8 @@ def test_analytic_funnel_takes_a_scenario_or_its_file():
     # number from the start year on
     with pytest.raises(TypeError):
         cgt_sim.analytic_funnel(fast, "autologous_car_t", 2031)
+    with pytest.raises(ValueError, match="give year= or t=, not both"):
+        cgt_sim.analytic_funnel(fast, "autologous_car_t", year=2031, t=100.0)
     assert cgt_sim.analytic_funnel(fast, "autologous_car_t", year=np.int64(2031)) == after
     for bad, message in ((2010, "year: must be a whole number >= 2015"), ("2030", "year: must be a whole number"),
                          (2030.5, "year: must be a whole number"), (2201, "year: must be a year from 2015 to 2200")):
