@@ -302,7 +302,7 @@ def _value_text(key: str, v) -> str:
 
 
 def _num(x: float, kind: str) -> str:
-    return str(int(round(x))) if kind == "int" else f"{x:g}"
+    return str(int(round(x))) if kind == "int" else f"{x:.4g}"  # a ramp's knots can be interpolated
 
 
 @app.command()
@@ -710,7 +710,7 @@ def show(
         unc = sc.uncertain.get(key)
         unc_text = f"   ~ {unc.dist}({', '.join(f'{k}={v}' for k, v in unc.args.items())})" if unc else ""
         typer.echo(f"  {key} = {_value_text(key, sc.values[key])} {p.unit}{marker}{unc_text}")
-        typer.echo(f"      range: {p.range_text()}" + (f"; plausible {p.plausible[0]:g}-{p.plausible[1]:g}"
+        typer.echo(f"      range: {p.range_text()}" + (f"; plausible {p.plausible[0]:g} to {p.plausible[1]:g}"
                                                         if p.plausible else ""))
         typer.echo(f"      source: {sources[key]}")
         typer.echo(f"      {p.doc}")
@@ -826,7 +826,8 @@ def scenario_json_schema() -> dict:
                                     "not starting with '.'"},
             "extends": {"type": "string"},
             "description": {"type": "string"},
-            "source": {"type": "string"},
+            "source": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                       "description": "citation of the scenario: text, or source keys (A004, NMPA_IND...)"},
             "calibrated": {"type": "string"},
             "notes": {"type": "string"},
             "set": sections["set"],

@@ -89,7 +89,7 @@ _add("simulation.start_year", 2015, "year", 2015, 2015, "assumption",
      "first simulated year (before China's first CAR-T INDs, so 2025 is an output); fixed, as the "
      "initial state (the *_2015 parameters, an empty pipeline) is that of 2015",
      kind="int", plausible=(2015, 2015))
-_add("simulation.horizon_year", 2045, "year", 1990, 2200, "assumption",
+_add("simulation.horizon_year", 2045, "year", 2015, 2200, "assumption",
      "last simulated year (the run ends on 31 December of it)", kind="int",
      plausible=(2035, 2045))
 

@@ -341,8 +341,10 @@ def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenari
     text = {}
     for key in ("description", "source", "notes"):
         value = data.get(key, "")
+        if key == "source" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ", ".join(value)  # a list of source keys
         if not isinstance(value, str):
-            raise ScenarioError(path, key, "must be text")
+            raise ScenarioError(path, key, "must be text" + (" or a list of source keys" if key == "source" else ""))
         text[key] = value.strip()
     sc.name, sc.description, sc.source, sc.path = name, text["description"], text["source"], str(path)
     sc.files = sc.files + [str(path)]
@@ -533,7 +535,10 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
         return Schedule.constant(_check_scalar(p, raw, where, label))
     if "steps" in raw:
         extra = set(raw) - {"steps"}
-        if extra or not isinstance(raw["steps"], dict) or not raw["steps"]:
+        if extra:
+            raise ScenarioError(where, label, f"steps stands alone: {', '.join(sorted(map(str, extra)))} cannot "
+                                "go with it (give further changes as a list)")
+        if not isinstance(raw["steps"], dict) or not raw["steps"]:
             raise ScenarioError(where, label, "steps must be a mapping of date: value")
         sched = current
         items = []

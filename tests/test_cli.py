@@ -99,7 +99,7 @@ BAD_IN_PROCESS = {
                       "market.nrdl_listing_hazard={value: 0.3, from: 2028-01-01, to: 2026-01-01}"],
                      ["--set", "market.nrdl_listing_hazard", "must be after 'from'"]),
     "until_after_max": (["run", "scenarios/baseline.yaml", "--until", "2300"],
-                        ["error: --until: simulation.horizon_year: must be between 1990 and 2200 (got 2300)"]),
+                        ["error: --until: simulation.horizon_year: must be between 2015 and 2200 (got 2300)"]),
     "unknown_executor": (["run", "scenarios/baseline.yaml", "--executor", "threads"],
                          ["--executor", "unknown executor 'threads'", "process, serial, dask"]),
     "scheduler_without_dask": (["run", "scenarios/baseline.yaml", "--scheduler", "tcp://127.0.0.1:8786"],
@@ -569,6 +569,7 @@ SCHEMA_GOOD = [
     "set: {financing.capital_climate: [0.9, {value: 1.2, from: 2026}, {steps: {2030-01-01: 1}}, [{value: 1, from: 2031}]]}",
     "set: {manufacturing: {suites_2015: {jiangsu: 40}, batch_days.in_vivo_gene: {value: 15, from: 2027}}}",
     "set: {manufacturing.suites_2015: {beijing: 12}}",
+    "source: [A004, NMPA_IND]",
     "set: {financing.unconstrained: true, regulatory.ind_pathway_open: 2016-06-01}",
     # numbers YAML 1.1 reads as text
     "set: {financing.seed_cash_cny: 50e6, financing.capital_climate: {steps: {2026: 1.2e0}}}",

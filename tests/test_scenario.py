@@ -175,6 +175,8 @@ def test_extends_chain_child_overrides_parent_and_origin_is_recorded(tmp_path):
           {SUITES}: 12
     """)
     assert load_scenario(mid).source == "A002" and load_scenario(mid).to_dict()["source"] == "A002"
+    listed = write(tmp_path, "listed.yaml", "extends: base.yaml\nsource: [A004, NMPA_IND]\n")
+    assert load_scenario(listed).source == "A004, NMPA_IND"
     child = write(tmp_path, "sub/child.yaml", f"""
         extends: ../mid          # relative to this file; .yaml added
         set:
@@ -434,7 +436,9 @@ BAD_DOCUMENTS = {
     "duplicate_date_in_steps": (f"name: d\nset:\n  {CLIMATE}: {{steps: {{2026-01-01: 1.2, 2026-01-01: 1.0}}}}\n",
                                 "2026-01-01", ["line 3", "duplicate key"]),
     "description_not_text": ("description: {a: 1}\n", "description", ["text"]),
-    "source_not_text": ("source: [A001, A002]\n", "source", ["text"]),
+    "source_not_text": ("source: {A001: 1}\n", "source", ["text or a list of source keys"]),
+    "steps_with_value": (f"set:\n  {P_IND}: {{steps: {{2026: 0.5}}, value: 0.1}}\n", f"set.{P_IND}",
+                         ["steps stands alone: value cannot go with it"]),
     "notes_not_text": ("notes: {a: 1}\n", "notes", ["text"]),
     "unknown_parameter_near_miss": ("set:\n  regulatory.ind_review_workingdays: 30\n",
                                     "set.regulatory.ind_review_workingdays",
@@ -557,7 +561,7 @@ BAD_DOCUMENTS = {
                                     "uncertain.regulatory.p_ind_cleer",
                                     ["unknown parameter", "did you mean regulatory.p_ind_clear?"]),
     "horizon_before_start": ("set:\n  simulation.horizon_year: 2010\n", "simulation.horizon_year",
-                             ["must not be before simulation.start_year (2015)", "2010"]),
+                             ["must be between 2015 and 2200", "2010"]),
     "start_not_2015": ("set:\n  simulation.start_year: 2020\n", "simulation.start_year",
                        ["must be 2015 (the only value)", "2020"]),
     "all_cluster_weights_zero": ("set:\n  research.cluster_weight:\n    beijing: 0\n    jiangsu: 0\n"
