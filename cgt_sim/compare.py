@@ -121,10 +121,17 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
             scheduler: str | None = None) -> pd.DataFrame:
     """Run scenarios with common random numbers; return paired differences from the first.
 
-    ``scenarios``: paths or Scenario objects (the first is the reference). ``years``: default
-    2030, 2035 and the horizon. ``metrics``: columns of ``ResultSet.annual`` (default the
-    headline metrics). ``progress``: optional callable(scenario_index, done, total).
-    ``executor``, ``scheduler``: where the replications run, as for ``run``.
+    ``scenarios``: a list of paths or Scenario objects (the first is the reference), each run
+    with ``replications`` (at least 2) replications from root ``seed``, with ``overrides`` and
+    to ``until``. ``years``: a year or a list (default 2030, 2035 and the horizon).
+    ``metrics``: a name or a list of ``ResultSet.annual`` columns or short names (default the
+    headline metrics). ``level``: of the intervals (default 0.90). ``progress``: optional
+    callable(scenario_index, done, total). ``executor``, ``scheduler``: as for ``run``.
+
+    Returns one row per other scenario, metric and year: scenario, baseline, metric, year,
+    baseline_mean, scenario_mean, n (paired replications), diff_mean, diff_low, diff_high (the
+    paired t-interval), unpaired_low, unpaired_high (Welch, as if the runs were independent)
+    and includes_zero (NA when the interval is undefined).
     """
     replications = whole_number(replications, "replications", 2)  # an interval needs two pairs
     scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level)

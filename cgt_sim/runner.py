@@ -216,8 +216,14 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         overrides: dict | None = None, until: int | None = None, progress=None, executor: str = "process",
         scheduler: str | None = None, out=None, resume: bool = False, precision: float | None = None,
         metric: str | None = None, precision_year: int | None = None, programs: str = "all") -> ResultSet:
-    """Run ``replications`` replications of a scenario (a Scenario or a YAML path).
+    """Run ``replications`` replications of a scenario (a Scenario or a YAML path) from root
+    ``seed``; return a ``ResultSet`` (``.annual``: a row per replication and year; ``.programs``:
+    per replication and program; ``.products``: per replication and approved product;
+    ``.sampled``: each replication's uncertain draws; ``.manifest``; ``.summary()``,
+    ``.headline()``, ``.save(folder)``; columns in the README).
 
+    ``overrides``: {dotted key: value}, values in any form of a scenario's ``set``; ``until``:
+    the last simulated year (the horizon).
     ``workers``: processes to use (default: all cores; 1 runs in this process).
     ``progress``: optional callable(done, total) called as replications finish.
     ``executor``: "process" (worker processes on this machine), "serial" (this process) or

@@ -305,7 +305,13 @@ def sensitivity(scenario, metric: str = "approvals_2035", method: str = "sobol",
 
     ``method``: "sobol" (``samples`` N a power of 2, default 64: N*(2D+2) points) or "morris"
     (N trajectories, default 10: N*(D+1) points). Every point runs ``replications`` replications
-    with root seed ``seed``. ``progress``: optional callable(done, total) over points.
+    with root seed ``seed``; ``until``: the last simulated year (default the metric's year).
+    ``progress``: optional callable(done, total) over points.
+
+    Returns a ``SensitivityResult``: ``.indices`` (a row per factor, most influential first:
+    S1, S1_conf, ST, ST_conf for Sobol; mu, mu_star, mu_star_conf, sigma for Morris),
+    ``.samples`` (each point's factor values and metric), ``.second_order`` (Sobol S2, else None),
+    ``.manifest`` and ``.save(folder)``. Bad input raises ``ScenarioError`` before anything runs.
     """
     plan = prepare(scenario, metric, method, samples, until, seed)
     return execute(plan, replications, workers, progress)

@@ -226,10 +226,15 @@ def _tick(v) -> str:
 
 def sweep(scenario, grid: dict, replications: int = 20, seed: int = 42, workers: int | None = None,
           until: int | None = None, years=None, metrics=None, progress=None) -> SweepResult:
-    """Run a scenario at every point of ``grid`` ({parameter key: [values]}) with common random
-    numbers; return the tidy table (``SweepResult.table``) of each metric at each year.
+    """Run a scenario at every point of ``grid`` ({parameter key: [values]}; any sequence of
+    values) with common random numbers; return a ``SweepResult``: ``.table`` has one row per grid
+    point, metric and year (a column per grid key, then metric, year, mean, p5, p50, p95, n over
+    the replications), ``.manifest`` and ``.save(folder)``.
 
-    ``progress``: optional callable(done, total) over grid points.
+    ``years``: default 2030, 2035 (when simulated) and the horizon; ``metrics``: names or short
+    names of ``annual`` columns (default the headline metrics); ``until``: the last simulated
+    year. ``progress``: optional callable(done, total) over grid points. Bad input raises
+    ``ScenarioError`` before anything runs.
     """
     plan = prepare(scenario, grid, until, years, metrics)
     return execute(plan, replications, seed, workers, progress)

@@ -177,7 +177,9 @@ def analytic_funnel(p, modality: str, *, year: int | None = None, t: float | Non
     it starts (with a lookup). Parameters are read then (for scenarios whose parameters do not
     change over the life of the program); uncertain parameters take their scenario values.
     Assumes the IND pathway is open and no financing or manufacturing delays: the model's
-    program chain as an absorbing Markov chain.
+    program chain as an absorbing Markov chain. Returns a ``Funnel``: p_approval (from program
+    start), p_approval_from_phase1, mean_days_to_approval and mean_days_phase1_to_approval
+    (calendar days, among approved programs).
     """
     if modality not in MODALITIES:
         raise ValueError(f"unknown modality {modality!r}; choose one of " + ", ".join(MODALITIES))
