@@ -279,14 +279,16 @@ def precision_text(p: dict, replications: int) -> str:
             f"{outcome} {replications} replications" + ("" if p["reached"] else " (raise --replications)"))
 
 
-def _value_text(key: str, v) -> str:
+def _value_text(key: str, v, start: dt.date = dt.date(2015, 1, 1)) -> str:
+    """A value as show prints it; a dated one from ``start`` (the first simulated day) on."""
     p = CATALOGUE[key]
     if isinstance(v, Schedule):
         if v.is_constant:
             return _num(v.values()[0], p.kind)
+        knots = [(start, v.value_on(start))] + [(d, val) for d, val in v.knots if d > start]
         parts = []
         prev = None
-        for i, (d, val) in enumerate(v.knots):
+        for i, (d, val) in enumerate(knots):
             if i == 0:
                 parts.append(_num(val, p.kind))
             elif d == prev[0]:

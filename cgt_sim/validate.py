@@ -250,8 +250,8 @@ def validate(scenario: Scenario, ts, replications: int = 16, seed: int = 42, wor
     from .runner import run
 
     rows = chain_checks(scenario, seed, FUNNEL_PROGRAMS) + [queue_check(seed, customers=QUEUE_ORDERS)]
-    until = max([t.year for t in ts.targets] + [LOA_HORIZON])
+    until = max([t.year for t in ts.targets] + [LOA_HORIZON])  # later when a target is later
     res = run(scenario, replications=replications, seed=seed, workers=workers, until=until, progress=progress)
     rows += [target_check(s) for s in score(res, ts.targets)]
-    rows += loa_checks(res, scenario, until - LOA_LAG)
+    rows += loa_checks(res, scenario, LOA_HORIZON - LOA_LAG)  # the same programs whatever the targets
     return rows

@@ -479,6 +479,16 @@ def test_show_gives_where_a_ramp_starts_and_ends():
     assert line.startswith("  research.arrival_growth = 0.2 ~> 0.02 from 2021-01-01 to 2030-01-01 "), line
 
 
+def test_show_starts_a_dated_value_at_the_start_year():
+    """A change dated before 2015 is in force from the first day: show gives that value."""
+    result = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "baseline.yaml"), "--only",
+                                      "research.arrival_growth", "--set",
+                                      "research.arrival_growth={value: 0.1, from: 2010, to: 2020}"])
+    assert result.exit_code == 0, result.stderr
+    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("  research.arrival_growth = "))
+    assert line.startswith("  research.arrival_growth = 0.15 ~> 0.1 from 2015-01-01 to 2020-01-01 "), line
+
+
 def test_show_json_with_only_keeps_those_keys():
     result = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "baseline.yaml"), "--json", "--only",
                                       "regulatory.p_"])
