@@ -25,6 +25,7 @@ vein-to-vein time.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import ndtr
@@ -157,73 +158,68 @@ class Market:
         order = np.argsort(key, kind="stable")
         idx, new, net, cl, mo, key = idx[order], new[order], net[order], cl[order], mo[order], key[order]
         bounds = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1], [True])))
-        groups = []  # (slice, site, modality, batch days, qc days, unit cost, doses per batch)
+        groups = []
         for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
             site, m = w.sites[CLUSTERS[cl[a]]], MODALITIES[mo[a]]
             d = gamma_draw(w.rng["manufacturing"], p(f"manufacturing.batch_days.{m}", t),
                            p("manufacturing.batch_cv", t))
-            groups.append((slice(a, b), site, m, d, p(f"manufacturing.qc_release_days.{m}", t),
-                           w.batch_cost(m, t, d, site),
-                           max(1, p.int(f"manufacturing.doses_per_batch.{m}", t))))
+            groups.append(_Group(slice(a, b), site, m, d, p(f"manufacturing.qc_release_days.{m}", t),
+                                 w.batch_cost(m, t, d, site),
+                                 max(1, p.int(f"manufacturing.doses_per_batch.{m}", t))))
         tol = p("market.wait_tolerance_days", t)
         treated = np.zeros(idx.size)
         cost_i = np.zeros(idx.size)
         survivors_total = batches_total = 0
-        waiting_days = cost = 0.0
+        waiting_days = 0.0
 
         # Patient-specific products (one batch per dose): patients wait for their own batch.
-        auto = [g for g in groups if g[6] == 1]
+        auto = [g for g in groups if g.per_batch == 1]
         if auto:
-            sel = np.concatenate([np.arange(g[0].start, g[0].stop) for g in auto])
+            sel, sizes = _members(auto)
             legs = np.array([transit_days(p, t, w.rng["logistics"], legs=2) for g in auto])
-            sizes = np.array([g[0].stop - g[0].start for g in auto])
-            expected = legs + np.array([g[1].queue_wait(t) + g[3] + g[4] for g in auto])
-            q = np.array([dose_loss_probability(p, g[2], t) for g in auto])
+            expected = legs + np.array([g.site.queue_wait(t) + g.days + g.qc_days for g in auto])
+            q = np.array([dose_loss_probability(p, g.modality, t) for g in auto])
             survivors = rng.binomial(new[sel], np.repeat(np.exp(-expected / tol), sizes))
             failed = rng.binomial(survivors, np.repeat(q, sizes))
             remade = rng.binomial(failed, p("manufacturing.remanufacture_success", t))
             treated[sel] = survivors - failed + remade
+            first_time = survivors - failed  # treated with their first batch
             made = survivors + failed
             survivors_total += int(survivors.sum())
             pos = 0
             for g, leg, size in zip(auto, legs.tolist(), sizes.tolist()):
                 part = slice(pos, pos + size)
                 pos += size
-                _, site, m, d, qc, unit, _ = g
                 batches = int(made[part].sum())
-                booking = site.book(t, batches, d)
-                v2v = leg + booking.mean_wait + d + qc
-                n_remade = float(remade[part].sum())
-                w.record_v2v(t, v2v, float(treated[sel[part]].sum()) - n_remade)
-                w.record_v2v(t, v2v + d + qc, n_remade)
+                booking = g.site.book(t, batches, g.days)
+                v2v = leg + booking.mean_wait + g.days + g.qc_days
+                w.record_v2v(t, v2v, float(first_time[part].sum()))
+                w.record_v2v(t, v2v + g.days + g.qc_days, float(remade[part].sum()))
                 waiting_days += booking.mean_wait * batches
                 batches_total += batches
-                cost += batches * unit
-                cost_i[sel[part]] = made[part] * unit
+                cost_i[sel[part]] = made[part] * g.unit_cost
 
         # Off-the-shelf products: patients are served from stock; lots refill it.
-        stocked = [g for g in groups if g[6] > 1]
+        stocked = [g for g in groups if g.per_batch > 1]
         if stocked:
-            sel = np.concatenate([np.arange(g[0].start, g[0].stop) for g in stocked])
-            sizes = np.array([g[0].stop - g[0].start for g in stocked])
+            sel, sizes = _members(stocked)
             ii = idx[sel]
             stock, want = self.stock[ii], new[sel]
             served = np.minimum(want, stock)
             short = want - served
-            dpb = np.repeat([g[6] for g in stocked], sizes)
+            dpb = np.repeat([g.per_batch for g in stocked], sizes)
             lots = np.ceil(np.maximum(short + STOCK_MONTHS * want - (stock - served), 0.0) / dpb
                            ).astype(np.int64)
             lot_wait = np.empty(len(stocked))
             pos = 0
             for j, (g, size) in enumerate(zip(stocked, sizes.tolist())):
-                _, site, m, d, qc, unit, _ = g
                 n_lots = int(lots[pos:pos + size].sum())
-                booking = site.book(t, n_lots, d) if n_lots else None
-                lot_wait[j] = (booking.mean_wait if booking else 0.0) + d + qc
+                booking = g.site.book(t, n_lots, g.days) if n_lots else None
+                lot_wait[j] = (booking.mean_wait if booking else 0.0) + g.days + g.qc_days
                 batches_total += n_lots
-                cost_i[sel[pos:pos + size]] = lots[pos:pos + size] * unit
+                cost_i[sel[pos:pos + size]] = lots[pos:pos + size] * g.unit_cost
                 pos += size
-            fail = np.array([p(f"manufacturing.failure_rate.{g[2]}", t) for g in stocked])
+            fail = np.array([p(f"manufacturing.failure_rate.{g.modality}", t) for g in stocked])
             good = lots - rng.binomial(lots, np.repeat(fail, sizes))
             leg = np.array([transit_days(p, t, w.rng["logistics"], legs=1) for g in stocked])
             late = rng.binomial(short.astype(np.int64), np.repeat(np.exp(-(lot_wait + leg) / tol), sizes))
@@ -233,9 +229,9 @@ class Market:
             treated[sel] = served + late
             survivors_total += int(treated[sel].sum())
             waiting_days += float((np.repeat(lot_wait, sizes) * late).sum())
-            cost += float(cost_i[sel].sum())
 
         revenue_i = treated * net
+        cost = float(cost_i.sum())
         w.record("batches_commercial", t, batches_total)
         w.record("patients_treated", t, float(treated.sum()))
         w.record("patients_dropped", t, float(new.sum() - survivors_total))
@@ -251,6 +247,24 @@ class Market:
             sp = sponsors[i]
             sp.revenue += rev
             sp.cash = max(sp.cash + gain, 0.0)
+
+
+class _Group(NamedTuple):
+    """One month's products of one site and modality: one booking."""
+
+    rows: slice  # their positions in the month's sorted arrays
+    site: object  # the ManufacturingSite
+    modality: str
+    days: float  # batch duration drawn for the month's campaign
+    qc_days: float
+    unit_cost: float  # cost of one batch
+    per_batch: int  # doses per batch (1: patient-specific)
+
+
+def _members(groups: list[_Group]) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the products of ``groups``, in order, and how many each group has."""
+    return (np.concatenate([np.arange(g.rows.start, g.rows.stop) for g in groups]),
+            np.array([g.rows.stop - g.rows.start for g in groups]))
 
 
 def market_process(env, w):
