@@ -603,11 +603,9 @@ def check_fitted_target(path) -> None:
     path = Path(path)
     if not path.exists():
         return
-    if path.is_dir():
-        raise ScenarioError(path, None, "is a folder; give a file name for the fitted file")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):  # a folder or an unreadable file, too
         data = None
     if not (isinstance(data, dict) and {"parameters", "targets_file", "objective"} <= set(data)):
         raise ScenarioError(path, None, "exists and is not a fitted file written by cgt-sim calibrate "

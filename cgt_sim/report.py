@@ -64,13 +64,10 @@ def series_labels(names, result_dirs) -> list[str]:
 def check_report_folder(out) -> None:
     """A report may go into a new or empty folder or replace an earlier report (a folder with
     report.md), never into a result or any other folder: ScenarioError naming ``out`` otherwise."""
-    from .results import check_writable
-    from .scenario import ScenarioError
+    from .results import check_replaceable, check_writable
 
     out = Path(out)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "report.md").exists())):
-        raise ScenarioError(out, None, "exists and is not an earlier report folder (nothing was written); "
-                            "choose another --out")
+    check_replaceable(out, "report.md", "an earlier report folder")
     check_writable(out)
 
 

@@ -186,9 +186,7 @@ def check_result_folder(out, kind: str | None = None) -> None:
     from .scenario import ScenarioError
 
     out = Path(out)
-    if out.exists() and (not out.is_dir() or (not (out / "manifest.json").exists() and any(out.iterdir()))):
-        raise ScenarioError(out, None, "exists and is not a cgt-sim result folder (nothing was written); "
-                            "choose another folder")
+    check_replaceable(out, "manifest.json", "a cgt-sim result folder")
     if kind is not None and (out / "manifest.json").exists():
         try:
             found = json.loads((out / "manifest.json").read_text()).get("analysis", "run")
@@ -198,6 +196,15 @@ def check_result_folder(out, kind: str | None = None) -> None:
             raise ScenarioError(out, None, f"holds a {found} result, which a {kind} result would replace "
                                 "(nothing was written); choose another folder")
     check_writable(out)
+
+
+def check_replaceable(out: Path, marker: str, what: str) -> None:
+    """``out`` is new, an empty folder, or a folder holding ``marker`` (an earlier output of
+    its kind, ``what``); raise ScenarioError naming ``out`` otherwise."""
+    from .scenario import ScenarioError
+
+    if out.exists() and (not out.is_dir() or (not (out / marker).exists() and any(out.iterdir()))):
+        raise ScenarioError(out, None, f"exists and is not {what} (nothing was written); choose another folder")
 
 
 def check_writable(path) -> None:

@@ -72,7 +72,7 @@ def check_grid(grid: dict, scenario: Scenario) -> dict[str, list]:
             raise ScenarioError("--grid", key, "needs a list of one or more values")
         seen = []
         for v in values:
-            if isinstance(v, (dict, list, tuple)) or hasattr(v, "__len__") and not isinstance(v, str):
+            if hasattr(v, "__len__") and not isinstance(v, str):  # a list, a mapping, an array
                 raise ScenarioError("--grid", key, f"takes single values {p.range_text()} (got {v!r})")
             scenario.with_overrides({key: v}, label="--grid")  # raises on a bad value
             v = _stored(p, v)
