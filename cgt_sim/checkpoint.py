@@ -159,13 +159,17 @@ class Checkpoint:
         return reuse
 
     def write(self, reps: list[int], frames: dict) -> None:
-        """Write one part (contiguous replications ``reps``) atomically."""
+        """Write one part (contiguous replications ``reps``) atomically. A part already written
+        is left as it is: a Ctrl-C just after its rename leaves the runner to write it again."""
+        target = self.parts / f"part-{reps[0]:06d}-{reps[-1]:06d}"
+        if target.is_dir():
+            return
         tmp = self.parts / f".tmp-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
             for name in TABLES:
                 frames[name].to_parquet(tmp / f"{name}.parquet", index=False)
-            os.replace(tmp, self.parts / f"part-{reps[0]:06d}-{reps[-1]:06d}")
+            os.replace(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -144,6 +144,12 @@ def test_tables_concatenate_alike_however_grouped(tmp_path):
         pd.testing.assert_frame_equal(pd.concat([first[name], rest[name]], ignore_index=True), whole[name])
         pd.testing.assert_frame_equal(pd.concat([first[name], back[name]], ignore_index=True), whole[name])
     assert whole["products"]["modality"].dtype == first["products"]["modality"].dtype
+    # a Ctrl-C just after a part's rename leaves the runner to flush the same replications
+    # again on its way out: the part on disk stays, with no error over the interrupt
+    written = {p.name: p.read_bytes() for p in (store.parts / "part-000001-000002").iterdir()}
+    store.write([1, 2], rest)
+    assert {p.name: p.read_bytes() for p in (store.parts / "part-000001-000002").iterdir()} == written
+    assert [p.name for p in store.parts.iterdir()] == ["part-000001-000002"]
 
 
 # --------------------------------------------------------------------------- checkpoints, resume, Ctrl-C
