@@ -44,15 +44,31 @@ DISTRIBUTIONS = {
 }
 
 
+# Options of the command line whose Python argument has another name than the option's.
+PYTHON_ARGUMENT = {"set": "overrides", "resume": "resume=True"}
+_OPTION = re.compile(r"(?<![\w/.-])--([a-z][a-z-]*)")
+
+
+def python_names(text: str) -> str:
+    """``text`` with command-line options (``--until``, ``--set``) named as the arguments of the
+    Python functions (``until``, ``overrides``)."""
+    return _OPTION.sub(lambda m: PYTHON_ARGUMENT.get(m[1], m[1].replace("-", "_")), text)
+
+
 class ScenarioError(ValueError):
-    """Bad scenario input; ``str()`` is the one-line message shown to the user."""
+    """Bad scenario input, as one line naming the file (or option) and the key.
+
+    ``str()`` names options as the arguments of the Python functions (``until``,
+    ``overrides``); ``command_line`` is the same line as the ``cgt-sim`` command shows it, with
+    options as ``--until`` and ``--set``."""
 
     def __init__(self, file, key, message):
         self.file = str(file) if file is not None else "<input>"
         self.key = key
         self.message = message
         where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        super().__init__(where + message)
+        self.command_line = where + message
+        super().__init__(python_names(self.command_line))
 
 
 @dataclass(frozen=True)
@@ -161,7 +177,7 @@ class Scenario:
 
         An override of an uncertain parameter fixes it: its distribution is dropped."""
         if overrides is not None and not isinstance(overrides, dict):
-            raise ScenarioError(label, None, "overrides must be a mapping of parameter keys to values, "
+            raise ScenarioError(label, None, "must be a mapping of parameter keys to values, "
                                 f"e.g. {{'regulatory.ind_review_working_days': 30}} (got {type(overrides).__name__})")
         for key in overrides or {}:
             if not isinstance(key, str):

@@ -122,7 +122,7 @@ def test_summary_and_headline_take_one_name_or_year_and_refuse_unknown_ones():
     one = res.summary("patients_treated")
     assert list(one["metric"].unique()) == ["patients_treated"]
     assert list(res.summary(["approvals"])["metric"].unique()) == ["cumulative_approvals"]
-    with pytest.raises(ValueError, match="--metric: unknown metric .bogus.; choose from approvals, ind_approvals, "):
+    with pytest.raises(ValueError, match="^metric: unknown metric .bogus.; choose from approvals, ind_approvals, "):
         res.summary(["bogus"])
     assert set(res.headline(2020)["year"]) == {2020}
     with pytest.raises(ValueError, match="year 2099 is not in the result"):

@@ -95,9 +95,9 @@ def test_dask_gives_identical_results(uncertain, reference, dask_cluster):
 
 
 def test_unknown_executor_and_stray_scheduler(uncertain):
-    with pytest.raises(ScenarioError, match=r"^--executor: unknown executor 'threads'; choose process, serial, dask$"):
+    with pytest.raises(ScenarioError, match=r"^executor: unknown executor 'threads'; choose process, serial, dask$"):
         cgt_sim.run(uncertain, replications=1, until=2016, executor="threads")
-    with pytest.raises(ScenarioError, match=r"^--scheduler: only used with --executor dask$"):
+    with pytest.raises(ScenarioError, match=r"^scheduler: only used with executor dask$"):
         cgt_sim.run(uncertain, replications=1, until=2016, scheduler="tcp://127.0.0.1:8786")
 
 
@@ -110,7 +110,7 @@ def test_unreachable_scheduler_is_one_line(uncertain, tmp_path, monkeypatch):
             cgt_sim.run(uncertain, replications=2, until=2016, executor="dask", scheduler=address,
                         out=tmp_path / "r")
         text = str(info.value)
-        assert text.startswith(f"--scheduler: cannot connect to {address!r} (") and "\n" not in text
+        assert text.startswith(f"scheduler: cannot connect to {address!r} (") and "\n" not in text
     assert list(tmp_path.iterdir()) == []  # no result, no partial folder
 
 
@@ -168,13 +168,13 @@ def test_interrupt_keeps_finished_work_and_resume_completes_it(uncertain, refere
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert Checkpoint(out).finished() == 4
     # a fresh run would throw them away: refused; so is resuming with fewer than are finished
-    with pytest.raises(ScenarioError, match="holds 4 finished replications of an unfinished run; add --resume"):
+    with pytest.raises(ScenarioError, match="holds 4 finished replications of an unfinished run; add resume=True"):
         cgt_sim.run(uncertain, replications=6, seed=5, until=2019, out=out)
     with pytest.raises(ScenarioError) as info:
         cgt_sim.run(uncertain, replications=3, seed=5, until=2019, out=out, resume=True)
-    assert str(info.value) == (f"--replications: {tmp_path / 'run.partial'} holds 4 finished replications of an "
+    assert str(info.value) == (f"replications: {tmp_path / 'run.partial'} holds 4 finished replications of an "
                                "unfinished run; resuming it with 3 would drop 1: ask for 4 or more, or choose "
-                               "another --out")
+                               "another out")
     assert Checkpoint(out).finished() == 4
     done = []
     res = cgt_sim.run(uncertain, replications=6, seed=5, until=2019, workers=2, out=out, resume=True,
@@ -241,8 +241,8 @@ def test_resume_never_drops_or_rewrites_finished_replications(uncertain, tmp_pat
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     with pytest.raises(ScenarioError) as info:
         cgt_sim.run(uncertain, replications=3, seed=5, until=2016, executor="serial", out=out, resume=True)
-    assert str(info.value) == (f"--replications: {out} holds a finished result of 4 replications; resuming it "
-                               "with 3 would drop 1: ask for 4 or more, or choose another --out")
+    assert str(info.value) == (f"replications: {out} holds a finished result of 4 replications; resuming it "
+                               "with 3 would drop 1: ask for 4 or more, or choose another out")
     again = cgt_sim.run(uncertain, replications=4, seed=5, until=2016, executor="serial", out=out, resume=True)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert again.manifest == first.manifest and not (tmp_path / "run.partial").exists()
@@ -261,13 +261,13 @@ def test_resume_refuses_work_from_another_seed_or_scenario(uncertain, tmp_path):
         (dict(seed=5, overrides={"regulatory.ind_review_working_days": 30}),
          "was made with a different scenario (regulatory.ind_review_working_days differs)"),
         (dict(seed=5, until=2017), "was made with a different scenario (simulation.horizon_year differs)"),
-        (dict(seed=5, programs="clinical"), "keeps all program rows, not clinical (--programs)"),
+        (dict(seed=5, programs="clinical"), "keeps all program rows, not clinical (programs)"),
     ]
     for kw, message in cases:
         kw.setdefault("until", 2016)
         with pytest.raises(ScenarioError) as info:
             cgt_sim.run(uncertain, replications=3, out=out, resume=True, **kw)
-        assert str(info.value).startswith(f"--resume: {partial} {message}; ")
+        assert str(info.value).startswith(f"resume=True: {partial} {message}; ")
     assert {p.relative_to(partial): p.read_bytes() for p in partial.rglob("*") if p.is_file()} == before
     # a plain baseline is another scenario too (its replications sample nothing)
     with pytest.raises(ScenarioError, match="different scenario"):
@@ -286,8 +286,21 @@ def test_a_damaged_part_is_named_not_a_traceback(uncertain, tmp_path):
 
 
 def test_resume_needs_a_folder(uncertain):
-    with pytest.raises(ScenarioError, match="^--resume: needs the result folder"):
+    with pytest.raises(ScenarioError, match=r"^resume=True: needs the result folder to complete \(out=\.\.\.\)$"):
         cgt_sim.run(uncertain, replications=1, until=2016, resume=True)
+
+
+def test_python_errors_name_the_arguments_the_command_line_its_options(uncertain):
+    with pytest.raises(ScenarioError, match=r"^until: must not be before the start year 2015 \(got 2010\)$") as info:
+        cgt_sim.run(uncertain, replications=1, until=2010)
+    assert info.value.command_line == "--until: must not be before the start year 2015 (got 2010)"
+    with pytest.raises(ScenarioError, match=r"^overrides: regulatory.p_ind_clear: must be between 0 and 1") as info:
+        cgt_sim.run(uncertain, replications=1, until=2016, overrides={"regulatory.p_ind_clear": 1.3})
+    assert info.value.command_line.startswith("--set: regulatory.p_ind_clear: ")
+    with pytest.raises(ScenarioError, match=r"^precision_year: only used with precision$"):
+        cgt_sim.run(uncertain, replications=1, until=2016, precision_year=2016)
+    # a file name with dashes is not an option
+    assert str(ScenarioError("results/a--b", None, "exists")) == "results/a--b: exists"
 
 
 # --------------------------------------------------------------------------- program rows
@@ -313,7 +326,7 @@ def test_clinical_program_rows_are_the_programs_past_preclinical(uncertain, refe
     more = cgt_sim.run(uncertain, replications=7, seed=5, until=2019, executor="serial", programs="clinical",
                        out=out, resume=True)
     pd.testing.assert_frame_equal(more.programs[more.programs["replication"] < 6], res.programs)
-    with pytest.raises(ScenarioError, match="^--programs: unknown choice 'some'; choose all, clinical"):
+    with pytest.raises(ScenarioError, match="^programs: unknown choice 'some'; choose all, clinical"):
         cgt_sim.run(uncertain, replications=1, until=2016, programs="some")
 
 
@@ -392,14 +405,14 @@ def test_precision_metric_takes_the_short_names(uncertain):
 
 
 @pytest.mark.parametrize("kw,message", [
-    (dict(precision=1.5, metric="new_programs"), "--precision: must be a relative half-width between 0 and 1"),
-    (dict(precision=0.0, metric="new_programs"), "--precision: must be a relative half-width between 0 and 1"),
-    (dict(precision=0.05), "--precision: needs --metric, one of approvals, ind_approvals, programs_preclinical, "),
-    (dict(precision=0.05, metric="approvalz"), "--metric: unknown metric 'approvalz'; choose from "),
-    (dict(metric="new_programs"), "--metric: only used with --precision"),
-    (dict(precision=0.05, metric="new_programs", precision_year=2030), "--precision-year: must be a simulated "
+    (dict(precision=1.5, metric="new_programs"), "precision: must be a relative half-width between 0 and 1"),
+    (dict(precision=0.0, metric="new_programs"), "precision: must be a relative half-width between 0 and 1"),
+    (dict(precision=0.05), "precision: needs metric, one of approvals, ind_approvals, programs_preclinical, "),
+    (dict(precision=0.05, metric="approvalz"), "metric: unknown metric 'approvalz'; choose from "),
+    (dict(metric="new_programs"), "metric: only used with precision"),
+    (dict(precision=0.05, metric="new_programs", precision_year=2030), "precision_year: must be a simulated "
                                                                         "year, 2015-2016 (got 2030)"),
-    (dict(precision=0.05, metric="new_programs", replications=1), "--replications: is the most --precision"),
+    (dict(precision=0.05, metric="new_programs", replications=1), "replications: is the most precision"),
 ])
 def test_bad_precision_options(uncertain, kw, message):
     kw.setdefault("replications", 5)
@@ -419,9 +432,9 @@ def test_bad_precision_options(uncertain, kw, message):
     (dict(workers=0), "workers: must be a whole number >= 1 (got 0)"),
     (dict(workers=2.5), "workers: must be a whole number >= 1 (got 2.5)"),
     (dict(workers="2"), "workers: must be a whole number >= 1 (got '2')"),
-    (dict(until=2016.5), "--until: must be a year such as 2035 (got 2016.5)"),
-    (dict(overrides={5: 30}), "--set: a parameter key must be text"),
-    (dict(overrides=[("regulatory.p_ind_clear", 0.5)]), "--set: overrides must be a mapping"),
+    (dict(until=2016.5), "until: must be a year such as 2035 (got 2016.5)"),
+    (dict(overrides={5: 30}), "overrides: a parameter key must be text"),
+    (dict(overrides=[("regulatory.p_ind_clear", 0.5)]), "overrides: must be a mapping"),
 ])
 def test_bad_run_arguments_are_one_clear_error(kw, message):
     kw = {"replications": 2, "until": 2016, **kw}

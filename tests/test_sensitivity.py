@@ -153,7 +153,7 @@ def test_a_constant_metric_gives_undefined_sobol_indices(tmp_path):
 
 
 def test_a_metric_without_a_value_is_an_error():
-    with pytest.raises(cgt_sim.ScenarioError, match="--metric: vein_to_vein_days_median_2015 has no value"):
+    with pytest.raises(cgt_sim.ScenarioError, match="^metric: vein_to_vein_days_median_2015 has no value"):
         cgt_sim.sensitivity(TWO, "vein_to_vein_days_median_2015", "morris", samples=2, replications=1, workers=1)
 
 
