@@ -57,7 +57,10 @@ app = _App(cls=_Group, add_completion=False, no_args_is_help=True,
            help="cgt-sim: simulate how cell and gene therapy becomes an industry.")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str | ScenarioError) -> None:
+    """Print one line (a ScenarioError as the command line names things) and exit with code 2."""
+    if isinstance(message, ScenarioError):
+        message = message.command_line
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
@@ -138,7 +141,7 @@ def run(
         target = out or Path("results") / sc.name
         check(sc, replications, seed, out=target, **options)
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc)
     untouched = resume and precision is None and _nothing_to_resume(target, sc, seed, programs, replications)
     progress_cm, callback = _progress(quiet, replications, sc.name)
     try:
@@ -146,7 +149,7 @@ def run(
             res = run_scenario(sc, replications=replications, seed=seed, workers=workers, progress=callback,
                                out=target, **options)
     except ScenarioError as exc:  # found only when the work starts, e.g. an unreachable scheduler
-        _fail(str(exc))
+        _fail(exc)
     except Interrupted as exc:
         how = "; run the same command with --resume to complete it" if exc.partial is not None else ""
         typer.echo(f"interrupted: {exc}{how}", err=True)
@@ -170,7 +173,7 @@ def _check_result_folder(target: Path, kind: str) -> None:
     try:
         check_result_folder(target, kind)
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc)
 
 
 def _check_output_file(target: Path) -> None:
@@ -182,7 +185,7 @@ def _check_output_file(target: Path) -> None:
     try:
         check_writable(target)
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc)
 
 
 def _parse_years(years: str | None) -> list[int] | None:
@@ -330,14 +333,14 @@ def compare(
     try:
         check_executor(executor, scheduler)
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc)
     year_list = _parse_years(years)
     target = out or Path("results") / "compare.csv"
     _check_output_file(target)
     try:
         scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level)
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc)
     progress_cm, task_cb = _progress(quiet, replications * len(scs), "compare")
     callback = None if task_cb is None else (lambda i, done, total: task_cb(i * replications + done, None))
     try:
@@ -346,7 +349,7 @@ def compare(
                                 metrics=metric, level=level, progress=callback, executor=executor,
                                 scheduler=scheduler)
     except ScenarioError as exc:  # an unreachable scheduler
-        _fail(str(exc))
+        _fail(exc)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     table.to_csv(tmp, index=False)
@@ -404,7 +407,7 @@ def sensitivity(
     try:
         plan = prepare(scenario, metric, method, samples, until, seed)
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc)
     target = out or Path("results") / f"{plan.scenario.name}_sensitivity"
     _check_result_folder(target, "sensitivity")
     progress_cm, callback = _progress(quiet, plan.points, f"{plan.scenario.name} {method}", "points")
@@ -412,7 +415,7 @@ def sensitivity(
         try:
             result = execute(plan, replications, workers, callback)
         except ScenarioError as exc:
-            _fail(str(exc))
+            _fail(exc)
     path = result.save(target)
     if not quiet:
         _print_indices(result, path)
@@ -464,7 +467,7 @@ def sweep(
     try:
         plan = prepare(scenario, parse_grid(grid), until, year_list, metric)
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc)
     target = out or Path("results") / f"{plan.scenario.name}_sweep"
     _check_result_folder(target, "sweep")
     progress_cm, callback = _progress(quiet, len(plan.points), f"{plan.scenario.name} sweep", "grid points")
@@ -473,6 +476,16 @@ def sweep(
     path = result.save(target)
     if not quiet:
         _print_sweep(result, path)
+
+
+def _short_key(key: str, keys) -> str:
+    """The shortest ending of the dotted ``key`` that no other of ``keys`` shares."""
+    parts = key.split(".")
+    for n in range(1, len(parts)):
+        end = ".".join(parts[-n:])
+        if not any(k != key and (k == end or k.endswith("." + end)) for k in keys):
+            return end
+    return key
 
 
 def _print_sweep(result, path: Path) -> None:
@@ -486,8 +499,8 @@ def _print_sweep(result, path: Path) -> None:
     wide = at.pivot_table(index=result.keys, columns="metric", values="mean", sort=False,
                           dropna=False).reset_index()  # a metric without values stays, shown as -
     t = Table(title=escape(f"{m['scenario']['name']}: mean of {m['replications']} replications in {year}"))
-    for key in result.keys:
-        t.add_column(key, justify="right", no_wrap=True)
+    for key in result.keys:  # the parameter's last name(s): the full keys head the written table
+        t.add_column(_short_key(key, result.keys), justify="right", no_wrap=True)
     for col in m["metrics"]:
         t.add_column(LABELS.get(col, col), justify="right", min_width=7)
     for _, r in wide.iterrows():
@@ -526,7 +539,7 @@ def calibrate(
         ts, sc = prepare(targets, scenario)
         begin = None if start is None else start_from(start, ts)
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc)
     progress_cm, search_cb, final_cb = _calibrate_progress(quiet, budget, replications)
     with progress_cm:
         result = fit(sc, ts, budget=budget, replications=replications, seed=seed, workers=workers,
@@ -622,7 +635,7 @@ def validate(
     try:
         sc, ts = prepare_validation(scenario, targets)
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc)
     progress_cm, callback = _progress(quiet, replications, "validate")
     with progress_cm:
         rows = run_validation(sc, ts, replications=replications, seed=seed, workers=workers, progress=callback)
@@ -669,7 +682,7 @@ def report(
     try:
         path = write_report([str(d) for d in results], out)
     except ScenarioError as exc:  # not a run result: a sweep or sensitivity folder, an unreadable manifest
-        _fail(str(exc))
+        _fail(exc)
     typer.echo(f"report written to {path}")
 
 
@@ -684,7 +697,7 @@ def show(
     try:
         sc = load_scenario(scenario, parse_sets(set_))
     except ScenarioError as exc:
-        _fail(str(exc))
+        _fail(exc)
     if only is not None and not any(key.startswith(only) for key in CATALOGUE):
         _fail(_unknown_prefix(only))
     if as_json:
