@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .results import ResultSet, load_results
+from .results import REPORT_TITLE, ResultSet, load_results
 from .results import format_number as fmt
 
 FAN_METRICS = (
@@ -67,7 +67,7 @@ def check_report_folder(out) -> None:
     from .results import check_replaceable, check_writable
 
     out = Path(out)
-    check_replaceable(out, "report.md", "an earlier report folder")
+    check_replaceable(out, ("report",), "an earlier report folder")
     check_writable(out)
 
 
@@ -134,7 +134,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     plt.close(fig)
     figures.append(("Program outcomes", "funnel.png"))
 
-    lines = [f"# cgt-sim report: {', '.join(names)}", ""]
+    lines = [REPORT_TITLE + ", ".join(names), ""]
     for res, name, d in zip(results, names, result_dirs):
         m = res.manifest
         lines.append(f"- **{name}** ({d}): {m.get('replications')} replications, seed {m.get('seed')}, "

@@ -179,6 +179,32 @@ def atomic_folder(path, kind: str | None = None):
         raise
 
 
+RESULT_KINDS = ("run", "sweep", "sensitivity")
+WRITTEN_BY = "cgt-sim"  # every manifest.json it writes says so
+REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md
+
+
+def earlier_output(folder: Path) -> str | None:
+    """What cgt-sim wrote into ``folder`` before: "run", "sweep" or "sensitivity" (a
+    manifest.json that cgt-sim wrote), "report" (a report.md that starts with its title), or
+    None. A file of the same name that another program wrote is not taken for one."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if isinstance(manifest, dict) and (manifest.get("written_by") == WRITTEN_BY
+                                       or {"package_version", "scenario"} <= manifest.keys()):
+        kind = manifest.get("analysis", "run")
+        return kind if kind in RESULT_KINDS else None
+    try:
+        with open(folder / "report.md", encoding="utf-8") as f:
+            if f.readline().startswith(REPORT_TITLE):
+                return "report"
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def check_result_folder(out, kind: str | None = None) -> None:
     """A result may replace an earlier cgt-sim result of the same ``kind`` ("run", "sweep" or
     "sensitivity"; any kind when None) or an empty folder, never anything else, and its folder
@@ -186,25 +212,28 @@ def check_result_folder(out, kind: str | None = None) -> None:
     from .scenario import ScenarioError
 
     out = Path(out)
-    check_replaceable(out, "manifest.json", "a cgt-sim result folder")
-    if kind is not None and (out / "manifest.json").exists():
-        try:
-            found = json.loads((out / "manifest.json").read_text()).get("analysis", "run")
-        except (OSError, ValueError, AttributeError):
-            found = None  # an unreadable result may be replaced
-        if found is not None and found != kind:
-            raise ScenarioError(out, None, f"holds a {found} result, which a {kind} result would replace "
-                                "(nothing was written); choose another folder")
+    found = check_replaceable(out, RESULT_KINDS, "a cgt-sim result folder")
+    if kind is not None and found is not None and found != kind:
+        raise ScenarioError(out, None, f"holds a {found} result, which a {kind} result would replace "
+                            "(nothing was written); choose another folder")
     check_writable(out)
 
 
-def check_replaceable(out: Path, marker: str, what: str) -> None:
-    """``out`` is new, an empty folder, or a folder holding ``marker`` (an earlier output of
-    its kind, ``what``); raise ScenarioError naming ``out`` otherwise."""
+def check_replaceable(out: Path, kinds, what: str) -> str | None:
+    """``out`` is new, an empty folder, or a folder holding an earlier cgt-sim output of one of
+    ``kinds`` (``what``; see ``earlier_output``): return that kind (None for a new or empty
+    folder); raise ScenarioError naming ``out`` otherwise."""
     from .scenario import ScenarioError
 
-    if out.exists() and (not out.is_dir() or (not (out / marker).exists() and any(out.iterdir()))):
-        raise ScenarioError(out, None, f"exists and is not {what} (nothing was written); choose another folder")
+    if not out.exists():
+        return None
+    if out.is_dir():
+        found = earlier_output(out)
+        if found in kinds:
+            return found
+        if not any(out.iterdir()):
+            return None
+    raise ScenarioError(out, None, f"exists and is not {what} (nothing was written); choose another folder")
 
 
 def check_writable(path) -> None:
@@ -229,7 +258,9 @@ def check_writable(path) -> None:
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
-    (Path(folder) / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json))
+    """Write ``manifest`` as manifest.json, marked as cgt-sim's (see ``earlier_output``)."""
+    marked = {"written_by": WRITTEN_BY, **manifest}
+    (Path(folder) / "manifest.json").write_text(json.dumps(marked, indent=2, default=_json))
 
 
 def _json(o):
@@ -259,6 +290,7 @@ def load_results(path) -> ResultSet:
     if not isinstance(manifest, dict):
         raise ScenarioError(path, None, "manifest.json is not a cgt-sim manifest (not a JSON object); "
                             "write the result again with `cgt-sim run`")
+    manifest.pop("written_by", None)
     analysis = manifest.get("analysis")
     if analysis is not None:
         raise ScenarioError(path, None, f"is a {analysis} result, not a run result; load_results and "

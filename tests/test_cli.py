@@ -739,7 +739,7 @@ def test_a_result_of_another_kind_is_not_replaced(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     out = tmp_path / "full"
     out.mkdir()
-    (out / "manifest.json").write_text('{"scenario": {"name": "baseline"}}')  # a run result
+    (out / "manifest.json").write_text('{"written_by": "cgt-sim", "scenario": {"name": "baseline"}}')  # a run result
     before = folder_bytes(out)
     result = CliRunner().invoke(app, ["sweep", "scenarios/baseline.yaml", "--grid", f"{IND}=30,60", "-r", "1",
                                       "--until", "2016", "--quiet", "--out", str(out)])

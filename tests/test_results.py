@@ -253,7 +253,7 @@ def test_save_never_replaces_a_result_of_another_kind_or_writes_where_it_cannot(
 
     sweep = tmp_path / "sweep"
     sweep.mkdir()
-    (sweep / "manifest.json").write_text('{"analysis": "sweep"}')
+    (sweep / "manifest.json").write_text('{"written_by": "cgt-sim", "analysis": "sweep"}')
     with pytest.raises(ScenarioError, match="holds a sweep result, which a run result would replace"):
         result_set().save(sweep)
     assert [p.name for p in sweep.iterdir()] == ["manifest.json"]
@@ -262,6 +262,42 @@ def test_save_never_replaces_a_result_of_another_kind_or_writes_where_it_cannot(
     afile.write_text("x")
     with pytest.raises(ScenarioError, match=f"cannot be written: {afile} is a file, not a folder"):
         result_set().save(afile / "sub")
+
+
+@pytest.mark.parametrize("files", [
+    {"manifest.json": '{"name": "My app", "start_url": "/"}', "index.html": "<html></html>"},
+    {"manifest.json": "{}"},
+    {"manifest.json": '{"scenario": '},  # not JSON
+    {"report.md": "# Notes\n", "notes.txt": "mine"},
+])
+def test_a_folder_of_another_program_is_never_replaced(tmp_path, files):
+    """A file named like cgt-sim's (manifest.json, report.md) does not make a folder cgt-sim's:
+    saving over it would delete the other files."""
+    from cgt_sim import ScenarioError
+    from cgt_sim.report import check_report_folder
+
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    before = folder_bytes(folder)
+    with pytest.raises(ScenarioError, match=f"^{folder}: exists and is not a cgt-sim result folder"):
+        result_set().save(folder)
+    with pytest.raises(ScenarioError, match=f"^{folder}: exists and is not an earlier report folder"):
+        check_report_folder(folder)
+    assert folder_bytes(folder) == before
+
+
+def test_what_cgt_sim_wrote_is_recognised(tmp_path):
+    from cgt_sim.results import earlier_output
+
+    out = result_set().save(tmp_path / "r")
+    assert json.loads((out / "manifest.json").read_text())["written_by"] == "cgt-sim"
+    assert "written_by" not in load_results(out).manifest
+    assert earlier_output(out) == "run" and earlier_output(tmp_path) is None
+    # a result written before manifests were marked: known by its package version and scenario
+    (out / "manifest.json").write_text('{"package_version": "0.1.0", "scenario": {"name": "x"}}')
+    assert earlier_output(out) == "run"
 
 
 def test_a_damaged_table_is_named_not_a_traceback(tmp_path):

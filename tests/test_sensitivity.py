@@ -129,7 +129,7 @@ def test_sobol_ranks_the_driver_first_and_saves_everything(tmp_path):
                                                                             "S2_conf"}
     out = tmp_path / "sens"
     out.mkdir()
-    (out / "manifest.json").write_text('{"analysis": "sensitivity"}')  # an earlier one is replaced whole
+    (out / "manifest.json").write_text('{"written_by": "cgt-sim", "analysis": "sensitivity"}')  # an earlier one is replaced whole
     (out / "stale.csv").write_text("x")
     res.save(out)
     assert sorted(p.name for p in out.iterdir()) == ["indices.csv", "indices.png", "manifest.json",
