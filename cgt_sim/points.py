@@ -21,7 +21,7 @@ import pandas as pd
 
 from .results import ALIASES, KEYS, as_list, metric_columns
 from .runner import run
-from .scenario import Scenario, ScenarioError, whole_number
+from .scenario import Scenario, ScenarioError, check_run_counts
 
 def annual_columns(scenario: Scenario) -> list[str]:
     """The metrics of ``ResultSet.annual`` (from a one-year run of the scenario)."""
@@ -97,8 +97,8 @@ def run_points(scenarios: list[Scenario], replications: int, seed: int, columns:
     Results do not depend on ``workers``. ``progress``: optional callable(done, total) called
     as scenarios finish.
     """
-    replications = whole_number(replications, "replications", 1)
-    workers = max(1, workers or os.cpu_count() or 1)
+    replications, seed, workers = check_run_counts(replications, seed, workers)
+    workers = workers or os.cpu_count() or 1
     total = len(scenarios)
     out: list = [None] * total
     if workers == 1 or total < workers:

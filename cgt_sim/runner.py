@@ -25,7 +25,7 @@ from . import __version__
 from .checkpoint import Checkpoint, identity
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .results import PROGRAM_ROWS, ResultSet, keep_program_rows, load_results, with_categories
-from .scenario import Scenario, ScenarioError, load_scenario, whole_number
+from .scenario import Scenario, ScenarioError, check_run_counts, load_scenario
 
 TABLES = ("annual", "programs", "products", "sampled")
 FIRST_BATCH = 10  # replications before the first precision check
@@ -40,6 +40,9 @@ class Interrupted(KeyboardInterrupt):
         self.finished, self.total, self.partial = finished, total, partial
         kept = f" and kept in {partial}" if partial is not None else ""
         super().__init__(f"{finished} of {total} replications finished{kept}")
+
+    def __reduce__(self):
+        return type(self), (self.finished, self.total, self.partial)
 
 
 def resolve(scenario, overrides: dict | None = None, until: int | None = None) -> Scenario:
@@ -242,10 +245,7 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     Ctrl-C raises ``Interrupted`` after cancelling pending work; finished replications stay in
     the partial folder.
     """
-    replications = whole_number(replications, "replications", 1)
-    seed = whole_number(seed, "seed", 0)
-    if workers is not None:
-        workers = whole_number(workers, "workers", 1)
+    replications, seed, workers = check_run_counts(replications, seed, workers)
     sc = resolve(scenario, overrides, until)
     goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,
                  programs)

@@ -70,6 +70,9 @@ class ScenarioError(ValueError):
         self.command_line = where + message
         super().__init__(python_names(self.command_line))
 
+    def __reduce__(self):  # raised in a worker process, it travels back whole
+        return type(self), (self.file, self.key, self.message)
+
 
 @dataclass(frozen=True)
 class Uncertain:
@@ -450,6 +453,13 @@ def whole_number(value, name: str, least: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
         raise ScenarioError(name, None, f"must be a whole number >= {least} (got {value!r})")
     return int(value)
+
+
+def check_run_counts(replications, seed, workers) -> tuple[int, int, int | None]:
+    """``replications`` (>= 1), ``seed`` (>= 0) and ``workers`` (>= 1, or None for all cores)
+    as ints; a ScenarioError naming the argument otherwise."""
+    return (whole_number(replications, "replications", 1), whole_number(seed, "seed", 0),
+            None if workers is None else whole_number(workers, "workers", 1))
 
 
 def as_number(value) -> float | None:

@@ -158,3 +158,35 @@ def test_an_existing_folder_that_is_not_a_result_is_left_alone(tmp_path):
     result = CliRunner().invoke(app, ["sweep", str(BASELINE), "--grid", f"{IND}=30", "--out", str(other)])
     check_error(result.exit_code, result.stdout, result.stderr, [str(other), "not a cgt-sim result folder"])
     assert folder_bytes(other) == before
+
+
+@pytest.mark.parametrize("kw,message", [
+    (dict(seed=-1), "seed: must be a whole number >= 0 (got -1)"),
+    (dict(seed="1"), "seed: must be a whole number >= 0 (got '1')"),
+    (dict(workers=0), "workers: must be a whole number >= 1 (got 0)"),
+    (dict(workers="2"), "workers: must be a whole number >= 1 (got '2')"),
+    (dict(replications=0), "replications: must be a whole number >= 1 (got 0)"),
+])
+def test_python_sweep_and_sensitivity_check_counts_before_running(kw, message):
+    ran = []
+    with pytest.raises(cgt_sim.ScenarioError) as info:
+        cgt_sim.sweep(BASELINE, {IND: [30, 60]}, **{"replications": 1, "until": 2016, "workers": 2, **kw},
+                      progress=lambda *a: ran.append(a))
+    assert str(info.value) == message and not ran
+    uncertain = ROOT / "scenarios" / "baseline_uncertain.yaml"
+    with pytest.raises(cgt_sim.ScenarioError) as info:
+        cgt_sim.sensitivity(uncertain, "ind_approvals_2016", "morris", samples=2,
+                            **{"replications": 1, "workers": 2, **kw}, progress=lambda *a: ran.append(a))
+    assert str(info.value) == message and not ran
+
+
+def test_errors_raised_in_worker_processes_come_back_whole():
+    import pickle
+
+    from cgt_sim.runner import Interrupted
+
+    err = pickle.loads(pickle.dumps(cgt_sim.ScenarioError("f.yaml", "set.x", "must be 1")))
+    assert (str(err), err.command_line, err.key) == ("f.yaml: set.x: must be 1", "f.yaml: set.x: must be 1", "set.x")
+    stop = pickle.loads(pickle.dumps(Interrupted(3, 10, Path("r.partial"))))
+    assert (stop.finished, stop.total, stop.partial, str(stop)) == (3, 10, Path("r.partial"),
+                                                                   "3 of 10 replications finished and kept in r.partial")
