@@ -20,18 +20,59 @@ from .points import annual_columns, check_metrics, check_years, default_years  #
 from .results import ResultSet, as_list
 from .runner import resolve, run
 from .scenario import Scenario, ScenarioError, whole_number
+from .timeline import Schedule
 
 DEFAULT_METRICS = ("cumulative_approvals", "cumulative_ind_approvals", "patients_treated",
                    "cogs_per_patient_cny", "net_price_per_patient_cny", "vein_to_vein_days_median")
 
 
+def scenario_labels(scenarios: list[Scenario]) -> list[str]:
+    """A label per scenario that tells the rows apart: its name when no other scenario has that
+    name, else "name (file)" when their files differ, else the name with the parameters in
+    which they differ ("baseline (regulatory.ind_review_working_days=30)"), else numbered."""
+    labels = [sc.name for sc in scenarios]
+
+    def shared():
+        return {label for label in labels if labels.count(label) > 1}
+
+    twice = shared()
+    files = {label: {Path(sc.path).name for sc, l in zip(scenarios, labels) if l == label and sc.path}
+             for label in twice}
+    labels = [f"{label} ({Path(sc.path).name})" if label in twice and len(files[label]) > 1 and sc.path
+              else label for sc, label in zip(scenarios, labels)]
+    twice = shared()
+    for label in twice:
+        group = [sc for sc, l in zip(scenarios, labels) if l == label]
+        keys = sorted({k for sc in group for k in sc.values}, key=str)
+        differ = [k for k in keys if any(sc.values.get(k) != group[0].values.get(k) for sc in group)]
+        if differ:
+            labels = [f"{l} ({_differences(sc, differ)})" if l == label else l for sc, l in zip(scenarios, labels)]
+    counts: dict = {}
+    twice = shared()
+    for i, label in enumerate(labels):
+        if label in twice:
+            counts[label] = counts.get(label, 0) + 1
+            labels[i] = f"{label} #{counts[label]}"
+    return labels
+
+
+def _differences(sc: Scenario, keys: list[str], most: int = 3) -> str:
+    def text(key):
+        v = sc.value(key) if key in sc.values else None
+        return f"{key}={'dated' if isinstance(v, Schedule) else v}"
+    shown = ", ".join(text(k) for k in keys[:most])
+    return shown + (f", +{len(keys) - most} more" if len(keys) > most else "")
+
+
 def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=None,
-                       level: float = 0.90) -> pd.DataFrame:
-    """Differences of each result from the first, per metric and year, paired by replication."""
+                       level: float = 0.90, names: list[str] | None = None) -> pd.DataFrame:
+    """Differences of each result from the first, per metric and year, paired by replication.
+    ``names``: a label per result (default the scenario names of their manifests)."""
     if len(results) < 2:
         raise ValueError("compare needs at least two scenarios")
     base = results[0]
-    names = [r.manifest.get("scenario", {}).get("name", f"scenario_{i}") for i, r in enumerate(results)]
+    if names is None:
+        names = [r.manifest.get("scenario", {}).get("name", f"scenario_{i}") for i, r in enumerate(results)]
     rows = []
     for res, name in zip(results[1:], names[1:]):
         for metric in metrics:
@@ -128,7 +169,8 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     headline metrics). ``level``: of the intervals (default 0.90). ``progress``: optional
     callable(scenario_index, done, total). ``executor``, ``scheduler``: as for ``run``.
 
-    Returns one row per other scenario, metric and year: scenario, baseline, metric, year,
+    Returns one row per other scenario, metric and year: scenario, baseline (their labels, see
+    ``scenario_labels``), metric, year,
     baseline_mean, scenario_mean, n (paired replications), diff_mean, diff_low, diff_high (the
     paired t-interval), unpaired_low, unpaired_high (Welch, as if the runs were independent)
     and includes_zero (NA when the interval is undefined).
@@ -140,4 +182,4 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
         cb = (lambda done, total, i=i: progress(i, done, total)) if progress else None
         results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb,
                            executor=executor, scheduler=scheduler))
-    return paired_differences(results, metrics, years, level)
+    return paired_differences(results, metrics, years, level, scenario_labels(scs))

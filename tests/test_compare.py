@@ -98,3 +98,22 @@ def test_cli_compare_writes_the_table(tmp_path):
     assert list(table["year"]) == [2022]
     assert {"diff_mean", "diff_low", "diff_high", "unpaired_low", "unpaired_high",
             "includes_zero"} <= set(table.columns)
+
+
+def test_rows_tell_apart_scenarios_that_share_a_name(tmp_path):
+    from cgt_sim.compare import scenario_labels
+
+    ind = "regulatory.ind_review_working_days"
+    variants = [cgt_sim.load_scenario(BASE, overrides={ind: d}) for d in (60, 30, 120)]
+    table = cgt_sim.compare(variants, replications=2, seed=5, workers=1, until=2017, metrics="ind_approvals",
+                            years=2017)
+    assert list(table["scenario"]) == [f"baseline ({ind}=30.0)", f"baseline ({ind}=120.0)"]
+    assert set(table["baseline"]) == {f"baseline ({ind}=60.0)"}
+    # a copy of a file under another name: the file tells them apart; the same scenario twice: a number
+    copy = tmp_path / "mine.yaml"
+    copy.write_text(f"name: baseline\nextends: {BASE}\n")
+    assert scenario_labels([cgt_sim.load_scenario(BASE), cgt_sim.load_scenario(copy)]) == [
+        "baseline (baseline.yaml)", "baseline (mine.yaml)"]
+    assert scenario_labels([variants[0], variants[0]]) == ["baseline #1", "baseline #2"]
+    assert scenario_labels([variants[0], cgt_sim.load_scenario(SCEN / "faster_approval.yaml")]) == [
+        "baseline", "faster_approval"]
