@@ -89,13 +89,22 @@ def metric_columns(names, known: list[str]) -> list[str]:
     return out
 
 
-@dataclass
+@dataclass(repr=False)
 class ResultSet:
     annual: pd.DataFrame
     programs: pd.DataFrame
     products: pd.DataFrame
     manifest: dict = field(default_factory=dict)
     sampled: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:  # short: the tables and the manifest are long
+        m = self.manifest
+        name = m.get("scenario", {}).get("name", "?") if isinstance(m.get("scenario"), dict) else "?"
+        years = self.annual["year"] if "year" in self.annual else pd.Series(dtype=float)
+        span = f"{int(years.min())}-{int(years.max())}" if len(years) else "no years"
+        return (f"ResultSet(scenario={name!r}, replications={m.get('replications')}, seed={m.get('seed')}, "
+                f"{span}; annual {len(self.annual):,} rows, programs {len(self.programs):,}, "
+                f"products {len(self.products):,})")
 
     @property
     def metrics(self) -> list[str]:
@@ -227,6 +236,10 @@ def check_replaceable(out: Path, kinds, what: str) -> str | None:
 
     if not out.exists():
         return None
+    here = Path.cwd().resolve()
+    if out.resolve() == here or out.resolve() in here.parents:
+        raise ScenarioError(out, None, "is the current folder or holds it, which cannot be replaced "
+                            "(nothing was written); give a folder inside it")
     if out.is_dir():
         found = earlier_output(out)
         if found in kinds:
@@ -280,6 +293,8 @@ def load_results(path) -> ResultSet:
     from .scenario import ScenarioError
 
     path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such folder")
     if not (path / "manifest.json").exists():
         raise FileNotFoundError(f"{path}: not a cgt-sim result folder (no manifest.json)")
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -47,6 +48,9 @@ class Interrupted(KeyboardInterrupt):
 
 def resolve(scenario, overrides: dict | None = None, until: int | None = None) -> Scenario:
     """A Scenario from a Scenario or a path, with overrides and an optional horizon year."""
+    if not isinstance(scenario, (Scenario, str, os.PathLike)):
+        raise ScenarioError("scenario", None, "must be the path of a scenario file or a Scenario "
+                            f"(cgt_sim.load_scenario), not a {type(scenario).__name__}")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(Path(scenario))
     if overrides:
         sc = sc.with_overrides(overrides)

@@ -141,7 +141,7 @@ class Uncertain:
         return {"dist": self.dist, **self.args}
 
 
-@dataclass
+@dataclass(repr=False)
 class Scenario:
     """A fully resolved scenario: every parameter has a value, and we know where it came from."""
 
@@ -154,6 +154,12 @@ class Scenario:
     uncertain: dict = field(default_factory=dict)  # key -> Uncertain
     files: list = field(default_factory=list)  # the extends chain, base first
     calibrated: dict = field(default_factory=dict)  # key -> fitted file its value comes from
+
+    def __repr__(self) -> str:  # short: the parameter tree is thousands of characters
+        changed = sum(1 for origin in self.origin.values() if origin != "default")
+        return (f"Scenario(name={self.name!r}, path={self.path!r}, {self.start_year}-{self.horizon_year}, "
+                f"{len(self.values)} parameters ({changed} not at their defaults), "
+                f"{len(self.uncertain)} uncertain)")
 
     @property
     def start_year(self) -> int:

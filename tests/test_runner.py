@@ -450,3 +450,27 @@ def test_numpy_numbers_are_numbers(reference, uncertain):
     sc = cgt_sim.load_scenario(BASELINE, overrides={"regulatory.ind_review_working_days": np.int64(30),
                                                     "regulatory.p_ind_clear": np.float32(0.5)})
     assert sc.value("regulatory.ind_review_working_days") == 30 and sc.value("regulatory.p_ind_clear") == 0.5
+
+
+def test_products_and_programs_agree_on_approval_day():
+    res = cgt_sim.run(BASELINE, replications=1, seed=3, until=2024, executor="serial")
+    assert len(res.products) > 0
+    joined = res.products.merge(res.programs, on=["replication", "program_id"], suffixes=("", "_program"))
+    assert len(joined) == len(res.products)
+    assert (joined["approval_day"] == joined["approval_day_program"]).all()
+
+
+def test_notebook_friendly_reprs_and_clear_errors(reference, tmp_path, monkeypatch):
+    assert repr(reference) == ("ResultSet(scenario='uncertain', replications=6, seed=5, 2015-2019; annual 30 rows, "
+                               f"programs {len(reference.programs):,}, products {len(reference.products):,})")
+    text = repr(cgt_sim.load_scenario(BASELINE))
+    assert text.startswith("Scenario(name='baseline', path=") and "2015-2045" in text and len(text) < 300
+    with pytest.raises(ScenarioError, match=r"^scenario: must be the path of a scenario file or a Scenario .*not a dict$"):
+        cgt_sim.run({"name": "x"}, replications=1)
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        cgt_sim.load_results(tmp_path / "typo")
+    monkeypatch.chdir(tmp_path)
+    for here in (".", "", ".."):
+        with pytest.raises(ScenarioError, match="is the current folder or holds it"):
+            reference.save(here)
+    assert list(tmp_path.iterdir()) == []

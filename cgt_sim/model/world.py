@@ -362,7 +362,7 @@ class World:
             "modality": pd.Categorical.from_codes(mk.modality[:n], MODALITIES),
             "cluster": pd.Categorical.from_codes(mk.cluster[:n], CLUSTERS),
             "approval_year": np.array([self.clock.year_of(d) for d in mk.launch[:n]], dtype=np.int64),
-            "approval_day": mk.launch[:n].copy(),
+            "approval_day": mk.launch[:n].astype(np.float32),  # as in programs: the tables join on it
             "launch_price_cny": mk.price0[:n].copy(),
             "eligible_per_year": mk.eligible0[:n].copy(),
             "nrdl_listed": mk.listed[:n].copy(),
