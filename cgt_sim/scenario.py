@@ -350,9 +350,10 @@ def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenari
             raise ScenarioError(path, key, "unknown key; allowed: " + ", ".join(sorted(TOP_LEVEL_KEYS))
                                 + _suggest(str(key), TOP_LEVEL_KEYS))
     parent = data.get("extends")
-    if parent is not None:
+    if "extends" in data:
         if not isinstance(parent, str) or not parent.strip():
-            raise ScenarioError(path, "extends", "must be a file name such as baseline.yaml")
+            raise ScenarioError(path, "extends", "must be a file name such as baseline.yaml (without "
+                                "extends, a scenario starts from the catalogue's defaults, not the baseline)")
         target = (path.parent / parent)
         if not target.suffix:
             target = target.with_suffix(".yaml")
@@ -384,12 +385,19 @@ def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenari
         raise ScenarioError(path, "set", "must be a mapping of parameter keys to values")
     given = set()
     for key, raw in _flatten(sets, path, "set"):
+        if key in given:
+            raise ScenarioError(path, f"set.{key}", "is given twice (nested and as a dotted key); give it once")
         _apply_set(sc, path, key, raw)
         given.add(key)
     unc = data.get("uncertain") or {}
     if not isinstance(unc, dict):
         raise ScenarioError(path, "uncertain", "must be a mapping of parameter keys to distributions")
+    drawn = set()
     for key, raw in _flatten(unc, path, "uncertain", leaf=lambda v: isinstance(v, dict) and "dist" in v):
+        if key in drawn:
+            raise ScenarioError(path, f"uncertain.{key}", "is given twice (nested and as a dotted key); "
+                                "give it once")
+        drawn.add(key)
         if key in given:
             raise ScenarioError(path, f"uncertain.{key}", "is also in this file's set: give a value or a "
                                 "distribution, not both")
@@ -557,11 +565,19 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
         if not raw:
             raise ScenarioError(where, label, "an empty list changes nothing; give a value or a list of changes")
         sched = current
+        latest = None  # (date, index) of the latest start so far
         for i, item in enumerate(raw):
             if i and not isinstance(item, (dict, list)):
                 raise ScenarioError(where, f"{label}[{i}]", f"a plain value ({item!r}) would replace every change "
                                     "before it; put it first, or give it a date: {value: ..., from: ...}")
             sched = _parse_schedule(p, item, sched, where, f"{label}[{i}]")
+            first = _first_date(item)
+            if first is not None and latest is not None and first < latest[0]:
+                raise ScenarioError(where, f"{label}[{i}]", f"starts on {first}, before the change on {latest[0]} "
+                                    f"listed above it ([{latest[1]}]), which it would erase: list changes "
+                                    "by their start, oldest first")
+            if first is not None and (latest is None or first >= latest[0]):
+                latest = (first, i)
         return sched
     if not isinstance(raw, dict):
         return Schedule.constant(_check_scalar(p, raw, where, label))
@@ -597,6 +613,21 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
         return current.then({"value": value, "from": raw["from"], "to": raw.get("to")})
     except ValueError as exc:
         raise ScenarioError(where, label, str(exc)) from None
+
+
+def _dates(item) -> list:
+    """The dates on which a (checked) change given in a list starts or ends."""
+    if isinstance(item, list):
+        return [d for x in item for d in _dates(x)]
+    if not isinstance(item, dict):
+        return []
+    if "steps" in item:
+        return [parse_date(d) for d in item["steps"]]
+    return [parse_date(item[k]) for k in ("from", "to") if item.get(k) is not None]
+
+
+def _first_date(item):
+    return min(_dates(item), default=None)
 
 
 def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain:

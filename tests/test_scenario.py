@@ -708,3 +708,31 @@ def test_simulation_years_cannot_change_over_time(tmp_path):
     with pytest.raises(ScenarioError) as exc:
         load_scenario(f)
     assert "simulation.horizon_year" in str(exc.value) and "cannot change over time" in str(exc.value)
+
+
+def test_an_empty_extends_a_key_given_twice_and_changes_out_of_order_are_refused(tmp_path):
+    empty = write(tmp_path, "e.yaml", "name: e\nextends:\nset: {regulatory.ind_review_working_days: 30}\n")
+    assert error_of(empty) == (f"{empty}: extends: must be a file name such as baseline.yaml (without extends, "
+                               "a scenario starts from the catalogue's defaults, not the baseline)")
+    twice = write(tmp_path, "t.yaml", f"name: t\nextends: {BASELINE}\nset:\n  regulatory:\n"
+                  "    ind_review_working_days: 30\n  regulatory.ind_review_working_days: 40\n")
+    assert error_of(twice) == (f"{twice}: set.regulatory.ind_review_working_days: is given twice (nested and "
+                               "as a dotted key); give it once")
+    unc = write(tmp_path, "u.yaml", f"name: u\nextends: {BASELINE}\nuncertain:\n  market:\n"
+                "    price_erosion: {dist: uniform, low: 0, high: 0.1}\n"
+                "  market.price_erosion: {dist: uniform, low: 0, high: 0.05}\n")
+    assert error_of(unc).endswith("uncertain.market.price_erosion: is given twice (nested and as a dotted key); "
+                                  "give it once")
+    assert error_of(BASELINE, overrides={NRDL: [{"value": 0.5, "from": "2028-01-01"},
+                                                {"value": 0.2, "from": "2026-01-01"}]}) == (
+        f"overrides: {NRDL}[1]: starts on 2026-01-01, before the change on 2028-01-01 listed above it ([0]), "
+        "which it would erase: list changes by their start, oldest first")
+    # a step inside an earlier ramp takes over from its date (it starts later)
+    cut = load_scenario(BASELINE, overrides={NRDL: [{"value": 0.5, "from": "2026-01-01", "to": "2028-01-01"},
+                                                    {"value": 0.2, "from": "2027-01-01"}]})
+    assert cut.value(NRDL).value_on("2026-07-01") > 0 and cut.value(NRDL).value_on("2027-06-01") == 0.2
+    ok = load_scenario(BASELINE, overrides={NRDL: [0.1, {"value": 0.2, "from": 2026, "to": 2027},
+                                                   {"value": 0.5, "from": 2028},
+                                                   {"steps": {"2029-01-01": 0.6, "2030-01-01": 0.7}}]})
+    assert [ok.value(NRDL).value_on(f"{y}-06-01") for y in (2025, 2027, 2028, 2029, 2030)] == pytest.approx(
+        [0.1, 0.2, 0.5, 0.6, 0.7])
