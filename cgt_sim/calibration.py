@@ -597,9 +597,10 @@ HEADER = ("# Written by cgt-sim calibrate: the fitted parameter values, the obje
           "# the command below (see calibration/README.md).\n")
 
 
-def check_fitted_target(path) -> None:
+def check_fitted_target(path, targets=None) -> None:
     """A fitted file may replace an earlier fitted file, never another file (a targets file, a
-    scenario): raise ScenarioError naming ``path`` otherwise."""
+    scenario); with ``targets`` (the default output, beside the targets file) only an earlier
+    fit to the same targets file: raise ScenarioError naming ``path`` otherwise."""
     path = Path(path)
     if not path.exists():
         return
@@ -610,6 +611,18 @@ def check_fitted_target(path) -> None:
     if not (isinstance(data, dict) and {"parameters", "targets_file", "objective"} <= set(data)):
         raise ScenarioError(path, None, "exists and is not a fitted file written by cgt-sim calibrate "
                             "(nothing was written); choose another --out")
+    if targets is not None and not _same_file(data["targets_file"], Path(targets)):
+        raise ScenarioError(path, None, f"holds the fit to {data['targets_file']}, not to {targets} "
+                            f"(nothing was written); give --out to write this fit elsewhere, or --out {path} "
+                            "to replace that fit")
+
+
+def _same_file(recorded, targets: Path) -> bool:
+    """Whether a targets file recorded in a fitted file (as it was given) is ``targets``."""
+    recorded = Path(str(recorded))
+    if recorded.exists() and targets.exists():
+        return recorded.resolve() == targets.resolve()
+    return recorded.name == targets.name
 
 
 def write_fitted(path, document: dict) -> Path:

@@ -326,7 +326,7 @@ def compare(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Paired differences of scenarios from the first, under common random numbers."""
-    from .compare import compare as run_compare, prepare
+    from .compare import check_compare_target, compare as run_compare, prepare
     from .executors import check_executor
 
     _check_run_options(replications, seed, workers, min_replications=2)
@@ -337,6 +337,10 @@ def compare(
     year_list = _parse_years(years)
     target = out or Path("results") / "compare.csv"
     _check_output_file(target)
+    try:
+        check_compare_target(target)
+    except ScenarioError as exc:
+        _fail(exc)
     try:
         scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level)
     except ScenarioError as exc:
@@ -535,7 +539,7 @@ def calibrate(
     target = out or targets.parent / "fitted.yaml"
     _check_output_file(target)
     try:
-        check_fitted_target(target)
+        check_fitted_target(target, None if out is not None else targets)
         ts, sc = prepare(targets, scenario)
         begin = None if start is None else start_from(start, ts)
     except ScenarioError as exc:

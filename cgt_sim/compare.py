@@ -26,6 +26,25 @@ DEFAULT_METRICS = ("cumulative_approvals", "cumulative_ind_approvals", "patients
                    "cogs_per_patient_cny", "net_price_per_patient_cny", "vein_to_vein_days_median")
 
 
+COLUMNS = ("scenario", "baseline", "metric", "year")  # the first columns of the table
+
+
+def check_compare_target(path) -> None:
+    """The table may replace an earlier compare table, never another file (a scenario, say):
+    raise ScenarioError naming ``path`` otherwise."""
+    path = Path(path)
+    if not path.exists():
+        return
+    try:
+        with open(path, encoding="utf-8") as f:
+            first = f.readline()
+    except (OSError, UnicodeDecodeError):  # a folder or an unreadable file, too
+        first = ""
+    if not first.startswith(",".join(COLUMNS) + ","):
+        raise ScenarioError(path, None, "exists and is not a table written by cgt-sim compare (nothing was "
+                            "written); choose another --out")
+
+
 def scenario_labels(scenarios: list[Scenario]) -> list[str]:
     """A label per scenario that tells the rows apart: its name when no other scenario has that
     name, else "name (file)" when their files differ, else the name with the parameters in

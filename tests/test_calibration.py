@@ -310,6 +310,15 @@ def test_calibrate_command_writes_the_fitted_file(toy, monkeypatch):
     result = calibrate_cli(root, path, monkeypatch, "--budget", "1", "-r", "1", "--quiet")
     assert result.exit_code == 0 and result.stdout == ""
     assert (root / "fitted.yaml").exists()
+    # and replaces a fit only to the same targets file: other targets beside it need --out
+    other = root / "other_targets.yaml"
+    other.write_text(path.read_text())
+    before = (root / "fitted.yaml").read_bytes()
+    result = calibrate_cli(root, other, monkeypatch, "--budget", "1", "-r", "1", "--quiet")
+    assert result.exit_code == 2 and result.stderr.startswith(
+        f"error: {root / 'fitted.yaml'}: holds the fit to {path}, not to {other} (nothing was written); "
+        "give --out")
+    assert (root / "fitted.yaml").read_bytes() == before
 
 
 def test_calibrate_can_start_where_an_earlier_fit_ended(toy, monkeypatch):
