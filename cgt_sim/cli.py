@@ -511,6 +511,9 @@ def _print_sweep(result, path: Path) -> None:
         t.add_row(*[str(r[k]) for k in result.keys], *[escape(_fmt(r.get(c, float("nan")))) for c in m["metrics"]])
     console = Console()
     console.print(t)
+    for key, dates in m.get("grid_dates", {}).items():
+        when = f"from {dates['from']}" if dates["to"] is None else f"as the target of the ramp {dates['from']} to {dates['to']}"
+        console.print(escape(f"{key}: each value applies {when}, the scenario's last change"))
     console.print(f"sweep written to {path}/ ({m['points']} grid points, {m['wall_time_s']:.1f} s)")
 
 

@@ -26,6 +26,7 @@ from .results import atomic_folder, summarise, write_manifest
 from .results import format_number as fmt
 from .runner import resolve
 from .scenario import Scenario, ScenarioError, _suggest, yaml_value
+from .timeline import Schedule
 
 GRID_EXAMPLE = "e.g. regulatory.ind_review_working_days=30,60"
 
@@ -74,12 +75,37 @@ def check_grid(grid: dict, scenario: Scenario) -> dict[str, list]:
         for v in values:
             if hasattr(v, "__len__") and not isinstance(v, str):  # a list, a mapping, an array
                 raise ScenarioError("--grid", key, f"takes single values {p.range_text()} (got {v!r})")
-            scenario.with_overrides({key: v}, label="--grid")  # raises on a bad value
+            scenario.with_overrides(grid_change(scenario, {key: v}), label="--grid")  # raises on a bad value
             v = _stored(p, v)
             if v in seen:
                 raise ScenarioError("--grid", key, f"the value {v} is listed twice")
             seen.append(v)
         out[key] = seen
+    return out
+
+
+def last_change(scenario: Scenario, key: str) -> tuple[str, str | None] | None:
+    """The dates of the scenario's last dated change of ``key``: (from, to) of a ramp, (from,
+    None) of a step; None when its value does not change over time."""
+    v = scenario.values.get(key)
+    if not isinstance(v, Schedule) or v.is_constant:
+        return None
+    (d0, _), (d1, _) = v.knots[-2], v.knots[-1]
+    return (d1.isoformat(), None) if d0 == d1 else (d0.isoformat(), d1.isoformat())
+
+
+def grid_change(scenario: Scenario, point: dict) -> dict:
+    """The overrides of one grid point. A parameter the scenario changes over time keeps its
+    dates: the grid value replaces the value of its last change (a step's value from its date,
+    a ramp's target), so a policy swept still starts when the scenario says."""
+    out = {}
+    for k, v in point.items():
+        dates = last_change(scenario, k)
+        if dates is None:
+            out[k] = v
+        else:
+            out[k] = {"value": v, "from": dates[0]} if dates[1] is None else {"value": v, "from": dates[0],
+                                                                               "to": dates[1]}
     return out
 
 
@@ -108,7 +134,18 @@ class SweepPlan:
         return list(itertools.product(*self.grid.values()))
 
     def point_scenarios(self) -> list[Scenario]:
-        return [self.scenario.with_overrides(dict(zip(self.grid, p)), label="--grid") for p in self.points]
+        return [self.scenario.with_overrides(grid_change(self.scenario, dict(zip(self.grid, p))),
+                                             label="--grid") for p in self.points]
+
+    @property
+    def dated(self) -> dict[str, dict]:
+        """The swept parameters that keep the scenario's dates: key -> {"from": ..., "to": ...}."""
+        out = {}
+        for key in self.grid:
+            dates = last_change(self.scenario, key)
+            if dates is not None:
+                out[key] = {"from": dates[0], "to": dates[1]}
+        return out
 
 
 def prepare(scenario, grid: dict, until: int | None = None, years=None, metrics=None) -> SweepPlan:
@@ -163,6 +200,7 @@ def execute(plan: SweepPlan, replications: int = 20, seed: int = 42, workers: in
     manifest = {
         "analysis": "sweep",
         "grid": plan.grid,
+        "grid_dates": plan.dated,  # swept values that replace a dated change keep its dates
         "points": len(plan.points),
         "metrics": plan.metrics,
         "years": plan.years,

@@ -190,3 +190,28 @@ def test_errors_raised_in_worker_processes_come_back_whole():
     stop = pickle.loads(pickle.dumps(Interrupted(3, 10, Path("r.partial"))))
     assert (stop.finished, stop.total, stop.partial, str(stop)) == (3, 10, Path("r.partial"),
                                                                    "3 of 10 replications finished and kept in r.partial")
+
+
+def test_a_dated_parameter_keeps_its_dates_when_swept(tmp_path, monkeypatch):
+    """Sweeping a policy the scenario starts on a date replaces its value from that date: at the
+    scenario's own values the sweep reproduces the scenario's run."""
+    reform = ROOT / "scenarios" / "payment_reform.yaml"
+    grid = {"market.nrdl_listing_hazard": [0.5], "market.city_insurance_coverage": [0.3]}
+    res = cgt_sim.sweep(reform, grid, replications=2, seed=4, until=2027, years=[2027], metrics=["patients_treated"],
+                        workers=1)
+    assert res.manifest["grid_dates"] == {"market.nrdl_listing_hazard": {"from": "2026-01-01", "to": None},
+                                          "market.city_insurance_coverage": {"from": "2026-01-01",
+                                                                             "to": "2030-01-01"}}
+    run = cgt_sim.run(reform, replications=2, seed=4, until=2027, workers=1).summary("patients_treated")
+    assert res.table["mean"].iloc[0] == pytest.approx(float(run[run["year"] == 2027]["mean"].iloc[0]))
+    # and before its date a swept policy changes nothing
+    early = cgt_sim.sweep(reform, {"market.nrdl_listing_hazard": [0.0, 0.9]}, replications=2, seed=4, until=2025,
+                          years=[2025], metrics=["patients_treated"], workers=1).table
+    assert early["mean"].nunique() == 1
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("COLUMNS", "120")
+    out = CliRunner().invoke(app, ["sweep", str(reform), "--grid", "market.nrdl_listing_hazard=0.2,0.5", "-r", "1",
+                                   "--until", "2016", "-w", "1", "--metric", "new_programs",
+                                   "--out", str(tmp_path / "s")])
+    assert out.exit_code == 0, out.output
+    assert "market.nrdl_listing_hazard: each value applies from 2026-01-01, the scenario's last change" in out.stdout
