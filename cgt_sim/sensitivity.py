@@ -16,7 +16,7 @@ luck); the point's metric is the mean over those replications of an annual colum
 Sobol (Saltelli's scheme, ``SALib.sample.sobol``): N*(2D+2) points for D factors, first-order
 (S1), total (ST) and second-order (S2) indices. Morris (``SALib.sample.morris``, 4 levels):
 N trajectories of D+1 points, mu, mu* (mean absolute elementary effect, in metric units per whole
-factor range) and sigma. ``*_conf`` columns are half-widths of 95% bootstrap intervals; they
+factor range, measured on the values the model ran with: see ``morris_indices``) and sigma. ``*_conf`` columns are half-widths of 95% bootstrap intervals; they
 show sampling error over the points, not the simulation noise left in each point's mean.
 """
 
@@ -236,14 +236,49 @@ def _analyse(plan: SensitivityPlan, y: np.ndarray, constant: bool):
                               conf_level=CONF_LEVEL, seed=plan.seed)
             second = _second_order(names, r)
         else:
-            from SALib.analyze import morris
-
-            r = morris.analyze(plan.problem, plan.inputs, y, num_resamples=RESAMPLES, conf_level=CONF_LEVEL,
-                               num_levels=MORRIS_LEVELS, seed=plan.seed)
+            r = morris_indices(plan.factors, plan.inputs, y, plan.seed)
     indices = pd.DataFrame({"parameter": names, **{c: np.asarray(r[c], dtype=float) for c in cols}})
     rank = "ST" if plan.method == "sobol" else "mu_star"
     indices = indices.sort_values(rank, ascending=False, kind="stable").reset_index(drop=True)
     return indices, second
+
+
+def morris_indices(facs: list[Factor], inputs: np.ndarray, y: np.ndarray, seed: int | None = None) -> dict:
+    """Morris indices from trajectories (``inputs``: N trajectories of D+1 points in sample
+    space, each step moving one factor; ``y``: the metric at each point).
+
+    An elementary effect is the change in the metric over the change in the factor's *value*
+    as a share of its whole range (high - low), so mu, mu* and sigma are in metric units per
+    whole factor range for every kind of factor: a choice (whose sample-space step can move
+    it by one value or several) and a whole-number parameter (rounded) too. A step that leaves
+    a rounded value unchanged gives no effect. mu_star_conf: half-width of the bootstrap
+    interval of mu* at ``CONF_LEVEL`` (``RESAMPLES`` resamples)."""
+    from scipy import stats
+
+    d = len(facs)
+    values = np.array([[f.value(x) for f, x in zip(facs, row)] for row in inputs], dtype=float)
+    span = np.array([f.high - f.low for f in facs], dtype=float)
+    effects: list[list[float]] = [[] for _ in range(d)]
+    for start in range(0, len(inputs), d + 1):
+        x, v, out = inputs[start:start + d + 1], values[start:start + d + 1], y[start:start + d + 1]
+        for j in range(d):
+            moved = np.flatnonzero(x[j + 1] != x[j])
+            if moved.size != 1:
+                continue
+            i = int(moved[0])
+            dv = v[j + 1, i] - v[j, i]
+            if dv != 0:
+                effects[i].append(float(out[j + 1] - out[j]) / (dv / span[i]))
+    rng = np.random.default_rng(seed)
+    z = stats.norm.ppf(0.5 + CONF_LEVEL / 2)
+    r = {"mu": [], "mu_star": [], "sigma": [], "mu_star_conf": []}
+    for ee in map(np.asarray, effects):
+        r["mu"].append(ee.mean() if ee.size else np.nan)
+        r["mu_star"].append(np.abs(ee).mean() if ee.size else np.nan)
+        r["sigma"].append(ee.std(ddof=1) if ee.size > 1 else np.nan)
+        boot = np.abs(ee)[rng.integers(0, ee.size, (RESAMPLES, ee.size))].mean(axis=1) if ee.size else []
+        r["mu_star_conf"].append(z * np.std(boot, ddof=1) if ee.size > 1 else np.nan)
+    return r
 
 
 def _second_order(names: list[str], r) -> pd.DataFrame | None:

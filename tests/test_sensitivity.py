@@ -213,3 +213,23 @@ def test_an_existing_folder_that_is_not_a_result_is_left_alone(tmp_path):
                                       "new_programs_2016", "--out", str(other)])
     check_error(result.exit_code, result.stdout, result.stderr, [str(other), "not a cgt-sim result folder"])
     assert folder_bytes(other) == before
+
+
+def test_morris_effects_are_per_whole_range_for_every_kind_of_factor():
+    """A linear response: each factor's elementary effect is its slope times its whole range,
+    whether it is continuous, a choice (a step can move it by one value or several) or a whole
+    number (rounded)."""
+    from SALib.sample import morris as sampler
+
+    from cgt_sim.sensitivity import MORRIS_LEVELS, Factor, _problem, morris_indices
+
+    facs = [Factor("a", 0.0, 2.0), Factor("b", 30.0, 60.0, choices=(30.0, 60.0)),
+            Factor("c", 30.0, 90.0, choices=(30.0, 45.0, 90.0)), Factor("d", 1.0, 4.0, integer=True),
+            Factor("e", 0.0, 1.0)]
+    slope = np.array([3.0, -0.2, 0.1, 5.0, 0.0])
+    inputs = sampler.sample(_problem(facs), 8, num_levels=MORRIS_LEVELS, seed=3)
+    values = np.array([[f.value(x) for f, x in zip(facs, row)] for row in inputs])
+    r = morris_indices(facs, inputs, values @ slope, seed=1)
+    whole = slope * np.array([2.0, 30.0, 60.0, 3.0, 1.0])
+    assert np.allclose(r["mu"], whole) and np.allclose(r["mu_star"], np.abs(whole))
+    assert np.allclose(r["sigma"], 0.0, atol=1e-9) and np.allclose(r["mu_star_conf"], 0.0, atol=1e-9)
