@@ -236,8 +236,8 @@ _add("manufacturing.learning_reference_batches", 5000.0, "batches", 1.0, 1e9, "a
      "cumulative batches of a modality (trial and commercial, nationally) at which materials, "
      "labour and QC cost their stated values", plausible=(1000.0, 20000.0))
 _add("manufacturing.cogs_annual_decline", 0.02, "1/year", -0.5, 0.9, "A003",
-     "yearly cost decline from automation (article 003: 'Moore's law' of cell manufacturing); "
-     "baseline value is an assumption")
+     "yearly cost decline from automation (article 003: 'Moore's law' of cell manufacturing), "
+     "applied month by month at the rate in force; baseline value is an assumption")
 _add("manufacturing.expansion_threshold", 0.8, "share", 0.05, 1.0, "assumption",
      "suite utilisation (share of the coming review window already booked) that, at two "
      "reviews running, triggers building enough suites to bring the backlog back to it", plausible=(0.7, 0.95))
@@ -333,16 +333,18 @@ _each("market.eligible_per_year", MODALITIES, _m(4000.0, 3000.0, 1500.0, 5000.0)
 _add("market.eligible_sigma", 0.8, "-", 0.0, 3.0, "assumption",
      "log-sd of eligible patients across products", plausible=(0.5, 1.2))
 _add("market.eligible_growth", 0.02, "1/year", -0.5, 1.0, "assumption",
-     "yearly growth of eligible populations (ageing, earlier lines of therapy)",
+     "yearly growth of eligible populations (ageing, earlier lines of therapy), accrued month "
+     "by month at the rate in force",
      plausible=(0.0, 0.06))
 _each("market.launch_price_cny", MODALITIES, _m(1.2e6, 0.6e6, 2.0e6, 0.8e6), "CNY/patient",
       0.0, 1e9, _m("PHARMALETTER", "assumption", "assumption", "assumption"),
       "launch list price per treated patient")
 _add("market.price_erosion", 0.03, "1/year", -0.5, 0.9, "assumption",
-     "yearly list-price decline after launch", plausible=(0.0, 0.08))
-_add("market.nrdl_listing_hazard", 0.0, "1/year", 0.0, 10.0, "NRDL",
+     "yearly list-price decline after launch, accrued month by month at the rate in force",
+     plausible=(0.0, 0.08))
+_add("market.nrdl_listing_hazard", 0.0, "share/year", *PROB, "NRDL",
      "yearly probability that an unlisted product enters the national reimbursement list "
-     "(0: CAR-Ts have been repeatedly excluded)")
+     "(drawn month by month; 0: CAR-Ts have been repeatedly excluded)")
 _add("market.nrdl_price_cut", 0.6, "share", *PROB, "NRDL_CUTS",
      "negotiated price cut on national-list entry (average 50.6-63% in 2019-2024 rounds)")
 _add("market.nrdl_reimbursed_share", 0.6, "share", *PROB, "assumption",
@@ -375,10 +377,11 @@ _add("market.access_ceiling", 0.5, "share", *PROB, "assumption",
      "share of eligible patients reachable through qualified treatment centres",
      plausible=(0.3, 0.8))
 _add("market.uptake_midpoint_years", 2.0, "years", 0.0, 20.0, "assumption",
-     "years after launch at which uptake reaches half its ceiling (logistic)",
+     "years after launch at which uptake reaches half its ceiling (logistic; read at each "
+     "product's launch)",
      plausible=(1.0, 4.0))
 _add("market.uptake_steepness", 1.5, "1/year", 0.05, 20.0, "assumption",
-     "steepness of the logistic uptake curve", plausible=(0.8, 3.0))
+     "steepness of the logistic uptake curve (read at each product's launch)", plausible=(0.8, 3.0))
 _add("market.wait_tolerance_days", 150.0, "days", 1.0, 10000.0, "FRONTIMMUNOL2021",
      "mean days a patient can wait from order to infusion before dropping out (exponential); "
      "value an assumption chosen so 8-30% of patients are never infused")

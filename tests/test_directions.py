@@ -40,3 +40,50 @@ def test_cheaper_manufacturing_never_raises_cost_of_goods_per_patient():
     after = (c - b).loc[:, 2026:].to_numpy()
     assert np.nanmax(np.abs(before)) == 0.0  # identical until the policy starts
     assert np.nanmax(after) < 0.0
+
+
+def test_a_dated_price_erosion_moves_prices_on_from_its_date_not_over_their_past():
+    """Erosion and growth accrue month by month at the rate in force: a faster erosion from
+    2024 lowers 2024 prices by at most a year of the extra decline ((1 - 0.10) / (1 - 0.03)),
+    not by the new rate over each product's whole life since launch."""
+    kw = dict(replications=3, seed=8, workers=1, until=2024)
+    base = cgt_sim.run(SCEN / "baseline.yaml", overrides=FREE, **kw)
+    fast = cgt_sim.run(SCEN / "baseline.yaml", overrides={
+        **FREE, "market.price_erosion": {"value": 0.10, "from": "2024-01-01"}}, **kw)
+    a = base.annual.set_index(["replication", "year"])
+    b = fast.annual.set_index(["replication", "year"])
+    before = a.index.get_level_values("year") < 2024
+    assert a[before].equals(b[before])
+    ratio = (b.xs(2024, level="year")["net_price_per_patient_cny"]
+             / a.xs(2024, level="year")["net_price_per_patient_cny"])
+    assert ((ratio > 0.9) & (ratio < 1.0)).all(), ratio.tolist()
+
+
+def test_a_yearly_listing_probability_of_one_lists_every_product_in_its_first_month():
+    listed = cgt_sim.run(SCEN / "baseline.yaml", replications=2, seed=8, workers=1, until=2025, overrides={
+        **FREE, "market.nrdl_listing_hazard": {"value": 1.0, "from": "2024-01-01"}}).products
+    start = 3287.0  # 2024-01-01, days from 2015-01-01
+    assert len(listed) > 0 and listed["nrdl_listed"].all()
+    first_month = np.maximum(listed["approval_day"], start) + 31
+    assert (listed["nrdl_listed_day"] <= first_month).all()
+    assert (listed["nrdl_listed_day"] >= start).all()
+
+
+def test_mid_year_changes_to_arrivals_and_the_automation_decline_start_mid_year():
+    kw = dict(replications=3, seed=8, workers=1, until=2024)
+    base = cgt_sim.run(SCEN / "baseline.yaml", overrides=FREE, **kw).annual.set_index(["replication", "year"])
+    more = cgt_sim.run(SCEN / "baseline.yaml", overrides={
+        **FREE, "research.arrival_scale": {"value": 2.0, "from": "2020-07-01"}}, **kw).annual
+    more = more.set_index(["replication", "year"])
+    before = base.index.get_level_values("year") < 2020
+    assert base[before].equals(more[before])
+    half = more.xs(2020, level="year")["new_programs"].sum() / base.xs(2020, level="year")["new_programs"].sum()
+    assert 1.3 < half < 1.7  # doubled for half the year
+    cheaper = cgt_sim.run(SCEN / "baseline.yaml", overrides={
+        **FREE, "manufacturing.cogs_annual_decline": {"value": 0.5, "from": "2024-07-01"}}, **kw).annual
+    cheaper = cheaper.set_index(["replication", "year"])
+    col = "batch_cost_cny_autologous_car_t"
+    assert (cheaper.xs(2023, level="year")[col] == base.xs(2023, level="year")[col]).all()
+    ratio = cheaper.xs(2024, level="year")[col] / base.xs(2024, level="year")[col]
+    expected = ((1 - 0.5) / (1 - 0.02)) ** 0.5  # six months of the faster decline
+    assert np.allclose(ratio, expected, rtol=0.03), ratio.tolist()

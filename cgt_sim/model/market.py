@@ -2,16 +2,18 @@
 
 Each month, for every launched product (vectorised over products):
 
-* eligible patients = a product-specific base (lognormal) growing yearly;
-* price = launch price eroding yearly, cut by the negotiated amount once the product enters the
-  national reimbursement list (a yearly listing hazard, 0 in the baseline: CAR-Ts have been
+* eligible patients = a product-specific base (lognormal) growing, and price = launch price
+  eroding, month by month at the yearly rates then in force (a dated change moves them on from
+  its date); the price is cut by the negotiated amount once the product enters the national
+  reimbursement list (a yearly listing probability, 0 in the baseline: CAR-Ts have been
   excluded);
 * who pays: basic insurance pays its share of a listed price; city commercial insurance (Hui Min
   Bao: deductible, paid share, cap) and the 2026 commercial innovative-drug list cover part of
   the patients; the rest is out of pocket;
 * affordability = the share of patients whose household can pay their out-of-pocket cost
   (lognormal ability to pay), averaged over insurance groups;
-* uptake ramps after launch (logistic) toward access ceiling x affordability;
+* uptake ramps after launch (logistic; each product's curve is the one in force at its launch)
+  toward access ceiling x affordability;
 * new patients (Poisson) are ordered from the product's cluster site as one booking per
   (site, modality) per month. Autologous products need one batch per patient and patients drop
   out while they wait (exponential tolerance); off-the-shelf products serve patients from stock
@@ -31,7 +33,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from ..parameters import CLUSTERS, MODALITIES
-from ..timeline import DAYS_PER_MONTH, DAYS_PER_YEAR
+from ..timeline import DAYS_PER_YEAR
 from .logistics import dose_loss_probability, transit_days
 from .streams import gamma_draw
 
@@ -69,7 +71,7 @@ def affordable_share(p, t: float, net_price: np.ndarray, listed: np.ndarray) -> 
     return np.asarray(share)
 
 
-def uptake(years_since_launch: np.ndarray, midpoint: float, steepness: float) -> np.ndarray:
+def uptake(years_since_launch: np.ndarray, midpoint, steepness) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-steepness * (years_since_launch - midpoint)))
 
 
@@ -88,6 +90,11 @@ class Market:
         self.price0 = np.zeros(cap)
         self.listed = np.zeros(cap, dtype=bool)
         self.listed_day = np.full(cap, np.nan)
+        self.updated = np.zeros(cap)  # day to which price and eligible patients have moved on
+        self.log_price = np.zeros(cap)  # log of the price factor accumulated since launch (erosion)
+        self.log_eligible = np.zeros(cap)  # log of the eligible-patient factor since launch (growth)
+        self.uptake_mid = np.zeros(cap)  # the uptake curve, fixed at launch
+        self.uptake_steep = np.zeros(cap)
         self.stock = np.zeros(cap)
         self.treated = np.zeros(cap)
         self.revenue = np.zeros(cap)
@@ -95,7 +102,8 @@ class Market:
 
     def _grow(self):
         for name in ("program_id", "modality", "cluster", "launch", "eligible0", "price0", "listed",
-                     "listed_day", "stock", "treated", "revenue"):
+                     "listed_day", "updated", "log_price", "log_eligible", "uptake_mid", "uptake_steep",
+                     "stock", "treated", "revenue"):
             a = getattr(self, name)
             fill = np.nan if name == "listed_day" else 0
             setattr(self, name, np.concatenate((a, np.full(a.size, fill, dtype=a.dtype))))
@@ -113,11 +121,16 @@ class Market:
         self.eligible0[i] = p(f"market.eligible_per_year.{m}", t) * math.exp(
             p("market.eligible_sigma", t) * z_eligible)
         self.price0[i] = p(f"market.launch_price_cny.{m}", t)
+        self.updated[i] = t
+        self.log_price[i] = self.log_eligible[i] = 0.0
+        self.uptake_mid[i] = p("market.uptake_midpoint_years", t)
+        self.uptake_steep[i] = p("market.uptake_steepness", t)
         self.sponsors.append(prog.sponsor)
         self.n += 1
 
-    def month(self, t: float) -> None:
-        """Serve one month of patients for every launched product."""
+    def month(self, t: float, start: float) -> None:
+        """Serve the month from day ``start`` to ``t`` for every launched product: growth and
+        erosion accrue at the rates in force at the month's start."""
         n = self.n
         if n == 0:
             return
@@ -125,18 +138,24 @@ class Market:
         rng = w.rng["market"]
         sl = slice(0, n)
         years = (t - self.launch[sl]) / DAYS_PER_YEAR
-        hazard = p("market.nrdl_listing_hazard", t)
-        if hazard > 0:
-            newly = (~self.listed[sl]) & (rng.random(n) < 1.0 - math.exp(-hazard / 12.0))
+        listing = p("market.nrdl_listing_hazard", t)  # a yearly probability: its monthly share
+        if listing > 0:
+            newly = (~self.listed[sl]) & (rng.random(n) < 1.0 - (1.0 - listing) ** (1.0 / 12.0))
             if newly.any():
                 self.listed[sl] |= newly
                 self.listed_day[sl][newly] = t
-        eligible = self.eligible0[sl] * (1.0 + p("market.eligible_growth", t)) ** years / 12.0
-        price = self.price0[sl] * (1.0 - p("market.price_erosion", t)) ** years
+        # growth and erosion accrue month by month at the rates in force (a dated change moves
+        # prices and populations on from its date, not over each product's past)
+        span = (t - self.updated[sl]) / DAYS_PER_YEAR
+        self.log_eligible[sl] += math.log1p(p("market.eligible_growth", start)) * span
+        self.log_price[sl] += math.log1p(-p("market.price_erosion", start)) * span
+        self.updated[sl] = t
+        eligible = self.eligible0[sl] * np.exp(self.log_eligible[sl]) / 12.0
+        price = self.price0[sl] * np.exp(self.log_price[sl])
         listed = self.listed[sl]
         net = np.where(listed, price * (1.0 - p("market.nrdl_price_cut", t)), price)
         able = affordable_share(p, t, net, listed)
-        ramp = uptake(years, p("market.uptake_midpoint_years", t), p("market.uptake_steepness", t))
+        ramp = uptake(years, self.uptake_mid[sl], self.uptake_steep[sl])
         demand = eligible * p("market.access_ceiling", t) * able * ramp
         new = rng.poisson(demand)
         w.record("eligible_patients", t, float(eligible.sum()))
@@ -265,10 +284,3 @@ def _members(groups: list[_Group]) -> tuple[np.ndarray, np.ndarray]:
     """The positions of the products of ``groups``, in order, and how many each group has."""
     return (np.concatenate([np.arange(g.rows.start, g.rows.stop) for g in groups]),
             np.array([g.rows.stop - g.rows.start for g in groups]))
-
-
-def market_process(env, w):
-    """Generator: one market month after another until the horizon."""
-    while True:
-        yield env.timeout(DAYS_PER_MONTH)
-        w.market.month(env.now)

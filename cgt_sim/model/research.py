@@ -1,10 +1,12 @@
 """Discovery: new programs arrive by modality and cluster.
 
-Arrivals are a non-homogeneous Poisson process with piecewise-constant yearly rates:
-rate(m, c, y) = arrivals_2015[m] x growth multiplier(m, y) x arrival_scale
-                x capital_climate(y) ** capital_elasticity x cluster weight(c).
-The growth multiplier compounds (1 + arrival_growth + arrival_growth_extra[m]) year by year,
-each read at the start of its year, so dated growth changes take effect from their year.
+Arrivals are a non-homogeneous Poisson process with piecewise-constant monthly rates:
+rate(m, c, t) = arrivals_2015[m] x growth multiplier(m, year) x arrival_scale
+                x capital_climate ** capital_elasticity x cluster weight(c),
+every factor but the growth multiplier read at the start of each month (a twelfth of the
+calendar year), so a dated change takes effect from its month. The growth multiplier compounds
+(1 + arrival_growth + arrival_growth_extra[m]) year by year, each read at the start of its year,
+so dated growth changes take effect from their year.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ..timeline import DAYS_PER_YEAR
 
 
 def yearly_rates(p, t: float, growth: np.ndarray) -> np.ndarray:
-    """Expected arrivals per (modality, cluster) for the year starting at ``t``."""
+    """Expected arrivals per year by (modality, cluster) at the rates in force on day ``t``."""
     base = np.array([p(f"research.arrivals_2015.{m}", t) for m in MODALITIES]) * growth
     scale = p("research.arrival_scale", t) * max(p("financing.capital_climate", t), 0.0) ** p(
         "research.capital_elasticity", t)
@@ -26,10 +28,14 @@ def yearly_rates(p, t: float, growth: np.ndarray) -> np.ndarray:
 
 
 def discovery(env, w):
-    """Generator: at each year start, draw the year's arrivals and start their programs."""
+    """Generator: at each year start, draw the year's arrivals month by month and start their
+    programs."""
     p = w.p
     growth = np.ones(len(MODALITIES))
     rng = w.rng["discovery"]
+    n_cells = len(MODALITIES) * len(CLUSTERS)
+    mods = np.repeat(np.arange(len(MODALITIES)), len(CLUSTERS))
+    clus = np.tile(np.arange(len(CLUSTERS)), len(MODALITIES))
     for yi, (y0, y1) in enumerate(zip(w.year_edges[:-1], w.year_edges[1:])):
         if env.now < y0:
             yield env.timeout(y0 - env.now)
@@ -37,13 +43,15 @@ def discovery(env, w):
             g = p("research.arrival_growth", y0)
             extra = np.array([p(f"research.arrival_growth_extra.{m}", y0) for m in MODALITIES])
             growth = growth * np.maximum(1.0 + g + extra, 0.0)
-        span = (y1 - y0) / DAYS_PER_YEAR
-        counts = rng.poisson(yearly_rates(p, y0, growth) * span)
+        month = (y1 - y0) / 12.0
+        starts = y0 + month * np.arange(12)
+        counts = np.stack([rng.poisson(yearly_rates(p, float(t), growth).ravel() * month / DAYS_PER_YEAR)
+                           for t in starts])  # (month, modality x cluster)
         total = int(counts.sum())
         if total == 0:
             continue
-        offsets = rng.random(total) * (y1 - y0)
-        mods = np.repeat(np.repeat(np.arange(len(MODALITIES)), len(CLUSTERS)), counts.ravel())
-        clus = np.repeat(np.tile(np.arange(len(CLUSTERS)), len(MODALITIES)), counts.ravel())
+        flat = counts.ravel()
+        offsets = np.repeat(np.repeat(starts, n_cells), flat) + rng.random(total) * month
         order = np.argsort(offsets, kind="stable")
-        w.add_programs(y0 + offsets[order], mods[order], clus[order])
+        w.add_programs(offsets[order], np.tile(mods, 12).repeat(flat)[order],
+                       np.tile(clus, 12).repeat(flat)[order])

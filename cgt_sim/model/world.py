@@ -23,7 +23,7 @@ from ..timeline import DAYS_PER_MONTH, year_index
 from . import clinical
 from .financing import Sponsor
 from .manufacturing import ManufacturingSite, batch_cost_from, expansion_review, variable_batch_cost
-from .market import Market, market_process
+from .market import Market
 from .research import discovery
 from .runparams import RunParams
 
@@ -259,7 +259,7 @@ class World:
 
     # --- yearly bookkeeping ------------------------------------------------------------------
     def year_ends(self, env):
-        """Generator: snapshot program states on 31 Dec; apply the yearly automation decline."""
+        """Generator: snapshot program states and cost of goods on 31 Dec."""
         p = self.p
         for yi in range(len(self.years) - 1):
             yield env.timeout(self.year_edges[yi + 1] - env.now)
@@ -272,7 +272,16 @@ class World:
             for mi, m in enumerate(MODALITIES):
                 d = p(f"manufacturing.batch_days.{m}", env.now)
                 self.cogs_snapshot[yi, mi] = self.batch_cost(m, env.now, d, self.sites[CLUSTERS[0]])
-            self.automation *= 1.0 - p("manufacturing.cogs_annual_decline", env.now)
+
+    def month_ends(self, env):
+        """Generator: at the end of every month, cost of goods falls by the month's share of the
+        yearly automation decline in force over the month (read at its start), and the market
+        serves the month."""
+        while True:
+            start = env.now
+            yield env.timeout(DAYS_PER_MONTH)
+            self.automation *= (1.0 - self.p("manufacturing.cogs_annual_decline", start)) ** (1.0 / 12.0)
+            self.market.month(env.now, start)
 
     def _on_expand(self, site, k):
         self.record("suites_added", self.env.now, k)
@@ -280,7 +289,7 @@ class World:
     def run(self) -> None:
         env = self.env
         env.process(discovery(env, self))
-        env.process(market_process(env, self))
+        env.process(self.month_ends(env))
         for site in self.sites.values():
             env.process(expansion_review(env, site, self.p, self._on_expand))
         env.process(self.year_ends(env))
