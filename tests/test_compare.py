@@ -98,6 +98,18 @@ def test_cli_compare_writes_the_table(tmp_path):
     assert list(table["year"]) == [2022]
     assert {"diff_mean", "diff_low", "diff_high", "unpaired_low", "unpaired_high",
             "includes_zero"} <= set(table.columns)
+    # run again into the same file: an earlier table is replaced; a file of another kind never is
+    again = CliRunner().invoke(app, ["compare", str(BASE), str(SCEN / "cold_chain.yaml"), "-r", "2",
+                                     "--until", "2016", "--workers", "1", "--out", str(out), "-q"])
+    assert again.exit_code == 0, again.output
+    assert list(pd.read_csv(out)["year"]) == [2016] * len(pd.read_csv(out))
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("name: mine\n")
+    refused = CliRunner().invoke(app, ["compare", str(BASE), str(SCEN / "cold_chain.yaml"), "-r", "2",
+                                       "--until", "2016", "--workers", "1", "--out", str(mine), "-q"])
+    assert refused.exit_code == 2 and refused.stderr.startswith(
+        f"error: {mine}: exists and is not a table written by cgt-sim compare (nothing was written)")
+    assert mine.read_text() == "name: mine\n"
 
 
 def test_rows_tell_apart_scenarios_that_share_a_name(tmp_path):
@@ -117,15 +129,3 @@ def test_rows_tell_apart_scenarios_that_share_a_name(tmp_path):
     assert scenario_labels([variants[0], variants[0]]) == ["baseline #1", "baseline #2"]
     assert scenario_labels([variants[0], cgt_sim.load_scenario(SCEN / "faster_approval.yaml")]) == [
         "baseline", "faster_approval"]
-    # run again into the same file: an earlier table is replaced; a file of another kind never is
-    again = CliRunner().invoke(app, ["compare", str(BASE), str(SCEN / "cold_chain.yaml"), "-r", "2",
-                                     "--until", "2016", "--workers", "1", "--out", str(out), "-q"])
-    assert again.exit_code == 0, again.output
-    assert list(pd.read_csv(out)["year"]) == [2016] * len(pd.read_csv(out))
-    mine = tmp_path / "mine.yaml"
-    mine.write_text("name: mine\n")
-    refused = CliRunner().invoke(app, ["compare", str(BASE), str(SCEN / "cold_chain.yaml"), "-r", "2",
-                                       "--until", "2016", "--workers", "1", "--out", str(mine), "-q"])
-    assert refused.exit_code == 2 and refused.stderr.startswith(
-        f"error: {mine}: exists and is not a table written by cgt-sim compare (nothing was written)")
-    assert mine.read_text() == "name: mine\n"
