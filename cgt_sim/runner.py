@@ -11,9 +11,11 @@ narrow enough; the result is the same as a fixed-count run with that many replic
 
 from __future__ import annotations
 
+import ctypes
 import math
 import numbers
 import os
+import sys
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -147,16 +149,63 @@ _TEXT = pd.Series(["x"]).dtype  # the dtype pandas gives a column of text
 
 def tables(results: list[dict]) -> dict:
     """DataFrames of finished replications (in order). Text columns always get the text dtype,
-    also when empty, so tables built from any grouping of replications concatenate alike."""
-    def frame(columns: dict) -> pd.DataFrame:
-        return pd.DataFrame({k: pd.Series(v, dtype=_TEXT) if isinstance(v, list) else v
-                             for k, v in columns.items()})
+    also when empty, so tables built from any grouping of replications concatenate alike.
+    Built column by column, one copy of each column and a block per column (see ``join``)."""
+    def column(v):
+        return pd.Series(v, dtype=_TEXT) if isinstance(v, list) else pd.Series(v, copy=False)
 
-    out = {name: pd.concat([frame(r[name]) for r in results], ignore_index=True)
+    out = {name: pd.DataFrame({k: _concat([column(r[name][k]) for r in results]) for k in results[0][name]},
+                              copy=False)
            for name in ("annual", "programs", "products")}
     out["sampled"] = pd.DataFrame([{"replication": int(r["annual"]["replication"][0]), **r["sampled"]}
                                    for r in results])
     return out
+
+
+def _concat(pieces: list[pd.Series]) -> pd.Series:
+    """Series of one column concatenated (their arrays directly when all have one dtype, which
+    skips pandas' per-Series work: a long run joins thousands)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    if all(p.dtype == pieces[0].dtype for p in pieces):
+        arrays = [p.array for p in pieces]
+        return pd.Series(type(arrays[0])._concat_same_type(arrays), copy=False)
+    return pd.concat(pieces, ignore_index=True)
+
+
+def join(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``frames`` (alike tables; the list is emptied) concatenated column by column, each
+    column let go in the parts as soon as it is joined, so the parts and the whole are never
+    all held at once; the freed memory is handed back to the system (see ``release_memory``)."""
+    columns = list(frames[0].columns)
+    if len(frames) == 1 or any(list(df.columns) != columns for df in frames):
+        return pd.concat(frames, ignore_index=True)
+    parts = [{c: df[c] for c in columns} for df in frames]
+    frames.clear()
+    out = {}
+    for c in columns:
+        out[c] = _concat([p.pop(c) for p in parts])
+        release_memory()
+    return pd.DataFrame(out, copy=False)
+
+
+def release_memory() -> None:
+    """Hand memory freed inside the C heap back to the system (glibc keeps freed blocks of its
+    heap resident until trimmed; elsewhere this does nothing)."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
 
 
 class _Finished:
@@ -208,12 +257,13 @@ class _Finished:
         """The tables of replications 0..total-1, in order (each table's parts let go once it
         is assembled)."""
         parts = sorted((p for p in self.parts if p[0][0] < total), key=lambda p: p[0][0])
+        self.parts = []
         out = {}
         for name in TABLES:
-            df = pd.concat([frames.pop(name) for _, frames in parts], ignore_index=True)
-            if parts[-1][0][-1] >= total:
-                df = df[df["replication"] < total].reset_index(drop=True)
-            out[name] = df
+            frames = [f.pop(name) for _, f in parts]
+            frames = [df[df["replication"] < total].reset_index(drop=True) if reps[-1] >= total else df
+                      for (reps, _), df in zip(parts, frames)]
+            out[name] = join(frames)
         return out
 
 
@@ -281,6 +331,7 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
                     with closing(ex.run(sc, seed, todo, size)) as finished:
                         for reps, results in finished:
                             done.add(reps, results, size)
+                            del results  # not kept to the end of the run
                             if progress:
                                 progress(done.count(total), total)
                     done.flush()
