@@ -46,7 +46,7 @@ def test_a_dated_price_erosion_moves_prices_on_from_its_date_not_over_their_past
     """Erosion and growth accrue month by month at the rate in force: a faster erosion from
     2024 lowers 2024 prices by at most a year of the extra decline ((1 - 0.10) / (1 - 0.03)),
     not by the new rate over each product's whole life since launch."""
-    kw = dict(replications=3, seed=8, workers=1, until=2024)
+    kw = dict(replications=2, seed=8, workers=1, until=2024)
     base = cgt_sim.run(SCEN / "baseline.yaml", overrides=FREE, **kw)
     fast = cgt_sim.run(SCEN / "baseline.yaml", overrides={
         **FREE, "market.price_erosion": {"value": 0.10, "from": "2024-01-01"}}, **kw)
@@ -70,7 +70,7 @@ def test_a_yearly_listing_probability_of_one_lists_every_product_in_its_first_mo
 
 
 def test_mid_year_changes_to_arrivals_and_the_automation_decline_start_mid_year():
-    kw = dict(replications=3, seed=8, workers=1, until=2024)
+    kw = dict(replications=2, seed=8, workers=1, until=2024)
     base = cgt_sim.run(SCEN / "baseline.yaml", overrides=FREE, **kw).annual.set_index(["replication", "year"])
     more = cgt_sim.run(SCEN / "baseline.yaml", overrides={
         **FREE, "research.arrival_scale": {"value": 2.0, "from": "2020-07-01"}}, **kw).annual
