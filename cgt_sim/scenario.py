@@ -192,9 +192,14 @@ class Scenario:
             if not isinstance(key, str):
                 raise ScenarioError(label, None, f"a parameter key must be text such as "
                                     f"'regulatory.ind_review_working_days' (got {key!r})")
+        flat: dict = {}
+        for key, raw in _flatten(overrides or {}, label, ""):  # nested keys, as in a file's set
+            if key in flat:
+                raise ScenarioError(label, key, "is given twice (nested and as a dotted key); give it once")
+            flat[key] = raw
         sc = Scenario(self.name, self.description, self.path, self.source, dict(self.values),
                       dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
-        for key, raw in (overrides or {}).items():
+        for key, raw in flat.items():
             _apply_set(sc, label, key, raw)
         _check_consistency(sc, label)
         return sc
@@ -436,7 +441,7 @@ def _flatten(mapping: dict, path, section, prefix="", leaf=None):
         key = f"{prefix}{k}"
         if key in CATALOGUE or (isinstance(v, dict) and leaf(v)) or not isinstance(v, dict):
             if key not in CATALOGUE:
-                raise ScenarioError(path, f"{section}.{key}", "unknown parameter"
+                raise ScenarioError(path, f"{section}.{key}" if section else key, "unknown parameter"
                                     + _suggest(key, CATALOGUE))
             yield key, v
         else:

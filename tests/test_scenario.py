@@ -736,3 +736,16 @@ def test_an_empty_extends_a_key_given_twice_and_changes_out_of_order_are_refused
                                                    {"steps": {"2029-01-01": 0.6, "2030-01-01": 0.7}}]})
     assert [ok.value(NRDL).value_on(f"{y}-06-01") for y in (2025, 2027, 2028, 2029, 2030)] == pytest.approx(
         [0.1, 0.2, 0.5, 0.6, 0.7])
+
+
+def test_overrides_may_nest_keys_as_a_files_set_does():
+    sc = load_scenario(BASELINE, overrides={"regulatory": {"ind_review_working_days": 30,
+                                                           "p_ind_clear": {"value": 0.8, "from": 2026}}})
+    assert sc.value("regulatory.ind_review_working_days") == 30
+    assert sc.value(P_IND).value_on("2026-06-01") == 0.8
+    assert error_of(BASELINE, overrides={"regulatory": {"ind_review_workingdays": 30}}) == (
+        "overrides: regulatory.ind_review_workingdays: unknown parameter (did you mean "
+        "regulatory.ind_review_working_days?)")
+    assert error_of(BASELINE, overrides={"regulatory": {"ind_review_working_days": 30},
+                                         "regulatory.ind_review_working_days": 40}).endswith(
+        "is given twice (nested and as a dotted key); give it once")
