@@ -513,7 +513,9 @@ def _print_sweep(result, path: Path) -> None:
     console.print(t)
     for key, dates in m.get("grid_dates", {}).items():
         when = f"from {dates['from']}" if dates["to"] is None else f"as the target of the ramp {dates['from']} to {dates['to']}"
-        console.print(escape(f"{key}: each value applies {when}, the scenario's last change"))
+        late = int(dates["from"][:4]) > m["horizon_year"]
+        console.print(escape(f"{key}: each value applies {when}, the scenario's last change"
+                             + (f", after the last simulated year {m['horizon_year']}: no effect" if late else "")))
     console.print(f"sweep written to {path}/ ({m['points']} grid points, {m['wall_time_s']:.1f} s)")
 
 

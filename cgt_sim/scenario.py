@@ -577,10 +577,12 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
                                     "before it; put it first, or give it a date: {value: ..., from: ...}")
             sched = _parse_schedule(p, item, sched, where, f"{label}[{i}]")
             first = _first_date(item)
-            if first is not None and latest is not None and first < latest[0]:
-                raise ScenarioError(where, f"{label}[{i}]", f"starts on {first}, before the change on {latest[0]} "
+            ramp = isinstance(item, dict) and item.get("to") is not None  # starts from the value then
+            if first is not None and latest is not None and (first < latest[0] or first == latest[0] and not ramp):
+                when = "on the day of" if first == latest[0] else "before"
+                raise ScenarioError(where, f"{label}[{i}]", f"starts on {first}, {when} the change on {latest[0]} "
                                     f"listed above it ([{latest[1]}]), which it would erase: list changes "
-                                    "by their start, oldest first")
+                                    "by their start, oldest first, one change a day")
             if first is not None and (latest is None or first >= latest[0]):
                 latest = (first, i)
         return sched

@@ -160,12 +160,17 @@ def prepare(scenario, grid: dict, until: int | None = None, years=None, metrics=
     return SweepPlan(sc, grid, years, metrics)
 
 
-@dataclass
+@dataclass(repr=False)
 class SweepResult:
     """The tidy table of a sweep (one row per grid point, metric and year) and its manifest."""
 
     table: pd.DataFrame
     manifest: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # short: the table and the manifest are long
+        m = self.manifest
+        return (f"SweepResult(scenario={m.get('scenario', {}).get('name')!r}, grid={m.get('grid')}, "
+                f"replications={m.get('replications')}, seed={m.get('seed')}; table {len(self.table):,} rows)")
 
     @property
     def keys(self) -> list[str]:

@@ -726,7 +726,9 @@ def test_an_empty_extends_a_key_given_twice_and_changes_out_of_order_are_refused
     assert error_of(BASELINE, overrides={NRDL: [{"value": 0.5, "from": "2028-01-01"},
                                                 {"value": 0.2, "from": "2026-01-01"}]}) == (
         f"overrides: {NRDL}[1]: starts on 2026-01-01, before the change on 2028-01-01 listed above it ([0]), "
-        "which it would erase: list changes by their start, oldest first")
+        "which it would erase: list changes by their start, oldest first, one change a day")
+    assert "on the day of the change on 2026-01-01" in error_of(BASELINE, overrides={NRDL: [
+        {"value": 0.1, "from": "2026-01-01"}, {"value": 0.05, "from": "2026-01-01"}]})
     # a step inside an earlier ramp takes over from its date (it starts later)
     cut = load_scenario(BASELINE, overrides={NRDL: [{"value": 0.5, "from": "2026-01-01", "to": "2028-01-01"},
                                                     {"value": 0.2, "from": "2027-01-01"}]})

@@ -214,4 +214,6 @@ def test_a_dated_parameter_keeps_its_dates_when_swept(tmp_path, monkeypatch):
                                    "--until", "2016", "-w", "1", "--metric", "new_programs",
                                    "--out", str(tmp_path / "s")])
     assert out.exit_code == 0, out.output
-    assert "market.nrdl_listing_hazard: each value applies from 2026-01-01, the scenario's last change" in out.stdout
+    assert "market.nrdl_listing_hazard: each value applies from 2026-01-01, the scenario's last change, after the " \
+        "last simulated year 2016: no effect" in " ".join(out.stdout.split())
+    assert repr(res).startswith("SweepResult(scenario='payment_reform', grid={") and len(repr(res)) < 300
