@@ -78,7 +78,10 @@ def scenario_labels(scenarios: list[Scenario]) -> list[str]:
 def _differences(sc: Scenario, keys: list[str], most: int = 3) -> str:
     def text(key):
         v = sc.value(key) if key in sc.values else None
-        return f"{key}={'dated' if isinstance(v, Schedule) else v}"
+        if isinstance(v, Schedule):  # its last change: "30.0 from 2025-04-01"
+            (d0, _), (d1, last) = v.knots[-2], v.knots[-1]
+            v = f"{last} from {d1}" if d0 == d1 else f"{last} by {d1}"
+        return f"{key}={v}"
     shown = ", ".join(text(k) for k in keys[:most])
     return shown + (f", +{len(keys) - most} more" if len(keys) > most else "")
 

@@ -127,5 +127,9 @@ def test_rows_tell_apart_scenarios_that_share_a_name(tmp_path):
     assert scenario_labels([cgt_sim.load_scenario(BASE), cgt_sim.load_scenario(copy)]) == [
         "baseline (baseline.yaml)", "baseline (mine.yaml)"]
     assert scenario_labels([variants[0], variants[0]]) == ["baseline #1", "baseline #2"]
+    dated = [cgt_sim.load_scenario(BASE, overrides={"market.price_erosion": {"value": v, "from": "2024-01-01"}})
+             for v in (0.1, 0.2)]
+    assert scenario_labels(dated) == ["baseline (market.price_erosion=0.1 from 2024-01-01)",
+                                      "baseline (market.price_erosion=0.2 from 2024-01-01)"]
     assert scenario_labels([variants[0], cgt_sim.load_scenario(SCEN / "faster_approval.yaml")]) == [
         "baseline", "faster_approval"]
