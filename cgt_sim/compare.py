@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
-from .results import ResultSet, as_list
+from .results import ResultSet, as_list, number_repeats
 from .runner import resolve, run
 from .scenario import Scenario, ScenarioError, whole_number
 from .timeline import Schedule
@@ -66,21 +66,15 @@ def scenario_labels(scenarios: list[Scenario]) -> list[str]:
         differ = [k for k in keys if any(sc.values.get(k) != group[0].values.get(k) for sc in group)]
         if differ:
             labels = [f"{l} ({_differences(sc, differ)})" if l == label else l for sc, l in zip(scenarios, labels)]
-    counts: dict = {}
-    twice = shared()
-    for i, label in enumerate(labels):
-        if label in twice:
-            counts[label] = counts.get(label, 0) + 1
-            labels[i] = f"{label} #{counts[label]}"
-    return labels
+    return number_repeats(labels)
 
 
 def _differences(sc: Scenario, keys: list[str], most: int = 3) -> str:
     def text(key):
         v = sc.value(key) if key in sc.values else None
         if isinstance(v, Schedule):  # its last change: "30.0 from 2025-04-01"
-            (d0, _), (d1, last) = v.knots[-2], v.knots[-1]
-            v = f"{last} from {d1}" if d0 == d1 else f"{last} by {d1}"
+            start, end = v.last_change()
+            v = f"{v.values()[-1]} from {start}" if end is None else f"{v.values()[-1]} by {end}"
         return f"{key}={v}"
     shown = ", ".join(text(k) for k in keys[:most])
     return shown + (f", +{len(keys) - most} more" if len(keys) > most else "")

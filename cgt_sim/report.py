@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .results import REPORT_TITLE, ResultSet, load_results
+from .results import REPORT_TITLE, ResultSet, load_results, number_repeats
 from .results import format_number as fmt
 
 FAN_METRICS = (
@@ -52,13 +52,7 @@ def series_labels(names, result_dirs) -> list[str]:
     for show in (lambda d: Path(d).resolve().name or str(d), str):
         seen = [labels.count(label) for label in labels]
         labels = [f"{n} ({show(d)})" if k > 1 else label for n, d, label, k in zip(names, result_dirs, labels, seen)]
-    twice = {label for label in labels if labels.count(label) > 1}  # the same folder given twice
-    counts: dict = {}
-    for i, label in enumerate(labels):
-        if label in twice:
-            counts[label] = counts.get(label, 0) + 1
-            labels[i] = f"{label} #{counts[label]}"
-    return labels
+    return number_repeats(labels)  # the same folder given twice
 
 
 def check_report_folder(out) -> None:

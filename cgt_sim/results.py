@@ -188,6 +188,19 @@ def atomic_folder(path, kind: str | None = None):
         raise
 
 
+def number_repeats(labels: list[str]) -> list[str]:
+    """``labels`` with each label that still occurs more than once numbered "label #1", "#2"..."""
+    twice = {label for label in labels if labels.count(label) > 1}
+    counts: dict = {}
+    out = []
+    for label in labels:
+        if label in twice:
+            counts[label] = counts.get(label, 0) + 1
+            label = f"{label} #{counts[label]}"
+        out.append(label)
+    return out
+
+
 RESULT_KINDS = ("run", "sweep", "sensitivity")
 WRITTEN_BY = "cgt-sim"  # every manifest.json it writes says so
 REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md

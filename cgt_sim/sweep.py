@@ -90,8 +90,8 @@ def last_change(scenario: Scenario, key: str) -> tuple[str, str | None] | None:
     v = scenario.values.get(key)
     if not isinstance(v, Schedule) or v.is_constant:
         return None
-    (d0, _), (d1, _) = v.knots[-2], v.knots[-1]
-    return (d1.isoformat(), None) if d0 == d1 else (d0.isoformat(), d1.isoformat())
+    start, end = v.last_change()
+    return start.isoformat(), None if end is None else end.isoformat()
 
 
 def grid_change(scenario: Scenario, point: dict) -> dict:

@@ -100,6 +100,11 @@ class Schedule:
     def values(self) -> list[float]:
         return [v for _, v in self.knots]
 
+    def last_change(self) -> tuple[dt.date, dt.date | None]:
+        """(from, None) of the last change when it is a step, (from, to) when it is a ramp."""
+        (d0, _), (d1, _) = self.knots[-2:] if len(self.knots) > 1 else self.knots * 2
+        return (d1, None) if d0 == d1 else (d0, d1)
+
     def value_on(self, when) -> float:
         """Value on a calendar date."""
         d = parse_date(when)
