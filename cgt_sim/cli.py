@@ -16,7 +16,7 @@ import yaml
 from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
-from .results import format_number as _fmt
+from .results import format_number as _fmt, unique_ending
 from .scenario import ScenarioError, default_scenario, fitted_targets, fixed_for_run, load_scenario, yaml_value
 from .sources import cite
 from .timeline import Schedule
@@ -482,16 +482,6 @@ def sweep(
         _print_sweep(result, path)
 
 
-def _short_key(key: str, keys) -> str:
-    """The shortest ending of the dotted ``key`` that no other of ``keys`` shares."""
-    parts = key.split(".")
-    for n in range(1, len(parts)):
-        end = ".".join(parts[-n:])
-        if not any(k != key and (k == end or k.endswith("." + end)) for k in keys):
-            return end
-    return key
-
-
 def _print_sweep(result, path: Path) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -504,7 +494,7 @@ def _print_sweep(result, path: Path) -> None:
                           dropna=False).reset_index()  # a metric without values stays, shown as -
     t = Table(title=escape(f"{m['scenario']['name']}: mean of {m['replications']} replications in {year}"))
     for key in result.keys:  # the parameter's last name(s): the full keys head the written table
-        t.add_column(_short_key(key, result.keys), justify="right", no_wrap=True)
+        t.add_column(unique_ending(key, result.keys, "."), justify="right", no_wrap=True)
     for col in m["metrics"]:
         t.add_column(LABELS.get(col, col), justify="right", min_width=7)
     for _, r in wide.iterrows():

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
-from .results import ResultSet, as_list, number_repeats
+from .results import ResultSet, as_list, number_repeats, unique_ending
 from .runner import resolve, run
 from .scenario import Scenario, ScenarioError, whole_number
 from .timeline import Schedule
@@ -47,18 +47,20 @@ def check_compare_target(path) -> None:
 
 def scenario_labels(scenarios: list[Scenario]) -> list[str]:
     """A label per scenario that tells the rows apart: its name when no other scenario has that
-    name, else "name (file)" when their files differ, else the name with the parameters in
-    which they differ ("baseline (regulatory.ind_review_working_days=30)"), else numbered."""
+    name, else "name (file)" when their files differ (as much of the path as tells them apart),
+    else the name with the parameters in which they differ
+    ("baseline (regulatory.ind_review_working_days=30)"), else numbered."""
     labels = [sc.name for sc in scenarios]
 
     def shared():
         return {label for label in labels if labels.count(label) > 1}
 
     twice = shared()
-    files = {label: {Path(sc.path).name for sc, l in zip(scenarios, labels) if l == label and sc.path}
+    files = {label: {_file(sc) for sc, l in zip(scenarios, labels) if l == label and sc.path}
              for label in twice}
-    labels = [f"{label} ({Path(sc.path).name})" if label in twice and len(files[label]) > 1 and sc.path
-              else label for sc, label in zip(scenarios, labels)]
+    labels = [f"{label} ({unique_ending(_file(sc), files[label], '/')})"
+              if label in twice and len(files[label]) > 1 and sc.path else label
+              for sc, label in zip(scenarios, labels)]
     twice = shared()
     for label in twice:
         group = [sc for sc, l in zip(scenarios, labels) if l == label]
@@ -67,6 +69,10 @@ def scenario_labels(scenarios: list[Scenario]) -> list[str]:
         if differ:
             labels = [f"{l} ({_differences(sc, differ)})" if l == label else l for sc, l in zip(scenarios, labels)]
     return number_repeats(labels)
+
+
+def _file(sc: Scenario) -> str:
+    return Path(sc.path).resolve().as_posix()
 
 
 def _differences(sc: Scenario, keys: list[str], most: int = 3) -> str:

@@ -201,6 +201,18 @@ def number_repeats(labels: list[str]) -> list[str]:
     return out
 
 
+def unique_ending(item: str, items, sep: str) -> str:
+    """The shortest ending of ``item`` (whole parts separated by ``sep``) that no other of
+    ``items`` shares: "ind_review_working_days" among dotted keys, "a/baseline.yaml" among
+    paths."""
+    parts = item.split(sep)
+    for n in range(1, len(parts)):
+        end = sep.join(parts[-n:])
+        if not any(k != item and (k == end or k.endswith(sep + end)) for k in items):
+            return end
+    return item
+
+
 RESULT_KINDS = ("run", "sweep", "sensitivity")
 WRITTEN_BY = "cgt-sim"  # every manifest.json it writes says so
 REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md

@@ -127,6 +127,12 @@ def test_rows_tell_apart_scenarios_that_share_a_name(tmp_path):
     assert scenario_labels([cgt_sim.load_scenario(BASE), cgt_sim.load_scenario(copy)]) == [
         "baseline (baseline.yaml)", "baseline (mine.yaml)"]
     assert scenario_labels([variants[0], variants[0]]) == ["baseline #1", "baseline #2"]
+    # files of one name in two folders: as much of the path as tells them apart
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "mine.yaml").write_text(f"name: baseline\nextends: {BASE}\n")
+    assert scenario_labels([cgt_sim.load_scenario(tmp_path / f / "mine.yaml") for f in ("a", "b")]) == [
+        "baseline (a/mine.yaml)", "baseline (b/mine.yaml)"]
     dated = [cgt_sim.load_scenario(BASE, overrides={"market.price_erosion": {"value": v, "from": "2024-01-01"}})
              for v in (0.1, 0.2)]
     assert scenario_labels(dated) == ["baseline (market.price_erosion=0.1 from 2024-01-01)",
