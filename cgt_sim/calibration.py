@@ -51,6 +51,7 @@ import yaml
 
 from . import __version__
 from .parameters import CATALOGUE, CLUSTERS, MODALITIES
+from .results import check_replaceable_file
 from .runner import run
 from .scenario import Scenario, ScenarioError, _suggest, as_number, load_scenario, read_yaml
 from .sources import SOURCES
@@ -601,20 +602,22 @@ def check_fitted_target(path, targets=None) -> None:
     """A fitted file may replace an earlier fitted file, never another file (a targets file, a
     scenario); with ``targets`` (the default output, beside the targets file) only an earlier
     fit to the same targets file: raise ScenarioError naming ``path`` otherwise."""
-    path = Path(path)
-    if not path.exists():
+    text = check_replaceable_file(path, _is_fitted, "a fitted file written by cgt-sim calibrate")
+    if text is None or targets is None:
         return
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):  # a folder or an unreadable file, too
-        data = None
-    if not (isinstance(data, dict) and {"parameters", "targets_file", "objective"} <= set(data)):
-        raise ScenarioError(path, None, "exists and is not a fitted file written by cgt-sim calibrate "
-                            "(nothing was written); choose another --out")
-    if targets is not None and not _same_file(data["targets_file"], Path(targets)):
-        raise ScenarioError(path, None, f"holds the fit to {data['targets_file']}, not to {targets} "
+    recorded = yaml.safe_load(text)["targets_file"]
+    if not _same_file(recorded, Path(targets)):
+        raise ScenarioError(path, None, f"holds the fit to {recorded}, not to {targets} "
                             f"(nothing was written); give --out to write this fit elsewhere, or --out {path} "
                             "to replace that fit")
+
+
+def _is_fitted(text: str) -> bool:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, dict) and {"parameters", "targets_file", "objective"} <= set(data)
 
 
 def _same_file(recorded, targets: Path) -> bool:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
-from .results import ResultSet, as_list, number_repeats, unique_ending
+from .results import ResultSet, as_list, check_replaceable_file, number_repeats, unique_ending
 from .runner import resolve, run
 from .scenario import Scenario, ScenarioError, whole_number
 from .timeline import Schedule
@@ -32,17 +32,8 @@ COLUMNS = ("scenario", "baseline", "metric", "year")  # the first columns of the
 def check_compare_target(path) -> None:
     """The table may replace an earlier compare table, never another file (a scenario, say):
     raise ScenarioError naming ``path`` otherwise."""
-    path = Path(path)
-    if not path.exists():
-        return
-    try:
-        with open(path, encoding="utf-8") as f:
-            first = f.readline()
-    except (OSError, UnicodeDecodeError):  # a folder or an unreadable file, too
-        first = ""
-    if not first.startswith(",".join(COLUMNS) + ","):
-        raise ScenarioError(path, None, "exists and is not a table written by cgt-sim compare (nothing was "
-                            "written); choose another --out")
+    header = ",".join(COLUMNS) + ","
+    check_replaceable_file(path, lambda text: text.startswith(header), "a table written by cgt-sim compare")
 
 
 def scenario_labels(scenarios: list[Scenario]) -> list[str]:

@@ -18,6 +18,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -272,6 +273,24 @@ def check_replaceable(out: Path, kinds, what: str) -> str | None:
         if not any(out.iterdir()):
             return None
     raise ScenarioError(out, None, f"exists and is not {what} (nothing was written); choose another folder")
+
+
+def check_replaceable_file(path, written: Callable[[str], bool], what: str) -> str | None:
+    """``path`` (a file to be written) is new or holds ``what``, as ``written(text)`` tells from
+    its text: return that text (None when there is no file); raise ScenarioError naming
+    ``path`` otherwise (a folder, an unreadable file or another file: a scenario, say)."""
+    from .scenario import ScenarioError
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    if text is None or not written(text):
+        raise ScenarioError(path, None, f"exists and is not {what} (nothing was written); choose another --out")
+    return text
 
 
 def check_writable(path) -> None:
