@@ -87,7 +87,8 @@ def _point(scenario: Scenario, replications: int, seed: int, columns: list[str],
 
 
 def run_points(scenarios: list[Scenario], replications: int, seed: int, columns: list[str],
-               years: list[int], workers: int | None = None, progress=None) -> list[pd.DataFrame]:
+               years: list[int], workers: int | None = None, progress=None,
+               check=None) -> list[pd.DataFrame]:
     """Run every scenario with the same seed; return, per scenario, its annual rows
     (replication, year, columns) at ``years``.
 
@@ -95,7 +96,8 @@ def run_points(scenarios: list[Scenario], replications: int, seed: int, columns:
     runs its replications one after another: a few replications per point would not keep the
     cores busy); with fewer, the scenarios run in turn and their replications in parallel.
     Results do not depend on ``workers``. ``progress``: optional callable(done, total) called
-    as scenarios finish.
+    as scenarios finish. ``check``: optional callable(index, rows) called as each scenario
+    finishes; what it raises stops the run at once (the points not yet run are not run).
     """
     replications, seed, workers = check_run_counts(replications, seed, workers)
     workers = workers or os.cpu_count() or 1
@@ -104,6 +106,8 @@ def run_points(scenarios: list[Scenario], replications: int, seed: int, columns:
     if workers == 1 or total < workers:
         for i, sc in enumerate(scenarios):
             out[i] = _point(sc, replications, seed, columns, years, workers)
+            if check:
+                check(i, out[i])
             if progress:
                 progress(i + 1, total)
         return out
@@ -113,6 +117,8 @@ def run_points(scenarios: list[Scenario], replications: int, seed: int, columns:
         try:
             for done, fut in enumerate(as_completed(futures), 1):
                 out[futures[fut]] = fut.result()
+                if check:
+                    check(futures[fut], out[futures[fut]])
                 if progress:
                     progress(done, total)
         except BaseException:  # an error or Ctrl-C: do not wait for the points not yet started

@@ -180,14 +180,19 @@ def execute(plan: SensitivityPlan, replications: int = 2, workers: int | None = 
             progress=None) -> SensitivityResult:
     """Run every sample point of a plan and compute the indices."""
     started = time.perf_counter()
-    frames = run_points(plan.point_scenarios(), replications, plan.seed, [plan.column], [plan.year],
-                        workers, progress)
-    y = np.array([f[plan.column].mean() for f in frames], dtype=float)
-    missing = int(np.isnan(y).sum())
-    if missing:
-        raise ScenarioError("--metric", None, f"{plan.metric} has no value at {missing} of {len(y)} "
-                            "sample points; choose another metric or year")
     samples = plan.values()
+
+    def has_value(i: int, rows: pd.DataFrame) -> None:
+        """Stop at the first point without a value: the indices need every point."""
+        if np.isnan(rows[plan.column].mean()):
+            at = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                           for k, v in samples.iloc[i].items())
+            raise ScenarioError("--metric", None, f"{plan.metric} has no value at sample point {i} ({at}) "
+                                "and the indices need every point; choose another metric or year")
+
+    frames = run_points(plan.point_scenarios(), replications, plan.seed, [plan.column], [plan.year],
+                        workers, progress, has_value)
+    y = np.array([f[plan.column].mean() for f in frames], dtype=float)
     samples.insert(0, "point", np.arange(len(samples)))
     samples[plan.metric] = y
     constant = bool(np.ptp(y) == 0.0)
