@@ -506,6 +506,10 @@ def _print_sweep(result, path: Path) -> None:
         late = int(dates["from"][:4]) > m["horizon_year"]
         console.print(escape(f"{key}: each value applies {when}, the scenario's last change"
                              + (f", after the last simulated year {m['horizon_year']}: no effect" if late else "")))
+    others = [str(y) for y in m["years"][:-1]]
+    if others:
+        console.print(escape(f"other years ({', '.join(others)}): in {path}/sweep.csv, which also gives p5, "
+                             "p50 and p95"))
     console.print(f"sweep written to {path}/ ({m['points']} grid points, {m['wall_time_s']:.1f} s)")
 
 

@@ -110,11 +110,13 @@ def test_save_writes_tables_heatmaps_and_manifest(tmp_path):
 def test_cli_writes_the_folder_and_prints_the_table(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["sweep", str(BASELINE), "--grid", f"{IND}=30,60", "--grid", f"{EROSION}=0,0.1",
-                                      "--until", "2016", "-r", "1", "-w", "1", "--metric", "new_programs"])
+                                      "--until", "2016", "-r", "1", "-w", "1", "--metric", "new_programs",
+                                      "--years", "2015,2016"])
     assert result.exit_code == 0, result.output
     assert "ind_review_working_days" in result.stdout and "sweep written to" in result.stdout  # the key's last name heads its column
+    assert "replications in 2016" in result.stdout and "other years (2015): in results" in " ".join(result.stdout.split())
     out = tmp_path / "results" / "baseline_sweep"
-    assert len(pd.read_csv(out / "sweep.csv")) == 4 and (out / "heatmap_new_programs.png").exists()
+    assert len(pd.read_csv(out / "sweep.csv")) == 8 and (out / "heatmap_new_programs.png").exists()
 
 
 BAD = {
