@@ -71,12 +71,19 @@ def test_a_yearly_listing_probability_of_one_lists_every_product_in_its_first_mo
 
 def test_mid_year_changes_to_arrivals_and_the_automation_decline_start_mid_year():
     kw = dict(replications=2, seed=8, workers=1, until=2024)
-    base = cgt_sim.run(SCEN / "baseline.yaml", overrides=FREE, **kw).annual.set_index(["replication", "year"])
-    more = cgt_sim.run(SCEN / "baseline.yaml", overrides={
-        **FREE, "research.arrival_scale": {"value": 2.0, "from": "2020-07-01"}}, **kw).annual
-    more = more.set_index(["replication", "year"])
+    base_run = cgt_sim.run(SCEN / "baseline.yaml", overrides=FREE, **kw)
+    base = base_run.annual.set_index(["replication", "year"])
+    doubled = cgt_sim.run(SCEN / "baseline.yaml", overrides={
+        **FREE, "research.arrival_scale": {"value": 2.0, "from": "2020-07-01"}}, **kw)
+    more = doubled.annual.set_index(["replication", "year"])
     before = base.index.get_level_values("year") < 2020
     assert base[before].equals(more[before])
+    # arrivals are drawn month by month: those before the change are the same programs
+    july = 2008.0  # 2020-07-01, days from 2015-01-01
+    cols = ["program_id", "modality", "arrival_day"]
+    first_half = [r.programs.loc[r.programs["arrival_day"] < july, cols].reset_index(drop=True)
+                  for r in (base_run, doubled)]
+    assert len(first_half[0]) > 0 and first_half[0].equals(first_half[1])
     half = more.xs(2020, level="year")["new_programs"].sum() / base.xs(2020, level="year")["new_programs"].sum()
     assert 1.3 < half < 1.7  # doubled for half the year
     cheaper = cgt_sim.run(SCEN / "baseline.yaml", overrides={

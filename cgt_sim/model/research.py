@@ -4,7 +4,8 @@ Arrivals are a non-homogeneous Poisson process with piecewise-constant monthly r
 rate(m, c, t) = arrivals_2015[m] x growth multiplier(m, year) x arrival_scale
                 x capital_climate ** capital_elasticity x cluster weight(c),
 every factor but the growth multiplier read at the start of each month (a twelfth of the
-calendar year), so a dated change takes effect from its month. The growth multiplier compounds
+calendar year), so a dated change takes effect from its month; each month's arrivals are drawn
+at its start. The growth multiplier compounds
 (1 + arrival_growth + arrival_growth_extra[m]) year by year, each read at the start of its year,
 so dated growth changes take effect from their year.
 """
@@ -28,30 +29,31 @@ def yearly_rates(p, t: float, growth: np.ndarray) -> np.ndarray:
 
 
 def discovery(env, w):
-    """Generator: at each year start, draw the year's arrivals month by month and start their
-    programs."""
+    """Generator: at the start of each month, draw the month's arrivals (counts and times
+    together) and schedule their programs.
+
+    Random numbers are consumed month by month, in time order, like every other stream: a
+    change of rates from a date leaves every earlier month's arrivals as they were (common
+    random numbers up to a policy's start).
+    """
     p = w.p
     growth = np.ones(len(MODALITIES))
     rng = w.rng["discovery"]
-    n_cells = len(MODALITIES) * len(CLUSTERS)
     mods = np.repeat(np.arange(len(MODALITIES)), len(CLUSTERS))
     clus = np.tile(np.arange(len(CLUSTERS)), len(MODALITIES))
     for yi, (y0, y1) in enumerate(zip(w.year_edges[:-1], w.year_edges[1:])):
-        if env.now < y0:
-            yield env.timeout(y0 - env.now)
         if yi > 0:
             g = p("research.arrival_growth", y0)
             extra = np.array([p(f"research.arrival_growth_extra.{m}", y0) for m in MODALITIES])
             growth = growth * np.maximum(1.0 + g + extra, 0.0)
         month = (y1 - y0) / 12.0
-        starts = y0 + month * np.arange(12)
-        counts = np.stack([rng.poisson(yearly_rates(p, float(t), growth).ravel() * month / DAYS_PER_YEAR)
-                           for t in starts])  # (month, modality x cluster)
-        total = int(counts.sum())
-        if total == 0:
-            continue
-        flat = counts.ravel()
-        offsets = np.repeat(np.repeat(starts, n_cells), flat) + rng.random(total) * month
-        order = np.argsort(offsets, kind="stable")
-        w.add_programs(offsets[order], np.tile(mods, 12).repeat(flat)[order],
-                       np.tile(clus, 12).repeat(flat)[order])
+        for start in (y0 + month * np.arange(12)).tolist():
+            if env.now < start:
+                yield env.timeout(start - env.now)
+            counts = rng.poisson(yearly_rates(p, start, growth).ravel() * month / DAYS_PER_YEAR)
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            offsets = start + rng.random(total) * month
+            order = np.argsort(offsets, kind="stable")
+            w.add_programs(offsets[order], mods.repeat(counts)[order], clus.repeat(counts)[order])
