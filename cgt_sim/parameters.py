@@ -338,7 +338,18 @@ _add("market.eligible_growth", 0.02, "1/year", -0.5, 1.0, "assumption",
      plausible=(0.0, 0.06))
 _each("market.launch_price_cny", MODALITIES, _m(1.2e6, 0.6e6, 2.0e6, 0.8e6), "CNY/patient",
       0.0, 1e9, _m("PHARMALETTER", "assumption", "assumption", "assumption"),
-      "launch list price per treated patient")
+      "launch list price per treated patient when cost of goods is at "
+      "market.reference_cost_per_dose_cny (see market.cost_pass_through)")
+_add("market.cost_pass_through", 0.5, "-", 0.0, 2.0, "assumption",
+     "elasticity of a new product's launch price to its cost of goods: launch price = "
+     "market.launch_price_cny x (national cost per dose at launch / "
+     "market.reference_cost_per_dose_cny) ** this (0: prices ignore cost); no source measures "
+     "it", plausible=(0.0, 1.0))
+_each("market.reference_cost_per_dose_cny", MODALITIES, _m(360e3, 10.7e3, 111e3, 6.2e3), "CNY/dose",
+      1.0, 1e9, "assumption",
+      "cost of goods per dose at which market.launch_price_cny holds: the baseline's national "
+      "cost per dose in 2021, the year of the first two CAR-T list prices",
+      plausible=_m((250e3, 470e3), (7.5e3, 14e3), (78e3, 145e3), (4.3e3, 8.1e3)))
 _add("market.price_erosion", 0.03, "1/year", -0.5, 0.9, "assumption",
      "yearly list-price decline after launch, accrued month by month at the rate in force",
      plausible=(0.0, 0.08))

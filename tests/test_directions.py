@@ -94,3 +94,36 @@ def test_mid_year_changes_to_arrivals_and_the_automation_decline_start_mid_year(
     ratio = cheaper.xs(2024, level="year")[col] / base.xs(2024, level="year")[col]
     expected = ((1 - 0.5) / (1 - 0.02)) ** 0.5  # six months of the faster decline
     assert np.allclose(ratio, expected, rtol=0.03), ratio.tolist()
+
+
+def test_launch_prices_follow_cost_of_goods_by_the_pass_through_elasticity():
+    from cgt_sim.model.market import launch_price
+
+    values = {"market.launch_price_cny.autologous_car_t": 1.2e6, "market.cost_pass_through": 0.5,
+              "market.reference_cost_per_dose_cny.autologous_car_t": 400e3}
+
+    def p(key, t=0.0):
+        return values[key]
+
+    assert launch_price(p, "autologous_car_t", 0.0, lambda m, t: 400e3) == 1.2e6
+    assert np.isclose(launch_price(p, "autologous_car_t", 0.0, lambda m, t: 100e3), 1.2e6 * 0.5)  # (1/4) ** 0.5
+    values["market.cost_pass_through"] = 0.0
+    assert launch_price(p, "autologous_car_t", 0.0, lambda m, t: 100e3) == 1.2e6
+
+
+def test_a_manufacturing_cost_decline_reaches_prices_and_patients():
+    """Cheaper manufacturing from 2026 lowers the launch prices of later products, so more
+    patients can pay: the what-if moves patients, not only the sponsors' margins."""
+    kw = dict(replications=3, seed=5, workers=1, until=2031)
+    base = cgt_sim.run(SCEN / "baseline.yaml", **kw)
+    cheap = cgt_sim.run(SCEN / "baseline.yaml", overrides={
+        "manufacturing.cogs_annual_decline": {"value": 0.15, "from": "2026-01-01"}}, **kw)
+    a, b = (r.annual.set_index(["replication", "year"]) for r in (base, cheap))
+    before = a.index.get_level_values("year") < 2026
+    assert a[before].equals(b[before])
+    later = [r.products.query("approval_year >= 2028").groupby("replication")["launch_price_cny"].mean()
+             for r in (base, cheap)]
+    assert (later[1] < later[0]).all()
+    gain = b.xs(2031, level="year")["patients_treated"] - a.xs(2031, level="year")["patients_treated"]
+    assert (gain > 0).all(), gain.tolist()
+

@@ -3,6 +3,7 @@
 Each month, for every launched product (vectorised over products):
 
 * eligible patients = a product-specific base (lognormal) growing, and price = launch price
+  (set at launch: the catalogue price moved with the cost of goods, ``launch_price``)
   eroding, month by month at the yearly rates then in force (a dated change moves them on from
   its date); the price is cut by the negotiated amount once the product enters the national
   reimbursement list (a yearly listing probability, 0 in the baseline: CAR-Ts have been
@@ -71,6 +72,18 @@ def affordable_share(p, t: float, net_price: np.ndarray, listed: np.ndarray) -> 
     return np.asarray(share)
 
 
+def launch_price(p, modality: str, t: float, cost_per_dose) -> float:
+    """List price of a product launched on day ``t``: the catalogue price, moved by the ratio
+    of the national cost per dose (``cost_per_dose(modality, t)``) to the cost at which that
+    price holds, to the power of the pass-through elasticity."""
+    price = p(f"market.launch_price_cny.{modality}", t)
+    elasticity = p("market.cost_pass_through", t)
+    if elasticity == 0.0:
+        return price
+    ratio = cost_per_dose(modality, t) / p(f"market.reference_cost_per_dose_cny.{modality}", t)
+    return price * max(ratio, 0.0) ** elasticity
+
+
 def uptake(years_since_launch: np.ndarray, midpoint, steepness) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-steepness * (years_since_launch - midpoint)))
 
@@ -120,7 +133,7 @@ class Market:
         self.launch[i] = t
         self.eligible0[i] = p(f"market.eligible_per_year.{m}", t) * math.exp(
             p("market.eligible_sigma", t) * z_eligible)
-        self.price0[i] = p(f"market.launch_price_cny.{m}", t)
+        self.price0[i] = launch_price(p, m, t, self.w.cost_per_dose)
         self.updated[i] = t
         self.log_price[i] = self.log_eligible[i] = 0.0
         self.uptake_mid[i] = p("market.uptake_midpoint_years", t)

@@ -98,7 +98,8 @@ class World:
         self.p = RunParams(scenario, self.clock, sampled).lookup
         self.env = simpy.Environment()
         self.money_unlimited = bool(self.p("financing.unconstrained"))
-        unlimited = bool(self.p("manufacturing.capacity_unlimited"))
+        unlimited = self.capacity_unlimited = bool(self.p("manufacturing.capacity_unlimited"))
+        self.national_utilisation = 1.0 if unlimited else 0.5  # before the first year's accounts
         self.sites = {c: ManufacturingSite(c, self.p.int(f"manufacturing.suites_2015.{c}"), 0.0,
                                            unlimited, self.year_edges) for c in CLUSTERS}
         ny = len(self.years)
@@ -219,15 +220,27 @@ class World:
         return self.p(key, t) - self.guided_fund_spent[cluster]
 
     # --- manufacturing -----------------------------------------------------------------------
-    def batch_cost(self, modality: str, t: float, duration: float, site: ManufacturingSite) -> float:
-        """Cost of one batch; the variable part is re-priced once a month (learning curve)."""
+    def batch_cost(self, modality: str, t: float, duration: float, site: ManufacturingSite | None) -> float:
+        """Cost of one batch at ``site`` (its overhead spread over its utilisation last year), or
+        with ``site`` None at the national utilisation (suite-days of all sites); the variable
+        part is re-priced once a month (learning curve)."""
         month = int(t // DAYS_PER_MONTH)
         cached = self._variable_cost.get(modality)
         if cached is None or cached[0] != month:
             cached = (month, variable_batch_cost(self.p, modality, t, self.cum_batches[modality]))
             self._variable_cost[modality] = cached
-        util = 1.0 if site.unlimited else self.last_utilisation.get(site.name, 0.5)
+        if site is None:
+            util = self.national_utilisation
+        else:
+            util = 1.0 if site.unlimited else self.last_utilisation.get(site.name, 0.5)
         return batch_cost_from(cached[1], self.p, t, duration, util, self.automation)
+
+    def cost_per_dose(self, modality: str, t: float) -> float:
+        """National cost of goods of one dose: a batch of the usual duration at the national
+        utilisation, over the doses it makes."""
+        p = self.p
+        batch = self.batch_cost(modality, t, p(f"manufacturing.batch_days.{modality}", t), None)
+        return batch / max(1, p.int(f"manufacturing.doses_per_batch.{modality}", t))
 
     def dose_price(self, prog: Program, patients: int, t: float) -> float:
         """Contracted manufacturing cost of a trial's doses, paid with the stage budget."""
@@ -265,13 +278,17 @@ class World:
             yield env.timeout(self.year_edges[yi + 1] - env.now)
             self.settle_failures(env.now)
             self.snapshots[yi] = self.counts
+            busy = days = 0.0
             for site in self.sites.values():
                 site.close_year_accounts()
                 sd = site.suite_days[yi]
                 self.last_utilisation[site.name] = float(site.busy_days[yi] / sd) if sd > 0 else 0.5
+                busy, days = busy + site.busy_days[yi], days + sd
+            self.national_utilisation = (1.0 if self.capacity_unlimited
+                                         else float(busy / days) if days > 0 else 0.5)
             for mi, m in enumerate(MODALITIES):
                 d = p(f"manufacturing.batch_days.{m}", env.now)
-                self.cogs_snapshot[yi, mi] = self.batch_cost(m, env.now, d, self.sites[CLUSTERS[0]])
+                self.cogs_snapshot[yi, mi] = self.batch_cost(m, env.now, d, None)
 
     def month_ends(self, env):
         """Generator: at the end of every month, cost of goods falls by the month's share of the
@@ -299,7 +316,7 @@ class World:
         last = self.env.now
         for mi, m in enumerate(MODALITIES):
             d = self.p(f"manufacturing.batch_days.{m}", last)
-            self.cogs_snapshot[-1, mi] = self.batch_cost(m, last, d, self.sites[CLUSTERS[0]])
+            self.cogs_snapshot[-1, mi] = self.batch_cost(m, last, d, None)
 
     def dispose(self) -> None:
         """Break the reference cycles of a finished run: processes still waiting at the horizon
