@@ -244,8 +244,12 @@ def _print_headline(res, path: Path, untouched: bool = False) -> None:
     years = sorted(h["year"].unique())
     from rich.markup import escape
 
+    uncertain = len(res.manifest["scenario"].get("uncertain") or {})
     table = Table(title=escape(f"{res.manifest['scenario']['name']}: mean [p5-p95] over "
-                               f"{res.manifest['replications']} replications"))
+                               f"{res.manifest['replications']} replications"),
+                  caption=(f"bands: the model's randomness and {uncertain} uncertain parameter"
+                           + ("s" if uncertain > 1 else "") if uncertain else
+                           "bands: the model's randomness only (no uncertain: parameters declared)"))
     table.add_column("metric")
     for y in years:
         table.add_column(str(y), justify="right")

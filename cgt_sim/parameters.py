@@ -175,8 +175,11 @@ _add("financing.follow_on_share", 0.4, "probability", *PROB, "assumption",
      "share of new programs started by an existing sponsor of the same cluster",
      plausible=(0.2, 0.6))
 _each("financing.guided_fund_cny", CLUSTERS, 0.0, "CNY", 0.0, 1e13, "A002",
-      "guided-fund capital pool that co-invests when a private round fails (article 002: "
-      "Suzhou 6 bn and Wuxi 4 bn CNY CGT mother funds; 0 = no fund in the baseline)")
+      "guided-fund capital committed to date, which co-invests when a private round fails "
+      "(article 002: Suzhou 6 bn and Wuxi 4 bn CNY CGT mother funds; 0 = no fund in the "
+      "baseline). Cumulative: the fund may invest this value less what it has invested, so a "
+      "step makes it all available at once (it is spent in a year or two) and a ramp "
+      "releases it over the ramp")
 _add("financing.guided_fund_participation", 0.5, "probability", *PROB, "assumption",
      "chance that a guided fund with money left steps in when a private round fails",
      plausible=(0.2, 0.8))

@@ -232,6 +232,7 @@ def test_run_writes_a_result_folder(work, runs):
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == ["metric", "year", "mean", "p5", "p50", "p95", "n"]
     assert "results written to out/r1" in proc.stdout
+    assert "bands: the model's randomness only" in " ".join(proc.stdout.split())  # no uncertain: block
     assert [p.name for p in (work / "out").iterdir() if p.name.startswith(".")] == []
 
 
