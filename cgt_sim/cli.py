@@ -450,6 +450,13 @@ def _print_indices(result, path: Path) -> None:
     console.print(t)
     if m["metric_constant"]:
         console.print(f"note: {m['metric']} is the same at every point; the indices are undefined")
+    else:
+        from .sensitivity import imprecise
+
+        wide = imprecise(result.indices, m["method"])
+        if wide:
+            console.print(escape(f"note: the intervals of {len(wide)} of {len(result.indices)} parameters are too "
+                                 "wide to rank them; run more --samples (or more --replications per point)"))
     console.print(f"sensitivity written to {path}/ ({m['wall_time_s']:.1f} s)")
 
 

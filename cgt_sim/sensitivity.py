@@ -153,6 +153,19 @@ def prepare(scenario, metric: str = "approvals_2035", method: str = "sobol", sam
     return SensitivityPlan(sc, facs, method, samples, metric, column, year, seed, inputs)
 
 
+WIDE = 0.1  # a Sobol index (a share of variance) known to no better than +-0.1 cannot rank factors
+
+
+def imprecise(indices: pd.DataFrame, method: str) -> list[str]:
+    """The factors whose indices are too uncertain to read: a Sobol S1 or ST whose 95%
+    half-width exceeds 0.1, or a Morris mu_star whose half-width exceeds mu_star itself."""
+    if method == "sobol":
+        wide = (indices["S1_conf"] > WIDE) | (indices["ST_conf"] > WIDE)
+    else:
+        wide = indices["mu_star_conf"] > indices["mu_star"].abs()
+    return list(indices.loc[wide.fillna(False).astype(bool), "parameter"])
+
+
 @dataclass
 class SensitivityResult:
     """Indices (one row per factor, most influential first), the sample points and a manifest."""

@@ -162,6 +162,16 @@ def test_a_metric_without_a_value_is_an_error_at_the_first_point_without_one(wor
     assert not finished or finished[-1][0] < finished[-1][1]  # it did not run every point first
 
 
+def test_indices_too_uncertain_to_rank_are_named():
+    from cgt_sim.sensitivity import imprecise
+
+    sobol = pd.DataFrame({"parameter": ["a", "b", "c"], "S1": [0.5, 0.99, 0.1], "S1_conf": [0.05, 3.2, 0.02],
+                          "ST": [0.6, 0.5, 0.1], "ST_conf": [0.08, 0.4, 0.15]})
+    assert imprecise(sobol, "sobol") == ["b", "c"]
+    morris = pd.DataFrame({"parameter": ["a", "b"], "mu_star": [2.0, 0.5], "mu_star_conf": [1.0, 0.7]})
+    assert imprecise(morris, "morris") == ["b"]
+
+
 def test_cli_writes_the_folder_and_prints_the_indices(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["sensitivity", str(TWO), "--method", "morris", "--samples", "2",
