@@ -359,6 +359,10 @@ _add("market.price_erosion", 0.03, "1/year", -0.5, 0.9, "assumption",
 _add("market.nrdl_listing_hazard", 0.0, "share/year", *PROB, "NRDL",
      "yearly probability that an unlisted product enters the national reimbursement list "
      "(drawn month by month; 0: CAR-Ts have been repeatedly excluded)")
+_each("market.nrdl_scope", MODALITIES, 1.0, "share", *PROB, "assumption",
+      "share of market.nrdl_listing_hazard that applies to the modality's products (1: every "
+      "modality alike; 0: not listed, e.g. all but autologous_car_t for 'CAR-T enters the "
+      "national list')", plausible=(0.0, 1.0))
 _add("market.nrdl_price_cut", 0.6, "share", *PROB, "NRDL_CUTS",
      "negotiated price cut on national-list entry (average 50.6-63% in 2019-2024 rounds)")
 _add("market.nrdl_reimbursed_share", 0.6, "share", *PROB, "assumption",

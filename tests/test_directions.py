@@ -69,6 +69,16 @@ def test_a_yearly_listing_probability_of_one_lists_every_product_in_its_first_mo
     assert (listed["nrdl_listed_day"] >= start).all()
 
 
+def test_a_listing_scoped_to_car_t_lists_only_car_t():
+    others = {f"market.nrdl_scope.{m}": 0.0 for m in ("allogeneic_cell", "in_vivo_gene", "rna_in_vivo_car")}
+    products = cgt_sim.run(SCEN / "baseline.yaml", replications=2, seed=8, workers=1, until=2026, overrides={
+        **FREE, **others, "market.nrdl_listing_hazard": {"value": 1.0, "from": "2024-01-01"}}).products
+    products = products[products["approval_year"] <= 2025]  # a month at least before the horizon
+    car_t = products["modality"] == "autologous_car_t"
+    assert car_t.any() and (~car_t).any()
+    assert products.loc[car_t, "nrdl_listed"].all() and not products.loc[~car_t, "nrdl_listed"].any()
+
+
 def test_mid_year_changes_to_arrivals_and_the_automation_decline_start_mid_year():
     kw = dict(replications=2, seed=8, workers=1, until=2024)
     base_run = cgt_sim.run(SCEN / "baseline.yaml", overrides=FREE, **kw)

@@ -153,7 +153,8 @@ class Market:
         years = (t - self.launch[sl]) / DAYS_PER_YEAR
         listing = p("market.nrdl_listing_hazard", t)  # a yearly probability: its monthly share
         if listing > 0:
-            newly = (~self.listed[sl]) & (rng.random(n) < 1.0 - (1.0 - listing) ** (1.0 / 12.0))
+            scope = np.array([p(f"market.nrdl_scope.{m}", t) for m in MODALITIES])[self.modality[sl]]
+            newly = (~self.listed[sl]) & (rng.random(n) < 1.0 - (1.0 - listing * scope) ** (1.0 / 12.0))
             if newly.any():
                 self.listed[sl] |= newly
                 self.listed_day[sl][newly] = t
