@@ -176,19 +176,43 @@ def _work(conn) -> None:
 
 def local_cluster(workers: int):
     """A Dask LocalCluster of ``workers`` single-threaded worker processes, which ignore Ctrl-C
-    (this process stops the run and closes the cluster)."""
-    import logging
+    (this process stops the run and closes the cluster).
 
+    The workers are forked from a fork server started with Ctrl-C ignored, so they ignore it
+    from birth, while this process keeps listening: a Ctrl-C pressed while the cluster starts
+    is raised once it is up (the caller then closes it), not lost."""
+    import logging
+    import multiprocessing.forkserver
+
+    import dask
     from dask.distributed import LocalCluster
 
-    main = threading.current_thread() is threading.main_thread()  # only it may set signal handlers
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None  # inherited by the workers
+    def start():
+        with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+            return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                dashboard_address=None, silence_logs=logging.ERROR)
+
+    if threading.current_thread() is not threading.main_thread():  # only it may set signal handlers
+        return start()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the fork server
     try:
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                            dashboard_address=None, silence_logs=logging.ERROR)
+        multiprocessing.forkserver.ensure_running()
     finally:
-        if main:
-            signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, previous)
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        cluster = start()
+    except BaseException:
+        if pressed:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        cluster.close()
+        raise KeyboardInterrupt
+    return cluster
 
 
 class DaskExecutor:
@@ -206,24 +230,30 @@ class DaskExecutor:
             from dask.distributed import Client
         except ImportError as exc:  # pragma: no cover - dask is a declared dependency
             raise ScenarioError("--executor", None, f"dask needs dask[distributed] installed ({exc})") from None
-        if self.scheduler is None:
-            self.cluster = local_cluster(self.workers)
-            self.client = Client(self.cluster)
-        else:
-            try:
-                self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
-            except (OSError, ValueError, TypeError) as exc:
-                reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                raise ScenarioError("--scheduler", None,
-                                    f"cannot connect to {self.scheduler!r} ({reason})") from None
-        self.slots = max(1, sum(self.client.nthreads().values()))
+        try:
+            if self.scheduler is None:
+                self.cluster = local_cluster(self.workers)
+                self.client = Client(self.cluster)
+            else:
+                try:
+                    self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
+                except (OSError, ValueError, TypeError) as exc:
+                    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    raise ScenarioError("--scheduler", None,
+                                        f"cannot connect to {self.scheduler!r} ({reason})") from None
+            self.slots = max(1, sum(self.client.nthreads().values()))
+        except BaseException:  # Ctrl-C while starting, too: nothing is left running
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc):
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        client, cluster = self.client, self.cluster
+        self.client = self.cluster = None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
         return False
 
     def run(self, scenario: Scenario, seed: int, reps: list[int], size: int) -> Iterator[tuple[list, list]]:

@@ -94,6 +94,43 @@ def test_dask_gives_identical_results(uncertain, reference, dask_cluster):
     assert len(seen) == 7
 
 
+CTRL_C_WHILE_STARTING = """
+import os, signal, sys
+import dask.distributed
+from cgt_sim.executors import local_cluster
+
+real = dask.distributed.LocalCluster
+started = []
+
+def starting(*args, **kwargs):  # Ctrl-C while the cluster starts, before any worker exists
+    os.kill(os.getpid(), signal.SIGINT)
+    started.append(real(*args, **kwargs))
+    return started[-1]
+
+dask.distributed.LocalCluster = starting
+try:
+    local_cluster(1)
+except KeyboardInterrupt:
+    print("interrupted", started[0].status.name)
+    sys.exit(0)
+print("not interrupted")
+sys.exit(1)
+"""
+
+
+def test_ctrl_c_while_a_local_dask_cluster_starts_stops_it():
+    """The workers ignore Ctrl-C from birth, and this process does not: a Ctrl-C pressed while
+    the cluster starts is raised once it is up, and the cluster is closed."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_STARTING], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split() == ["interrupted", "closed"]
+    assert "Traceback" not in proc.stderr
+
+
 def test_unknown_executor_and_stray_scheduler(uncertain):
     with pytest.raises(ScenarioError, match=r"^executor: unknown executor 'threads'; choose process, serial, dask$"):
         cgt_sim.run(uncertain, replications=1, until=2016, executor="threads")
