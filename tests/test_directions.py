@@ -137,3 +137,12 @@ def test_a_manufacturing_cost_decline_reaches_prices_and_patients():
     gain = b.xs(2031, level="year")["patients_treated"] - a.xs(2031, level="year")["patients_treated"]
     assert (gain > 0).all(), gain.tolist()
 
+
+
+def test_households_that_can_pay_nothing_buy_nothing():
+    from cgt_sim.model.market import out_of_pocket_share_able
+
+    assert list(out_of_pocket_share_able([0.0, 1.0, 5e5], 0.0, 1.2)) == [1.0, 0.0, 0.0]
+    annual = cgt_sim.run(SCEN / "baseline.yaml", replications=1, seed=3, workers=1, until=2024,
+                         overrides={"market.ability_to_pay_median_cny": 0}).annual
+    assert annual["cumulative_approvals"].iloc[-1] > 0 and (annual["patients_treated"] == 0).all()

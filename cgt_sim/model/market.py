@@ -44,6 +44,8 @@ STOCK_MONTHS = 2.0  # assumption: off-the-shelf products keep two months of dema
 def out_of_pocket_share_able(oop: np.ndarray, median: float, sigma: float) -> np.ndarray:
     """Share of households able to pay ``oop`` CNY (lognormal ability to pay)."""
     oop = np.asarray(oop, dtype=float)
+    if median <= 0.0:  # no household can pay anything
+        return np.where(oop <= 0.0, 1.0, 0.0)
     with np.errstate(divide="ignore"):
         zz = (math.log(median) - np.log(np.maximum(oop, 1e-9))) / sigma
     return np.where(oop <= 0.0, 1.0, ndtr(zz))
