@@ -258,9 +258,9 @@ def check_replaceable(out: Path, kinds, what: str) -> str | None:
     """``out`` is new, an empty folder, or a folder holding an earlier cgt-sim output of one of
     ``kinds`` (``what``; see ``earlier_output``): return that kind (None for a new or empty
     folder); raise ScenarioError naming ``out`` otherwise."""
-    from .scenario import ScenarioError
+    from .scenario import ScenarioError, path_exists
 
-    if not out.exists():
+    if not path_exists(out):
         return None
     here = Path.cwd().resolve()
     if out.resolve() == here or out.resolve() in here.parents:
@@ -279,10 +279,10 @@ def check_replaceable_file(path, written: Callable[[str], bool], what: str) -> s
     """``path`` (a file to be written) is new or holds ``what``, as ``written(text)`` tells from
     its text: return that text (None when there is no file); raise ScenarioError naming
     ``path`` otherwise (a folder, an unreadable file or another file: a scenario, say)."""
-    from .scenario import ScenarioError
+    from .scenario import ScenarioError, path_exists
 
     path = Path(path)
-    if not path.exists():
+    if not path_exists(path):
         return None
     try:
         text = path.read_text(encoding="utf-8")

@@ -308,11 +308,20 @@ def yaml_value(text: str):
     return yaml.load(text, Loader=_UniqueKeyLoader)
 
 
+def path_exists(path) -> bool:
+    """``Path.exists``, with a path the system cannot look up (a name too long, say) taken as
+    absent rather than an error."""
+    try:
+        return Path(path).exists()
+    except OSError:
+        return False
+
+
 def read_yaml(path: Path, where=None, key: str | None = None):
     """Parse a YAML file. Problems raise ``ScenarioError`` naming the file; a missing file is
     reported against ``where``/``key`` (the file and key that refer to it) when given."""
     path = Path(path)
-    if not path.exists():
+    if not path_exists(path):
         raise ScenarioError(where or path, key, f"file not found: {path}")
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
@@ -486,13 +495,17 @@ def as_number(value) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, numbers.Real):  # numpy numbers too
-        return float(value)
-    if isinstance(value, str):
         try:
             return float(value)
-        except ValueError:
-            return None
+        except OverflowError:  # a whole number too large for a float
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+        return float(value)
     return None
+
+
+# a number written as text: plain ASCII digits, an optional point and exponent ("50e6", "1.5E-3")
+_NUMBER_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def _check_scalar(p: Param, value, where, key):
@@ -599,10 +612,15 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
         items = []
         for d, v in raw["steps"].items():
             try:
-                items.append((parse_date(d), v))
+                day = parse_date(d)
             except ValueError as exc:
                 raise ScenarioError(where, f"{label}.steps", str(exc)) from None
-        for d, v in sorted(items):
+            same = [k for k, (other, _) in zip(raw["steps"], items) if other == day]
+            if same:
+                raise ScenarioError(where, f"{label}.steps", f"{d!s} and {same[0]!s} are the same day, "
+                                    f"{day}; give one value a day")
+            items.append((day, v))
+        for d, v in sorted(items, key=lambda item: item[0]):
             sched = sched.then({"value": _check_scalar(p, v, where, f"{label}.steps.{d}"), "from": d})
         return sched
     unknown = set(raw) - CHANGE_KEYS
@@ -637,6 +655,9 @@ def _first_date(item):
     return min(_dates(item), default=None)
 
 
+MAX_SIGMA = 20.0  # a lognormal's largest log-sd: 3 sigma is still a finite float (e^60)
+
+
 def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain:
     label = f"uncertain.{key}"
     p = CATALOGUE[key]
@@ -654,7 +675,7 @@ def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain
         raise ScenarioError(path, label, "must be a mapping with 'dist' (one of "
                             + ", ".join(DISTRIBUTIONS) + ")")
     dist = raw["dist"]
-    if dist not in DISTRIBUTIONS:
+    if not isinstance(dist, str) or dist not in DISTRIBUTIONS:
         raise ScenarioError(path, f"{label}.dist", f"unknown distribution {dist!r}; allowed: "
                             + ", ".join(DISTRIBUTIONS))
     need, optional = DISTRIBUTIONS[dist]
@@ -676,8 +697,8 @@ def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain
         if w is not None:
             w = [as_number(x) for x in w] if isinstance(w, list) else None
             if (w is None or len(w) != len(vals) or any(x is None or not x >= 0 or math.isinf(x) for x in w)
-                    or sum(w) <= 0):
-                raise ScenarioError(path, f"{label}.weights", "must be non-negative numbers, one per value")
+                    or not 0 < sum(w) < math.inf):
+                raise ScenarioError(path, f"{label}.weights", "must be non-negative numbers, one per value, not all 0, with a finite sum")
             args["weights"] = w
         return Uncertain(key, dist, args)
     for k in list(args):
@@ -695,6 +716,9 @@ def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain
         raise ScenarioError(path, f"{label}.sd", "must be >= 0")
     elif dist == "lognormal" and (args["sigma"] < 0 or args["median"] <= 0):
         raise ScenarioError(path, label, "needs median > 0 and sigma >= 0")
+    elif dist == "lognormal" and args["sigma"] > MAX_SIGMA:
+        raise ScenarioError(path, f"{label}.sigma", f"must be at most {MAX_SIGMA:g} (a log-sd of "
+                            f"{args['sigma']:g} spreads draws over hundreds of orders of magnitude)")
     for k in ("low", "high"):
         if k in args and dist in ("normal", "lognormal"):
             _check_scalar(p, args[k], path, f"{label}.{k}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 DAYS_PER_YEAR = 365.25
@@ -44,10 +45,9 @@ def parse_date(value) -> dt.date:
     if isinstance(value, bool):
         raise ValueError(f"expected a date, got {value!r}")
     if isinstance(value, (int, float)):
-        year = int(value)
-        if year != value or not 1900 <= year <= 2200:
+        if not (isinstance(value, int) or math.isfinite(value)) or not 1900 <= value <= 2200 or value != int(value):
             raise ValueError(f"expected a date such as 2026-01-01 or a year, got {value!r}")
-        return dt.date(year, 1, 1)
+        return dt.date(int(value), 1, 1)
     if isinstance(value, str):
         text = value.strip()
         if text.isdigit() and len(text) == 4:

@@ -567,6 +567,30 @@ BAD_DOCUMENTS = {
     "all_cluster_weights_zero": ("set:\n  research.cluster_weight:\n    beijing: 0\n    jiangsu: 0\n"
                                  "    shanghai: 0\n    guangdong: 0\n    rest_of_china: 0\n",
                                  "research.cluster_weight", ["> 0"]),
+    # numbers and dates no float or calendar can hold
+    "integer_too_large_for_a_float": ("set:\n  research.arrival_scale: 1" + "0" * 400 + "\n",
+                                      "set.research.arrival_scale", ["must be between 0 and 100", "got inf"]),
+    "uncertain_bound_too_large": ("uncertain:\n  research.arrival_scale: {dist: uniform, low: 1, high: 1"
+                                  + "0" * 400 + "}\n", "uncertain.research.arrival_scale.high",
+                                  ["must be a finite number"]),
+    "digits_of_another_script": ('set:\n  research.arrival_scale: "２"\n', "set.research.arrival_scale",
+                                 ["must be a number"]),
+    "underscored_number_text": ('set:\n  research.arrival_scale: "1_0"\n', "set.research.arrival_scale",
+                                ["must be a number"]),
+    "date_infinite": ("set:\n  research.arrival_scale: {value: 2, from: .inf}\n", "set.research.arrival_scale",
+                      ["expected a date such as 2026-01-01 or a year, got inf"]),
+    "date_nan": ("set:\n  research.arrival_scale: {value: 2, from: .nan}\n", "set.research.arrival_scale",
+                 ["expected a date such as 2026-01-01 or a year, got nan"]),
+    "steps_same_day_twice": ("set:\n  financing.capital_climate: {steps: {2026-01-01: 1.3, 2026: 1.2}}\n",
+                             "set.financing.capital_climate.steps",
+                             ["2026 and 2026-01-01 are the same day", "one value a day"]),
+    "lognormal_sigma_huge": ("uncertain:\n  research.arrival_scale: {dist: lognormal, median: 1, sigma: 1000, "
+                             "high: 100}\n", "uncertain.research.arrival_scale.sigma", ["must be at most 20"]),
+    "choice_weights_overflow": ("uncertain:\n  research.arrival_scale: {dist: choice, values: [1, 2], "
+                                "weights: [1.0e+308, 1.0e+308]}\n", "uncertain.research.arrival_scale.weights",
+                                ["finite sum"]),
+    "distribution_not_a_name": ("uncertain:\n  research.arrival_scale: {dist: [uniform], low: 1, high: 2}\n",
+                                "uncertain.research.arrival_scale.dist", ["unknown distribution"]),
 }
 
 
@@ -751,3 +775,13 @@ def test_overrides_may_nest_keys_as_a_files_set_does():
     assert error_of(BASELINE, overrides={"regulatory": {"ind_review_working_days": 30},
                                          "regulatory.ind_review_working_days": 40}).endswith(
         "is given twice (nested and as a dotted key); give it once")
+
+
+def test_a_path_too_long_for_the_system_is_a_clear_error(tmp_path):
+    long = tmp_path / ("a" * 300 + ".yaml")
+    with pytest.raises(cgt_sim.ScenarioError, match="file not found"):
+        cgt_sim.load_scenario(long)
+    from cgt_sim.results import check_result_folder
+
+    with pytest.raises(cgt_sim.ScenarioError, match="cannot be written"):
+        check_result_folder(tmp_path / "q" / ("a" * 300))
