@@ -342,6 +342,8 @@ def _parse_free(file, key: str, spec) -> Free:
         raise ScenarioError(file, where, "unknown parameter" + _suggest(key, CATALOGUE))
     if p.kind not in ("float", "int"):
         raise ScenarioError(file, where, f"only numeric parameters can be fitted ({key} is {p.kind})")
+    if key.startswith("simulation."):
+        raise ScenarioError(file, where, "sets the simulated years, which are not a model parameter to fit")
     if isinstance(p.default, list):
         raise ScenarioError(file, where, "has dated values; only a constant parameter can be fitted")
     spec = {} if spec is None else spec

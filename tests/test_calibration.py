@@ -58,6 +58,8 @@ BAD_TARGETS = {
     "not a mapping": ("- 1\n- 2\n", [None, "mapping"]),
     "unknown top-level key": (FREE + "targetz: {}\n", ["targetz", "did you mean targets?"]),
     "no targets": (FREE + "targets: {}\n", ["targets", "at least one target"]),
+    "horizon fitted": ("free:\n  simulation.horizon_year: {range: [2020, 2030]}\ntargets:\n  t:\n" + GOOD_TARGET,
+                       ["free.simulation.horizon_year", "not a model parameter to fit"]),
     "unknown output": (FREE + "targets:\n  t:\n" + GOOD_TARGET.replace("cumulative_ind_approvals", "programs_in_clinik"),
                        ["targets.t.output", "unknown output 'programs_in_clinik'", "did you mean programs_in_clinic?"]),
     "unknown member": (FREE + "targets:\n  t:\n" + GOOD_TARGET.replace("cumulative_ind_approvals", "new_ind_approvals.tibet"),
