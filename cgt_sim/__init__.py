@@ -4,19 +4,33 @@
     sc = cgt_sim.load_scenario("scenarios/baseline.yaml")
     res = cgt_sim.run(sc, replications=20, seed=7)
     res.summary()
+
+The names below are imported when first used, so ``import cgt_sim`` (and the command line's
+start) stays quick and a Ctrl-C while it starts is an interruption, not a traceback.
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
-from .compare import compare  # noqa: E402
-from .model.clinical import analytic_funnel  # noqa: E402
-from .parameters import CATALOGUE, CLUSTERS, MODALITIES  # noqa: E402
-from .results import ResultSet, load_results  # noqa: E402
-from .runner import run  # noqa: E402
-from .scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
-from .sensitivity import SensitivityResult, sensitivity  # noqa: E402
-from .sweep import SweepResult, sweep  # noqa: E402
+_WHERE = {  # public name -> the module that defines it
+    "run": "runner", "compare": "compare", "sensitivity": "sensitivity", "sweep": "sweep",
+    "SensitivityResult": "sensitivity", "SweepResult": "sweep", "load_scenario": "scenario",
+    "load_results": "results", "ResultSet": "results", "Scenario": "scenario", "ScenarioError": "scenario",
+    "analytic_funnel": "model.clinical", "CATALOGUE": "parameters", "MODALITIES": "parameters",
+    "CLUSTERS": "parameters",
+}
 
-__all__ = ["run", "compare", "sensitivity", "sweep", "SensitivityResult", "SweepResult", "load_scenario",
-           "load_results", "ResultSet", "Scenario", "ScenarioError", "analytic_funnel", "CATALOGUE", "MODALITIES",
-           "CLUSTERS", "__version__"]
+__all__ = list(_WHERE) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'cgt_sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -921,12 +921,46 @@ def _nested_key_schemas(section: str, leaves: dict, defs: dict) -> dict:
     return {"^" + re.escape(prefix) + "$": {"$ref": f"#/$defs/{section}:{prefix}"} for prefix in prefixes}
 
 
-def main():  # console-script entry point
+def _click_exceptions():
+    """The exception module of the click that typer runs on (recent typers carry their own)."""
     try:
-        app()
-    except KeyboardInterrupt:
+        from typer._click import exceptions
+    except ImportError:
+        from click import exceptions
+    return exceptions
+
+
+def _aborts() -> tuple:
+    """Ctrl-C as typer and click report it when they do not exit themselves."""
+    found = [KeyboardInterrupt, typer.Abort]
+    try:
+        from click import Abort
+        found.append(Abort)
+    except ImportError:
+        pass
+    return tuple(found)
+
+
+def main():  # console-script entry point
+    """Run the command line; a mistyped command or option is one line and exit code 2, as
+    every other bad input is (typer would draw a box of several lines)."""
+    errors = _click_exceptions()
+    no_args = tuple(getattr(errors, n) for n in ("NoArgsIsHelpError", "NoArgsIsHelp") if hasattr(errors, n))
+    try:
+        code = app(standalone_mode=False)
+    except no_args:  # plain `cgt-sim`: the overview, as --help gives it
+        code = app(["--help"], standalone_mode=False)
+    except errors.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "cgt-sim"
+        typer.echo(f"error: {where}: {' '.join(exc.format_message().split())} (see {where} --help)", err=True)
+        code = 2
+    except errors.ClickException as exc:
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        code = exc.exit_code
+    except _aborts():
         typer.echo("interrupted", err=True)
-        sys.exit(130)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

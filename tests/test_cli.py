@@ -746,3 +746,30 @@ def test_a_result_of_another_kind_is_not_replaced(tmp_path, monkeypatch):
                                       "--until", "2016", "--quiet", "--out", str(out)])
     check_error(result.exit_code, result.stdout, result.stderr, [str(out), "holds a run result"])
     assert folder_bytes(out) == before
+
+
+def _command(args, code: str = "") -> subprocess.CompletedProcess:
+    """The cgt-sim command (its console-script entry point) run in a fresh interpreter."""
+    script = code + "\nimport sys\nfrom cgt_sim.entry import main\nsys.argv = ['cgt-sim'] + sys.argv[1:]\nmain()\n"
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["bogus"], "error: cgt-sim: No such command 'bogus'. (see cgt-sim --help)"),
+    (["run"], "error: cgt-sim run: Missing argument 'scenario'. (see cgt-sim run --help)"),
+    (["run", "scenarios/baseline.yaml", "--until", "abc"], "error: cgt-sim run: Invalid value for '--until'"),
+    (["show", "scenarios/baseline.yaml", "--bogus"], "error: cgt-sim show: No such option: --bogus"),
+])
+def test_a_mistyped_command_or_option_is_one_line(args, message):
+    proc = _command(args)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith(message) and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_ctrl_c_while_the_command_starts_is_an_interruption():
+    """A Ctrl-C while the libraries load (here: when pandas is imported) is not a traceback."""
+    hook = ("import sys\nclass Pressed:\n    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'pandas':\n            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, Pressed())\n")
+    proc = _command(["--help"], hook)
+    assert proc.returncode == 130 and proc.stderr == "interrupted\n", proc.stderr

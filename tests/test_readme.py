@@ -112,7 +112,7 @@ def test_install_extras_and_entry_point_exist():
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["cgt-sim"] == "cgt_sim.cli:main"
+    assert project["scripts"]["cgt-sim"] == "cgt_sim.entry:main"
     test_extra = " ".join(project["optional-dependencies"]["test"])
     assert "pytest" in test_extra and "hypothesis" in test_extra
 
