@@ -10,6 +10,8 @@ start) stays quick and a Ctrl-C while it starts is an interruption, not a traceb
 """
 
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -34,3 +36,17 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """Importing a submodule makes it an attribute of its package; ``compare``, ``sweep`` and
+    ``sensitivity`` are both submodules and the functions they define, and the function keeps
+    the name."""
+
+    def __setattr__(self, name, value):
+        if name in _WHERE and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
