@@ -27,6 +27,8 @@ OUTCOMES = (("approved", "approved"), ("failed", "failed\n(science)"),
             ("abandoned", "abandoned\n(financing)"), ("ongoing", "ongoing\nat horizon"))
 
 
+LINE_STYLES = ("-", (0, (5, 3)), (0, (1, 2)), (0, (6, 2, 1, 2)))  # solid, dashed, dotted, dash-dot
+
 def _band(res: ResultSet, metric: str) -> pd.DataFrame:
     g = res.annual.groupby("year")[metric]
     scale = SCALE.get(metric, 1.0)
@@ -88,8 +90,9 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
             c = colors[i % len(colors)]
             ax.fill_between(b.index, b["p5"], b["p95"], color=c, alpha=0.2, linewidth=0)
             few = b["mean"].notna().sum() <= 3  # a line alone would not show one or two points
+            # each series its own dash, so a scenario that matches another still shows both
             ax.plot(b.index, b["mean"], color=c, linewidth=2, marker="o" if few else None,
-                    label=f"{name}: mean, 5-95% band")
+                    linestyle=LINE_STYLES[i % len(LINE_STYLES)], label=f"{name}: mean, 5-95% band")
             if few and b["p5"].notna().any():
                 ax.errorbar(b.index, b["mean"], yerr=[b["mean"] - b["p5"], b["p95"] - b["mean"]], color=c,
                             fmt="none", capsize=3)
