@@ -350,7 +350,7 @@ _add("market.cost_pass_through", 0.5, "-", 0.0, 2.0, "assumption",
      "it", plausible=(0.0, 1.0))
 _each("market.reference_cost_per_dose_cny", MODALITIES, _m(360e3, 10.7e3, 111e3, 6.2e3), "CNY/dose",
       1.0, 1e9, "assumption",
-      "cost of goods per dose at which market.launch_price_cny holds: the baseline's national "
+      "cost of goods per dose at which market.launch_price_cny holds: about the baseline's national "
       "cost per dose in 2021, the year of the first two CAR-T list prices",
       plausible=_m((250e3, 470e3), (7.5e3, 14e3), (78e3, 145e3), (4.3e3, 8.1e3)))
 _add("market.price_erosion", 0.03, "1/year", -0.5, 0.9, "assumption",
