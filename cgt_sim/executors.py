@@ -187,13 +187,19 @@ def local_cluster(workers: int):
     import dask
     from dask.distributed import LocalCluster
 
-    def start():
-        with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+    def start(method: str = "forkserver"):
+        with dask.config.set({"distributed.worker.multiprocessing-method": method}):
             return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                 dashboard_address=None, silence_logs=logging.ERROR)
 
     if threading.current_thread() is not threading.main_thread():  # only it may set signal handlers
         return start()
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows: workers inherit the
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # ignored Ctrl-C, which is lost here
+        try:
+            return start("spawn")
+        finally:
+            signal.signal(signal.SIGINT, previous)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the fork server
     try:
         multiprocessing.forkserver.ensure_running()
