@@ -5,13 +5,15 @@
     res = cgt_sim.run(sc, replications=20, seed=7)
     res.summary()
 
-The names below are imported when first used, so ``import cgt_sim`` (and the command line's
-start) stays quick and a Ctrl-C while it starts is an interruption, not a traceback.
+The names below, and the modules (``cgt_sim.runner``...), are imported when first used, so
+``import cgt_sim`` (and the command line's start) stays quick and a Ctrl-C while it starts is
+an interruption, not a traceback.
 """
 
-import importlib
-import sys
-import types
+import importlib as _importlib
+import importlib.util as _importlib_util
+import sys as _sys
+import types as _types
 
 __version__ = "0.1.0"
 
@@ -27,26 +29,29 @@ __all__ = list(_WHERE) + ["__version__"]
 
 
 def __getattr__(name: str):
-    if name not in _WHERE:
+    if name in _WHERE:
+        value = getattr(_importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    elif not name.startswith("_") and _importlib_util.find_spec(f"{__name__}.{name}") is not None:
+        value = _importlib.import_module(f".{name}", __name__)  # a module: cgt_sim.runner
+    else:
         raise AttributeError(f"module 'cgt_sim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
     globals()[name] = value  # looked up once
     return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(__all__)
 
 
-class _Package(types.ModuleType):
+class _Package(_types.ModuleType):
     """Importing a submodule makes it an attribute of its package; ``compare``, ``sweep`` and
     ``sensitivity`` are both submodules and the functions they define, and the function keeps
-    the name."""
+    the name (``from cgt_sim.sweep import SweepResult`` reaches the module)."""
 
     def __setattr__(self, name, value):
-        if name in _WHERE and isinstance(value, types.ModuleType):
+        if name in _WHERE and isinstance(value, _types.ModuleType):
             return
         super().__setattr__(name, value)
 
 
-sys.modules[__name__].__class__ = _Package
+_sys.modules[__name__].__class__ = _Package

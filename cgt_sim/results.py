@@ -90,13 +90,28 @@ def metric_columns(names, known: list[str]) -> list[str]:
     return out
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class ResultSet:
+    """The result of ``cgt_sim.run``: ``annual`` (a row per replication and year), ``programs``
+    (per replication and program), ``products`` (per replication and approved product),
+    ``sampled`` (each replication's draws of the uncertain parameters) and ``manifest`` (the
+    resolved scenario, seed, replications, versions, wall time); ``summary()``,
+    ``headline()``, ``save(folder)``. Two results are ``==`` when their tables are the same
+    (the manifests may differ in wall time, executor and workers)."""
+
     annual: pd.DataFrame
     programs: pd.DataFrame
     products: pd.DataFrame
     manifest: dict = field(default_factory=dict)
     sampled: pd.DataFrame | None = None
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, ResultSet):
+            return NotImplemented
+        return all(_same_table(getattr(self, t), getattr(other, t))
+                   for t in ("annual", "programs", "products", "sampled"))
+
+    __hash__ = None
 
     def __repr__(self) -> str:  # short: the tables and the manifest are long
         m = self.manifest
@@ -187,6 +202,12 @@ def atomic_folder(path, kind: str | None = None):
         if old is not None and old.exists() and not path.exists():
             os.replace(old, path)  # put the previous result back
         raise
+
+
+def _same_table(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.equals(b) and list(a.columns) == list(b.columns)
 
 
 def number_repeats(labels: list[str]) -> list[str]:

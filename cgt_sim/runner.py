@@ -28,7 +28,7 @@ from . import __version__
 from .checkpoint import Checkpoint, identity
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .results import PROGRAM_ROWS, ResultSet, keep_program_rows, load_results, with_categories
-from .scenario import Scenario, ScenarioError, check_run_counts, load_scenario
+from .scenario import Scenario, ScenarioError, check_run_counts, check_values, load_scenario
 
 TABLES = ("annual", "programs", "products", "sampled")
 FIRST_BATCH = 10  # replications before the first precision check
@@ -64,6 +64,7 @@ def resolve(scenario, overrides: dict | None = None, until: int | None = None) -
             raise ScenarioError("--until", None, f"must not be before the start year "
                                 f"{sc.start_year} (got {until})")
         sc = sc.with_overrides({"simulation.horizon_year": until}, label="--until")
+    check_values(sc)
     return sc
 
 

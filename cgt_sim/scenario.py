@@ -483,11 +483,28 @@ def whole_number(value, name: str, least: int) -> int:
     return int(value)
 
 
+def check_values(sc: "Scenario") -> None:
+    """Every parameter of ``sc`` is known and every value (each step of a dated one) within its
+    range: a Scenario's values may have been edited by hand (``sc.values[key] = ...``), which
+    skips the checks that reading a file and ``with_overrides`` make. Raises ScenarioError."""
+    where = sc.path or sc.name
+    for key, value in sc.values.items():
+        p = CATALOGUE.get(key)
+        if p is None:
+            raise ScenarioError(where, key, "unknown parameter" + _suggest(str(key), CATALOGUE)
+                                + " (set values with overrides, not by editing Scenario.values)")
+        for v in value.values() if isinstance(value, Schedule) else [value]:
+            _check_scalar(p, v, where, key)
+    missing = [k for k in CATALOGUE if k not in sc.values]
+    if missing:
+        raise ScenarioError(where, missing[0], "has no value (a Scenario's values must hold every parameter)")
+
+
 def check_run_counts(replications, seed, workers) -> tuple[int, int, int | None]:
     """``replications`` (>= 1), ``seed`` (>= 0) and ``workers`` (>= 1, or None for all cores)
     as ints; a ScenarioError naming the argument otherwise."""
-    return (whole_number(replications, "replications", 1), whole_number(seed, "seed", 0),
-            None if workers is None else whole_number(workers, "workers", 1))
+    return (whole_number(replications, "--replications", 1), whole_number(seed, "--seed", 0),
+            None if workers is None else whole_number(workers, "--workers", 1))
 
 
 def as_number(value) -> float | None:

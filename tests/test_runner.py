@@ -511,3 +511,29 @@ def test_notebook_friendly_reprs_and_clear_errors(reference, tmp_path, monkeypat
         with pytest.raises(ScenarioError, match="is the current folder or holds it"):
             reference.save(here)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_results_compare_by_their_tables_and_hand_edited_scenarios_are_checked(reference, uncertain):
+    again = cgt_sim.run(uncertain, replications=6, seed=5, until=2019, workers=2)
+    assert again == reference and again.manifest["workers"] != reference.manifest["workers"]
+    other = cgt_sim.run(uncertain, replications=6, seed=6, until=2019, workers=2)
+    assert other != reference
+    sc = cgt_sim.load_scenario(BASELINE)
+    sc.values["regulatory.p_ind_clear"] = 1.5  # bypassing the checks of with_overrides
+    with pytest.raises(ScenarioError, match=r"regulatory.p_ind_clear: must be between 0 and 1 \(got 1.5\)"):
+        cgt_sim.run(sc, replications=1, until=2016)
+    with pytest.raises(ScenarioError) as bad:
+        cgt_sim.run(BASELINE, replications=0, until=2016)
+    assert str(bad.value).startswith("replications: ") and bad.value.command_line.startswith("--replications: ")
+
+
+def test_the_package_loads_its_parts_when_first_used():
+    import subprocess
+    import sys
+
+    code = ("import sys, cgt_sim\nassert 'pandas' not in sys.modules\n"
+            "assert cgt_sim.runner.Interrupted.__name__ == 'Interrupted'\n"
+            "import cgt_sim.sweep\nassert callable(cgt_sim.sweep) and cgt_sim.sweep.__name__ == 'sweep'\n"
+            "assert 'run' in dir(cgt_sim) and 'sys' not in dir(cgt_sim)\nprint('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout == "ok\n", proc.stderr
