@@ -448,15 +448,11 @@ def _print_indices(result, path: Path) -> None:
         t.add_row(r["parameter"], *cells)
     console = Console()
     console.print(t)
-    if m["metric_constant"]:
-        console.print(f"note: {m['metric']} is the same at every point; the indices are undefined")
-    else:
-        from .sensitivity import imprecise
+    from .sensitivity import notes
 
-        wide = imprecise(result.indices, m["method"])
-        if wide:
-            console.print(escape(f"note: the intervals of {len(wide)} of {len(result.indices)} parameters are too "
-                                 "wide to rank them; run more --samples (or more --replications per point)"))
+    for text in notes(result):
+        console.print(escape("note: " + text.replace("more samples", "more --samples")
+                             .replace("more replications", "more --replications")))
     console.print(f"sensitivity written to {path}/ ({m['wall_time_s']:.1f} s)")
 
 

@@ -166,7 +166,7 @@ def imprecise(indices: pd.DataFrame, method: str) -> list[str]:
     return list(indices.loc[wide.fillna(False).astype(bool), "parameter"])
 
 
-@dataclass
+@dataclass(repr=False, eq=False)  # == is identity: its tables do not compare as one truth value
 class SensitivityResult:
     """Indices (one row per factor, most influential first), the sample points and a manifest."""
 
@@ -174,6 +174,13 @@ class SensitivityResult:
     samples: pd.DataFrame
     second_order: pd.DataFrame | None = None
     manifest: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # short: the samples and the manifest are long
+        m = self.manifest
+        first = self.indices["parameter"].iloc[0] if len(self.indices) else None
+        return (f"SensitivityResult(scenario={m.get('scenario', {}).get('name')!r}, method={m.get('method')!r}, "
+                f"metric={m.get('metric')!r}, {len(self.indices)} factors (first: {first!r}), "
+                f"{m.get('points')} points x {m.get('replications')} replications)")
 
     def save(self, path) -> Path:
         """Write indices.csv, samples.parquet, second_order.csv (Sobol), a bar chart of the
@@ -365,6 +372,24 @@ def sensitivity(scenario, metric: str = "approvals_2035", method: str = "sobol",
     S1, S1_conf, ST, ST_conf for Sobol; mu, mu_star, mu_star_conf, sigma for Morris),
     ``.samples`` (each point's factor values and metric), ``.second_order`` (Sobol S2, else None),
     ``.manifest`` and ``.save(folder)``. Bad input raises ``ScenarioError`` before anything runs.
+    A metric that is the same at every point, or intervals too wide to rank the factors
+    (``imprecise``), give a ``UserWarning``, as the command prints a note.
     """
     plan = prepare(scenario, metric, method, samples, until, seed)
-    return execute(plan, replications, workers, progress)
+    result = execute(plan, replications, workers, progress)
+    for text in notes(result):
+        warnings.warn(text, stacklevel=2)
+    return result
+
+
+def notes(result: SensitivityResult) -> list[str]:
+    """What a reader of the indices should be told: a metric that never changed, or factors
+    whose intervals are too wide to rank them."""
+    m = result.manifest
+    if m["metric_constant"]:
+        return [f"{m['metric']} is the same at every point; the indices are undefined"]
+    wide = imprecise(result.indices, m["method"])
+    if wide:
+        return [f"the intervals of {len(wide)} of {len(result.indices)} parameters are too wide to rank them "
+                f"({', '.join(wide)}); run more samples (or more replications per point)"]
+    return []

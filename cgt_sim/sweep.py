@@ -160,7 +160,7 @@ def prepare(scenario, grid: dict, until: int | None = None, years=None, metrics=
     return SweepPlan(sc, grid, years, metrics)
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)  # == is identity: its tables do not compare as one truth value
 class SweepResult:
     """The tidy table of a sweep (one row per grid point, metric and year) and its manifest."""
 

@@ -121,7 +121,8 @@ def test_results_do_not_depend_on_workers(morris_runs):
 
 
 def test_sobol_ranks_the_driver_first_and_saves_everything(tmp_path):
-    res = cgt_sim.sensitivity(TWO, "new_programs_2016", "sobol", samples=4, replications=1, seed=2, workers=2)
+    with pytest.warns(UserWarning, match="too wide to rank them"):  # 4 samples: a smoke test of the method
+        res = cgt_sim.sensitivity(TWO, "new_programs_2016", "sobol", samples=4, replications=1, seed=2, workers=2)
     ind = res.indices.set_index("parameter")
     assert list(res.indices.columns) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
     assert ind.loc[ARRIVALS, "ST"] > 0.2 and ind.loc[EROSION, "ST"] == 0.0 and ind.loc[EROSION, "S1"] == 0.0
@@ -145,8 +146,10 @@ def test_sobol_ranks_the_driver_first_and_saves_everything(tmp_path):
 
 
 def test_a_constant_metric_gives_undefined_sobol_indices(tmp_path):
-    res = cgt_sim.sensitivity(TWO, "approvals_2015", "sobol", samples=2, replications=1, workers=1)
-    assert res.samples["approvals_2015"].eq(0).all()  # nothing is approved in the first year
+    with pytest.warns(UserWarning, match="approvals_2015 is the same at every point"):
+        res = cgt_sim.sensitivity(TWO, "approvals_2015", "sobol", samples=2, replications=1, workers=1)
+    assert res.samples["approvals_2015"].eq(0).all()
+    assert repr(res).startswith("SensitivityResult(scenario='two_factors', method='sobol', metric='approvals_2015'")  # nothing is approved in the first year
     assert res.manifest["metric_constant"] and res.indices[["S1", "ST"]].isna().all().all()
     res.save(tmp_path / "c")
     assert (tmp_path / "c" / "indices.png").exists()
