@@ -595,7 +595,7 @@ def _apply_calibrated(sc: Scenario, where: Path, path: Path) -> None:
         sc.calibrated[str(key)] = str(path)
 
 
-def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
+def _parse_schedule(p: Param, raw, current: Schedule, where, label, whole: bool = False) -> Schedule:
     if isinstance(raw, list):
         if not raw:
             raise ScenarioError(where, label, "an empty list changes nothing; give a value or a list of changes")
@@ -605,7 +605,7 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
             if i and not isinstance(item, (dict, list)):
                 raise ScenarioError(where, f"{label}[{i}]", f"a plain value ({item!r}) would replace every change "
                                     "before it; put it first, or give it a date: {value: ..., from: ...}")
-            sched = _parse_schedule(p, item, sched, where, f"{label}[{i}]")
+            sched = _parse_schedule(p, item, sched, where, f"{label}[{i}]", whole=True)
             first = _first_date(item)
             ramp = isinstance(item, dict) and item.get("to") is not None  # starts from the value then
             if first is not None and latest is not None and (first < latest[0] or first == latest[0] and not ramp):
@@ -652,9 +652,20 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label) -> Schedule:
             raise ScenarioError(where, label, "a ramp needs 'from' as well as 'to'")
         return Schedule.constant(value)
     try:
-        return current.then({"value": value, "from": raw["from"], "to": raw.get("to")})
+        changed = current.then({"value": value, "from": raw["from"], "to": raw.get("to")})
     except ValueError as exc:
         raise ScenarioError(where, label, str(exc)) from None
+    # a lone dated value that leaves the path as it was is a mistake (the path a list spells out
+    # may hold a step that only marks where a ramp starts)
+    if not whole and isinstance(value, (int, float)) and not isinstance(value, bool) and changed.same_path(current):
+        start = parse_date(raw["from"])
+        since = [d for (d, v), (_, w) in zip(current.knots[1:], current.knots) if d <= start and v != w]
+        when = f" (since {since[-1]})" if since else ""
+        raise ScenarioError(where, label, f"changes nothing: the value on {start} is already {value:g}{when}. "
+                            "A dated value keeps the path before its date, earlier changes (inherited ones "
+                            "too) included; to move or drop an earlier change give the whole path as a "
+                            f"list, e.g. [{current.values()[0]:g}, {{value: {value:g}, from: {start}}}]")
+    return changed
 
 
 def _dates(item) -> list:

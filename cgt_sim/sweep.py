@@ -103,6 +103,8 @@ def grid_change(scenario: Scenario, point: dict) -> dict:
         dates = last_change(scenario, k)
         if dates is None:
             out[k] = v
+        elif scenario.values[k].values()[-1] == _stored(CATALOGUE[k], v):
+            continue  # the scenario's own value: its path stays as it is
         else:
             out[k] = {"value": v, "from": dates[0]} if dates[1] is None else {"value": v, "from": dates[0],
                                                                                "to": dates[1]}

@@ -105,6 +105,14 @@ class Schedule:
         (d0, _), (d1, _) = self.knots[-2:] if len(self.knots) > 1 else self.knots * 2
         return (d1, None) if d0 == d1 else (d0, d1)
 
+    def same_path(self, other: "Schedule") -> bool:
+        """Whether the two schedules give the same value on every day (checked at every knot
+        of either and the days either side: between knots both are linear)."""
+        days = {d + dt.timedelta(days=k) for d, _ in self.knots + other.knots for k in (-1, 0, 1)
+                if dt.date.min + dt.timedelta(days=1) < d < dt.date.max - dt.timedelta(days=1)}
+        return all(math.isclose(self.value_on(d), other.value_on(d), rel_tol=1e-12, abs_tol=1e-12)
+                   for d in days)
+
     def value_on(self, when) -> float:
         """Value on a calendar date."""
         d = parse_date(when)

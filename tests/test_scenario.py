@@ -589,6 +589,10 @@ BAD_DOCUMENTS = {
     "choice_weights_overflow": ("uncertain:\n  research.arrival_scale: {dist: choice, values: [1, 2], "
                                 "weights: [1.0e+308, 1.0e+308]}\n", "uncertain.research.arrival_scale.weights",
                                 ["finite sum"]),
+    "dated_value_changing_nothing": ("set:\n  market.commercial_list_coverage: {value: 0.05, from: 2027-01-01}\n",
+                                     "set.market.commercial_list_coverage",
+                                     ["changes nothing: the value on 2027-01-01 is already 0.05 (since 2026-01-01)",
+                                      "give the whole path as a list, e.g. [0, {value: 0.05, from: 2027-01-01}]"]),
     "distribution_not_a_name": ("uncertain:\n  research.arrival_scale: {dist: [uniform], low: 1, high: 2}\n",
                                 "uncertain.research.arrival_scale.dist", ["unknown distribution"]),
 }
