@@ -16,7 +16,7 @@ import yaml
 from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
-from .results import format_number as _fmt, unique_ending
+from .results import bands_text, format_number as _fmt, unique_ending
 from .scenario import ScenarioError, default_scenario, fitted_targets, fixed_for_run, load_scenario, yaml_value
 from .sources import cite
 from .timeline import Schedule
@@ -244,12 +244,9 @@ def _print_headline(res, path: Path, untouched: bool = False) -> None:
     years = sorted(h["year"].unique())
     from rich.markup import escape
 
-    uncertain = len(res.manifest["scenario"].get("uncertain") or {})
     table = Table(title=escape(f"{res.manifest['scenario']['name']}: mean [p5-p95] over "
                                f"{res.manifest['replications']} replications"),
-                  caption=(f"bands: the model's randomness and {uncertain} uncertain parameter"
-                           + ("s" if uncertain > 1 else "") if uncertain else
-                           "bands: the model's randomness only (no uncertain: parameters declared)"))
+                  caption=escape(bands_text(res.manifest)))
     table.add_column("metric")
     for y in years:
         table.add_column(str(y), justify="right")

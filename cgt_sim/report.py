@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .results import REPORT_TITLE, ResultSet, load_results, number_repeats
+from .results import REPORT_TITLE, ResultSet, bands_text, load_results, number_repeats
 from .results import format_number as fmt
 
 FAN_METRICS = (
@@ -135,7 +135,8 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     for res, name, d in zip(results, names, result_dirs):
         m = res.manifest
         lines.append(f"- **{name}** ({d}): {m.get('replications')} replications, seed {m.get('seed')}, "
-                     f"{m.get('start_year')}-{m.get('horizon_year')}, cgt-sim {m.get('package_version')}")
+                     f"{m.get('start_year')}-{m.get('horizon_year')}, cgt-sim {m.get('package_version')}; "
+                     f"{bands_text(m)}")
     lines += ["", "## Headline figures (mean [5-95%])", ""]
     for res, name in zip(results, names):
         h = res.headline()

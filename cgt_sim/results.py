@@ -204,6 +204,15 @@ def atomic_folder(path, kind: str | None = None):
         raise
 
 
+def bands_text(manifest: dict) -> str:
+    """What a result's 5-95% bands hold: the model's randomness, and the draws of the
+    scenario's uncertain parameters when it declares any."""
+    n = len((manifest.get("scenario") or {}).get("uncertain") or {})
+    if n:
+        return f"bands: the model's randomness and {n} uncertain parameter" + ("s" if n > 1 else "")
+    return "bands: the model's randomness only (no uncertain: parameters declared)"
+
+
 def _same_table(a, b) -> bool:
     if a is None or b is None:
         return a is b

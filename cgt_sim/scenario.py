@@ -462,6 +462,9 @@ def _is_value(v) -> bool:
 
 
 def _suggest(key: str, options) -> str:
+    members = [o[len(key) + 1:] for o in options if isinstance(o, str) and o.startswith(key + ".")]
+    if members:  # a group such as market.nrdl_scope: one key per modality or cluster
+        return f" ({key} is a group: give {key}.<{'|'.join(members)}>, or nest them under it)"
     close = difflib.get_close_matches(key, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
 
