@@ -47,6 +47,10 @@ def mismatch(found: dict, wanted: dict) -> str | None:
         return f"was made by cgt-sim {found.get('package_version')}, not {wanted['package_version']}"
     if found.get("programs", "all") != wanted["programs"]:
         return f"keeps {found.get('programs', 'all')} program rows, not {wanted['programs']} (--programs)"
+    horizon = "simulation.horizon_year"
+    if found.get("parameters", {}).get(horizon) not in (None, wanted["parameters"].get(horizon)):
+        return (f"runs to {found['parameters'][horizon]}, not {wanted['parameters'][horizon]} "
+                "(--until, or the scenario's horizon)")
     differ = [k for k in wanted["parameters"] if found.get("parameters", {}).get(k) != wanted["parameters"][k]]
     differ += [k for k in sorted(set(found.get("uncertain", {})) | set(wanted["uncertain"]))
                if found.get("uncertain", {}).get(k) != wanted["uncertain"].get(k)]

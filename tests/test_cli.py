@@ -327,7 +327,7 @@ def unfinished(work) -> Path:
     (["--seed", "2", "--resume"], ["--resume", "resume/r.partial was made with seed 3, not 2", "--seed"]),
     (["--seed", "3", "--resume", "--set", f"{IND}=30"],
      ["--resume", "resume/r.partial was made with a different scenario", IND]),
-    (["--seed", "3", "--resume", "--until", "2017"], ["--resume", "simulation.horizon_year differs"]),
+    (["--seed", "3", "--resume", "--until", "2017"], ["--resume", "runs to 2016, not 2017 (--until, or the scenario's horizon)"]),
     (["--seed", "3"], ["resume/r.partial: holds 1 finished replication of an unfinished run", "add --resume"]),
 ])
 def test_resume_refuses_another_seed_or_scenario(work, unfinished, monkeypatch, args, fragments):

@@ -297,7 +297,7 @@ def test_resume_refuses_work_from_another_seed_or_scenario(uncertain, tmp_path):
         (dict(seed=6), "was made with seed 5, not 6"),
         (dict(seed=5, overrides={"regulatory.ind_review_working_days": 30}),
          "was made with a different scenario (regulatory.ind_review_working_days differs)"),
-        (dict(seed=5, until=2017), "was made with a different scenario (simulation.horizon_year differs)"),
+        (dict(seed=5, until=2017), "runs to 2016, not 2017 (until, or the scenario's horizon)"),
         (dict(seed=5, programs="clinical"), "keeps all program rows, not clinical (programs)"),
     ]
     for kw, message in cases:
