@@ -174,6 +174,16 @@ def _work(conn) -> None:
             conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
+@contextlib.contextmanager
+def _on_sigint(handler):
+    """Ctrl-C goes to ``handler`` (``signal.SIG_IGN``: ignored) inside the block."""
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def local_cluster(workers: int):
     """A Dask LocalCluster of ``workers`` single-threaded worker processes, which ignore Ctrl-C
     (this process stops the run and closes the cluster).
@@ -195,26 +205,18 @@ def local_cluster(workers: int):
     if threading.current_thread() is not threading.main_thread():  # only it may set signal handlers
         return start()
     if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows: workers inherit the
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # ignored Ctrl-C, which is lost here
-        try:
+        with _on_sigint(signal.SIG_IGN):  # ignored Ctrl-C, which is lost here
             return start("spawn")
-        finally:
-            signal.signal(signal.SIGINT, previous)
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the fork server
-    try:
+    with _on_sigint(signal.SIG_IGN):  # inherited by the fork server
         multiprocessing.forkserver.ensure_running()
-    finally:
-        signal.signal(signal.SIGINT, previous)
     pressed = []
-    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
     try:
-        cluster = start()
+        with _on_sigint(lambda *_: pressed.append(True)):
+            cluster = start()
     except BaseException:
         if pressed:
             raise KeyboardInterrupt from None
         raise
-    finally:
-        signal.signal(signal.SIGINT, previous)
     if pressed:
         cluster.close()
         raise KeyboardInterrupt
