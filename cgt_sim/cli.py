@@ -448,8 +448,7 @@ def _print_indices(result, path: Path) -> None:
     from .sensitivity import notes
 
     for text in notes(result):
-        console.print(escape("note: " + text.replace("more samples", "more --samples")
-                             .replace("more replications", "more --replications")))
+        console.print(escape("note: " + text))
     console.print(f"sensitivity written to {path}/ ({m['wall_time_s']:.1f} s)")
 
 

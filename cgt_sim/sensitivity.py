@@ -36,7 +36,7 @@ from .parameters import CATALOGUE
 from .points import run_points, year_metric
 from .results import atomic_folder, write_manifest
 from .runner import resolve
-from .scenario import Scenario, ScenarioError, whole_number
+from .scenario import Scenario, ScenarioError, python_names, whole_number
 
 METHODS = ("sobol", "morris")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 10}
@@ -378,18 +378,19 @@ def sensitivity(scenario, metric: str = "approvals_2035", method: str = "sobol",
     plan = prepare(scenario, metric, method, samples, until, seed)
     result = execute(plan, replications, workers, progress)
     for text in notes(result):
-        warnings.warn(text, stacklevel=2)
+        warnings.warn(python_names(text), stacklevel=2)
     return result
 
 
 def notes(result: SensitivityResult) -> list[str]:
     """What a reader of the indices should be told: a metric that never changed, or factors
-    whose intervals are too wide to rank them."""
+    whose intervals are too wide to rank them (options named as the command names them;
+    ``scenario.python_names`` gives the Python wording)."""
     m = result.manifest
     if m["metric_constant"]:
         return [f"{m['metric']} is the same at every point; the indices are undefined"]
     wide = imprecise(result.indices, m["method"])
     if wide:
         return [f"the intervals of {len(wide)} of {len(result.indices)} parameters are too wide to rank them "
-                f"({', '.join(wide)}); run more samples (or more replications per point)"]
+                f"({', '.join(wide)}); run more --samples (or more --replications per point)"]
     return []
