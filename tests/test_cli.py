@@ -365,8 +365,10 @@ def test_ctrl_c_keeps_finished_replications_and_resume_completes(work, runs):
     before = folder_bytes(folder / "r")
     args = ["run", "scenarios/baseline.yaml", "--until", "2017", "--workers", "2", "--quiet", "--out", "sigint/r",
             "--set", f"{IND}=30", "--set", "market.nrdl_listing_hazard={value: 0.3, from: 2016-01-01}"]
+    # a test run started in the background ignores Ctrl-C, and so would the command it starts
     proc = subprocess.Popen(cgt_sim_cmd(*args, "-r", "400"), cwd=work, env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     parts = folder / "r.partial" / "parts"
     deadline = time.monotonic() + 120
     while not (parts.is_dir() and any(p.name.startswith("part-") for p in parts.iterdir())):
