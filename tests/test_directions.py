@@ -31,7 +31,7 @@ def test_faster_review_never_delays_the_first_approval_when_nothing_else_binds()
 
 
 def test_cheaper_manufacturing_never_raises_cost_of_goods_per_patient():
-    kw = dict(replications=6, seed=21, workers=2, until=2030)
+    kw = dict(replications=4, seed=21, workers=2, until=2029)
     base = cgt_sim.run(SCEN / "baseline.yaml", **kw)
     cheap = cgt_sim.run(SCEN / "manufacturing_cost_decline.yaml", **kw)
     b = base.annual.pivot(index="replication", columns="year", values="cogs_per_patient_cny")
