@@ -109,7 +109,8 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
         plt.close(fig)
         figures.append((title, path.name))
     # stage funnel: programs by outcome at the horizon, one bar group per scenario
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    crowded = len(results) > 2  # labels side by side would overlap: upright, on a wider chart
+    fig, ax = plt.subplots(figsize=(7 + (len(results) - 2) if crowded else 7, 4.6 if crowded else 4.2))
     width = 0.8 / len(results)
     labels = [label for _, label in OUTCOMES]
     x = np.arange(len(labels))
@@ -118,13 +119,16 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
         f = funnel(res)
         label = name if len(set(horizons)) == 1 else f"{name} (by {horizon})"
         bars = ax.bar(x + i * width - 0.4 + width / 2, f.values, width, label=label, color=colors[i % len(colors)])
-        ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 10 else f"{v:.1f}" for v in f.values], fontsize=7, padding=2)
+        ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 10 else f"{v:.1f}" for v in f.values], fontsize=7, padding=2,
+                     rotation=90 if crowded else 0)
     ax.set_xticks(x, labels)
     ax.set_ylabel("programs per replication (mean)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.set_title(f"Program outcomes by {horizons[0]}" if len(set(horizons)) == 1
                  else "Program outcomes by each run's horizon")
     ax.grid(axis="y", alpha=0.3)
+    if crowded:
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.15)  # room for the upright labels
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "funnel.png", dpi=110)
