@@ -204,6 +204,25 @@ class Scenario:
         _check_consistency(sc, label)
         return sc
 
+    def with_uncertain(self, uncertain: dict, fixed: set | frozenset = frozenset()) -> "Scenario":
+        """A copy that also draws the parameters of ``uncertain`` once per replication
+        (``{dotted key: {"dist": ..., ...}}``, as a file's ``uncertain:`` block; keys may nest);
+        ``fixed``: keys just given values, which may not also be uncertain."""
+        label = PYTHON_ARGUMENT.get("uncertain", "uncertain")
+        sc = Scenario(self.name, self.description, self.path, self.source, dict(self.values),
+                      dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
+        if not isinstance(uncertain, dict):
+            raise ScenarioError(label, None, "must be a mapping of parameter keys to distributions, e.g. "
+                                "{'market.cost_pass_through': {'dist': 'uniform', 'low': 0, 'high': 1}} "
+                                f"(got {type(uncertain).__name__})")
+        try:
+            _apply_uncertain(sc, label, uncertain, set(fixed), "overrides")
+        except ScenarioError as exc:  # the argument is the block itself: keys without "uncertain."
+            key = exc.key[len("uncertain."):] if (exc.key or "").startswith("uncertain.") else exc.key
+            raise ScenarioError(label, key, exc.message) from None
+        _check_consistency(sc, label)
+        return sc
+
     def to_dict(self) -> dict:
         """Plain-data form (for manifests): each parameter's value, dated values as knots."""
         out = {}
@@ -254,15 +273,22 @@ def _default_value(p: Param):
     return Schedule.constant(float(p.default))
 
 
-def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = True) -> Scenario:
+def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = True, *,
+                  uncertain: dict | None = None) -> Scenario:
     """Load a scenario file (following ``extends``), validate it, and apply overrides
     (``{dotted key: value}``, a value in any form a file's ``set`` takes).
 
-    ``use_calibrated=False`` ignores ``calibrated:`` files (their parameters keep the values
-    they would have without the fit: what ``cgt-sim calibrate`` starts from).
+    ``uncertain``: distributions to declare as well, as in a file's ``uncertain:`` block
+    (``{dotted key: {"dist": "uniform", "low": ..., "high": ...}}``; a key may not also be in
+    ``overrides``). ``use_calibrated=False`` ignores ``calibrated:`` files (their parameters
+    keep the values they would have without the fit: what ``cgt-sim calibrate`` starts from).
     """
     sc = _load(Path(path), [], use_calibrated)
-    return sc.with_overrides(overrides) if overrides else sc
+    sc = sc.with_overrides(overrides) if overrides else sc
+    if uncertain is None:
+        return sc
+    given = {key for key, _ in _flatten(overrides, "overrides", "")} if isinstance(overrides, dict) else set()
+    return sc.with_uncertain(uncertain, given)
 
 
 class _DuplicateKey(yaml.YAMLError):
@@ -403,21 +429,26 @@ def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenari
             raise ScenarioError(path, f"set.{key}", "is given twice (nested and as a dotted key); give it once")
         _apply_set(sc, path, key, raw)
         given.add(key)
-    unc = data.get("uncertain") or {}
-    if not isinstance(unc, dict):
+    _apply_uncertain(sc, path, data.get("uncertain") or {}, given, "this file's set")
+    _check_consistency(sc, path)
+    return sc
+
+
+def _apply_uncertain(sc: "Scenario", path, block, given: set, given_where: str) -> None:
+    """Declare the distributions of an ``uncertain`` block (``given``: keys set alongside it,
+    in ``given_where``, which may not also be uncertain)."""
+    if not isinstance(block, dict):
         raise ScenarioError(path, "uncertain", "must be a mapping of parameter keys to distributions")
     drawn = set()
-    for key, raw in _flatten(unc, path, "uncertain", leaf=lambda v: isinstance(v, dict) and "dist" in v):
+    for key, raw in _flatten(block, path, "uncertain", leaf=lambda v: isinstance(v, dict) and "dist" in v):
         if key in drawn:
             raise ScenarioError(path, f"uncertain.{key}", "is given twice (nested and as a dotted key); "
                                 "give it once")
         drawn.add(key)
         if key in given:
-            raise ScenarioError(path, f"uncertain.{key}", "is also in this file's set: give a value or a "
+            raise ScenarioError(path, f"uncertain.{key}", f"is also in {given_where}: give a value or a "
                                 "distribution, not both")
         sc.uncertain[key] = _parse_uncertain(path, key, raw, sc.values)
-    _check_consistency(sc, path)
-    return sc
 
 
 NAME_CHARS = "letters, digits, _, - and ."

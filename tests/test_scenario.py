@@ -387,6 +387,40 @@ def test_uncertain_parsing_and_sampling(tmp_path):
     assert sc.uncertain[SUITES].sample(rng) in (10.0, 20.0, 30.0)
 
 
+def test_uncertain_declared_from_python_is_a_files_uncertain_block(tmp_path):
+    block = {COGS_DECLINE: {"dist": "triangular", "low": 0.0, "mode": 0.02, "high": 0.08},
+             "manufacturing": {"suites_2015": {"jiangsu": {"dist": "uniform", "low": 30, "high": 40}}}}
+    path = write(tmp_path, "unc.yaml", f"""
+        extends: {BASELINE}
+        uncertain:
+          {COGS_DECLINE}: {{dist: triangular, low: 0.0, mode: 0.02, high: 0.08}}
+          manufacturing.suites_2015.jiangsu: {{dist: uniform, low: 30, high: 40}}
+    """)
+    from_file = load_scenario(path)
+    from_python = load_scenario(BASELINE, uncertain=block)
+    assert from_python.uncertain == from_file.uncertain
+    assert load_scenario(BASELINE).with_uncertain(block).uncertain == from_file.uncertain
+    assert load_scenario(BASELINE).uncertain == {}  # a copy: the loaded scenario is unchanged
+    res = cgt_sim.run(from_python, replications=2, seed=3, workers=1, until=2016)
+    assert list(res.sampled.columns) == ["replication", COGS_DECLINE, "manufacturing.suites_2015.jiangsu"]
+
+
+@pytest.mark.parametrize("overrides, uncertain, message", [
+    (None, {COGS_DECLINE: {"dist": "uniform", "low": 0, "high": 5}},
+     f"uncertain: {COGS_DECLINE}.high: must be between"),
+    (None, {"market.bogus": {"dist": "uniform", "low": 0, "high": 1}}, "uncertain: market.bogus: unknown parameter"),
+    (None, [COGS_DECLINE], "uncertain: must be a mapping of parameter keys to distributions"),
+    ({COGS_DECLINE: 0.05}, {COGS_DECLINE: {"dist": "uniform", "low": 0, "high": 0.1}},
+     f"uncertain: {COGS_DECLINE}: is also in overrides: give a value or a distribution, not both"),
+    ({COGS_DECLINE: {"value": 0.05, "from": "2027-01-01"}}, {COGS_DECLINE: {"dist": "uniform", "low": 0, "high": 0.1}},
+     f"uncertain: {COGS_DECLINE}: is also in overrides"),
+])
+def test_uncertain_from_python_is_checked_like_a_file(overrides, uncertain, message):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(BASELINE, overrides=overrides, uncertain=uncertain)
+    assert str(info.value).startswith(message), str(info.value)
+
+
 def test_uncertain_samples_stay_in_the_parameter_range():
     # a normal without bounds must not produce a probability outside [0, 1]
     u = Uncertain(P_IND, "normal", {"mean": 0.9, "sd": 2.0})
