@@ -525,7 +525,7 @@ BAD_DOCUMENTS = {
                               ["expected a date", "2025-13-01"]),
     "steps_not_mapping": (f"set:\n  {CLIMATE}: {{steps: [1, 2]}}\n", f"set.{CLIMATE}", ["steps"]),
     "steps_empty": (f"set:\n  {CLIMATE}: {{steps: {{}}}}\n", f"set.{CLIMATE}", ["steps"]),
-    "steps_with_value": (f"set:\n  {CLIMATE}: {{steps: {{2026-01-01: 1.2}}, value: 1}}\n", f"set.{CLIMATE}",
+    "steps_with_value_and_date": (f"set:\n  {CLIMATE}: {{steps: {{2026-01-01: 1.2}}, value: 1}}\n", f"set.{CLIMATE}",
                          ["steps"]),
     "steps_bad_date": (f"set:\n  {CLIMATE}: {{steps: {{later: 1.2}}}}\n", f"set.{CLIMATE}.steps", ["date"]),
     "steps_out_of_range": (f"set:\n  {CLIMATE}: {{steps: {{2026-01-01: 11}}}}\n", f"set.{CLIMATE}.steps.",
