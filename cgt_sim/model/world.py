@@ -272,23 +272,29 @@ class World:
 
     # --- yearly bookkeeping ------------------------------------------------------------------
     def year_ends(self, env):
-        """Generator: snapshot program states and cost of goods on 31 Dec."""
-        p = self.p
+        """Generator: close the accounts of every year but the last on 31 Dec (``run`` closes
+        the last at the horizon)."""
         for yi in range(len(self.years) - 1):
             yield env.timeout(self.year_edges[yi + 1] - env.now)
-            self.settle_failures(env.now)
-            self.snapshots[yi] = self.counts
-            busy = days = 0.0
-            for site in self.sites.values():
-                site.close_year_accounts()
-                sd = site.suite_days[yi]
-                self.last_utilisation[site.name] = float(site.busy_days[yi] / sd) if sd > 0 else 0.5
-                busy, days = busy + site.busy_days[yi], days + sd
-            self.national_utilisation = (1.0 if self.capacity_unlimited
-                                         else float(busy / days) if days > 0 else 0.5)
-            for mi, m in enumerate(MODALITIES):
-                d = p(f"manufacturing.batch_days.{m}", env.now)
-                self.cogs_snapshot[yi, mi] = self.batch_cost(m, env.now, d, None)
+            self.close_year(yi)
+
+    def close_year(self, yi: int) -> None:
+        """Snapshot program states; take each site's and the nation's utilisation of the year
+        (next year's batches spread suite overhead over it); snapshot the cost of a batch."""
+        p, t = self.p, self.env.now
+        self.settle_failures(t)
+        self.snapshots[yi] = self.counts
+        busy = days = 0.0
+        for site in self.sites.values():
+            site.close_year_accounts()
+            sd = site.suite_days[yi]
+            self.last_utilisation[site.name] = float(site.busy_days[yi] / sd) if sd > 0 else 0.5
+            busy, days = busy + site.busy_days[yi], days + sd
+        self.national_utilisation = (1.0 if self.capacity_unlimited
+                                     else float(busy / days) if days > 0 else 0.5)
+        for mi, m in enumerate(MODALITIES):
+            d = p(f"manufacturing.batch_days.{m}", t)
+            self.cogs_snapshot[yi, mi] = self.batch_cost(m, t, d, None)
 
     def month_ends(self, env):
         """Generator: at the end of every month, cost of goods falls by the month's share of the
@@ -311,12 +317,7 @@ class World:
             env.process(expansion_review(env, site, self.p, self._on_expand))
         env.process(self.year_ends(env))
         env.run(until=float(self.year_edges[-1]))
-        self.settle_failures(env.now)
-        self.snapshots[-1] = self.counts  # state at the horizon (31 Dec of the last year)
-        last = self.env.now
-        for mi, m in enumerate(MODALITIES):
-            d = self.p(f"manufacturing.batch_days.{m}", last)
-            self.cogs_snapshot[-1, mi] = self.batch_cost(m, last, d, None)
+        self.close_year(len(self.years) - 1)  # at the horizon, as at any other year's end
 
     def dispose(self) -> None:
         """Break the reference cycles of a finished run: processes still waiting at the horizon

@@ -45,6 +45,16 @@ def test_different_seeds_differ():
     assert not a["new_programs"].equals(b["new_programs"])
 
 
+@HYP
+@given(seed=SEEDS, horizon=st.integers(2020, 2023))
+def test_a_year_is_the_same_whatever_the_horizon(seed, horizon):
+    """Years up to a horizon do not depend on how far the run goes on: the last year's figures
+    (utilisation, batch cost) are closed as every other year's are."""
+    short = frames(simulate(baseline(horizon), 0, seed))["annual"]
+    longer = frames(simulate(baseline(horizon + 1), 0, seed))["annual"]
+    pd.testing.assert_frame_equal(short, longer[longer["year"] <= horizon])
+
+
 @pytest.fixture(scope="module")
 def uncertain_scenario(tmp_path_factory):
     """Baseline plus a parameter sampled per replication (so the sampled draws are compared)."""
