@@ -520,8 +520,9 @@ def whole_number(value, name: str, least: int) -> int:
 def check_values(sc: "Scenario") -> None:
     """Every parameter of ``sc`` is known and every value (each step of a dated one) within its
     range: a Scenario's values may have been edited by hand (``sc.values[key] = ...``), which
-    skips the checks that reading a file and ``with_overrides`` make. Raises ScenarioError."""
-    where = sc.path or sc.name
+    skips the checks that reading a file and ``with_overrides`` make; so may its uncertain
+    parameters (``sc.uncertain[key] = Uncertain(...)``). Raises ScenarioError."""
+    where = f"{sc.path or sc.name} (changed after loading)"
     for key, value in sc.values.items():
         p = CATALOGUE.get(key)
         if p is None:
@@ -532,6 +533,13 @@ def check_values(sc: "Scenario") -> None:
     missing = [k for k in CATALOGUE if k not in sc.values]
     if missing:
         raise ScenarioError(where, missing[0], "has no value (a Scenario's values must hold every parameter)")
+    for key, u in sc.uncertain.items():
+        if not isinstance(u, Uncertain) or u.key != key:
+            raise ScenarioError(where, f"uncertain.{key}", "must be the Uncertain of this key (declare "
+                                "distributions with Scenario.with_uncertain, not by editing Scenario.uncertain)")
+        if key not in CATALOGUE:
+            raise ScenarioError(where, f"uncertain.{key}", "unknown parameter" + _suggest(str(key), CATALOGUE))
+        _parse_uncertain(where, key, u.to_dict(), sc.values)
 
 
 def check_run_counts(replications, seed, workers) -> tuple[int, int, int | None]:

@@ -25,6 +25,7 @@ from cgt_sim.runner import FIRST_BATCH, Interrupted, Precision, tables
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+P_IND = "regulatory.p_ind_clear"
 FRAMES = ("annual", "programs", "products", "sampled")
 
 
@@ -520,8 +521,18 @@ def test_results_compare_by_their_tables_and_hand_edited_scenarios_are_checked(r
     assert other != reference
     sc = cgt_sim.load_scenario(BASELINE)
     sc.values["regulatory.p_ind_clear"] = 1.5  # bypassing the checks of with_overrides
-    with pytest.raises(ScenarioError, match=r"regulatory.p_ind_clear: must be between 0 and 1 \(got 1.5\)"):
+    with pytest.raises(ScenarioError, match=r"baseline.yaml \(changed after loading\): "
+                       r"regulatory.p_ind_clear: must be between 0 and 1 \(got 1.5\)"):
         cgt_sim.run(sc, replications=1, until=2016)
+    from cgt_sim.scenario import Uncertain
+    for key, u, message in [(P_IND, Uncertain(P_IND, "uniform", {"low": 0.5, "high": 3}), "high: must be between 0 and 1"),
+                            (P_IND, Uncertain("market.price_erosion", "uniform", {"low": 0, "high": 0.1}),
+                             "must be the Uncertain of this key"),
+                            (P_IND, Uncertain(P_IND, "beta", {"low": 0.5, "high": 0.9}), "unknown distribution 'beta'")]:
+        sc = cgt_sim.load_scenario(BASELINE)
+        sc.uncertain[key] = u  # bypassing the checks of with_uncertain
+        with pytest.raises(ScenarioError, match=message):
+            cgt_sim.run(sc, replications=1, until=2016)
     with pytest.raises(ScenarioError) as bad:
         cgt_sim.run(BASELINE, replications=0, until=2016)
     assert str(bad.value).startswith("replications: ") and bad.value.command_line.startswith("--replications: ")
