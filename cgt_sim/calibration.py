@@ -51,6 +51,7 @@ import yaml
 
 from . import __version__
 from .parameters import CATALOGUE, CLUSTERS, MODALITIES
+from .paths import user_path
 from .results import check_replaceable_file
 from .runner import run
 from .scenario import Scenario, ScenarioError, _suggest, as_number, load_scenario, read_yaml
@@ -245,7 +246,7 @@ def _annual_columns() -> tuple:
 
 def load_targets(path) -> TargetSet:
     """Read and validate a targets file; problems raise ScenarioError naming file and key."""
-    path = Path(path)
+    path = user_path(path)
     data = read_yaml(path)
     if data is None:
         raise ScenarioError(path, None, "the file is empty; expected 'free:' and 'targets:'")
@@ -632,7 +633,7 @@ def _same_file(recorded, targets: Path) -> bool:
 
 def write_fitted(path, document: dict) -> Path:
     """Write a fitted file atomically (a temporary file beside it, then a rename)."""
-    path = Path(path)
+    path = user_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
@@ -649,7 +650,7 @@ def read_fit(path) -> dict:
     """A fitted file as data (for reproducing its table: seed, replications, parameters)."""
     from .scenario import read_fitted
 
-    data = read_yaml(Path(path))
+    data = read_yaml(user_path(path))
     read_fitted(Path(path))  # the parameters must be valid
     return data
 

@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 from . import __version__
+from .paths import user_path
 from .results import check_result_folder, check_writable, load_results, read_table
 from .scenario import Scenario, ScenarioError
 
@@ -27,7 +28,7 @@ PART = re.compile(r"part-(\d+)-(\d+)")
 
 
 def partial_path(out) -> Path:
-    out = Path(out)
+    out = user_path(out)
     return out.parent / f"{out.name}.partial"
 
 
@@ -64,7 +65,7 @@ class Checkpoint:
     """The partial folder of the result folder ``out``."""
 
     def __init__(self, out):
-        self.out = Path(out)
+        self.out = user_path(out)
         self.path = partial_path(self.out)
         self.parts = self.path / "parts"
 

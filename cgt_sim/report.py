@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .paths import user_path
 from .results import REPORT_TITLE, ResultSet, bands_text, load_results, number_repeats
 from .results import format_number as fmt
 
@@ -62,7 +63,7 @@ def check_report_folder(out) -> None:
     report.md), never into a result or any other folder: ScenarioError naming ``out`` otherwise."""
     from .results import check_replaceable, check_writable
 
-    out = Path(out)
+    out = user_path(out)
     check_replaceable(out, ("report",), "an earlier report folder")
     check_writable(out)
 
@@ -78,7 +79,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     results = [load_results(d) for d in result_dirs]
     names = series_labels([r.manifest.get("scenario", {}).get("name", Path(d).name)
                            for r, d in zip(results, result_dirs)], result_dirs)
-    out = Path(out) if out else Path(result_dirs[0]) / "report"
+    out = user_path(out) if out else user_path(result_dirs[0]) / "report"
     check_report_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]

@@ -23,6 +23,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .paths import user_path
+
 KEYS = ("replication", "year")
 PROGRAM_ROWS = ("all", "clinical")  # which rows of the programs table a run keeps
 HEADLINE = ("programs_in_clinic", "cumulative_ind_approvals", "cumulative_approvals",
@@ -148,7 +150,7 @@ class ResultSet:
 
     def save(self, path) -> Path:
         """Write the result folder atomically (temporary folder, then rename)."""
-        path = Path(path)
+        path = user_path(path)
         with atomic_folder(path, "run") as tmp:
             self.annual.to_parquet(tmp / "annual.parquet", index=False)
             self.programs.to_parquet(tmp / "programs.parquet", index=False)
@@ -183,7 +185,7 @@ def atomic_folder(path, kind: str | None = None):
     """Yield a new temporary folder beside ``path``; when the block ends without error it
     replaces ``path`` (an earlier result, see ``check_result_folder``) in one rename, otherwise
     it is removed and ``path`` is left as it was."""
-    path = Path(path)
+    path = user_path(path)
     check_result_folder(path, kind)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
@@ -276,7 +278,7 @@ def check_result_folder(out, kind: str | None = None) -> None:
     must be one that can be made: raise ScenarioError naming ``out`` otherwise."""
     from .scenario import ScenarioError
 
-    out = Path(out)
+    out = user_path(out)
     found = check_replaceable(out, RESULT_KINDS, "a cgt-sim result folder")
     if kind is not None and found is not None and found != kind:
         raise ScenarioError(out, None, f"holds a {found} result, which a {kind} result would replace "
@@ -311,7 +313,7 @@ def check_replaceable_file(path, written: Callable[[str], bool], what: str) -> s
     ``path`` otherwise (a folder, an unreadable file or another file: a scenario, say)."""
     from .scenario import ScenarioError, path_exists
 
-    path = Path(path)
+    path = user_path(path)
     if not path_exists(path):
         return None
     try:
@@ -329,7 +331,7 @@ def check_writable(path) -> None:
     and the reason otherwise (before any work, not after it)."""
     from .scenario import ScenarioError
 
-    path = Path(path)
+    path = user_path(path)
     above = path.absolute().parent
     while not above.exists() and above != above.parent:
         above = above.parent
@@ -366,7 +368,7 @@ def load_results(path) -> ResultSet:
     raises ScenarioError, whose message names the folder and says what it is."""
     from .scenario import ScenarioError
 
-    path = Path(path)
+    path = user_path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such folder")
     if not (path / "manifest.json").exists():

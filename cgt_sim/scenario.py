@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from .parameters import CATALOGUE, Param
+from .paths import user_path
 from .timeline import Clock, Schedule, parse_date
 
 TOP_LEVEL_KEYS = {"name", "extends", "description", "source", "calibrated", "set", "uncertain", "notes"}
@@ -283,7 +284,7 @@ def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = Tr
     ``overrides``). ``use_calibrated=False`` ignores ``calibrated:`` files (their parameters
     keep the values they would have without the fit: what ``cgt-sim calibrate`` starts from).
     """
-    sc = _load(Path(path), [], use_calibrated)
+    sc = _load(user_path(path), [], use_calibrated)
     sc = sc.with_overrides(overrides) if overrides else sc
     if uncertain is None:
         return sc
@@ -346,7 +347,7 @@ def path_exists(path) -> bool:
 def read_yaml(path: Path, where=None, key: str | None = None):
     """Parse a YAML file. Problems raise ``ScenarioError`` naming the file; a missing file is
     reported against ``where``/``key`` (the file and key that refer to it) when given."""
-    path = Path(path)
+    path = user_path(path)
     if not path_exists(path):
         raise ScenarioError(where or path, key, f"file not found: {path}")
     try:

@@ -33,6 +33,7 @@ import pandas as pd
 
 from . import __version__
 from .parameters import CATALOGUE
+from .paths import user_path
 from .points import run_points, year_metric
 from .results import atomic_folder, write_manifest
 from .runner import resolve
@@ -185,7 +186,7 @@ class SensitivityResult:
     def save(self, path) -> Path:
         """Write indices.csv, samples.parquet, second_order.csv (Sobol), a bar chart of the
         indices (indices.png) and manifest.json into ``path``, atomically."""
-        path = Path(path)
+        path = user_path(path)
         with atomic_folder(path, "sensitivity") as tmp:
             self.indices.to_csv(tmp / "indices.csv", index=False)
             self.samples.to_parquet(tmp / "samples.parquet", index=False)

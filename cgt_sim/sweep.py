@@ -21,6 +21,7 @@ import yaml
 from . import __version__
 from .compare import DEFAULT_METRICS
 from .parameters import CATALOGUE
+from .paths import user_path
 from .points import check_metrics, check_years, run_points
 from .results import atomic_folder, summarise, write_manifest
 from .results import format_number as fmt
@@ -181,7 +182,7 @@ class SweepResult:
     def save(self, path) -> Path:
         """Write sweep.csv, sweep.parquet, manifest.json and, for a two-parameter grid, one
         heat map per metric (heatmap_<metric>.png) into ``path``, atomically."""
-        path = Path(path)
+        path = user_path(path)
         with atomic_folder(path, "sweep") as tmp:
             self.table.to_csv(tmp / "sweep.csv", index=False)
             self.table.to_parquet(tmp / "sweep.parquet", index=False)

@@ -155,6 +155,15 @@ def test_save_and_load_round_trip(tmp_path):
     assert [p.name for p in tmp_path.joinpath("deep").iterdir()] == ["r"]  # no temp folders left
 
 
+def test_a_home_folder_path_is_expanded_as_a_shell_would(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    out = result_set().save("~/r")
+    assert out == tmp_path / "home" / "r"
+    assert load_results("~/r").annual.equals(load_results(out).annual)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]  # no folder named "~"
+
+
 def test_sampled_without_uncertain_parameters_is_not_written(tmp_path):
     res = result_set()
     res.sampled = pd.DataFrame({"replication": [0, 1]})
