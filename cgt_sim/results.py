@@ -381,25 +381,35 @@ def load_results(path) -> ResultSet:
     if not isinstance(manifest, dict):
         raise ScenarioError(path, None, "manifest.json is not a cgt-sim manifest (not a JSON object); "
                             "write the result again with `cgt-sim run`")
-    manifest.pop("written_by", None)
     analysis = manifest.get("analysis")
     if analysis is not None:
         raise ScenarioError(path, None, f"is a {analysis} result, not a run result; load_results and "
                             "`cgt-sim report` read folders written by `cgt-sim run`")
+    again = "write it again with `cgt-sim run` or ResultSet.save"
+    if earlier_output(path) != "run":
+        raise ScenarioError(path, None, "has a manifest.json that cgt-sim did not write: not a cgt-sim result "
+                            "folder")
+    manifest.pop("written_by", None)
     missing = [t for t in ("annual", "programs", "products") if not (path / f"{t}.parquet").is_file()]
     if missing:
         raise ScenarioError(path, None, f"has a manifest.json but no {', '.join(f'{t}.parquet' for t in missing)}: "
-                            "not a complete run result; write it again with `cgt-sim run`")
-    again = "write it again with `cgt-sim run`"
-    annual = read_table(path / "annual.parquet", again)
+                            f"not a complete run result; {again}")
+    tables = {name: read_table(path / f"{name}.parquet", again) for name in ("annual", "programs", "products")}
     if (path / "sampled.parquet").exists():
-        sampled = read_table(path / "sampled.parquet", again)
-    else:  # nothing was uncertain: the replications alone, as the run returned them
-        sampled = pd.DataFrame({"replication": np.sort(annual["replication"].unique()).astype(np.int64)})
-    return ResultSet(annual,
-                     with_categories("programs", read_table(path / "programs.parquet", again)),
-                     with_categories("products", read_table(path / "products.parquet", again)),
-                     manifest, sampled)
+        tables["sampled"] = read_table(path / "sampled.parquet", again)
+    for name, df in tables.items():
+        need = KEYS if name == "annual" else ("replication",)
+        lacking = [c for c in need if c not in df.columns]
+        if lacking:
+            raise ScenarioError(path / f"{name}.parquet", None, f"has no {' or '.join(lacking)} column: not a "
+                                f"cgt-sim {name} table; {again}")
+    annual = tables["annual"]
+    if annual.empty:
+        raise ScenarioError(path / "annual.parquet", None, f"has no rows: not a finished run; {again}")
+    if "sampled" not in tables:  # nothing was uncertain: the replications alone, as the run returned them
+        tables["sampled"] = pd.DataFrame({"replication": np.sort(annual["replication"].unique()).astype(np.int64)})
+    return ResultSet(annual, with_categories("programs", tables["programs"]),
+                     with_categories("products", tables["products"]), manifest, tables["sampled"])
 
 
 def read_table(file: Path, advice: str) -> pd.DataFrame:

@@ -348,3 +348,24 @@ def test_load_results_names_a_folder_that_is_not_a_run_result(tmp_path):
     (partial / "annual.parquet").unlink()
     with pytest.raises(ScenarioError, match=r"partial: has a manifest.json but no annual.parquet"):
         load_results(partial)
+
+
+def test_load_results_refuses_what_cgt_sim_did_not_write_or_a_table_it_cannot_use(tmp_path):
+    """What save would refuse to replace is no result to load either; tables without the
+    key columns, or a run without a year, are not results."""
+    from cgt_sim import ScenarioError
+
+    foreign = result_set().save(tmp_path / "foreign")
+    (foreign / "manifest.json").write_text(json.dumps({"a": 1}))
+    with pytest.raises(ScenarioError, match="has a manifest.json that cgt-sim did not write"):
+        load_results(foreign)
+    for table, column in (("annual", "year"), ("programs", "replication")):
+        folder = result_set().save(tmp_path / table)
+        df = pd.read_parquet(folder / f"{table}.parquet").drop(columns=[column])
+        df.to_parquet(folder / f"{table}.parquet")
+        with pytest.raises(ScenarioError, match=rf"{table}.parquet: has no {column} column"):
+            load_results(folder)
+    empty = result_set().save(tmp_path / "empty")
+    pd.read_parquet(empty / "annual.parquet").iloc[:0].to_parquet(empty / "annual.parquet")
+    with pytest.raises(ScenarioError, match="annual.parquet: has no rows"):
+        load_results(empty)
