@@ -146,7 +146,7 @@ class ResultSet:
         if missing:
             raise ValueError(f"year {missing[0]!r} is not in the result ({all_years[0]}-{all_years[-1]})")
         s = self.summary(HEADLINE)
-        return s[s["year"].isin(years)]
+        return s[s["year"].isin(years)].reset_index(drop=True)
 
     def save(self, path) -> Path:
         """Write the result folder atomically (temporary folder, then rename)."""
@@ -407,7 +407,7 @@ def load_results(path) -> ResultSet:
     if annual.empty:
         raise ScenarioError(path / "annual.parquet", None, f"has no rows: not a finished run; {again}")
     if "sampled" not in tables:  # nothing was uncertain: the replications alone, as the run returned them
-        tables["sampled"] = pd.DataFrame({"replication": np.sort(annual["replication"].unique()).astype(np.int64)})
+        tables["sampled"] = pd.DataFrame({"replication": np.sort(annual["replication"].unique())})
     return ResultSet(annual, with_categories("programs", tables["programs"]),
                      with_categories("products", tables["products"]), manifest, tables["sampled"])
 

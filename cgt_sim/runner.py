@@ -159,7 +159,7 @@ def tables(results: list[dict]) -> dict:
                               copy=False)
            for name in ("annual", "programs", "products")}
     out["sampled"] = pd.DataFrame([{"replication": int(r["annual"]["replication"][0]), **r["sampled"]}
-                                   for r in results])
+                                   for r in results]).astype({"replication": np.int32})
     return out
 
 

@@ -334,7 +334,7 @@ class World:
     def tables(self) -> dict:
         rep = self.replication
         ny = len(self.years)
-        annual = {"replication": np.full(ny, rep, dtype=np.int64), "year": np.array(self.years)}
+        annual = {"replication": np.full(ny, rep, dtype=np.int32), "year": np.array(self.years)}
         for si, s in enumerate(STATES):
             annual[f"programs_{s}"] = self.snapshots[:, si]
         annual["programs_in_clinic"] = sum(self.snapshots[:, STATES.index(s)] for s in ACTIVE_CLINICAL)
@@ -384,11 +384,11 @@ class World:
         mk = self.market
         n = mk.n
         products = {
-            "replication": np.full(n, rep, dtype=np.int64),
-            "program_id": mk.program_id[:n].copy(),
+            "replication": np.full(n, rep, dtype=np.int32),  # as in programs: the tables join on
+            "program_id": mk.program_id[:n].astype(np.int32),  # (replication, program_id)
             "modality": pd.Categorical.from_codes(mk.modality[:n], MODALITIES),
             "cluster": pd.Categorical.from_codes(mk.cluster[:n], CLUSTERS),
-            "approval_year": np.array([self.clock.year_of(d) for d in mk.launch[:n]], dtype=np.int64),
+            "approval_year": np.array([self.clock.year_of(d) for d in mk.launch[:n]], dtype=np.int16),
             "approval_day": mk.launch[:n].astype(np.float32),  # as in programs: the tables join on it
             "launch_price_cny": mk.price0[:n].copy(),
             "eligible_per_year": mk.eligible0[:n].copy(),
