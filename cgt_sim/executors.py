@@ -24,7 +24,8 @@ from .scenario import Scenario, ScenarioError
 
 EXECUTORS = ("process", "serial", "dask")
 MAX_CHUNK = 8  # replications per task: a few tens of seconds of a 2015-2045 run
-CONNECT_TIMEOUT = "10s"
+CONNECT_SECONDS = 10.0
+CONNECT_TIMEOUT = f"{CONNECT_SECONDS:g}s"
 
 
 def simulate_chunk(scenario: Scenario, seed: int, reps: list[int]) -> list[dict]:
@@ -223,6 +224,38 @@ def local_cluster(workers: int):
     return cluster
 
 
+def check_scheduler(address: str, seconds: float | None = None) -> None:
+    """Ask ``address`` who it is, within ``seconds`` (default ``CONNECT_SECONDS``); raise
+    OSError unless a Dask scheduler
+    answers. A server of another kind (the dashboard's port, say) can accept the connection
+    and then never answer, or answer with bytes a Dask client would read as a message of
+    exabytes."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    seconds = CONNECT_SECONDS if seconds is None else seconds
+
+    async def identity():
+        comm = await connect(address, timeout=seconds)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(identity(), seconds))
+    except asyncio.TimeoutError:
+        raise OSError(f"no answer as a Dask scheduler within {seconds:g} s") from None
+    except (OSError, ValueError, TypeError):
+        raise
+    except Exception as exc:  # whatever reading a foreign server's bytes raised
+        raise OSError(f"it does not answer as a Dask scheduler: {type(exc).__name__}") from None
+    if not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        raise OSError("it does not answer as a Dask scheduler")
+
+
 class DaskExecutor:
     """Chunks of replications on a Dask distributed cluster: the one at ``scheduler``
     (its workers need cgt-sim installed), or a LocalCluster of ``workers`` processes."""
@@ -244,6 +277,7 @@ class DaskExecutor:
                 self.client = Client(self.cluster)
             else:
                 try:
+                    check_scheduler(self.scheduler)
                     self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
                 except (OSError, ValueError, TypeError) as exc:
                     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -139,16 +139,50 @@ def test_unknown_executor_and_stray_scheduler(uncertain):
         cgt_sim.run(uncertain, replications=1, until=2016, scheduler="tcp://127.0.0.1:8786")
 
 
+def _foreign_server(reply: bytes | None) -> tuple[str, object]:
+    """A local server that is no Dask scheduler: it sends ``reply`` and hangs up, or (None)
+    keeps every connection open without a word. Returns its address and its socket."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            if reply is None:
+                held.append(conn)
+            else:
+                conn.sendall(reply)
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"tcp://127.0.0.1:{server.getsockname()[1]}", server
+
+
 def test_unreachable_scheduler_is_one_line(uncertain, tmp_path, monkeypatch):
     from cgt_sim import executors
 
     monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
-    for address in ("tcp://127.0.0.1:9", "not-an-address::x"):
+    monkeypatch.setattr(executors, "CONNECT_SECONDS", 1.0)
+    silent, silent_socket = _foreign_server(None)  # accepts, never answers: no hang
+    web, web_socket = _foreign_server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" * 4)
+    for address in ("tcp://127.0.0.1:9", "not-an-address::x", silent, web):
         with pytest.raises(ScenarioError) as info:
             cgt_sim.run(uncertain, replications=2, until=2016, executor="dask", scheduler=address,
                         out=tmp_path / "r")
         text = str(info.value)
         assert text.startswith(f"scheduler: cannot connect to {address!r} (") and "\n" not in text
+        if address in (silent, web):
+            assert "Dask scheduler" in text, text
+    silent_socket.close()
+    web_socket.close()
     assert list(tmp_path.iterdir()) == []  # no result, no partial folder
 
 
