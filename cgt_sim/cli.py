@@ -245,7 +245,7 @@ def _print_headline(res, path: Path, untouched: bool = False) -> None:
     from rich.markup import escape
 
     table = Table(title=escape(f"{res.manifest['scenario']['name']}: mean [p5-p95] over "
-                               f"{res.manifest['replications']} replications"),
+                               f"{replications_text(res.manifest['replications'])}"),
                   caption=escape(bands_text(res.manifest)))
     table.add_column("metric")
     for y in years:
@@ -265,7 +265,7 @@ def _print_headline(res, path: Path, untouched: bool = False) -> None:
     if "precision" in res.manifest:
         console.print(escape(precision_text(res.manifest["precision"], res.manifest["replications"])))
     if untouched:
-        console.print(f"nothing to resume: {path}/ already holds these {res.manifest['replications']} replications")
+        console.print(f"nothing to resume: {path}/ already holds these {replications_text(res.manifest['replications'])}")
     else:
         console.print(f"results written to {path}/ ({res.manifest['wall_time_s']:.1f} s)")
 
@@ -280,7 +280,7 @@ def precision_text(p: dict, replications: int) -> str:
                 + (f", {pct(rel)} of the mean)" if rel is not None else ")"))
     outcome = ("reached after" if p["reached"] else "not reached within")
     return (f"precision: {p['metric']} in {p['year']}: {interval}; the {pct(p['target'])} target was "
-            f"{outcome} {replications} replications" + ("" if p["reached"] else " (raise --replications)"))
+            f"{outcome} {replications_text(replications)}" + ("" if p["reached"] else " (raise --replications)"))
 
 
 def _value_text(key: str, v, start: dt.date = dt.date(2015, 1, 1)) -> str:
@@ -372,7 +372,7 @@ def _print_comparison(table, level: float, replications: int) -> None:
 
     years = sorted(table["year"].unique())
     t = Table(title=escape(f"difference from {table['baseline'].iloc[0]}: mean [{level:.0%} paired interval], "
-                           f"{replications} paired replications; ~0 = interval includes zero"))
+                           f"{replications_text(replications, 'paired ')}; ~0 = interval includes zero"))
     t.add_column("scenario")
     t.add_column("metric")
     for y in years:
@@ -433,7 +433,7 @@ def _print_indices(result, path: Path) -> None:
 
     m = result.manifest
     t = Table(title=escape(f"{m['scenario']['name']}: {m['method']} indices of {m['metric']}"),
-              caption=escape(f"{m['points']} points x {m['replications']} replications; +- half-width of "
+              caption=escape(f"{m['points']} points x {replications_text(m['replications'])}; +- half-width of "
                              "the 95% interval"))
     t.add_column("parameter", no_wrap=True)
     pairs = (("S1", "S1_conf"), ("ST", "ST_conf")) if m["method"] == "sobol" else (("mu_star", "mu_star_conf"),
@@ -495,7 +495,8 @@ def _print_sweep(result, path: Path) -> None:
     at = result.table[result.table["year"] == year]
     wide = at.pivot_table(index=result.keys, columns="metric", values="mean", sort=False,
                           dropna=False).reset_index()  # a metric without values stays, shown as -
-    t = Table(title=escape(f"{m['scenario']['name']}: mean of {m['replications']} replications in {year}"))
+    title = escape(f"{m['scenario']['name']}: mean of {replications_text(m['replications'])} in {year}")
+    t = Table(title=title)
     for key in result.keys:  # the parameter's last name(s): the full keys head the written table
         t.add_column(unique_ending(key, result.keys, "."), justify="right", no_wrap=True)
     for col in m["metrics"]:
@@ -503,6 +504,17 @@ def _print_sweep(result, path: Path) -> None:
     for _, r in wide.iterrows():
         t.add_row(*[str(r[k]) for k in result.keys], *[escape(_fmt(r.get(c, float("nan")))) for c in m["metrics"]])
     console = Console()
+    if console.measure(t, options=console.options.update_width(10**4)).minimum > console.width:
+        # too wide even with its headers wrapped: a row per point and metric instead
+        t = Table(title=title)
+        for key in result.keys:
+            t.add_column(unique_ending(key, result.keys, "."), justify="right", overflow="fold")
+        t.add_column("metric", overflow="fold")
+        t.add_column("mean", justify="right", no_wrap=True)
+        for _, r in wide.iterrows():
+            for i, c in enumerate(m["metrics"]):
+                t.add_row(*[str(r[k]) if i == 0 else "" for k in result.keys], escape(LABELS.get(c, c)),
+                          escape(_fmt(r.get(c, float("nan")))), end_section=i == len(m["metrics"]) - 1)
     console.print(t)
     for key, dates in m.get("grid_dates", {}).items():
         when = f"from {dates['from']}" if dates["to"] is None else f"as the target of the ramp {dates['from']} to {dates['to']}"
@@ -556,7 +568,7 @@ def calibrate(
     from .validate import target_check
 
     _print_checks([target_check(s) for s in result.scored],
-                  f"targets at the fitted values: mean [5-95% of {replications} replications]")
+                  f"targets at the fitted values: mean [5-95% of {replications_text(replications)}]")
     _print_fitted(result, ts)
     typer.echo(f"objective {result.objective_start:.3g} at the start -> {result.objective:.3g} after "
                f"{result.evaluations} evaluations; fitted values written to {path}")
@@ -647,7 +659,7 @@ def validate(
         rows = run_validation(sc, ts, replications=replications, seed=seed, workers=workers, progress=callback)
     bad = failed(rows)
     if not quiet:
-        _print_checks(rows, f"validation of {sc.name}: {replications} replications, seed {seed}")
+        _print_checks(rows, f"validation of {sc.name}: {replications_text(replications)}, seed {seed}")
         gaps = sum(1 for r in rows if r.passed is False and not r.counted and r.group != "LoA")
         typer.echo(f"{len(bad)} counted check(s) failed" + (f"; {gaps} known gap(s)" if gaps else "")
                    + "; LoA rows compare, they do not fail the run")
@@ -911,6 +923,11 @@ def _nested_key_schemas(section: str, leaves: dict, defs: dict) -> dict:
                 below[other[len(prefix) + 1:]] = {"$ref": f"#/$defs/{section}:{other}"}
         defs[f"{section}:{prefix}"] = {"type": "object", "properties": below, "additionalProperties": False}
     return {"^" + re.escape(prefix) + "$": {"$ref": f"#/$defs/{section}:{prefix}"} for prefix in prefixes}
+
+
+def replications_text(n, kind: str = "") -> str:
+    """"1 replication", "2 replications" ("2 paired replications" with kind "paired ")."""
+    return f"{n} {kind}replication" + ("" if n == 1 else "s")
 
 
 def _click_exceptions():

@@ -114,9 +114,24 @@ def test_cli_writes_the_folder_and_prints_the_table(tmp_path, monkeypatch):
                                       "--years", "2015,2016"])
     assert result.exit_code == 0, result.output
     assert "ind_review_working_days" in result.stdout and "sweep written to" in result.stdout  # the key's last name heads its column
-    assert "replications in 2016" in result.stdout and "other years (2015): in results" in " ".join(result.stdout.split())
+    assert "mean of 1 replication in 2016" in result.stdout and "other years (2015): in results" in " ".join(result.stdout.split())
     out = tmp_path / "results" / "baseline_sweep"
     assert len(pd.read_csv(out / "sweep.csv")) == 8 and (out / "heatmap_new_programs.png").exists()
+
+
+def test_a_table_too_wide_for_the_terminal_gives_a_row_per_point_and_metric(tmp_path, monkeypatch):
+    """At 80 columns two long grid keys and six metrics would be cut off; every metric of every
+    point is still shown."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "80")
+    result = CliRunner().invoke(app, ["sweep", str(BASELINE), "--grid", f"{IND}=30,60", "--grid", f"{EROSION}=0,0.1",
+                                      "--until", "2015", "-r", "1", "-w", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    text = result.stdout
+    for word in ("marketing", "IND", "treated", "goods", "net price", "vein-to-vein"):  # every metric
+        assert text.count(word) == 4, word  # once per grid point
 
 
 BAD = {
