@@ -57,6 +57,20 @@ app = _App(cls=_Group, add_completion=False, no_args_is_help=True,
            help="cgt-sim: simulate how cell and gene therapy becomes an industry.")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"cgt-sim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="print the version and exit")) -> None:
+    """cgt-sim: simulate how cell and gene therapy becomes an industry."""
+
+
 def _fail(message: str | ScenarioError) -> None:
     """Print one line (a ScenarioError as the command line names things) and exit with code 2."""
     if isinstance(message, ScenarioError):
@@ -846,8 +860,8 @@ def scenario_json_schema() -> dict:
     sections = {}
     for section, leaves in (("set", props), ("uncertain", dists)):
         patterns = _nested_key_schemas(section, leaves, defs)
-        sections[section] = {"type": "object", "properties": leaves, "patternProperties": patterns,
-                             "additionalProperties": False}
+        sections[section] = {"type": ["object", "null"], "properties": leaves, "patternProperties": patterns,
+                             "additionalProperties": False}  # null: the key given empty, as the loader allows
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "cgt-sim scenario",

@@ -751,14 +751,17 @@ def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain
                             + ", ".join(DISTRIBUTIONS))
     need, optional = DISTRIBUTIONS[dist]
     args = {k: v for k, v in raw.items() if k != "dist"}
+    extra = set(args) - need - optional
+    if extra:  # before what is missing: a mistyped name (hi for high) is named as such
+        allowed = sorted(need | optional)
+        bad = sorted(extra, key=str)[0]
+        close = difflib.get_close_matches(str(bad), allowed, n=1, cutoff=0.5)
+        raise ScenarioError(path, f"{label}.{bad}", f"not a parameter of {dist}; allowed: {', '.join(allowed)}"
+                            + (f" (did you mean {close[0]}?)" if close else ""))
     missing = need - set(args)
     if missing:
         raise ScenarioError(path, label, f"{dist} needs {', '.join(sorted(need))} "
                             f"(missing {', '.join(sorted(missing))})")
-    extra = set(args) - need - optional
-    if extra:
-        raise ScenarioError(path, f"{label}.{sorted(extra)[0]}", f"not a parameter of {dist}; "
-                            f"allowed: {', '.join(sorted(need | optional))}")
     if dist == "choice":
         vals = args["values"]
         if not isinstance(vals, list) or not vals:

@@ -596,6 +596,7 @@ SCHEMA_GOOD = [
     "uncertain: {research.preclinical_years: {dist: lognormal, median: 2.5, sigma: 0.3, low: 1, high: 4}}",
     "uncertain: {manufacturing.suites_2015.beijing: {dist: choice, values: [10, 20], weights: [1, 3]}}",
     "uncertain: {manufacturing: {suites_2015: {jiangsu: {dist: uniform, low: 30, high: 40}}}}",
+    "set:\nuncertain:",  # sections given empty
 ]
 SCHEMA_BAD = [
     "set: {manufacturing.suites_2015.jiangsu: 0}",
@@ -775,3 +776,10 @@ def test_ctrl_c_while_the_command_starts_is_an_interruption():
             "sys.meta_path.insert(0, Pressed())\n")
     proc = _command(["--help"], hook)
     assert proc.returncode == 130 and proc.stderr == "interrupted\n", proc.stderr
+
+
+def test_version():
+    from cgt_sim import __version__
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout == f"cgt-sim {__version__}\n"
