@@ -410,6 +410,8 @@ def test_uncertain_declared_from_python_is_a_files_uncertain_block(tmp_path):
      f"uncertain: {COGS_DECLINE}.high: must be between"),
     (None, {"market.bogus": {"dist": "uniform", "low": 0, "high": 1}}, "uncertain: market.bogus: unknown parameter"),
     (None, [COGS_DECLINE], "uncertain: must be a mapping of parameter keys to distributions"),
+    (None, {COGS_DECLINE: {"dist": "uniform", "low": 0, "hi": 0.1}},
+     f"uncertain: {COGS_DECLINE}.hi: not a parameter of uniform; allowed: high, low (did you mean high?)"),
     ({COGS_DECLINE: 0.05}, {COGS_DECLINE: {"dist": "uniform", "low": 0, "high": 0.1}},
      f"uncertain: {COGS_DECLINE}: is also in overrides: give a value or a distribution, not both"),
     ({COGS_DECLINE: {"value": 0.05, "from": "2027-01-01"}}, {COGS_DECLINE: {"dist": "uniform", "low": 0, "high": 0.1}},
