@@ -5,7 +5,6 @@ Bad input gives one line naming the file and the key, exit code 2, and writes no
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -17,9 +16,9 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .results import bands_text, format_number as _fmt, unique_ending
-from .scenario import ScenarioError, default_scenario, fitted_targets, fixed_for_run, load_scenario, yaml_value
+from .scenario import (ScenarioError, default_scenario, fitted_targets, fixed_for_run, load_scenario, value_text,
+                       yaml_value)
 from .sources import cite
-from .timeline import Schedule
 
 
 class _PlainFlags:
@@ -295,34 +294,6 @@ def precision_text(p: dict, replications: int) -> str:
     outcome = ("reached after" if p["reached"] else "not reached within")
     return (f"precision: {p['metric']} in {p['year']}: {interval}; the {pct(p['target'])} target was "
             f"{outcome} {replications_text(replications)}" + ("" if p["reached"] else " (raise --replications)"))
-
-
-def _value_text(key: str, v, start: dt.date = dt.date(2015, 1, 1)) -> str:
-    """A value as show prints it; a dated one from ``start`` (the first simulated day) on."""
-    p = CATALOGUE[key]
-    if isinstance(v, Schedule):
-        if v.is_constant:
-            return _num(v.values()[0], p.kind)
-        knots = [(start, v.value_on(start))] + [(d, val) for d, val in v.knots if d > start]
-        parts = []
-        prev = None
-        for i, (d, val) in enumerate(knots):
-            if i == 0:
-                parts.append(_num(val, p.kind))
-            elif d == prev[0]:
-                if val != prev[1]:  # a step (one to the same value changes nothing)
-                    parts.append(f"-> {_num(val, p.kind)} from {d.isoformat()}")
-            elif val != prev[1]:  # a ramp, from the knot before it
-                parts.append(f"~> {_num(val, p.kind)} from {prev[0].isoformat()} to {d.isoformat()}")
-            prev = (d, val)
-        return " ".join(parts)
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v).lower() if isinstance(v, bool) else str(v)
-
-
-def _num(x: float, kind: str) -> str:
-    return str(int(round(x))) if kind == "int" else f"{x:.4g}"  # a ramp's knots can be interpolated
 
 
 @app.command()
@@ -702,6 +673,7 @@ def _print_checks(rows, title: str) -> None:
 def report(
     results: List[Path] = typer.Argument(..., help="result folders written by run (several are overlaid)"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="report folder (default <first result>/report)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no closing line"),
 ):
     """Write PNG fan charts, a program-outcome funnel and report.md for one or more results."""
     from .report import write_report
@@ -715,7 +687,8 @@ def report(
         path = write_report([str(d) for d in results], out)
     except ScenarioError as exc:  # not a run result: a sweep or sensitivity folder, an unreadable manifest
         _fail(exc)
-    typer.echo(f"report written to {path}")
+    if not quiet:
+        typer.echo(f"report written to {path}")
 
 
 @app.command()
@@ -756,7 +729,7 @@ def show(
         marker = "" if origin == "default" else f"   <- set in {origin}"
         unc = sc.uncertain.get(key)
         unc_text = f"   ~ {unc.dist}({', '.join(f'{k}={v}' for k, v in unc.args.items())})" if unc else ""
-        typer.echo(f"  {key} = {_value_text(key, sc.values[key])} {p.unit}{marker}{unc_text}")
+        typer.echo(f"  {key} = {value_text(key, sc.values[key])} {p.unit}{marker}{unc_text}")
         typer.echo(f"      range: {p.range_text()}" + (f"; plausible {p.plausible[0]:g} to {p.plausible[1]:g}"
                                                         if p.plausible else ""))
         typer.echo(f"      source: {sources[key]}")
@@ -795,7 +768,7 @@ def source_texts(sc) -> dict:
             out[key] = cite(p.source)
         else:
             out[key] = (f"calibrated ({fitted}, to the targets in {targets[fitted]}): {cite('calibrated')}; "
-                        f"catalogue default {_value_text(key, defaults[key])}: {cite(p.source)}")
+                        f"catalogue default {value_text(key, defaults[key])}: {cite(p.source)}")
     return out
 
 

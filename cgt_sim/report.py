@@ -37,6 +37,29 @@ def _band(res: ResultSet, metric: str) -> pd.DataFrame:
                          "p95": g.quantile(0.95) * scale})
 
 
+def overrides_text(manifest: dict) -> str:
+    """"; with --set key = value, ...": the parameters a run changed beyond its scenario files
+    (their origin in the manifest), as ``cgt-sim show`` writes their values; "" for none."""
+    import datetime as dt
+
+    from .parameters import CATALOGUE
+    from .scenario import value_text
+    from .timeline import Schedule
+
+    sc = manifest.get("scenario") or {}
+    origin, values = sc.get("origin") or {}, sc.get("parameters") or {}
+    start = dt.date(int(manifest.get("start_year") or 2015), 1, 1)
+    shown = []
+    for key in (k for k, o in origin.items() if o == "--set" and k in CATALOGUE and k in values):
+        v = values[key]
+        if isinstance(v, dict) and "knots" in v:
+            v = Schedule(tuple((dt.date.fromisoformat(d), x) for d, x in v["knots"]))
+        elif isinstance(v, float) and v.is_integer():
+            v = int(v)
+        shown.append(f"{key} = {value_text(key, v, start)}")
+    return "; with --set " + "; ".join(shown) if shown else ""
+
+
 def funnel(res: ResultSet) -> pd.Series:
     """Mean programs per replication by outcome at the horizon (from the year-end counts of
     ``annual``, so a result that kept only clinical program rows gives the same funnel)."""
@@ -141,7 +164,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
         m = res.manifest
         lines.append(f"- **{name}** ({d}): {m.get('replications')} replications, seed {m.get('seed')}, "
                      f"{m.get('start_year')}-{m.get('horizon_year')}, cgt-sim {m.get('package_version')}; "
-                     f"{bands_text(m)}")
+                     f"{bands_text(m)}{overrides_text(m)}")
     lines += ["", "## Headline figures (mean [5-95%])", ""]
     for res, name in zip(results, names):
         h = res.headline()

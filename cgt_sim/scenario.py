@@ -249,6 +249,34 @@ class Scenario:
         }
 
 
+def value_text(key: str, v, start: dt.date = dt.date(2015, 1, 1)) -> str:
+    """A value as show prints it; a dated one from ``start`` (the first simulated day) on."""
+    p = CATALOGUE[key]
+    if isinstance(v, Schedule):
+        if v.is_constant:
+            return _number_text(v.values()[0], p.kind)
+        knots = [(start, v.value_on(start))] + [(d, val) for d, val in v.knots if d > start]
+        parts = []
+        prev = None
+        for i, (d, val) in enumerate(knots):
+            if i == 0:
+                parts.append(_number_text(val, p.kind))
+            elif d == prev[0]:
+                if val != prev[1]:  # a step (one to the same value changes nothing)
+                    parts.append(f"-> {_number_text(val, p.kind)} from {d.isoformat()}")
+            elif val != prev[1]:  # a ramp, from the knot before it
+                parts.append(f"~> {_number_text(val, p.kind)} from {prev[0].isoformat()} to {d.isoformat()}")
+            prev = (d, val)
+        return " ".join(parts)
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _number_text(x: float, kind: str) -> str:
+    return str(int(round(x))) if kind == "int" else f"{x:.4g}"  # a ramp's knots can be interpolated
+
+
 def _plain(param: Param, value):
     if param.kind == "int":
         return int(round(value))

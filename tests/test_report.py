@@ -144,3 +144,16 @@ def test_a_one_year_result_shows_its_points(tmp_path):
     img = mi.imread(out / "report" / "cogs_per_patient_cny.png")[:, :, :3]
     series = (np.abs(img - np.array([0x1f, 0x77, 0xb4]) / 255).sum(axis=2) < 0.15).sum()
     assert series > 110  # the legend's swatch alone is about 85 pixels of the series colour
+
+
+def test_report_lists_what_a_run_set_beyond_its_scenario(tmp_path):
+    from cgt_sim.report import write_report
+
+    cgt_sim.run(SCEN / "baseline.yaml", replications=1, seed=4, workers=1, until=2016, out=tmp_path / "set",
+                overrides={"regulatory.ind_review_working_days": 30,
+                           "financing.guided_fund_cny.shanghai": {"value": 6e9, "from": 2016, "to": 2017}})
+    text = write_report([str(tmp_path / "set")], tmp_path / "rep").read_text()
+    assert ("; with --set regulatory.ind_review_working_days = 30; financing.guided_fund_cny.shanghai = "
+            "0 ~> 6e+09 from 2016-01-01 to 2017-01-01") in text or (
+        "; with --set financing.guided_fund_cny.shanghai = 0 ~> 6e+09 from 2016-01-01 to 2017-01-01; "
+        "regulatory.ind_review_working_days = 30") in text, text[:600]
