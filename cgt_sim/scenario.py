@@ -731,11 +731,14 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label, whole: bool 
     if not whole and isinstance(value, (int, float)) and not isinstance(value, bool) and changed.same_path(current):
         start = parse_date(raw["from"])
         since = [d for (d, v), (_, w) in zip(current.knots[1:], current.knots) if d <= start and v != w]
-        when = f" (since {since[-1]})" if since else ""
-        raise ScenarioError(where, label, f"changes nothing: the value on {start} is already {value:g}{when}. "
-                            "A dated value keeps the path before its date, earlier changes (inherited ones "
-                            "too) included; to move or drop an earlier change give the whole path as a "
-                            f"list, e.g. [{current.values()[0]:g}, {{value: {value:g}, from: {start}}}]")
+        if not since:  # nothing earlier to move: the value is simply the one already in force
+            raise ScenarioError(where, label, f"changes nothing: the value on {start} is already {value:g}, "
+                                "as it has been from the start")
+        raise ScenarioError(where, label, f"changes nothing: the value on {start} is already {value:g} "
+                            f"(since {since[-1]}). A dated value keeps the path before its date, earlier "
+                            "changes (inherited ones too) included; to move or drop an earlier change give "
+                            f"the whole path as a list, e.g. [{current.values()[0]:g}, {{value: {value:g}, "
+                            f"from: {start}}}]")
     return changed
 
 

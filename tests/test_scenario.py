@@ -629,6 +629,10 @@ BAD_DOCUMENTS = {
                                      "set.market.commercial_list_coverage",
                                      ["changes nothing: the value on 2027-01-01 is already 0.05 (since 2026-01-01)",
                                       "give the whole path as a list, e.g. [0, {value: 0.05, from: 2027-01-01}]"]),
+    "dated_value_already_in_force": ("set:\n  regulatory.ind_review_working_days: {value: 60, from: 2028-01-01}\n",
+                                     "set.regulatory.ind_review_working_days",
+                                     ["changes nothing: the value on 2028-01-01 is already 60, as it has been from "
+                                      "the start"]),
     "distribution_not_a_name": ("uncertain:\n  research.arrival_scale: {dist: [uniform], low: 1, high: 2}\n",
                                 "uncertain.research.arrival_scale.dist", ["unknown distribution"]),
 }
