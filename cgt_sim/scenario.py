@@ -312,7 +312,7 @@ def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = Tr
     ``overrides``). ``use_calibrated=False`` ignores ``calibrated:`` files (their parameters
     keep the values they would have without the fit: what ``cgt-sim calibrate`` starts from).
     """
-    sc = _load(user_path(path), [], use_calibrated)
+    sc = _load(Path(os.path.normpath(user_path(path))), [], use_calibrated)
     sc = sc.with_overrides(overrides) if overrides else sc
     if uncertain is None:
         return sc
@@ -398,8 +398,8 @@ def read_yaml(path: Path, where=None, key: str | None = None):
     return data
 
 
-def _read_yaml(path: Path, chain: list[Path]):
-    data = read_yaml(path, chain[-1] if chain else None, "extends" if chain else None)
+def _read_yaml(path: Path, chain: list[tuple[Path, Path]]):
+    data = read_yaml(path, chain[-1][1] if chain else None, "extends" if chain else None)
     if data is None or data == {}:  # nothing but blanks and comments, or an empty mapping
         raise ScenarioError(path, None, "the file is empty; a scenario needs at least a name (or extends)")
     if not isinstance(data, dict):
@@ -408,11 +408,12 @@ def _read_yaml(path: Path, chain: list[Path]):
     return data
 
 
-def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenario:
+def _load(path: Path, chain: list[tuple[Path, Path]], use_calibrated: bool = True) -> Scenario:
+    """``chain``: (resolved path, path as given) of the files that extend this one, nearest last."""
     resolved = path.resolve()
-    if resolved in chain:
-        cycle = " -> ".join(p.name for p in chain + [resolved])
-        raise ScenarioError(chain[-1], "extends", f"cyclic extends ({cycle})")
+    if resolved in [r for r, _ in chain]:
+        cycle = " -> ".join(r.name for r in [r for r, _ in chain] + [resolved])
+        raise ScenarioError(chain[-1][1], "extends", f"cyclic extends ({cycle})")
     data = _read_yaml(path, chain)
     for key in data:
         if key not in TOP_LEVEL_KEYS:
@@ -423,10 +424,13 @@ def _load(path: Path, chain: list[Path], use_calibrated: bool = True) -> Scenari
         if not isinstance(parent, str) or not parent.strip():
             raise ScenarioError(path, "extends", "must be a file name such as baseline.yaml (without "
                                 "extends, a scenario starts from the catalogue's defaults, not the baseline)")
-        target = (path.parent / parent)
+        target = Path(os.path.normpath(path.parent / user_path(parent)))
+        if path_exists(target) and target.is_dir():
+            raise ScenarioError(path, "extends", f"{target} is a folder; give a scenario file in it, "
+                                "such as baseline.yaml")
         if not target.suffix:
             target = target.with_suffix(".yaml")
-        sc = _load(target, chain + [resolved], use_calibrated)
+        sc = _load(target, chain + [(resolved, path)], use_calibrated)
     else:
         sc = default_scenario()
     name = data.get("name", path.stem)

@@ -718,6 +718,22 @@ def test_two_file_cycle(tmp_path):
     assert "b.yaml: extends: cyclic extends (a.yaml -> b.yaml -> a.yaml)" in message
 
 
+def test_extends_errors_name_files_as_they_were_given(tmp_path, monkeypatch):
+    """Relative paths stay relative (a cycle named an absolute path), '..' is tidied away, and a
+    folder given to extends is named as one (it was looked up as folder.yaml)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my").mkdir()
+    write(tmp_path / "my", "a.yaml", "extends: b.yaml\n")
+    write(tmp_path / "my", "b.yaml", "extends: a.yaml\n")
+    assert error_of("my/a.yaml").startswith("my/b.yaml: extends: cyclic extends (a.yaml -> b.yaml -> a.yaml)")
+    (tmp_path / "scenarios").mkdir()
+    write(tmp_path / "my", "folder.yaml", "extends: ../scenarios\n")
+    assert error_of("my/folder.yaml") == ("my/folder.yaml: extends: scenarios is a folder; give a scenario file "
+                                          "in it, such as baseline.yaml")
+    write(tmp_path / "my", "up.yaml", "extends: ../scenarios/nope.yaml\n")
+    assert error_of("my/up.yaml") == "my/up.yaml: extends: file not found: scenarios/nope.yaml"
+
+
 def test_error_in_parent_names_the_parent(tmp_path):
     parent = write(tmp_path, "parent.yaml", f"set:\n  {P_IND}: 1.3\n")
     child = write(tmp_path, "child.yaml", "extends: parent.yaml\n")
