@@ -156,6 +156,12 @@ class Scenario:
     files: list = field(default_factory=list)  # the extends chain, base first
     calibrated: dict = field(default_factory=dict)  # key -> fitted file its value comes from
 
+    def __post_init__(self):
+        if not self.values:  # Scenario(name="x"): the catalogue defaults, as a file without set gives
+            for key, p in CATALOGUE.items():
+                self.values[key] = _default_value(p)
+                self.origin.setdefault(key, "default")
+
     def __repr__(self) -> str:  # short: the parameter tree is thousands of characters
         changed = sum(1 for origin in self.origin.values() if origin != "default")
         return (f"Scenario(name={self.name!r}, path={self.path!r}, {self.start_year}-{self.horizon_year}, "
@@ -285,11 +291,7 @@ def _plain(param: Param, value):
 
 def default_scenario() -> Scenario:
     """The catalogue defaults, with no file."""
-    sc = Scenario(name="defaults")
-    for key, p in CATALOGUE.items():
-        sc.values[key] = _default_value(p)
-        sc.origin[key] = "default"
-    return sc
+    return Scenario(name="defaults")
 
 
 def _default_value(p: Param):
@@ -312,6 +314,8 @@ def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = Tr
     ``overrides``). ``use_calibrated=False`` ignores ``calibrated:`` files (their parameters
     keep the values they would have without the fit: what ``cgt-sim calibrate`` starts from).
     """
+    if not isinstance(use_calibrated, bool):
+        raise ScenarioError("use_calibrated", None, f"must be True or False (got {use_calibrated!r})")
     sc = _load(Path(os.path.normpath(user_path(path))), [], use_calibrated)
     sc = sc.with_overrides(overrides) if overrides else sc
     if uncertain is None:

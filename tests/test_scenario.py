@@ -845,3 +845,11 @@ def test_a_path_too_long_for_the_system_is_a_clear_error(tmp_path):
 
     with pytest.raises(cgt_sim.ScenarioError, match="cannot be written"):
         check_result_folder(tmp_path / "q" / ("a" * 300))
+
+
+def test_a_scenario_made_in_python_starts_from_the_defaults():
+    sc = Scenario(name="x")
+    assert sc.values == default_scenario().values and set(sc.origin.values()) == {"default"}
+    assert sc.with_overrides({P_IND: 0.5}).value(P_IND) == 0.5
+    with pytest.raises(ScenarioError, match="^use_calibrated: must be True or False"):
+        load_scenario(BASELINE, use_calibrated="no")
