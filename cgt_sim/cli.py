@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
@@ -16,8 +17,8 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .results import bands_text, format_number as _fmt, unique_ending
-from .scenario import (ScenarioError, default_scenario, fitted_targets, fixed_for_run, load_scenario, value_text,
-                       yaml_value)
+from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
+                       fixed_for_run, load_scenario, value_text, yaml_value)
 from .sources import cite
 
 
@@ -156,9 +157,12 @@ def run(
     except ScenarioError as exc:
         _fail(exc)
     untouched = resume and precision is None and _nothing_to_resume(target, sc, seed, programs, replications)
+    for note in after_horizon_notes(sc):
+        typer.echo(f"note: {note}", err=True)
     progress_cm, callback = _progress(quiet, replications, sc.name)
     try:
-        with progress_cm:
+        with progress_cm, warnings.catch_warnings():
+            warnings.simplefilter("ignore", AfterHorizonWarning)  # noted above, as the command says it
             res = run_scenario(sc, replications=replications, seed=seed, workers=workers, progress=callback,
                                out=target, **options)
     except ScenarioError as exc:  # found only when the work starts, e.g. an unreachable scheduler

@@ -17,6 +17,7 @@ import numbers
 import os
 import sys
 import time
+import warnings
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,8 @@ from . import __version__
 from .checkpoint import Checkpoint, identity
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .results import PROGRAM_ROWS, ResultSet, keep_program_rows, load_results, with_categories
-from .scenario import Scenario, ScenarioError, check_run_counts, check_values, load_scenario
+from .scenario import (AfterHorizonWarning, Scenario, ScenarioError, after_horizon_notes, check_run_counts,
+                       check_values, load_scenario)
 
 TABLES = ("annual", "programs", "products", "sampled")
 FIRST_BATCH = 10  # replications before the first precision check
@@ -302,6 +304,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     """
     replications, seed, workers = check_run_counts(replications, seed, workers)
     sc = resolve(scenario, overrides, until)
+    for note in after_horizon_notes(sc):
+        warnings.warn(note, AfterHorizonWarning, stacklevel=2)
     goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,
                  programs)
     workers = default_workers(replications, workers)

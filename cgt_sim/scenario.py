@@ -579,6 +579,30 @@ def check_values(sc: "Scenario") -> None:
         _parse_uncertain(where, key, u.to_dict(), sc.values)
 
 
+class AfterHorizonWarning(UserWarning):
+    """A dated change that starts after the last simulated year: it has no effect in the run."""
+
+
+def changes_after_horizon(sc: "Scenario") -> list[tuple[str, str]]:
+    """(key, day) of each parameter set by ``--set`` (or ``overrides``) whose first change after
+    the last simulated day starts then: a step or a ramp that a run to ``sc``'s horizon never
+    reaches. Changes from scenario files are left out (a file is meant for runs to several
+    horizons), and a change given for another horizon is no error: this is a note."""
+    end = dt.date(sc.horizon_year, 12, 31)
+    late = []
+    for key, v in sc.values.items():
+        if sc.origin.get(key) == "--set" and isinstance(v, Schedule) and not v.is_constant:
+            starts = [d0 for (d0, v0), (_, v1) in zip(v.knots, v.knots[1:]) if v1 != v0 and d0 > end]
+            if starts:
+                late.append((key, starts[0].isoformat()))
+    return late
+
+
+def after_horizon_notes(sc: "Scenario") -> list[str]:
+    return [f"{key} changes from {day}, after the last simulated year {sc.horizon_year}: no effect in this run"
+            for key, day in changes_after_horizon(sc)]
+
+
 def check_run_counts(replications, seed, workers) -> tuple[int, int, int | None]:
     """``replications`` (>= 1), ``seed`` (>= 0) and ``workers`` (>= 1, or None for all cores)
     as ints; a ScenarioError naming the argument otherwise."""

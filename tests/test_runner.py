@@ -582,3 +582,27 @@ def test_the_package_loads_its_parts_when_first_used():
             "assert 'run' in dir(cgt_sim) and 'sys' not in dir(cgt_sim)\nprint('ok')\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.stdout == "ok\n", proc.stderr
+
+
+def test_a_change_set_for_after_the_horizon_is_noted_not_refused(tmp_path):
+    """A dated change given with overrides (--set) that the run never reaches is a warning (the
+    command prints a note); the changes of scenario files are not: they serve several horizons."""
+    from cgt_sim.scenario import AfterHorizonWarning
+
+    late = {"market.price_erosion": {"value": 0.1, "from": 2030}}
+    with pytest.warns(AfterHorizonWarning, match="market.price_erosion changes from 2030-01-01, after the last "
+                                                 "simulated year 2016: no effect in this run"):
+        cgt_sim.run(BASELINE, replications=1, until=2016, workers=1, overrides=late)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AfterHorizonWarning)
+        cgt_sim.run(ROOT / "scenarios" / "faster_approval.yaml", replications=1, until=2016, workers=1)
+    from typer.testing import CliRunner
+
+    from cgt_sim.cli import app
+
+    result = CliRunner().invoke(app, ["run", str(BASELINE), "--until", "2016", "-r", "1", "-w", "1", "-q", "--out",
+                                      str(tmp_path / "r"), "--set", "market.price_erosion={value: 0.1, from: 2030}"])
+    assert result.exit_code == 0 and result.stderr == (
+        "note: market.price_erosion changes from 2030-01-01, after the last simulated year 2016: no effect in this run\n")
