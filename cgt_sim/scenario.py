@@ -673,6 +673,10 @@ def read_fitted(path: Path, where=None) -> dict:
     """The ``parameters`` mapping of a fitted file written by ``cgt-sim calibrate``."""
     data = read_yaml(path, where, "calibrated" if where is not None else None)
     params = data.get("parameters") if isinstance(data, dict) else None
+    if where is not None and isinstance(data, dict) and "parameters" not in data:
+        # no fitted file at all (a scenario file, say): the key that names it is what is wrong
+        raise ScenarioError(where, "calibrated", f"{path} is not a fitted file written by cgt-sim calibrate "
+                            "(it has no parameters)")
     if not isinstance(params, dict) or not params:
         raise ScenarioError(path, "parameters", "must map the fitted parameter keys to values "
                             "(write the file with cgt-sim calibrate)")

@@ -280,7 +280,12 @@ def test_bad_fitted_files(tmp_path):
         cgt_sim.load_scenario(scen)
     assert str(info.value).startswith(f"{tmp_path / 'fitted.yaml'}: parameters.research.preclinical_success: "
                                       "must be between 0 and 1")
-    write(tmp_path / "fitted.yaml", "objective: 1\n")
+    write(tmp_path / "fitted.yaml", "objective: 1\n")  # no fitted file: the scenario's key is wrong
+    with pytest.raises(ScenarioError) as info:
+        cgt_sim.load_scenario(scen)
+    assert str(info.value) == (f"{scen}: calibrated: {tmp_path / 'fitted.yaml'} is not a fitted file written by "
+                               "cgt-sim calibrate (it has no parameters)")
+    write(tmp_path / "fitted.yaml", "parameters: []\n")  # a fitted file gone wrong
     with pytest.raises(ScenarioError, match="fitted.yaml: parameters: must map"):
         cgt_sim.load_scenario(scen)
     write(tmp_path / "s.yaml", f"extends: {BASELINE}\ncalibrated: 3\n")
