@@ -783,3 +783,14 @@ def test_version():
 
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout == f"cgt-sim {__version__}\n"
+
+
+def test_python_dash_m_is_the_same_command():
+    from cgt_sim import __version__
+
+    proc = subprocess.run([sys.executable, "-m", "cgt_sim", "--version"], capture_output=True, text=True,
+                          timeout=120, env=_env())
+    assert proc.returncode == 0 and proc.stdout == f"cgt-sim {__version__}\n", proc.stderr
+    bad = subprocess.run([sys.executable, "-m", "cgt_sim", "bogus"], capture_output=True, text=True, timeout=120,
+                         env=_env())
+    assert bad.returncode == 2 and bad.stderr.startswith("error: python -m cgt_sim: No such command 'bogus'")
