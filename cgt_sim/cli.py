@@ -16,6 +16,7 @@ import yaml
 from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
+from .paths import user_path
 from .results import bands_text, format_number as _fmt, unique_ending
 from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
                        fixed_for_run, load_scenario, value_text, yaml_value)
@@ -325,7 +326,7 @@ def compare(
     except ScenarioError as exc:
         _fail(exc)
     year_list = _parse_years(years)
-    target = out or Path("results") / "compare.csv"
+    target = user_path(out) if out else Path("results") / "compare.csv"
     _check_output_file(target)
     try:
         check_compare_target(target)
@@ -682,6 +683,8 @@ def report(
     """Write PNG fan charts, a program-outcome funnel and report.md for one or more results."""
     from .report import write_report
 
+    results = [user_path(d) for d in results]  # a quoted ~ too, as load_results takes it
+    out = user_path(out) if out is not None else None
     for d in results:
         if not (d / "manifest.json").exists():
             _fail(f"{d}: not a cgt-sim result folder (no manifest.json); write one with cgt-sim run")

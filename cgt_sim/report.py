@@ -60,6 +60,18 @@ def overrides_text(manifest: dict) -> str:
     return "; with --set " + "; ".join(shown) if shown else ""
 
 
+def _check_columns(res: ResultSet, folder) -> None:
+    """The annual columns a report draws must be there: ScenarioError naming the folder otherwise."""
+    from .results import HEADLINE
+    from .scenario import ScenarioError
+
+    needed = [m for m, _, _ in FAN_METRICS] + list(HEADLINE) + [f"programs_{k}" for k, _ in OUTCOMES if k != "ongoing"]
+    missing = [c for c in dict.fromkeys(needed) if c not in res.annual.columns]
+    if missing:
+        raise ScenarioError(folder, None, f"annual.parquet has no {missing[0]} column: not a complete run result; "
+                            "write it again with `cgt-sim run`")
+
+
 def funnel(res: ResultSet) -> pd.Series:
     """Mean programs per replication by outcome at the horizon (from the year-end counts of
     ``annual``, so a result that kept only clinical program rows gives the same funnel)."""
@@ -100,6 +112,8 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     results = [load_results(d) for d in result_dirs]
+    for res, d in zip(results, result_dirs):
+        _check_columns(res, d)
     names = series_labels([r.manifest.get("scenario", {}).get("name", Path(d).name)
                            for r, d in zip(results, result_dirs)], result_dirs)
     out = user_path(out) if out else user_path(result_dirs[0]) / "report"

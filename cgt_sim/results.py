@@ -397,15 +397,29 @@ def load_results(path) -> ResultSet:
     tables = {name: read_table(path / f"{name}.parquet", again) for name in ("annual", "programs", "products")}
     if (path / "sampled.parquet").exists():
         tables["sampled"] = read_table(path / "sampled.parquet", again)
+    keys = {"annual": KEYS, "programs": ("replication", "program_id"), "products": ("replication", "program_id"),
+            "sampled": ("replication",)}
     for name, df in tables.items():
-        need = KEYS if name == "annual" else ("replication",)
-        lacking = [c for c in need if c not in df.columns]
+        lacking = [c for c in keys[name] if c not in df.columns]
         if lacking:
             raise ScenarioError(path / f"{name}.parquet", None, f"has no {' or '.join(lacking)} column: not a "
                                 f"cgt-sim {name} table; {again}")
+        wrong = [c for c in keys[name] if not pd.api.types.is_integer_dtype(df[c])]
+        if wrong:
+            raise ScenarioError(path / f"{name}.parquet", None, f"its {wrong[0]} column holds {df[wrong[0]].dtype}, "
+                                f"not whole numbers: not a cgt-sim {name} table; {again}")
     annual = tables["annual"]
     if annual.empty:
         raise ScenarioError(path / "annual.parquet", None, f"has no rows: not a finished run; {again}")
+    reps = annual["replication"].nunique()
+    stated = manifest.get("replications")
+    if isinstance(stated, bool) or not isinstance(stated, int) or stated != reps:
+        raise ScenarioError(path / "manifest.json", None, f"says {stated!r} replications where annual.parquet "
+                            f"holds {reps}: the result is damaged; {again}")
+    uncertain = (manifest.get("scenario") or {}).get("uncertain") if isinstance(manifest.get("scenario"), dict) else None
+    if uncertain and ("sampled" not in tables or tables["sampled"]["replication"].nunique() != reps):
+        raise ScenarioError(path, None, f"declares {len(uncertain)} uncertain parameters but sampled.parquet does not "
+                            f"hold the draws of its {reps} replications; {again}")
     if "sampled" not in tables:  # nothing was uncertain: the replications alone, as the run returned them
         tables["sampled"] = pd.DataFrame({"replication": np.sort(annual["replication"].unique())})
     return ResultSet(annual, with_categories("programs", tables["programs"]),

@@ -157,3 +157,20 @@ def test_report_lists_what_a_run_set_beyond_its_scenario(tmp_path):
             "0 ~> 6e+09 from 2016-01-01 to 2017-01-01") in text or (
         "; with --set financing.guided_fund_cny.shanghai = 0 ~> 6e+09 from 2016-01-01 to 2017-01-01; "
         "regulatory.ind_review_working_days = 30") in text, text[:600]
+
+
+def test_report_reads_home_paths_and_refuses_a_result_without_a_drawn_column(two_results, tmp_path, monkeypatch):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from cgt_sim.cli import app
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    shutil.copytree(two_results[0], tmp_path / "r")
+    result = CliRunner().invoke(app, ["report", "~/r", "--out", "~/rep", "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "rep" / "report.md").exists()
+    annual = pd.read_parquet(tmp_path / "r" / "annual.parquet").drop(columns=["cumulative_approvals"])
+    annual.to_parquet(tmp_path / "r" / "annual.parquet")
+    result = CliRunner().invoke(app, ["report", str(tmp_path / "r"), "--out", str(tmp_path / "rep2"), "-q"])
+    assert result.exit_code == 2 and "annual.parquet has no cumulative_approvals column" in result.stderr

@@ -32,10 +32,10 @@ def annual_frame(years=range(2015, 2023), replications=5, seed=0) -> pd.DataFram
 
 def result_set(seed=0, years=range(2015, 2023), replications=5) -> ResultSet:
     annual = annual_frame(years, replications, seed)
-    programs = pd.DataFrame({"replication": [0, 0, 1], "program": [0, 1, 0],
+    programs = pd.DataFrame({"replication": [0, 0, 1], "program_id": [0, 1, 0],
                              "modality": ["autologous_car_t", "in_vivo_gene", "allogeneic_cell"],
                              "state": ["approved", "failed", "phase2"], "start_day": [1.5, 20.0, 33.25]})
-    products = pd.DataFrame({"replication": [0], "program": [0], "approval_year": [2021],
+    products = pd.DataFrame({"replication": [0], "program_id": [0], "approval_year": [2021],
                              "price_cny": [1.2e6]})
     sampled = pd.DataFrame({"replication": list(range(replications)),
                             "manufacturing.cogs_annual_decline": np.linspace(0, 0.08, replications)})
@@ -369,3 +369,25 @@ def test_load_results_refuses_what_cgt_sim_did_not_write_or_a_table_it_cannot_us
     pd.read_parquet(empty / "annual.parquet").iloc[:0].to_parquet(empty / "annual.parquet")
     with pytest.raises(ScenarioError, match="annual.parquet: has no rows"):
         load_results(empty)
+
+
+def test_load_results_refuses_a_damaged_result(tmp_path):
+    """Keys of the wrong type, a manifest that disagrees with the tables, lost draws."""
+    from cgt_sim import ScenarioError
+
+    text = result_set().save(tmp_path / "text")
+    a = pd.read_parquet(text / "annual.parquet")
+    a.assign(replication=a["replication"].astype(str)).to_parquet(text / "annual.parquet")
+    with pytest.raises(ScenarioError, match="annual.parquet: its replication column holds .*, not whole numbers"):
+        load_results(text)
+    counted = result_set().save(tmp_path / "counted")
+    manifest = json.loads((counted / "manifest.json").read_text())
+    (counted / "manifest.json").write_text(json.dumps({**manifest, "replications": 3}))
+    with pytest.raises(ScenarioError, match="manifest.json: says 3 replications where annual.parquet holds 5"):
+        load_results(counted)
+    drawn = result_set()
+    drawn.manifest["scenario"]["uncertain"] = {"manufacturing.cogs_annual_decline": {"dist": "uniform"}}
+    lost = drawn.save(tmp_path / "lost")
+    (lost / "sampled.parquet").unlink()
+    with pytest.raises(ScenarioError, match="declares 1 uncertain parameters but sampled.parquet does not hold"):
+        load_results(lost)
