@@ -176,7 +176,8 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     lines = [REPORT_TITLE + ", ".join(names), ""]
     for res, name, d in zip(results, names, result_dirs):
         m = res.manifest
-        lines.append(f"- **{name}** ({d}): {m.get('replications')} replications, seed {m.get('seed')}, "
+        n = m.get("replications")
+        lines.append(f"- **{name}** ({d}): {n} replication{'' if n == 1 else 's'}, seed {m.get('seed')}, "
                      f"{m.get('start_year')}-{m.get('horizon_year')}, cgt-sim {m.get('package_version')}; "
                      f"{bands_text(m)}{overrides_text(m)}")
     lines += ["", "## Headline figures (mean [5-95%])", ""]

@@ -559,7 +559,10 @@ def check_values(sc: "Scenario") -> None:
     range: a Scenario's values may have been edited by hand (``sc.values[key] = ...``), which
     skips the checks that reading a file and ``with_overrides`` make; so may its uncertain
     parameters (``sc.uncertain[key] = Uncertain(...)``). Raises ScenarioError."""
-    where = f"{sc.path or sc.name} (changed after loading)"
+    where = f"{sc.path} (changed after loading)" if sc.path else f"scenario {sc.name!r}"
+    if not isinstance(sc.name, str):
+        raise ScenarioError(where, "name", f"must be text (got {type(sc.name).__name__})")
+    _check_name(where, sc.name, given=True)  # Scenario(name=...) made in Python, or renamed
     for key, value in sc.values.items():
         p = CATALOGUE.get(key)
         if p is None:

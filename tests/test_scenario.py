@@ -853,3 +853,10 @@ def test_a_scenario_made_in_python_starts_from_the_defaults():
     assert sc.with_overrides({P_IND: 0.5}).value(P_IND) == 0.5
     with pytest.raises(ScenarioError, match="^use_calibrated: must be True or False"):
         load_scenario(BASELINE, use_calibrated="no")
+
+
+@pytest.mark.parametrize("name, message", [(3, r"must be text \(got int\)"), ("a b", "cannot name the result folder"),
+                                           ("../escape", "cannot name the result folder")])
+def test_a_scenario_made_in_python_needs_a_folder_name(name, message):
+    with pytest.raises(ScenarioError, match=message):
+        cgt_sim.run(Scenario(name=name), replications=1, until=2015, workers=1)
