@@ -602,8 +602,8 @@ def changes_after_horizon(sc: "Scenario") -> list[tuple[str, str]]:
 
 
 def after_horizon_notes(sc: "Scenario") -> list[str]:
-    return [f"{key} changes from {day}, after the last simulated year {sc.horizon_year}: no effect in this run"
-            for key, day in changes_after_horizon(sc)]
+    return [f"{key}: its change from {day} comes after the last simulated year {sc.horizon_year} and has no "
+            "effect in this run" for key, day in changes_after_horizon(sc)]
 
 
 def check_run_counts(replications, seed, workers) -> tuple[int, int, int | None]:
@@ -808,7 +808,7 @@ def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain
         raise ScenarioError(path, label, "is fixed for the whole run and cannot be uncertain; give it in set")
     current = sc_values.get(key) if sc_values is not None else None
     if isinstance(current, Schedule) and not current.is_constant:
-        dates = [d.isoformat() for d, _ in current.knots[1:]]
+        dates = list(dict.fromkeys(d.isoformat() for d, _ in current.knots[1:]))  # a step is two knots on a day
         raise ScenarioError(path, label, "has dated values here (changes on " + ", ".join(dates[:3])
                             + (", ..." if len(dates) > 3 else "") + "): one draw per replication would replace "
                             "its whole path; set it to a constant first, or leave it certain")

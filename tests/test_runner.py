@@ -590,8 +590,8 @@ def test_a_change_set_for_after_the_horizon_is_noted_not_refused(tmp_path):
     from cgt_sim.scenario import AfterHorizonWarning
 
     late = {"market.price_erosion": {"value": 0.1, "from": 2030}}
-    with pytest.warns(AfterHorizonWarning, match="market.price_erosion changes from 2030-01-01, after the last "
-                                                 "simulated year 2016: no effect in this run"):
+    with pytest.warns(AfterHorizonWarning, match="market.price_erosion: its change from 2030-01-01 comes after the "
+                                                 "last simulated year 2016 and has no effect in this run"):
         cgt_sim.run(BASELINE, replications=1, until=2016, workers=1, overrides=late)
     import warnings
 
@@ -605,4 +605,5 @@ def test_a_change_set_for_after_the_horizon_is_noted_not_refused(tmp_path):
     result = CliRunner().invoke(app, ["run", str(BASELINE), "--until", "2016", "-r", "1", "-w", "1", "-q", "--out",
                                       str(tmp_path / "r"), "--set", "market.price_erosion={value: 0.1, from: 2030}"])
     assert result.exit_code == 0 and result.stderr == (
-        "note: market.price_erosion changes from 2030-01-01, after the last simulated year 2016: no effect in this run\n")
+        "note: market.price_erosion: its change from 2030-01-01 comes after the last simulated year 2016 and has no "
+        "effect in this run\n")
