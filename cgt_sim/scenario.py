@@ -188,6 +188,11 @@ class Scenario:
             return _plain(CATALOGUE[key], v.values()[0]) if v.is_constant else v
         return v
 
+    def _copy(self) -> "Scenario":
+        """A copy whose parameter tables can change without changing this scenario."""
+        return Scenario(self.name, self.description, self.path, self.source, dict(self.values),
+                        dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
+
     def with_overrides(self, overrides: dict | None, label: str = "--set") -> "Scenario":
         """A copy with dotted-key overrides applied (values as in a scenario's ``set``).
 
@@ -204,8 +209,7 @@ class Scenario:
             if key in flat:
                 raise ScenarioError(label, key, "is given twice (nested and as a dotted key); give it once")
             flat[key] = raw
-        sc = Scenario(self.name, self.description, self.path, self.source, dict(self.values),
-                      dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
+        sc = self._copy()
         for key, raw in flat.items():
             _apply_set(sc, label, key, raw)
         _check_consistency(sc, label)
@@ -216,8 +220,7 @@ class Scenario:
         (``{dotted key: {"dist": ..., ...}}``, as a file's ``uncertain:`` block; keys may nest);
         ``fixed``: keys just given values, which may not also be uncertain."""
         label = PYTHON_ARGUMENT.get("uncertain", "uncertain")
-        sc = Scenario(self.name, self.description, self.path, self.source, dict(self.values),
-                      dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
+        sc = self._copy()
         if not isinstance(uncertain, dict):
             raise ScenarioError(label, None, "must be a mapping of parameter keys to distributions, e.g. "
                                 "{'market.cost_pass_through': {'dist': 'uniform', 'low': 0, 'high': 1}} "
@@ -402,6 +405,12 @@ def read_yaml(path: Path, where=None, key: str | None = None):
     return data
 
 
+def _referenced(path: Path, name: str) -> Path:
+    """The file that ``path`` names as ``name`` (relative to its folder), tidied: ``~``
+    expanded, ``..`` resolved by name."""
+    return Path(os.path.normpath(path.parent / user_path(name)))
+
+
 def _read_yaml(path: Path, chain: list[tuple[Path, Path]]):
     data = read_yaml(path, chain[-1][1] if chain else None, "extends" if chain else None)
     if data is None or data == {}:  # nothing but blanks and comments, or an empty mapping
@@ -415,8 +424,9 @@ def _read_yaml(path: Path, chain: list[tuple[Path, Path]]):
 def _load(path: Path, chain: list[tuple[Path, Path]], use_calibrated: bool = True) -> Scenario:
     """``chain``: (resolved path, path as given) of the files that extend this one, nearest last."""
     resolved = path.resolve()
-    if resolved in [r for r, _ in chain]:
-        cycle = " -> ".join(r.name for r in [r for r, _ in chain] + [resolved])
+    below = [r for r, _ in chain]
+    if resolved in below:
+        cycle = " -> ".join(r.name for r in below + [resolved])
         raise ScenarioError(chain[-1][1], "extends", f"cyclic extends ({cycle})")
     data = _read_yaml(path, chain)
     for key in data:
@@ -428,7 +438,7 @@ def _load(path: Path, chain: list[tuple[Path, Path]], use_calibrated: bool = Tru
         if not isinstance(parent, str) or not parent.strip():
             raise ScenarioError(path, "extends", "must be a file name such as baseline.yaml (without "
                                 "extends, a scenario starts from the catalogue's defaults, not the baseline)")
-        target = Path(os.path.normpath(path.parent / user_path(parent)))
+        target = _referenced(path, parent)
         if path_exists(target) and target.is_dir():
             raise ScenarioError(path, "extends", f"{target} is a folder; give a scenario file in it, "
                                 "such as baseline.yaml")
@@ -456,7 +466,7 @@ def _load(path: Path, chain: list[tuple[Path, Path]], use_calibrated: bool = Tru
         if not isinstance(fitted, str) or not fitted.strip():
             raise ScenarioError(path, "calibrated", "must be a file name such as ../calibration/fitted.yaml")
         if use_calibrated:
-            _apply_calibrated(sc, path, Path(os.path.normpath(path.parent / fitted)))
+            _apply_calibrated(sc, path, _referenced(path, fitted))
     sets = data.get("set") or {}
     if not isinstance(sets, dict):
         raise ScenarioError(path, "set", "must be a mapping of parameter keys to values")
