@@ -17,7 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .paths import user_path
-from .results import bands_text, format_number as _fmt, unique_ending
+from .results import bands_text, format_number as _fmt, replications_text, unique_ending
 from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
                        fixed_for_run, load_scenario, value_text, yaml_value)
 from .sources import cite
@@ -69,7 +69,7 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def _options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                           help="print the version and exit")) -> None:
-    """cgt-sim: simulate how cell and gene therapy becomes an industry."""
+    pass  # the options of cgt-sim itself; the help text is the app's
 
 
 def _fail(message: str | ScenarioError) -> None:
@@ -917,11 +917,6 @@ def _nested_key_schemas(section: str, leaves: dict, defs: dict) -> dict:
                 below[other[len(prefix) + 1:]] = {"$ref": f"#/$defs/{section}:{other}"}
         defs[f"{section}:{prefix}"] = {"type": "object", "properties": below, "additionalProperties": False}
     return {"^" + re.escape(prefix) + "$": {"$ref": f"#/$defs/{section}:{prefix}"} for prefix in prefixes}
-
-
-def replications_text(n, kind: str = "") -> str:
-    """"1 replication", "2 replications" ("2 paired replications" with kind "paired ")."""
-    return f"{n} {kind}replication" + ("" if n == 1 else "s")
 
 
 def _click_exceptions():

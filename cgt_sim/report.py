@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .paths import user_path
-from .results import REPORT_TITLE, ResultSet, bands_text, load_results, number_repeats
+from .results import REPORT_TITLE, ResultSet, bands_text, load_results, number_repeats, replications_text
 from .results import format_number as fmt
 
 FAN_METRICS = (
@@ -176,8 +176,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     lines = [REPORT_TITLE + ", ".join(names), ""]
     for res, name, d in zip(results, names, result_dirs):
         m = res.manifest
-        n = m.get("replications")
-        lines.append(f"- **{name}** ({d}): {n} replication{'' if n == 1 else 's'}, seed {m.get('seed')}, "
+        lines.append(f"- **{name}** ({d}): {replications_text(m.get('replications'))}, seed {m.get('seed')}, "
                      f"{m.get('start_year')}-{m.get('horizon_year')}, cgt-sim {m.get('package_version')}; "
                      f"{bands_text(m)}{overrides_text(m)}")
     lines += ["", "## Headline figures (mean [5-95%])", ""]

@@ -206,6 +206,11 @@ def atomic_folder(path, kind: str | None = None):
         raise
 
 
+def replications_text(n, kind: str = "") -> str:
+    """"1 replication", "2 replications" ("2 paired replications" with kind "paired ")."""
+    return f"{n} {kind}replication" + ("" if n == 1 else "s")
+
+
 def bands_text(manifest: dict) -> str:
     """What a result's 5-95% bands hold: the model's randomness, and the draws of the
     scenario's uncertain parameters when it declares any."""
@@ -251,6 +256,16 @@ WRITTEN_BY = "cgt-sim"  # every manifest.json it writes says so
 REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md
 
 
+def result_kind(manifest) -> str | None:
+    """"run", "sweep" or "sensitivity" for a manifest that cgt-sim wrote (earlier versions did
+    not mark it, but always recorded the package version and the scenario); None otherwise."""
+    if isinstance(manifest, dict) and (manifest.get("written_by") == WRITTEN_BY
+                                       or {"package_version", "scenario"} <= manifest.keys()):
+        kind = manifest.get("analysis", "run")
+        return kind if kind in RESULT_KINDS else None
+    return None
+
+
 def earlier_output(folder: Path) -> str | None:
     """What cgt-sim wrote into ``folder`` before: "run", "sweep" or "sensitivity" (a
     manifest.json that cgt-sim wrote), "report" (a report.md that starts with its title), or
@@ -259,10 +274,9 @@ def earlier_output(folder: Path) -> str | None:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         manifest = None
-    if isinstance(manifest, dict) and (manifest.get("written_by") == WRITTEN_BY
-                                       or {"package_version", "scenario"} <= manifest.keys()):
-        kind = manifest.get("analysis", "run")
-        return kind if kind in RESULT_KINDS else None
+    kind = result_kind(manifest)
+    if kind is not None:
+        return kind
     try:
         with open(folder / "report.md", encoding="utf-8") as f:
             if f.readline().startswith(REPORT_TITLE):
@@ -386,7 +400,7 @@ def load_results(path) -> ResultSet:
         raise ScenarioError(path, None, f"is a {analysis} result, not a run result; load_results and "
                             "`cgt-sim report` read folders written by `cgt-sim run`")
     again = "write it again with `cgt-sim run` or ResultSet.save"
-    if earlier_output(path) != "run":
+    if result_kind(manifest) != "run":
         raise ScenarioError(path, None, "has a manifest.json that cgt-sim did not write: not a cgt-sim result "
                             "folder")
     manifest.pop("written_by", None)
@@ -416,7 +430,8 @@ def load_results(path) -> ResultSet:
     if isinstance(stated, bool) or not isinstance(stated, int) or stated != reps:
         raise ScenarioError(path / "manifest.json", None, f"says {stated!r} replications where annual.parquet "
                             f"holds {reps}: the result is damaged; {again}")
-    uncertain = (manifest.get("scenario") or {}).get("uncertain") if isinstance(manifest.get("scenario"), dict) else None
+    scenario = manifest.get("scenario")
+    uncertain = scenario.get("uncertain") if isinstance(scenario, dict) else None
     if uncertain and ("sampled" not in tables or tables["sampled"]["replication"].nunique() != reps):
         raise ScenarioError(path, None, f"declares {len(uncertain)} uncertain parameters but sampled.parquet does not "
                             f"hold the draws of its {reps} replications; {again}")
