@@ -24,8 +24,7 @@ from .scenario import Scenario, ScenarioError
 
 EXECUTORS = ("process", "serial", "dask")
 MAX_CHUNK = 8  # replications per task: a few tens of seconds of a 2015-2045 run
-CONNECT_SECONDS = 10.0
-CONNECT_TIMEOUT = f"{CONNECT_SECONDS:g}s"
+CONNECT_SECONDS = 10.0  # for a Dask scheduler to answer
 
 
 def simulate_chunk(scenario: Scenario, seed: int, reps: list[int]) -> list[dict]:
@@ -226,10 +225,9 @@ def local_cluster(workers: int):
 
 def check_scheduler(address: str, seconds: float | None = None) -> None:
     """Ask ``address`` who it is, within ``seconds`` (default ``CONNECT_SECONDS``); raise
-    OSError unless a Dask scheduler
-    answers. A server of another kind (the dashboard's port, say) can accept the connection
-    and then never answer, or answer with bytes a Dask client would read as a message of
-    exabytes."""
+    OSError unless a Dask scheduler answers. A server of another kind (the dashboard's port,
+    say) can accept the connection and then never answer, or answer with bytes a Dask client
+    would read as a message of exabytes."""
     import asyncio
 
     from distributed.comm import connect
@@ -278,7 +276,7 @@ class DaskExecutor:
             else:
                 try:
                     check_scheduler(self.scheduler)
-                    self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
+                    self.client = Client(self.scheduler, timeout=CONNECT_SECONDS)
                 except (OSError, ValueError, TypeError) as exc:
                     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                     raise ScenarioError("--scheduler", None,

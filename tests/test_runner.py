@@ -169,7 +169,6 @@ def _foreign_server(reply: bytes | None) -> tuple[str, object]:
 def test_unreachable_scheduler_is_one_line(uncertain, tmp_path, monkeypatch):
     from cgt_sim import executors
 
-    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
     monkeypatch.setattr(executors, "CONNECT_SECONDS", 1.0)
     silent, silent_socket = _foreign_server(None)  # accepts, never answers: no hang
     web, web_socket = _foreign_server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" * 4)
