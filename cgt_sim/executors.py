@@ -231,8 +231,14 @@ def check_scheduler(address: str, seconds: float | None = None) -> None:
     import asyncio
 
     from distributed.comm import connect
+    from distributed.comm.addressing import parse_address, parse_host_port
 
     seconds = CONNECT_SECONDS if seconds is None else seconds
+    scheme, location = parse_address(address)  # ValueError for an unknown scheme
+    if scheme in ("tcp", "tls", "ws", "wss"):
+        port = parse_host_port(location)[1]  # ValueError without a port or with a bad one
+        if not 0 < port < 65536:  # the connection would only time out
+            raise ValueError(f"port {port} is not a port number, which runs from 1 to 65535")
 
     async def identity():
         comm = await connect(address, timeout=seconds)

@@ -106,6 +106,9 @@ BAD_IN_PROCESS = {
                                ["--scheduler", "only used with --executor dask"]),
     "bad_scheduler_address": (["run", "scenarios/baseline.yaml", "--executor", "dask", "--scheduler", "nonsense::x"],
                               ["--scheduler", "cannot connect to 'nonsense::x'"]),
+    "scheduler_port_out_of_range": (["run", "scenarios/baseline.yaml", "--executor", "dask", "--scheduler",
+                                     "tcp://127.0.0.1:99999"],  # answered at once, not after a timeout
+                                    ["--scheduler", "port 99999 is not a port number, which runs from 1 to 65535"]),
     "precision_above_1": (["run", "scenarios/baseline.yaml", "--precision", "1.5", "--metric", "patients_treated"],
                           ["--precision", "between 0 and 1", "got 1.5"]),
     "precision_zero": (["run", "scenarios/baseline.yaml", "--precision", "0", "--metric", "patients_treated"],
