@@ -17,7 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .paths import user_path
-from .results import bands_text, format_number as _fmt, replications_text, unique_ending
+from .results import band_text, bands_text, format_number as _fmt, replications_text, unique_ending
 from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
                        fixed_for_run, load_scenario, value_text, yaml_value)
 from .sources import cite
@@ -276,7 +276,7 @@ def _print_headline(res, path: Path, untouched: bool = False) -> None:
                 row.append("-")
             else:
                 r = r.iloc[0]
-                row.append(escape(f"{_fmt(r['mean'])} [{_fmt(r['p5'])}-{_fmt(r['p95'])}]"))
+                row.append(escape(band_text(r['mean'], r['p5'], r['p95'])))
         table.add_row(*row)
     console = Console()
     console.print(table)
@@ -376,7 +376,7 @@ def _print_comparison(table, level: float, replications: int) -> None:
                 continue
             r = r.iloc[0]
             mark = " ~0" if r["includes_zero"] is not pd.NA and r["includes_zero"] else ""
-            cells.append(escape(f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]{mark}"))
+            cells.append(escape(band_text(r['diff_mean'], r['diff_low'], r['diff_high'], ", ") + mark))
         t.add_row(scn, LABELS.get(metric, metric), *cells)
     Console().print(t)
 

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .paths import user_path
-from .results import REPORT_TITLE, ResultSet, bands_text, load_results, number_repeats, replications_text
-from .results import format_number as fmt
+from .results import REPORT_TITLE, ResultSet, band_text, bands_text, load_results, number_repeats, replications_text
 
 FAN_METRICS = (
     ("cumulative_approvals", "Cumulative marketing approvals", "products"),
@@ -28,7 +27,8 @@ OUTCOMES = (("approved", "approved"), ("failed", "failed\n(science)"),
             ("abandoned", "abandoned\n(financing)"), ("ongoing", "ongoing\nat horizon"))
 
 
-LINE_STYLES = ("-", (0, (5, 3)), (0, (1, 2)), (0, (6, 2, 1, 2)))  # solid, dashed, dotted, dash-dot
+# solid, dashed, dotted, dash-dot, long dash, dash-dot-dot: six scenarios each their own dash
+LINE_STYLES = ("-", (0, (5, 3)), (0, (1, 2)), (0, (6, 2, 1, 2)), (0, (10, 3)), (0, (6, 2, 1, 2, 1, 2)))
 
 def _band(res: ResultSet, metric: str) -> pd.DataFrame:
     g = res.annual.groupby("year")[metric]
@@ -189,7 +189,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
             cells = []
             for y in years:
                 r = h[(h["metric"] == metric) & (h["year"] == y)].iloc[0]
-                cells.append(f"{fmt(r['mean'])} [{fmt(r['p5'])}-{fmt(r['p95'])}]")
+                cells.append(band_text(r['mean'], r['p5'], r['p95']))
             lines.append(f"| {metric} | " + " | ".join(cells) + " |")
         lines.append("")
     lines += ["## Figures", ""]

@@ -33,9 +33,11 @@ HEADLINE = ("programs_in_clinic", "cumulative_ind_approvals", "cumulative_approv
 
 
 def format_number(x) -> str:
-    """Short human form: 1.23M, 45k, 612, 3.4, 0.87; '-' for missing."""
+    """Short human form: 1.23M, 45k, 612, 3.4, 0.87, 0; '-' for missing."""
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "-"
+    if x == 0:
+        return "0"
     ax = abs(x)
     if ax >= 1e6:
         return f"{x / 1e6:.2f}M"
@@ -46,6 +48,14 @@ def format_number(x) -> str:
     if ax >= 1:
         return f"{x:.1f}"
     return f"{x:.2f}"
+
+
+def band_text(mean, low, high, sep: str = "-") -> str:
+    """``mean [low-high]`` in short form; just '-' when there is no mean (a year without
+    treated patients has no cost per patient, for instance)."""
+    if mean is None or (isinstance(mean, float) and np.isnan(mean)):
+        return "-"
+    return f"{format_number(mean)} [{format_number(low)}{sep}{format_number(high)}]"
 
 
 def reached_clinic(programs: pd.DataFrame) -> pd.Series:

@@ -391,3 +391,14 @@ def test_load_results_refuses_a_damaged_result(tmp_path):
     (lost / "sampled.parquet").unlink()
     with pytest.raises(ScenarioError, match="declares 1 uncertain parameters but sampled.parquet does not hold"):
         load_results(lost)
+
+
+def test_band_text_gives_a_dash_for_a_year_without_a_mean():
+    """A year with no treated patients has no cost per patient: one dash, not '- [---]'."""
+    from cgt_sim.results import band_text
+
+    assert band_text(float("nan"), float("nan"), float("nan")) == "-"
+    assert band_text(np.float64("nan"), 1.0, 2.0) == "-"
+    assert band_text(1234.0, 1000.0, 2_500_000.0) == "1234 [1000-2.50M]"
+    assert band_text(-3.0, -5.0, 0.5, ", ") == "-3.0 [-5.0, 0.50]"
+    assert band_text(0.0, 0.0, 0.0) == "0 [0-0]"  # no IND approvals yet
