@@ -17,7 +17,8 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .paths import user_path
-from .results import band_text, bands_text, format_number as _fmt, replications_text, unique_ending
+from .results import (band_text, bands_text, earlier_run_text, format_number as _fmt, overrides_text,
+                      replications_text, unique_ending)
 from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
                        fixed_for_run, load_scenario, value_text, yaml_value)
 from .sources import cite
@@ -158,6 +159,7 @@ def run(
     except ScenarioError as exc:
         _fail(exc)
     untouched = resume and precision is None and _nothing_to_resume(target, sc, seed, programs, replications)
+    replaced = None if resume else earlier_run_text(target)  # said at the end: a new run replaces it
     for note in after_horizon_notes(sc):
         typer.echo(f"note: {note}", err=True)
     progress_cm, callback = _progress(quiet, replications, sc.name)
@@ -173,7 +175,7 @@ def run(
         typer.echo(f"interrupted: {exc}{how}", err=True)
         raise typer.Exit(130)
     if not quiet:
-        _print_headline(res, target, untouched=untouched)
+        _print_headline(res, target, untouched=untouched, replaced=replaced)
 
 
 def _nothing_to_resume(target: Path, sc, seed: int, programs: str, replications: int) -> bool:
@@ -254,7 +256,7 @@ LABELS = {
 }
 
 
-def _print_headline(res, path: Path, untouched: bool = False) -> None:
+def _print_headline(res, path: Path, untouched: bool = False, replaced: str | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -264,7 +266,7 @@ def _print_headline(res, path: Path, untouched: bool = False) -> None:
 
     table = Table(title=escape(f"{res.manifest['scenario']['name']}: mean [p5-p95] over "
                                f"{replications_text(res.manifest['replications'])}"),
-                  caption=escape(bands_text(res.manifest)))
+                  caption=escape(bands_text(res.manifest) + overrides_text(res.manifest)))
     table.add_column("metric")
     for y in years:
         table.add_column(str(y), justify="right")
@@ -285,7 +287,14 @@ def _print_headline(res, path: Path, untouched: bool = False) -> None:
     if untouched:
         console.print(f"nothing to resume: {path}/ already holds these {replications_text(res.manifest['replications'])}")
     else:
-        console.print(f"results written to {path}/ ({res.manifest['wall_time_s']:.1f} s)")
+        m = res.manifest
+        how = [f"{m['wall_time_s']:.1f} s"]
+        if m.get("resumed_replications"):
+            how.append(f"{m['resumed_replications']} of the {replications_text(m['replications'])} "
+                       "taken from the earlier run")
+        if replaced:
+            how.append(f"replaced the earlier result there, {replaced}")
+        console.print(escape(f"results written to {path}/ ({'; '.join(how)})"))
 
 
 def precision_text(p: dict, replications: int) -> str:

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .paths import user_path
-from .results import REPORT_TITLE, ResultSet, band_text, bands_text, load_results, number_repeats, replications_text
+from .results import (REPORT_TITLE, ResultSet, band_text, bands_text, load_results, number_repeats,
+                      overrides_text, replications_text)
 
 FAN_METRICS = (
     ("cumulative_approvals", "Cumulative marketing approvals", "products"),
@@ -35,29 +36,6 @@ def _band(res: ResultSet, metric: str) -> pd.DataFrame:
     scale = SCALE.get(metric, 1.0)
     return pd.DataFrame({"mean": g.mean() * scale, "p5": g.quantile(0.05) * scale,
                          "p95": g.quantile(0.95) * scale})
-
-
-def overrides_text(manifest: dict) -> str:
-    """"; with --set key = value, ...": the parameters a run changed beyond its scenario files
-    (their origin in the manifest), as ``cgt-sim show`` writes their values; "" for none."""
-    import datetime as dt
-
-    from .parameters import CATALOGUE
-    from .scenario import value_text
-    from .timeline import Schedule
-
-    sc = manifest.get("scenario") or {}
-    origin, values = sc.get("origin") or {}, sc.get("parameters") or {}
-    start = dt.date(int(manifest.get("start_year") or 2015), 1, 1)
-    shown = []
-    for key in (k for k, o in origin.items() if o == "--set" and k in CATALOGUE and k in values):
-        v = values[key]
-        if isinstance(v, dict) and "knots" in v:
-            v = Schedule(tuple((dt.date.fromisoformat(d), x) for d, x in v["knots"]))
-        elif isinstance(v, float) and v.is_integer():
-            v = int(v)
-        shown.append(f"{key} = {value_text(key, v, start)}")
-    return "; with --set " + "; ".join(shown) if shown else ""
 
 
 def _check_columns(res: ResultSet, folder) -> None:

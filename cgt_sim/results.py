@@ -227,7 +227,30 @@ def bands_text(manifest: dict) -> str:
     n = len((manifest.get("scenario") or {}).get("uncertain") or {})
     if n:
         return f"bands: the model's randomness and {n} uncertain parameter" + ("s" if n > 1 else "")
-    return "bands: the model's randomness only (no uncertain: parameters declared)"
+    return "bands: the model's randomness only (no parameter drawn from an uncertain: block)"
+
+
+def overrides_text(manifest: dict) -> str:
+    """"; with --set key = value, ...": the parameters a run changed beyond its scenario files
+    (their origin in the manifest), as ``cgt-sim show`` writes their values; "" for none."""
+    import datetime as dt
+
+    from .parameters import CATALOGUE
+    from .scenario import value_text
+    from .timeline import Schedule
+
+    sc = manifest.get("scenario") or {}
+    origin, values = sc.get("origin") or {}, sc.get("parameters") or {}
+    start = dt.date(int(manifest.get("start_year") or 2015), 1, 1)
+    shown = []
+    for key in (k for k, o in origin.items() if o == "--set" and k in CATALOGUE and k in values):
+        v = values[key]
+        if isinstance(v, dict) and "knots" in v:
+            v = Schedule(tuple((dt.date.fromisoformat(d), x) for d, x in v["knots"]))
+        elif isinstance(v, float) and v.is_integer():
+            v = int(v)
+        shown.append(f"{key} = {value_text(key, v, start)}")
+    return "; with --set " + "; ".join(shown) if shown else ""
 
 
 def _same_table(a, b) -> bool:
@@ -274,6 +297,18 @@ def result_kind(manifest) -> str | None:
         kind = manifest.get("analysis", "run")
         return kind if kind in RESULT_KINDS else None
     return None
+
+
+def earlier_run_text(folder) -> str | None:
+    """"N replications to YYYY" for the run result in ``folder`` (before a new run replaces
+    it), or None when the folder holds none."""
+    try:
+        manifest = json.loads((user_path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if result_kind(manifest) != "run":
+        return None
+    return f"{replications_text(manifest.get('replications', 0))} to {manifest.get('horizon_year', '?')}"
 
 
 def earlier_output(folder: Path) -> str | None:

@@ -709,6 +709,25 @@ def test_resume_with_nothing_missing_leaves_the_result_alone(tmp_path):
     assert folder_bytes(out) == before
 
 
+def test_run_says_what_it_replaced_reused_and_changed(tmp_path):
+    """A run into a folder that holds a result says so (a --set run without --out replaces the
+    scenario's own result); --resume says how many replications it took over; --set is shown."""
+    out = tmp_path / "baseline"
+    argv = ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--until", "2016", "--workers", "1", "--out", str(out)]
+    first = CliRunner().invoke(app, argv + ["-r", "2"])
+    assert first.exit_code == 0, first.output
+    assert "replaced the earlier" not in first.output and "taken from" not in first.output
+    again = CliRunner().invoke(app, argv + ["-r", "1", "--set", f"{IND}=30"])
+    text = " ".join(again.output.split())
+    assert again.exit_code == 0, again.output
+    assert "replaced the earlier result there, 2 replications to 2016)" in text
+    assert f"with --set {IND} = 30" in text
+    more = CliRunner().invoke(app, argv + ["-r", "3", "--set", f"{IND}=30", "--resume"])
+    text = " ".join(more.output.split())
+    assert more.exit_code == 0, more.output
+    assert "1 of the 3 replications taken from the earlier run)" in text and "replaced the earlier" not in text
+
+
 def test_help_shows_flags_as_flags(monkeypatch):
     """--resume, --quiet, --help take no value, so no command's help gives them a <bool> type."""
     import typer.main

@@ -40,7 +40,7 @@ def test_report_writes_every_figure_and_the_markdown(two_results, tmp_path):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
         assert f"]({metric}.png)" in text and title in text
     assert (out / "funnel.png").exists() and "baseline" in text and "cold_chain" in text
-    assert text.count("bands: the model's randomness only (no uncertain: parameters declared)") == 2
+    assert text.count("bands: the model's randomness only (no parameter drawn from an uncertain: block)") == 2
 
 
 def test_funnel_counts_every_program_once(two_results):
