@@ -690,19 +690,28 @@ def report(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no closing line"),
 ):
     """Write PNG fan charts, a program-outcome funnel and report.md for one or more results."""
-    from .report import write_report
+    from .report import ChartFontWarning, write_report
 
     results = [user_path(d) for d in results]  # a quoted ~ too, as load_results takes it
     out = user_path(out) if out is not None else None
     for d in results:
+        if not d.exists():
+            _fail(f"{d}: not found")
         if not (d / "manifest.json").exists():
             _fail(f"{d}: not a cgt-sim result folder (no manifest.json); write one with cgt-sim run")
     if out is not None and out.exists() and not out.is_dir():
         _fail(f"{out}: exists and is not a folder")
     try:
-        path = write_report([str(d) for d in results], out)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ChartFontWarning)
+            path = write_report([str(d) for d in results], out)
     except ScenarioError as exc:  # not a run result: a sweep or sensitivity folder, an unreadable manifest
         _fail(exc)
+    for w in caught:
+        if issubclass(w.category, ChartFontWarning):
+            typer.echo(f"note: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if not quiet:
         typer.echo(f"report written to {path}")
 

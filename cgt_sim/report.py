@@ -6,6 +6,7 @@ funnel of program outcomes, and, for several results, the scenarios overlaid on 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,32 @@ def series_labels(names, result_dirs) -> list[str]:
     return number_repeats(labels)  # the same folder given twice
 
 
+# Fonts with Chinese characters, tried after the default font for scenario names and labels
+# (matplotlib falls back glyph by glyph along the list); none ships with matplotlib.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC",
+             "Arial Unicode MS")
+
+
+class ChartFontWarning(UserWarning):
+    """The charts' fonts lack characters of a scenario name: they show as boxes."""
+
+
+def chart_fonts(labels) -> tuple[list[str], str]:
+    """The font families the charts use (matplotlib's default, then any installed font of
+    ``CJK_FONTS``) and the characters of ``labels`` that none of them has."""
+    from matplotlib import font_manager, ft2font
+
+    installed = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+    families = [f for f in ("DejaVu Sans", *CJK_FONTS) if f in installed] or ["sans-serif"]
+    covered: set = set()
+    for family in families:
+        if family in installed:
+            covered |= set(ft2font.FT2Font(installed[family]).get_charmap())
+    missing = dict.fromkeys(ch for label in labels for ch in label if not ch.isspace() and ord(ch) not in covered)
+    return families, "".join(missing)
+
+
 def check_report_folder(out) -> None:
     """A report may go into a new or empty folder or replace an earlier report (a folder with
     report.md), never into a result or any other folder: ScenarioError naming ``out`` otherwise."""
@@ -87,7 +114,6 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     results = [load_results(d) for d in result_dirs]
     for res, d in zip(results, result_dirs):
@@ -97,6 +123,31 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     out = user_path(out) if out else user_path(result_dirs[0]) / "report"
     check_report_folder(out)
     out.mkdir(parents=True, exist_ok=True)
+    families, missing = chart_fonts(names)
+    if missing:
+        warnings.warn(ChartFontWarning(
+            f"the charts' fonts have no {missing} (in a scenario name), which show as boxes; install a font with "
+            "these characters, e.g. Noto Sans CJK SC, or name the scenarios in Latin letters"), stacklevel=2)
+    with plt.rc_context({"font.family": families}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")  # said once, above
+        figures = _figures(plt, results, names, out)
+    lines = [REPORT_TITLE + ", ".join(names), ""]
+    if missing:
+        lines += [f"Note: the charts' fonts have no {missing}; these characters show as boxes.", ""]
+    return _write_markdown(lines, results, names, result_dirs, figures, out)
+
+
+def _no_data(ax, what: str) -> None:
+    """An empty chart says why instead of showing axes around nothing."""
+    ax.text(0.5, 0.5, f"no data: {what}", ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _figures(plt, results, names, out: Path) -> list:
+    """Draw the fan charts and the funnel into ``out``; return (title, file name) pairs."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     figures = []
     for metric, title, unit in FAN_METRICS:
@@ -113,15 +164,20 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
                 ax.errorbar(b.index, b["mean"], yerr=[b["mean"] - b["p5"], b["p95"] - b["mean"]], color=c,
                             fmt="none", capsize=3)
         ax.set_title(title)
-        ax.set_xlabel("year")
-        ax.set_ylabel(unit)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if abs(v) >= 10 else f"{v:g}"))
-        ax.grid(alpha=0.3)
-        ax.legend(loc="best", fontsize=8)
+        if not any(_band(res, metric)["mean"].notna().any() for res in results):
+            _no_data(ax, "no simulated year has a value (no patient treated yet, for instance)")
+        else:
+            ax.set_xlabel("year")
+            ax.set_ylabel(unit)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if abs(v) >= 10 else f"{v:g}"))
+            ax.grid(alpha=0.3)
+            # below the axes, never over a band
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1 if len(results) < 3 else 2,
+                      fontsize=8, frameon=False)
         fig.tight_layout()
         path = out / f"{metric}.png"
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
         figures.append((title, path.name))
     # stage funnel: programs by outcome at the horizon, one bar group per scenario
@@ -150,8 +206,11 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     fig.savefig(out / "funnel.png", dpi=110)
     plt.close(fig)
     figures.append(("Program outcomes", "funnel.png"))
+    return figures
 
-    lines = [REPORT_TITLE + ", ".join(names), ""]
+
+def _write_markdown(lines: list, results, names, result_dirs, figures, out: Path) -> Path:
+    """report.md: what each result is, its headline figures, and the figures."""
     for res, name, d in zip(results, names, result_dirs):
         m = res.manifest
         lines.append(f"- **{name}** ({d}): {replications_text(m.get('replications'))}, seed {m.get('seed')}, "

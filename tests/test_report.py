@@ -141,7 +141,7 @@ def test_a_one_year_result_shows_its_points(tmp_path):
     import matplotlib.image as mi
     import numpy as np
 
-    img = mi.imread(out / "report" / "cogs_per_patient_cny.png")[:, :, :3]
+    img = mi.imread(out / "report" / "manufacturing_utilisation.png")[:, :, :3]
     series = (np.abs(img - np.array([0x1f, 0x77, 0xb4]) / 255).sum(axis=2) < 0.15).sum()
     assert series > 110  # the legend's swatch alone is about 85 pixels of the series colour
 
@@ -174,3 +174,41 @@ def test_report_reads_home_paths_and_refuses_a_result_without_a_drawn_column(two
     annual.to_parquet(tmp_path / "r" / "annual.parquet")
     result = CliRunner().invoke(app, ["report", str(tmp_path / "r"), "--out", str(tmp_path / "rep2"), "-q"])
     assert result.exit_code == 2 and "annual.parquet has no cumulative_approvals column" in result.stderr
+
+
+def test_an_empty_chart_says_so_and_missing_glyphs_are_one_note(tmp_path, monkeypatch):
+    """A metric with no value in any year (cost per patient before any patient) draws a 'no
+    data' chart, not axes around nothing; a scenario name the fonts cannot draw gives one
+    note, not a warning per glyph."""
+    import warnings
+
+    from cgt_sim.report import ChartFontWarning, chart_fonts
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "city.yaml").write_text(f"name: 城市基金\nextends: {SCEN / 'baseline.yaml'}\n", encoding="utf-8")
+    cgt_sim.run(tmp_path / "city.yaml", replications=1, seed=4, workers=1, until=2016, out=tmp_path / "city")
+    res = cgt_sim.load_results(tmp_path / "city")
+    assert res.annual["cogs_per_patient_cny"].isna().all()
+    _families, missing = chart_fonts(["城市基金"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = CliRunner().invoke(app, ["report", "city", "--out", "rep", "-q"])
+    assert result.exit_code == 0, result.output
+    assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []
+    notes = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    text = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+    if missing:  # no font with Chinese characters installed
+        assert len(notes) == 1 and notes[0].startswith("note: the charts' fonts have no 城市基金"), notes
+        assert "Note: the charts' fonts have no 城市基金" in text
+        with pytest.warns(ChartFontWarning):
+            from cgt_sim.report import write_report
+            write_report(["city"], tmp_path / "rep")
+    else:
+        assert notes == [] and "Note:" not in text
+    import matplotlib.image as mi
+    import numpy as np
+
+    img = mi.imread(tmp_path / "rep" / "cogs_per_patient_cny.png")[:, :, :3]
+    assert (np.abs(img - np.array([0x1f, 0x77, 0xb4]) / 255).sum(axis=2) < 0.15).sum() == 0  # no series drawn
+    grey = (np.abs(img - 0.4).sum(axis=2) < 0.1).sum()
+    assert grey > 200  # the 'no data' text
