@@ -33,19 +33,22 @@ HEADLINE = ("programs_in_clinic", "cumulative_ind_approvals", "cumulative_approv
 
 
 def format_number(x) -> str:
-    """Short human form: 1.23M, 45k, 612, 3.4, 0.87, 0; '-' for missing."""
+    """Short human form: 4.56bn, 1.23M, 45k, 612, 3.4, 0.87, 0; '-' for missing."""
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "-"
     if x == 0:
         return "0"
+    # each form from where its rounded text would start (999,999 is 1.00M, not 1000k)
     ax = abs(x)
-    if ax >= 1e6:
+    if ax >= 999_995_000:
+        return f"{x / 1e9:.2f}bn"
+    if ax >= 999_500:
         return f"{x / 1e6:.2f}M"
     if ax >= 1e4:
         return f"{x / 1e3:.0f}k"
-    if ax >= 100:
+    if ax >= 99.95:
         return f"{x:.0f}"
-    if ax >= 1:
+    if ax >= 0.995:
         return f"{x:.1f}"
     return f"{x:.2f}"
 

@@ -402,3 +402,5 @@ def test_band_text_gives_a_dash_for_a_year_without_a_mean():
     assert band_text(1234.0, 1000.0, 2_500_000.0) == "1234 [1000-2.50M]"
     assert band_text(-3.0, -5.0, 0.5, ", ") == "-3.0 [-5.0, 0.50]"
     assert band_text(0.0, 0.0, 0.0) == "0 [0-0]"  # no IND approvals yet
+    assert band_text(10_833.02e6, 6_593.95e6, 999_999.0) == "10.83bn [6.59bn-1.00M]"
+    assert band_text(99.97, 0.996, 999_999_999.0) == "100 [1.0-1.00bn]"
