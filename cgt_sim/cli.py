@@ -17,7 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .paths import user_path
-from .results import (band_text, bands_text, earlier_run_text, format_number as _fmt, overrides_text,
+from .results import (LABELS, band_text, bands_text, earlier_run_text, format_number as _fmt, overrides_text,
                       replications_text, unique_ending)
 from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
                        fixed_for_run, load_scenario, value_text, yaml_value)
@@ -242,18 +242,6 @@ def _progress(quiet: bool, total: int, name: str, unit: str = "replications"):
                 prog.stop()
 
     return shown(), callback
-
-
-LABELS = {
-    "programs_in_clinic": "programs in clinic (IIT, Phase I-III, review)",
-    "cumulative_ind_approvals": "cumulative IND approvals",
-    "cumulative_approvals": "cumulative marketing approvals",
-    "patients_treated": "patients treated (year)",
-    "cogs_per_patient_cny": "cost of goods per patient (CNY)",
-    "net_price_per_patient_cny": "net price per patient (CNY)",
-    "vein_to_vein_days_median": "median vein-to-vein (days)",
-    "manufacturing_utilisation": "manufacturing utilisation",
-}
 
 
 def _print_headline(res, path: Path, untouched: bool = False, replaced: str | None = None) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .paths import user_path
-from .results import (REPORT_TITLE, ResultSet, band_text, bands_text, load_results, number_repeats,
+from .results import (LABELS, REPORT_TITLE, ResultSet, band_text, bands_text, load_results, number_repeats,
                       overrides_text, replications_text)
 
 FAN_METRICS = (
@@ -216,6 +216,9 @@ def _write_markdown(lines: list, results, names, result_dirs, figures, out: Path
         lines.append(f"- **{name}** ({d}): {replications_text(m.get('replications'))}, seed {m.get('seed')}, "
                      f"{m.get('start_year')}-{m.get('horizon_year')}, cgt-sim {m.get('package_version')}; "
                      f"{bands_text(m)}{overrides_text(m)}")
+        about = " ".join(str((m.get("scenario") or {}).get("description") or "").split())
+        if about:
+            lines.append(f"  {about}")  # what the scenario file says it is
     lines += ["", "## Headline figures (mean [5-95%])", ""]
     for res, name in zip(results, names):
         h = res.headline()
@@ -227,7 +230,7 @@ def _write_markdown(lines: list, results, names, result_dirs, figures, out: Path
             for y in years:
                 r = h[(h["metric"] == metric) & (h["year"] == y)].iloc[0]
                 cells.append(band_text(r['mean'], r['p5'], r['p95']))
-            lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+            lines.append(f"| {LABELS.get(metric, metric)} | " + " | ".join(cells) + " |")
         lines.append("")
     lines += ["## Figures", ""]
     for title, name in figures:

@@ -31,6 +31,17 @@ HEADLINE = ("programs_in_clinic", "cumulative_ind_approvals", "cumulative_approv
             "patients_treated", "cogs_per_patient_cny", "net_price_per_patient_cny",
             "vein_to_vein_days_median", "manufacturing_utilisation")
 
+# How tables name the headline metrics.
+LABELS = {
+    "programs_in_clinic": "programs in clinic (IIT, Phase I-III, review)",
+    "cumulative_ind_approvals": "cumulative IND approvals",
+    "cumulative_approvals": "cumulative marketing approvals",
+    "patients_treated": "patients treated (year)",
+    "cogs_per_patient_cny": "cost of goods per patient (CNY)",
+    "net_price_per_patient_cny": "net price per patient (CNY)",
+    "vein_to_vein_days_median": "median vein-to-vein (days)",
+    "manufacturing_utilisation": "manufacturing utilisation",
+}
 
 def format_number(x) -> str:
     """Short human form: 4.56bn, 1.23M, 45k, 612, 3.4, 0.87, 0; '-' for missing."""

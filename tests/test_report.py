@@ -41,6 +41,10 @@ def test_report_writes_every_figure_and_the_markdown(two_results, tmp_path):
         assert f"]({metric}.png)" in text and title in text
     assert (out / "funnel.png").exists() and "baseline" in text and "cold_chain" in text
     assert text.count("bands: the model's randomness only (no parameter drawn from an uncertain: block)") == 2
+    assert "| cost of goods per patient (CNY) |" in text  # the run table's names, not column names
+    for name in ("baseline", "cold_chain"):  # what each scenario is, as its file says
+        about = " ".join(cgt_sim.load_scenario(SCEN / f"{name}.yaml").description.split())
+        assert f"\n  {about}\n" in text
 
 
 def test_funnel_counts_every_program_once(two_results):
