@@ -246,30 +246,21 @@ def _progress(quiet: bool, total: int, name: str, unit: str = "replications"):
 
 def _print_headline(res, path: Path, untouched: bool = False, replaced: str | None = None) -> None:
     from rich.console import Console
-    from rich.table import Table
-
-    h = res.headline()
-    years = sorted(h["year"].unique())
     from rich.markup import escape
 
-    table = Table(title=escape(f"{res.manifest['scenario']['name']}: mean [p5-p95] over "
-                               f"{replications_text(res.manifest['replications'])}"),
-                  caption=escape(bands_text(res.manifest) + overrides_text(res.manifest)))
-    table.add_column("metric")
-    for y in years:
-        table.add_column(str(y), justify="right")
+    h = res.headline()
+    years = [str(y) for y in sorted(h["year"].unique())]
+    rows = []
     for metric, label in LABELS.items():
         row = [label]
         for y in years:
-            r = h[(h["metric"] == metric) & (h["year"] == y)]
-            if r.empty:
-                row.append("-")
-            else:
-                r = r.iloc[0]
-                row.append(escape(band_text(r['mean'], r['p5'], r['p95'])))
-        table.add_row(*row)
+            r = h[(h["metric"] == metric) & (h["year"] == int(y))]
+            row.append("-" if r.empty else band_text(r.iloc[0]["mean"], r.iloc[0]["p5"], r.iloc[0]["p95"]))
+        rows.append(row)
     console = Console()
-    console.print(table)
+    _print_table(f"{res.manifest['scenario']['name']}: mean [p5-p95] over "
+                 f"{replications_text(res.manifest['replications'])}", ["metric", *years], rows, right=tuple(years),
+                 caption=bands_text(res.manifest) + overrides_text(res.manifest), console=console)
     if "precision" in res.manifest:
         console.print(escape(precision_text(res.manifest["precision"], res.manifest["replications"])))
     if untouched:
@@ -353,17 +344,9 @@ def compare(
 
 def _print_comparison(table, level: float, replications: int) -> None:
     import pandas as pd
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
     years = sorted(table["year"].unique())
-    t = Table(title=escape(f"difference from {table['baseline'].iloc[0]}: mean [{level:.0%} paired interval], "
-                           f"{replications_text(replications, 'paired ')}; ~0 = interval includes zero"))
-    t.add_column("scenario")
-    t.add_column("metric")
-    for y in years:
-        t.add_column(str(y), justify="right")
+    rows = []
     for (scn, metric), g in table.groupby(["scenario", "metric"], sort=False):
         cells = []
         for y in years:
@@ -373,9 +356,11 @@ def _print_comparison(table, level: float, replications: int) -> None:
                 continue
             r = r.iloc[0]
             mark = " ~0" if r["includes_zero"] is not pd.NA and r["includes_zero"] else ""
-            cells.append(escape(band_text(r['diff_mean'], r['diff_low'], r['diff_high'], ", ") + mark))
-        t.add_row(scn, LABELS.get(metric, metric), *cells)
-    Console().print(t)
+            cells.append(band_text(r['diff_mean'], r['diff_low'], r['diff_high'], ", ") + mark)
+        rows.append([scn, LABELS.get(metric, metric), *cells])
+    _print_table(f"difference from {table['baseline'].iloc[0]}: mean [{level:.0%} paired interval], "
+                 f"{replications_text(replications, 'paired ')}; ~0 = interval includes zero",
+                 ["scenario", "metric", *map(str, years)], rows, right=tuple(map(str, years)), heads=2)
 
 
 @app.command()
@@ -654,19 +639,56 @@ def validate(
         raise typer.Exit(1)
 
 
-def _print_checks(rows, title: str) -> None:
+def _print_table(title: str, columns: list, rows: list, *, right=(), heads: int = 1, caption: str | None = None,
+                 console=None) -> None:
+    """A table of ``rows`` (plain text cells) under ``columns``; columns in ``right`` are
+    right-aligned and kept on one line. Numbers and words are never cut: where the table does not
+    fit the console even with its text wrapped at spaces, each row becomes a block, its first ``heads`` cells
+    on one line and the others as "column: value" lines below."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=escape(title))
-    for col in ("group", "check", "simulated [interval]", "expected / tolerance", "pass", "note"):
-        t.add_column(col, justify="right" if col.startswith("simulated") else "left", overflow="fold")
-    for r in rows:
-        t.add_row(r.group, escape(r.name), escape(r.simulated_text()), escape(r.expected), r.verdict(),
-                  escape(r.note))
+    console = console or Console()
+    t = Table(title=escape(title), caption=escape(caption) if caption else None)
+    for col in columns:  # figures on one line; text may wrap at spaces
+        t.add_column(escape(col), justify="right" if col in right else "left", no_wrap=col in right)
+    for row in rows:
+        t.add_row(*[escape(str(c)) for c in row])
+    from rich.cells import cell_len
+
+    def least(i: int, col: str) -> int:  # a right column's whole cells; a text column's longest word
+        cells = [str(row[i]) for row in rows] + [col]
+        return max(cell_len(c) if col in right else max((cell_len(w) for w in c.split()), default=0)
+                   for c in cells)
+
+    if sum(least(i, col) + 3 for i, col in enumerate(columns)) + 1 <= console.width:  # 3: padding and rule
+        console.print(t)
+        return
+    # too narrow: a block per row
+    console.print(escape(title), style="italic")
+    for row in rows:
+        console.print(escape(" ".join(str(c) for c in row[:heads] if str(c))), style="bold")
+        line = ""
+        for item in (f"{col}: {c}" for col, c in zip(columns[heads:], row[heads:]) if str(c)):
+            if line and cell_len(line) + 3 + cell_len(item) > console.width:  # items side by side
+                console.print(escape(line))
+                line = ""
+            line = f"{line}   {item}" if line else f"  {item}"
+        if line:
+            console.print(escape(line))
+    if caption:
+        console.print(escape(caption))
+
+
+def _print_checks(rows, title: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
     console = Console()
-    console.print(t)
+    _print_table(title, ["group", "check", "simulated [interval]", "expected / tolerance", "pass", "note"],
+                 [[r.group, r.name, r.simulated_text(), r.expected, r.verdict(), r.note] for r in rows],
+                 right=("simulated [interval]",), heads=2, console=console)
     kinds = sorted({(r.group, r.interval) for r in rows})
     console.print(escape("intervals: " + "; ".join(f"{g}: {i}" for g, i in kinds)))
 

@@ -816,3 +816,32 @@ def test_python_dash_m_is_the_same_command():
     bad = subprocess.run([sys.executable, "-m", "cgt_sim", "bogus"], capture_output=True, text=True, timeout=120,
                          env=_env())
     assert bad.returncode == 2 and bad.stderr.startswith("error: python -m cgt_sim: No such command 'bogus'")
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 200])
+def test_tables_never_cut_a_figure_or_a_word(width):
+    """At any console width every figure and every word of a table is printed whole: as a
+    table when it fits, as a block per row otherwise."""
+    import io
+
+    from rich.console import Console
+
+    from cgt_sim.cli import _print_table
+
+    rows = [["faster_approval", "cumulative_ind_approvals", "1806 [1790-1821]", "3524 [3486-3563] ~0"],
+            ["manufacturing_cost_decline", "patients treated (year)", "10.83bn [6.59bn, 15.07bn]", "-"]]
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, color_system=None)
+    _print_table("difference from baseline", ["scenario", "metric", "2030", "2035"], rows,
+                 right=("2030", "2035"), heads=2, console=console)
+    text = buf.getvalue()
+    for row in rows:
+        for cell in row:
+            for word in cell.split():
+                assert word in text, (width, word, text)
+        assert "…" not in text
+    for row in rows:
+        for figure in row[2:]:
+            if figure != "-":
+                assert figure in text  # a figure is never wrapped inside
+    assert ("┃" in text) == (width == 200)
