@@ -215,23 +215,48 @@ def _parse_years(years: str | None) -> list[int] | None:
         _fail(f"--years: expected comma-separated years such as 2030,2035 (got {years!r})")
 
 
+def _remaining_column():
+    """Time left at the average pace so far: work arrives in chunks, so an estimate from the
+    latest jumps (rich's own column) swings and stalls; this one counts down between them."""
+    import datetime as dt
+
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class Remaining(ProgressColumn):
+        def render(self, task):
+            pace = task.fields.get("pace")  # (elapsed at the last report, seconds per unit so far)
+            if task.finished:
+                return Text("0:00:00", style="progress.remaining")
+            if pace is None or task.total is None:
+                return Text("-:--:--", style="progress.remaining")
+            left = max(0.0, pace[1] * (task.total - task.completed) - ((task.elapsed or 0.0) - pace[0]))
+            return Text(str(dt.timedelta(seconds=int(round(left)))), style="progress.remaining")
+
+    return Remaining()
+
+
 def _progress(quiet: bool, total: int, name: str, unit: str = "replications"):
     import contextlib
 
     if quiet:
         return contextlib.nullcontext(), None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     prog = Progress(TextColumn(f"[bold]{name}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
-                    TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
+                    TimeElapsedColumn(), _remaining_column(), transient=False)
     task = prog.add_task("run", total=total)
-    started = []
+    started, started_at = [], {}
 
     def callback(done, total=None):  # the bar appears with the first report, once work has started
         if not started:
             prog.start()
             started.append(True)
         prog.update(task, completed=done, **({"total": total} if total else {}))
+        elapsed = next(t.elapsed for t in prog.tasks if t.id == task) or 0.0
+        first = started_at.setdefault("at", (elapsed, done))  # replications taken over count from here
+        if done > first[1]:
+            prog.update(task, pace=(elapsed, (elapsed - first[0]) / (done - first[1])))
 
     @contextlib.contextmanager
     def shown():

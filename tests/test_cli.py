@@ -845,3 +845,25 @@ def test_tables_never_cut_a_figure_or_a_word(width):
             if figure != "-":
                 assert figure in text  # a figure is never wrapped inside
     assert ("┃" in text) == (width == 200)
+
+
+def test_time_left_counts_down_at_the_average_pace():
+    """Replications arrive in chunks: the estimate is the pace so far times what is left,
+    counting down between chunks, and says nothing before the first chunk."""
+    from types import SimpleNamespace
+
+    from cgt_sim.cli import _remaining_column
+
+    col = _remaining_column()
+
+    def shown(**kw):
+        task = SimpleNamespace(fields={}, finished=False, total=16, completed=0, elapsed=0.0)
+        for k, v in kw.items():
+            setattr(task, k, v) if k != "pace" else task.fields.update(pace=v)
+        return col.render(task).plain
+
+    assert shown(elapsed=3.0) == "-:--:--"
+    assert shown(completed=4, elapsed=8.0, pace=(8.0, 2.0)) == "0:00:24"  # 12 left at 2 s each
+    assert shown(completed=4, elapsed=11.0, pace=(8.0, 2.0)) == "0:00:21"  # counts down in between
+    assert shown(completed=4, elapsed=60.0, pace=(8.0, 2.0)) == "0:00:00"
+    assert shown(completed=16, finished=True) == "0:00:00"
