@@ -17,8 +17,8 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .paths import user_path
-from .results import (LABELS, band_text, bands_text, earlier_run_text, format_number as _fmt, overrides_text,
-                      replications_text, unique_ending)
+from .results import (LABELS, band_text, bands_text, earlier_run_text, format_number as _fmt, load_results,
+                      overrides_text, replications_text, unique_ending)
 from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
                        fixed_for_run, load_scenario, value_text, yaml_value)
 from .sources import cite
@@ -316,7 +316,8 @@ def precision_text(p: dict, replications: int) -> str:
 
 @app.command()
 def compare(
-    scenarios: List[Path] = typer.Argument(..., help="scenario YAML files; the first is the reference"),
+    scenarios: List[Path] = typer.Argument(..., help="scenario YAML files, or result folders written by run (compared "
+                                                     "without running); the first is the reference"),
     replications: int = typer.Option(50, "--replications", "-r", help="replications per scenario"),
     seed: int = typer.Option(42, "--seed", help="root random seed, shared by all scenarios (>= 0)"),
     until: Optional[int] = typer.Option(None, "--until", help="last simulated year"),
@@ -345,6 +346,13 @@ def compare(
         check_compare_target(target)
     except ScenarioError as exc:
         _fail(exc)
+    folders = [user_path(p) for p in scenarios if user_path(p).is_dir()]
+    if folders:
+        table, replications = _compare_folders(scenarios, folders, year_list, metric, level, dict(
+            replications=replications != 50, seed=seed != 42, until=until is not None, workers=workers is not None,
+            executor=executor != "process", scheduler=scheduler is not None))
+        _write_comparison(table, target, level, replications, quiet)
+        return
     try:
         scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level)
     except ScenarioError as exc:
@@ -358,6 +366,31 @@ def compare(
                                 scheduler=scheduler)
     except ScenarioError as exc:  # an unreachable scheduler
         _fail(exc)
+    _write_comparison(table, target, level, replications, quiet)
+
+
+def _compare_folders(given, folders, years, metric, level, options_given: dict):
+    """``compare`` of result folders: their paired differences, nothing run. Every argument
+    must then be a result folder, and the options that only shape runs are refused."""
+    from .compare import compare_results
+
+    if len(folders) != len(given):
+        _fail("compare: give scenario files or result folders, not both")
+    for name, changed in options_given.items():
+        if changed:
+            _fail(f"--{name}: applies to scenario files; result folders are compared as they were run")
+    try:
+        results = [load_results(d) for d in folders]
+        for res, d in zip(results, folders):
+            if res.manifest.get("analysis", "run") != "run":
+                raise ScenarioError(d, None, "is not a run result; compare takes folders written by cgt-sim run")
+        table = compare_results(results, years, metric, level)
+    except ScenarioError as exc:
+        _fail(exc)
+    return table, int(table["n"].max()) if len(table) else 0
+
+
+def _write_comparison(table, target: Path, level: float, replications: int, quiet: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     table.to_csv(tmp, index=False)

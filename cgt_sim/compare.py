@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
-from .results import ResultSet, as_list, check_replaceable_file, number_repeats, unique_ending
+from .results import ResultSet, as_list, check_replaceable_file, metric_columns, number_repeats, unique_ending
 from .runner import resolve, run
 from .scenario import Scenario, ScenarioError, whole_number
 from .timeline import Schedule
@@ -146,13 +146,18 @@ def _unpaired(x1: np.ndarray, x0: np.ndarray, level: float) -> dict:
     return {"unpaired_low": mean - half, "unpaired_high": mean + half}
 
 
+def check_level(level) -> None:
+    """The level of the intervals: a number strictly between 0 and 1."""
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
+        raise ScenarioError("--level", None, f"must be a number between 0 and 1 (got {level!r})")
+
+
 def prepare(scenarios, until: int | None = None, years=None, metrics=None,
             overrides: dict | None = None, level: float = 0.90):
     """Resolve and check every input of a comparison before anything runs.
 
     Returns (scenarios, years, metrics); raises ScenarioError naming what is wrong."""
-    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
-        raise ScenarioError("--level", None, f"must be a number between 0 and 1 (got {level!r})")
+    check_level(level)
     if isinstance(scenarios, (str, Path, Scenario)) or not hasattr(scenarios, "__iter__"):
         raise ScenarioError("compare", None, "give a list of at least two scenarios (the first is the reference)")
     scs = [resolve(s, overrides, until) for s in scenarios]
@@ -177,7 +182,8 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
 
     ``scenarios``: a list of paths or Scenario objects (the first is the reference), each run
     with ``replications`` (at least 2) replications from root ``seed``, with ``overrides`` and
-    to ``until``. ``years``: a year or a list (default 2030, 2035 and the horizon).
+    to ``until``; or a list of saved results (``ResultSet``s, e.g. from ``load_results``),
+    compared without running anything (see ``compare_results``). ``years``: a year or a list (default 2030, 2035 and the horizon).
     ``metrics``: a name or a list of ``ResultSet.annual`` columns or short names (default the
     headline metrics). ``level``: of the intervals (default 0.90). ``progress``: optional
     callable(scenario_index, done, total). ``executor``, ``scheduler``: as for ``run``.
@@ -188,6 +194,18 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     paired t-interval), unpaired_low, unpaired_high (Welch, as if the runs were independent)
     and includes_zero (NA when the interval is undefined).
     """
+    kinds = {isinstance(r, ResultSet) for r in scenarios} if isinstance(scenarios, (list, tuple)) else {False}
+    if kinds == {True, False}:
+        raise ScenarioError("compare", None, "give scenarios or results, not both")
+    if kinds == {True}:
+        given = {"replications": replications != 50, "seed": seed != 42, "workers": workers is not None,
+                 "until": until is not None, "overrides": overrides is not None, "progress": progress is not None,
+                 "executor": executor != "process", "scheduler": scheduler is not None}
+        for name, changed in given.items():
+            if changed:
+                raise ScenarioError(name, None, "applies to scenarios that compare runs; results are compared "
+                                    "as they were run")
+        return compare_results(scenarios, years, metrics, level)
     replications = whole_number(replications, "replications", 2)  # an interval needs two pairs
     scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level)
     results = []
@@ -196,3 +214,31 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
         results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb,
                            executor=executor, scheduler=scheduler))
     return paired_differences(results, metrics, years, level, scenario_labels(scs))
+
+
+def compare_results(results: list, years=None, metrics=None, level: float = 0.90) -> pd.DataFrame:
+    """Paired differences of saved results from the first (``ResultSet``s, e.g. from
+    ``load_results``), as ``compare`` gives for scenarios, without running anything. The
+    results must come from the same root seed (so replication r of each drew the same random
+    numbers) and cover the same years; replications that only some of them have are left out
+    of the pairs (``n`` counts the pairs)."""
+    check_level(level)
+    results = list(results)
+    if len(results) < 2 or not all(isinstance(r, ResultSet) for r in results):
+        raise ScenarioError("compare", None, "give a list of at least two results (the first is the reference)")
+    first = results[0].manifest
+    for i, res in enumerate(results[1:], 1):
+        m = res.manifest
+        if m.get("seed") != first.get("seed"):
+            raise ScenarioError("compare", None, f"result {i} was run from seed {m.get('seed')} and result 0 from "
+                                f"seed {first.get('seed')}: their replications are not paired; run them from one seed")
+        if (m.get("start_year"), m.get("horizon_year")) != (first.get("start_year"), first.get("horizon_year")):
+            raise ScenarioError("compare", None, f"all results must cover the same years ({first.get('start_year')}-"
+                                f"{first.get('horizon_year')}); result {i} covers {m.get('start_year')}-"
+                                f"{m.get('horizon_year')}")
+    years = check_years(years, int(first["start_year"]), int(first["horizon_year"]))
+    known = [c for c in results[0].annual.columns  # the columns every result has
+             if c not in ("replication", "year") and all(c in r.annual.columns for r in results)]
+    metrics = metric_columns(([] if metrics is None else as_list(metrics)) or DEFAULT_METRICS, known)
+    names = number_repeats([r.manifest.get("scenario", {}).get("name", f"result_{i}") for i, r in enumerate(results)])
+    return paired_differences(results, metrics, years, level, names)

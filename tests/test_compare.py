@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -139,3 +140,39 @@ def test_rows_tell_apart_scenarios_that_share_a_name(tmp_path):
                                       "baseline (market.price_erosion=0.2 from 2024-01-01)"]
     assert scenario_labels([variants[0], cgt_sim.load_scenario(SCEN / "faster_approval.yaml")]) == [
         "baseline", "faster_approval"]
+
+
+def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
+    """Results saved by run compare without running again, to the same table as comparing
+    their scenarios; different seeds or years, mixed inputs and run options are refused."""
+    from cgt_sim.scenario import ScenarioError
+
+    scen = Path(__file__).resolve().parents[1] / "scenarios"
+    kw = dict(replications=3, seed=5, until=2024, workers=1)
+    a = cgt_sim.run(scen / "baseline.yaml", out=tmp_path / "a", **kw)
+    b = cgt_sim.run(scen / "faster_approval.yaml", out=tmp_path / "b", **kw)
+    ran = cgt_sim.compare([scen / "baseline.yaml", scen / "faster_approval.yaml"], years=[2020, 2024], **kw)
+    pd.testing.assert_frame_equal(cgt_sim.compare([a, b], years=[2020, 2024]), ran)
+    loaded = [cgt_sim.load_results(tmp_path / n) for n in "ab"]
+    pd.testing.assert_frame_equal(cgt_sim.compare(loaded, years=[2020, 2024]), ran)
+
+    other_seed = cgt_sim.run(scen / "baseline.yaml", **{**kw, "seed": 6})
+    with pytest.raises(ScenarioError, match="seed 6 and result 0 from seed 5: their replications are not paired"):
+        cgt_sim.compare([a, other_seed])
+    shorter = cgt_sim.run(scen / "baseline.yaml", **{**kw, "until": 2022})
+    with pytest.raises(ScenarioError, match="must cover the same years"):
+        cgt_sim.compare([a, shorter])
+    with pytest.raises(ScenarioError, match="^until: applies to scenarios"):
+        cgt_sim.compare([a, b], until=2020)
+    with pytest.raises(ScenarioError, match="^compare: give scenarios or results, not both$"):
+        cgt_sim.compare([a, scen / "baseline.yaml"])
+
+    monkeypatch.chdir(tmp_path)
+    ok = CliRunner().invoke(app, ["compare", "a", "b", "--years", "2020,2024", "--out", "c.csv", "-q"])
+    assert ok.exit_code == 0, ok.output
+    pd.testing.assert_frame_equal(pd.read_csv("c.csv"), pd.read_csv(io.StringIO(ran.to_csv(index=False))))
+    for args, message in ((["a", str(scen / "baseline.yaml")], "give scenario files or result folders, not both"),
+                          (["a", "b", "-r", "5"], "--replications: applies to scenario files")):
+        bad = CliRunner().invoke(app, ["compare", *args, "--out", "d.csv"])
+        assert bad.exit_code == 2 and message in bad.output, bad.output
+        assert not (tmp_path / "d.csv").exists()
