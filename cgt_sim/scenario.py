@@ -365,6 +365,31 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _UniqueKeyLoader.construct_yaml_timestamp)
 
 
+def _key_path(text: str, mark) -> str | None:
+    """The dotted path ("set.market.nrdl_price_cut") of the mapping key that starts at
+    ``mark`` in the YAML ``text``, or None."""
+    def walk(node, prefix):
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value in node.value:
+                name = f"{prefix}{key_node.value}" if isinstance(key_node, yaml.ScalarNode) else prefix
+                if (key_node.start_mark.line, key_node.start_mark.column) == (mark.line, mark.column):
+                    return name
+                found = walk(value, name + ".")
+                if found:
+                    return found
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                found = walk(item, f"{prefix}{i}.")
+                if found:
+                    return found
+        return None
+
+    try:
+        return walk(yaml.compose(text, Loader=yaml.SafeLoader), "")
+    except yaml.YAMLError:
+        return None
+
+
 def yaml_value(text: str):
     """A value written in YAML (``--set``, ``--grid``), read as scenario files are read."""
     return yaml.load(text, Loader=_UniqueKeyLoader)
@@ -388,7 +413,8 @@ def read_yaml(path: Path, where=None, key: str | None = None):
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except _DuplicateKey as exc:
-        raise ScenarioError(path, str(exc.key), f"line {exc.mark.line + 1}, column {exc.mark.column + 1}: "
+        key = _key_path(path.read_text(encoding="utf-8"), exc.mark) or str(exc.key)
+        raise ScenarioError(path, key, f"line {exc.mark.line + 1}, column {exc.mark.column + 1}: "
                             f"duplicate key (first on line {exc.first.line + 1}); each key may appear only "
                             "once in a mapping") from None
     except yaml.YAMLError as exc:

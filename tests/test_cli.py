@@ -138,7 +138,7 @@ BAD_IN_PROCESS = {
     "empty_scenario": (["run", "bad/empty.yaml"],
                        ["bad/empty.yaml: the file is empty; a scenario needs at least a name (or extends)"]),
     "duplicate_key": (["run", "bad/duplicate.yaml"],
-                      ["bad/duplicate.yaml: regulatory.p_ind_clear: line 4, column 3: duplicate key (first on line 3)"]),
+                      ["bad/duplicate.yaml: set.regulatory.p_ind_clear: line 4, column 3: duplicate key (first on line 3)"]),
     "show_only_unknown_prefix": (["show", "scenarios/baseline.yaml", "--only", "nosuch"],
                                  ["--only", "no parameter starts with 'nosuch'", "financing, manufacturing"]),
     "show_only_near_miss": (["show", "scenarios/baseline.yaml", "--only", "markte"],

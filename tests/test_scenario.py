@@ -115,12 +115,12 @@ def test_duplicate_keys_are_rejected_in_every_file_read(tmp_path):
     # in a parent of the extends chain: the parent is named
     write(tmp_path, "base.yaml", f"name: base\nset:\n  {IND}: 30\n  {NRDL}: 0.1\n  {IND}: 40\n")
     message = error_of(write(tmp_path, "child.yaml", "extends: base.yaml\n"))
-    assert message == (f"{tmp_path / 'base.yaml'}: {IND}: line 5, column 3: duplicate key (first on line 3); "
+    assert message == (f"{tmp_path / 'base.yaml'}: set.{IND}: line 5, column 3: duplicate key (first on line 3); "
                        "each key may appear only once in a mapping"), message
     # in a calibrated (fitted) file
     write(tmp_path, "fitted.yaml", f"parameters:\n  {P_IND}: 0.8\n  {P_IND}: 0.9\n")
     message = error_of(write(tmp_path, "cal.yaml", "name: cal\ncalibrated: fitted.yaml\n"))
-    assert message.startswith(f"{tmp_path / 'fitted.yaml'}: {P_IND}: line 3, column 3: duplicate key"), message
+    assert message.startswith(f"{tmp_path / 'fitted.yaml'}: parameters.{P_IND}: line 3, column 3: duplicate key"), message
 
 
 def test_same_key_in_different_mappings_and_yaml_merge_keys_are_fine(tmp_path):
@@ -462,15 +462,16 @@ BAD_DOCUMENTS = {
     "name_dotdot_inside": ("name: a..b\n", "name", ["'..'"]),
     "name_leading_dot": ("name: .hidden\n", "name", ["must not start with '.'"]),
     "name_with_space": ("name: my run\n", "name", ["letters, digits"]),
-    "duplicate_set_key": (f"name: d\nset:\n  {P_IND}: 0.5\n  {P_IND}: 0.6\n", P_IND,
+    "duplicate_set_key": (f"name: d\nset:\n  {P_IND}: 0.5\n  {P_IND}: 0.6\n", f"set.{P_IND}",
                           ["line 4, column 3: duplicate key (first on line 3)"]),
     "duplicate_top_level_key": ("name: a\nname: b\n", "name", ["line 2, column 1: duplicate key (first on line 1)"]),
     "duplicate_nested_key": ("name: d\nset:\n  manufacturing:\n    suites_2015:\n      jiangsu: 3\n"
-                             "      jiangsu: 4\n", "jiangsu", ["line 6", "duplicate key (first on line 5)"]),
+                             "      jiangsu: 4\n", "set.manufacturing.suites_2015.jiangsu",
+                             ["line 6", "duplicate key (first on line 5)"]),
     "duplicate_in_flow_mapping": (f"name: d\nuncertain:\n  {P_IND}: {{dist: uniform, low: 0.1, low: 0.2, high: 0.9}}\n",
-                                  "low", ["line 3", "duplicate key"]),
+                                  f"uncertain.{P_IND}.low", ["line 3", "duplicate key"]),
     "duplicate_date_in_steps": (f"name: d\nset:\n  {CLIMATE}: {{steps: {{2026-01-01: 1.2, 2026-01-01: 1.0}}}}\n",
-                                "2026-01-01", ["line 3", "duplicate key"]),
+                                f"set.{CLIMATE}.steps.2026-01-01", ["line 3", "duplicate key"]),
     "description_not_text": ("description: {a: 1}\n", "description", ["text"]),
     "source_not_text": ("source: {A001: 1}\n", "source", ["text or a list of source keys"]),
     "steps_with_value": (f"set:\n  {P_IND}: {{steps: {{2026: 0.5}}, value: 0.1}}\n", f"set.{P_IND}",
