@@ -821,7 +821,8 @@ def show(
         origin = sc.origin.get(key, "default")
         marker = "" if origin == "default" else f"   <- set in {origin}"
         unc = sc.uncertain.get(key)
-        unc_text = f"   ~ {unc.dist}({', '.join(f'{k}={v}' for k, v in unc.args.items())})" if unc else ""
+        unc_text = (f"   ~ {unc.dist}({', '.join(f'{k}={v}' for k, v in unc.args.items())})"
+                    + (f" declared in {unc.declared_in}" if unc.declared_in else "")) if unc else ""
         typer.echo(f"  {key} = {value_text(key, sc.values[key])} {p.unit}{marker}{unc_text}")
         typer.echo(f"      range: {p.range_text()}" + (f"; plausible {p.plausible[0]:g} to {p.plausible[1]:g}"
                                                         if p.plausible else ""))

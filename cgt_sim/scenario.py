@@ -19,6 +19,7 @@ Every problem is reported as one ``ScenarioError`` naming the file and the key.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import math
@@ -82,6 +83,7 @@ class Uncertain:
     key: str
     dist: str
     args: dict
+    declared_in: str = field(default="", compare=False)  # the file (or argument) that declared it
 
     def sample(self, rng) -> float:
         a = self.args
@@ -521,7 +523,7 @@ def _apply_uncertain(sc: "Scenario", path, block, given: set, given_where: str) 
         if key in given:
             raise ScenarioError(path, f"uncertain.{key}", f"is also in {given_where}: give a value or a "
                                 "distribution, not both")
-        sc.uncertain[key] = _parse_uncertain(path, key, raw, sc.values)
+        sc.uncertain[key] = dataclasses.replace(_parse_uncertain(path, key, raw, sc.values), declared_in=str(path))
 
 
 NAME_CHARS = "letters, digits, _, - and ."

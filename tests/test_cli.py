@@ -467,6 +467,14 @@ def test_show_with_set_marks_the_override():
     assert "[regulatory]" in result.stdout
 
 
+def test_show_says_which_file_declared_a_distribution(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(app, ["show", "scenarios/baseline_uncertain.yaml", "--only", "market.cost_pass"])
+    assert result.exit_code == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith("  market.cost_pass_through = "))
+    assert line.endswith("~ uniform(low=0.0, high=1.0) declared in scenarios/baseline_uncertain.yaml"), line
+
+
 def test_show_cites_the_scenario_source_by_its_keys():
     result = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "faster_approval.yaml"), "--only",
                                       "regulatory"])
