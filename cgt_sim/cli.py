@@ -20,7 +20,7 @@ from .paths import user_path
 from .results import (LABELS, band_text, bands_text, earlier_run_text, format_number as _fmt, load_results,
                       overrides_text, replications_text, unique_ending)
 from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
-                       fixed_for_run, load_scenario, value_text, yaml_value)
+                       fixed_for_run, load_scenario, path_exists, value_text, yaml_value)
 from .sources import cite
 
 
@@ -289,7 +289,7 @@ def _print_headline(res, path: Path, untouched: bool = False, replaced: str | No
     if "precision" in res.manifest:
         console.print(escape(precision_text(res.manifest["precision"], res.manifest["replications"])))
     if untouched:
-        console.print(f"nothing to resume: {path}/ already holds these {replications_text(res.manifest['replications'])}")
+        typer.echo(f"nothing to resume: {path}/ already holds these {replications_text(res.manifest['replications'])}")
     else:
         m = res.manifest
         how = [f"{m['wall_time_s']:.1f} s"]
@@ -298,7 +298,7 @@ def _print_headline(res, path: Path, untouched: bool = False, replaced: str | No
                        "taken from the earlier run")
         if replaced:
             how.append(f"replaced the earlier result there, {replaced}")
-        console.print(escape(f"results written to {path}/ ({'; '.join(how)})"))
+        typer.echo(f"results written to {path}/ ({'; '.join(how)})")  # whole, for copying and grep
 
 
 def precision_text(p: dict, replications: int) -> str:
@@ -318,15 +318,18 @@ def precision_text(p: dict, replications: int) -> str:
 def compare(
     scenarios: List[Path] = typer.Argument(..., help="scenario YAML files, or result folders written by run (compared "
                                                      "without running); the first is the reference"),
-    replications: int = typer.Option(50, "--replications", "-r", help="replications per scenario"),
-    seed: int = typer.Option(42, "--seed", help="root random seed, shared by all scenarios (>= 0)"),
+    replications: Optional[int] = typer.Option(None, "--replications", "-r",
+                                               help="replications per scenario (default 50)"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="root random seed, shared by all scenarios (>= 0) "
+                                                            "(default 42)"),
     until: Optional[int] = typer.Option(None, "--until", help="last simulated year"),
     years: Optional[str] = typer.Option(None, "--years", help="comma-separated years (default 2030,2035,horizon)"),
     metric: Optional[List[str]] = typer.Option(None, "--metric", "-m", help="annual metric (repeatable)"),
     level: float = typer.Option(0.90, "--level", help="confidence level of the intervals"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="CSV file (default results/compare.csv)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
-    executor: str = typer.Option("process", "--executor", "-e", help="process, serial or dask (as for run)"),
+    executor: Optional[str] = typer.Option(None, "--executor", "-e",
+                                           help="process, serial or dask (as for run; default process)"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (as for run)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
@@ -334,6 +337,11 @@ def compare(
     from .compare import check_compare_target, compare as run_compare, prepare
     from .executors import check_executor
 
+    options_given = dict(replications=replications is not None, seed=seed is not None, until=until is not None,
+                         workers=workers is not None, executor=executor is not None, scheduler=scheduler is not None)
+    replications = 50 if replications is None else replications
+    seed = 42 if seed is None else seed
+    executor = "process" if executor is None else executor
     _check_run_options(replications, seed, workers, min_replications=2)
     try:
         check_executor(executor, scheduler)
@@ -348,9 +356,10 @@ def compare(
         _fail(exc)
     folders = [user_path(p) for p in scenarios if user_path(p).is_dir()]
     if folders:
-        table, replications = _compare_folders(scenarios, folders, year_list, metric, level, dict(
-            replications=replications != 50, seed=seed != 42, until=until is not None, workers=workers is not None,
-            executor=executor != "process", scheduler=scheduler is not None))
+        for p in scenarios:
+            if not path_exists(user_path(p)):
+                _fail(f"{p}: not found")
+        table, replications = _compare_folders(scenarios, folders, year_list, metric, level, options_given)
         _write_comparison(table, target, level, replications, quiet)
         return
     try:
@@ -379,13 +388,17 @@ def _compare_folders(given, folders, years, metric, level, options_given: dict):
     for name, changed in options_given.items():
         if changed:
             _fail(f"--{name}: applies to scenario files; result folders are compared as they were run")
+    from .report import series_labels
+
     try:
         results = [load_results(d) for d in folders]
         for res, d in zip(results, folders):
             if res.manifest.get("analysis", "run") != "run":
                 raise ScenarioError(d, None, "is not a run result; compare takes folders written by cgt-sim run")
-        table = compare_results(results, years, metric, level)
-    except ScenarioError as exc:
+        names = series_labels([r.manifest.get("scenario", {}).get("name", d.name) for r, d in zip(results, folders)],
+                              [str(p) for p in given])
+        table = compare_results(results, years, metric, level, names)
+    except (ScenarioError, FileNotFoundError) as exc:  # FileNotFoundError: a folder without a manifest
         _fail(exc)
     return table, int(table["n"].max()) if len(table) else 0
 
@@ -654,15 +667,9 @@ def _calibrate_progress(quiet: bool, budget: int, replications: int):
 
 
 def _print_fitted(result, ts) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    t = Table(title="free parameters")
-    for col in ("parameter", "start", "fitted", "range"):
-        t.add_column(col, justify="left" if col == "parameter" else "right")
-    for fp in ts.free:
-        t.add_row(fp.key, f"{result.start[fp.key]:.4g}", f"{result.values[fp.key]:.4g}", f"{fp.low:g}-{fp.high:g}")
-    Console().print(t)
+    _print_table("free parameters", ["parameter", "start", "fitted", "range"],
+                 [[fp.key, f"{result.start[fp.key]:.4g}", f"{result.values[fp.key]:.4g}", f"{fp.low:g}-{fp.high:g}"]
+                  for fp in ts.free], right=("start", "fitted", "range"))
 
 
 @app.command()

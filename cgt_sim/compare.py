@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
-from .results import ResultSet, as_list, check_replaceable_file, metric_columns, number_repeats, unique_ending
+from .results import (ResultSet, as_list, check_replaceable_file, metric_columns, number_repeats,
+                      replications_text, unique_ending)
 from .runner import resolve, run
 from .scenario import Scenario, ScenarioError, whole_number
 from .timeline import Schedule
@@ -216,17 +217,23 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     return paired_differences(results, metrics, years, level, scenario_labels(scs))
 
 
-def compare_results(results: list, years=None, metrics=None, level: float = 0.90) -> pd.DataFrame:
+def compare_results(results: list, years=None, metrics=None, level: float = 0.90,
+                    names: list[str] | None = None) -> pd.DataFrame:
     """Paired differences of saved results from the first (``ResultSet``s, e.g. from
     ``load_results``), as ``compare`` gives for scenarios, without running anything. The
     results must come from the same root seed (so replication r of each drew the same random
     numbers) and cover the same years; replications that only some of them have are left out
-    of the pairs (``n`` counts the pairs)."""
+    of the pairs (``n`` counts the pairs). ``names``: a label per result (default their
+    scenario names, numbered where they repeat)."""
     check_level(level)
     results = list(results)
     if len(results) < 2 or not all(isinstance(r, ResultSet) for r in results):
         raise ScenarioError("compare", None, "give a list of at least two results (the first is the reference)")
     first = results[0].manifest
+    for i, res in enumerate(results):
+        if res.manifest.get("replications", 0) < 2:
+            raise ScenarioError("compare", None, f"result {i} has {replications_text(res.manifest.get('replications', 0))}"
+                                "; an interval needs at least 2")
     for i, res in enumerate(results[1:], 1):
         m = res.manifest
         if m.get("seed") != first.get("seed"):
@@ -240,5 +247,7 @@ def compare_results(results: list, years=None, metrics=None, level: float = 0.90
     known = [c for c in results[0].annual.columns  # the columns every result has
              if c not in ("replication", "year") and all(c in r.annual.columns for r in results)]
     metrics = metric_columns(([] if metrics is None else as_list(metrics)) or DEFAULT_METRICS, known)
-    names = number_repeats([r.manifest.get("scenario", {}).get("name", f"result_{i}") for i, r in enumerate(results)])
+    if names is None:
+        names = number_repeats([r.manifest.get("scenario", {}).get("name", f"result_{i}")
+                                for i, r in enumerate(results)])
     return paired_differences(results, metrics, years, level, names)

@@ -16,6 +16,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import socket
 import threading
 from typing import Iterator
 
@@ -236,9 +237,16 @@ def check_scheduler(address: str, seconds: float | None = None) -> None:
     seconds = CONNECT_SECONDS if seconds is None else seconds
     scheme, location = parse_address(address)  # ValueError for an unknown scheme
     if scheme in ("tcp", "tls", "ws", "wss"):
-        port = parse_host_port(location)[1]  # ValueError without a port or with a bad one
+        try:
+            host, port = parse_host_port(location)
+        except ValueError:
+            raise ValueError(f"{location!r} is not host:port, e.g. 10.0.0.5:8786") from None
         if not 0 < port < 65536:  # the connection would only time out
             raise ValueError(f"port {port} is not a port number, which runs from 1 to 65535")
+        # a refused connection or an unknown host fails at once here; Dask's own connect
+        # retries it until its timeout
+        with socket.create_connection((host.strip("[]"), port), timeout=seconds):
+            pass
 
     async def identity():
         comm = await connect(address, timeout=seconds)

@@ -171,8 +171,14 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
     ok = CliRunner().invoke(app, ["compare", "a", "b", "--years", "2020,2024", "--out", "c.csv", "-q"])
     assert ok.exit_code == 0, ok.output
     pd.testing.assert_frame_equal(pd.read_csv("c.csv"), pd.read_csv(io.StringIO(ran.to_csv(index=False))))
+    (tmp_path / "empty").mkdir()
+    one = cgt_sim.run(scen / "baseline.yaml", **{**kw, "replications": 1}, out=tmp_path / "one")
+    with pytest.raises(ScenarioError, match="result 1 has 1 replication; an interval needs at least 2"):
+        cgt_sim.compare([a, one])
     for args, message in ((["a", str(scen / "baseline.yaml")], "give scenario files or result folders, not both"),
-                          (["a", "b", "-r", "5"], "--replications: applies to scenario files")):
+                          (["a", "b", "-r", "50"], "--replications: applies to scenario files"),  # even the default
+                          (["a", "empty"], "empty: not a cgt-sim result folder (no manifest.json)"),
+                          (["a", "nothere"], "nothere: not found")):
         bad = CliRunner().invoke(app, ["compare", *args, "--out", "d.csv"])
         assert bad.exit_code == 2 and message in bad.output, bad.output
         assert not (tmp_path / "d.csv").exists()
