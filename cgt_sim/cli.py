@@ -297,7 +297,7 @@ def _print_headline(res, path: Path, untouched: bool = False, replaced: str | No
             how.append(f"{m['resumed_replications']} of the {replications_text(m['replications'])} "
                        "taken from the earlier run")
         if replaced:
-            how.append(f"replaced the earlier result there, {replaced}")
+            how.append(f"replaced the earlier result there: {replaced}")
         typer.echo(f"results written to {path}/ ({'; '.join(how)})")  # whole, for copying and grep
 
 

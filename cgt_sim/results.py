@@ -314,15 +314,16 @@ def result_kind(manifest) -> str | None:
 
 
 def earlier_run_text(folder) -> str | None:
-    """"N replications to YYYY" for the run result in ``folder`` (before a new run replaces
-    it), or None when the folder holds none."""
+    """"<scenario>, N replications to YYYY" for the run result in ``folder`` (before a new
+    run replaces it), or None when the folder holds none."""
     try:
         manifest = json.loads((user_path(folder) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if result_kind(manifest) != "run":
         return None
-    return f"{replications_text(manifest.get('replications', 0))} to {manifest.get('horizon_year', '?')}"
+    name = (manifest.get("scenario") or {}).get("name", "?")
+    return f"{name}, {replications_text(manifest.get('replications', 0))} to {manifest.get('horizon_year', '?')}"
 
 
 def earlier_output(folder: Path) -> str | None:

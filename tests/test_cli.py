@@ -728,7 +728,7 @@ def test_run_says_what_it_replaced_reused_and_changed(tmp_path):
     again = CliRunner().invoke(app, argv + ["-r", "1", "--set", f"{IND}=30"])
     text = " ".join(again.output.split())
     assert again.exit_code == 0, again.output
-    assert "replaced the earlier result there, 2 replications to 2016)" in text
+    assert "replaced the earlier result there: baseline, 2 replications to 2016)" in text
     assert f"with --set {IND} = 30" in text
     more = CliRunner().invoke(app, argv + ["-r", "3", "--set", f"{IND}=30", "--resume"])
     text = " ".join(more.output.split())
