@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
-from .results import (ResultSet, as_list, check_replaceable_file, metric_columns, number_repeats,
+from .paths import user_path
+from .results import (ResultSet, as_list, check_replaceable_file, load_results, metric_columns, number_repeats,
                       replications_text, unique_ending)
 from .runner import resolve, run
 from .scenario import Scenario, ScenarioError, whole_number
@@ -183,8 +184,8 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
 
     ``scenarios``: a list of paths or Scenario objects (the first is the reference), each run
     with ``replications`` (at least 2) replications from root ``seed``, with ``overrides`` and
-    to ``until``; or a list of saved results (``ResultSet``s, e.g. from ``load_results``),
-    compared without running anything (see ``compare_results``). ``years``: a year or a list (default 2030, 2035 and the horizon).
+    to ``until``; or a list of saved results (``ResultSet``s, e.g. from ``load_results``, or
+    their folders), compared without running anything (see ``compare_results``). ``years``: a year or a list (default 2030, 2035 and the horizon).
     ``metrics``: a name or a list of ``ResultSet.annual`` columns or short names (default the
     headline metrics). ``level``: of the intervals (default 0.90). ``progress``: optional
     callable(scenario_index, done, total). ``executor``, ``scheduler``: as for ``run``.
@@ -195,6 +196,9 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     paired t-interval), unpaired_low, unpaired_high (Welch, as if the runs were independent)
     and includes_zero (NA when the interval is undefined).
     """
+    if isinstance(scenarios, (list, tuple)) and scenarios and all(
+            isinstance(x, (str, Path)) and user_path(x).is_dir() for x in scenarios):
+        scenarios = [load_results(x) for x in scenarios]  # result folders, as the command line takes them
     kinds = {isinstance(r, ResultSet) for r in scenarios} if isinstance(scenarios, (list, tuple)) else {False}
     if kinds == {True, False}:
         raise ScenarioError("compare", None, "give scenarios or results, not both")

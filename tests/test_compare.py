@@ -155,6 +155,7 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(cgt_sim.compare([a, b], years=[2020, 2024]), ran)
     loaded = [cgt_sim.load_results(tmp_path / n) for n in "ab"]
     pd.testing.assert_frame_equal(cgt_sim.compare(loaded, years=[2020, 2024]), ran)
+    pd.testing.assert_frame_equal(cgt_sim.compare([tmp_path / "a", str(tmp_path / "b")], years=[2020, 2024]), ran)
 
     other_seed = cgt_sim.run(scen / "baseline.yaml", **{**kw, "seed": 6})
     with pytest.raises(ScenarioError, match="seed 6 and result 0 from seed 5: their replications are not paired"):
