@@ -137,6 +137,12 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     return _write_markdown(lines, results, names, result_dirs, figures, out)
 
 
+def _tick(v: float, _pos=None) -> str:
+    """An axis tick: 1,234 from 10 up, 2.5 or 0.02 below, never '-0'."""
+    v = round(v, 12) + 0.0  # a tick at -0.0 or -1e-17 reads 0
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:g}"
+
+
 def _no_data(ax, what: str) -> None:
     """An empty chart says why instead of showing axes around nothing."""
     ax.text(0.5, 0.5, f"no data: {what}", ha="center", va="center", transform=ax.transAxes, color="0.4")
@@ -170,7 +176,7 @@ def _figures(plt, results, names, out: Path) -> list:
             ax.set_xlabel("year")
             ax.set_ylabel(unit)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if abs(v) >= 10 else f"{v:g}"))
+            ax.yaxis.set_major_formatter(FuncFormatter(_tick))
             ax.grid(alpha=0.3)
             # below the axes, never over a band
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1 if len(results) < 3 else 2,
@@ -195,15 +201,16 @@ def _figures(plt, results, names, out: Path) -> list:
                      rotation=90 if crowded else 0)
     ax.set_xticks(x, labels)
     ax.set_ylabel("programs per replication (mean)")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
     ax.set_title(f"Program outcomes by {horizons[0]}" if len(set(horizons)) == 1
                  else "Program outcomes by each run's horizon")
     ax.grid(axis="y", alpha=0.3)
     if crowded:
         ax.set_ylim(top=ax.get_ylim()[1] * 1.15)  # room for the upright labels
-    ax.legend(fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(results), 3), fontsize=8,
+              frameon=False)  # below the bars, as on the fan charts
     fig.tight_layout()
-    fig.savefig(out / "funnel.png", dpi=110)
+    fig.savefig(out / "funnel.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     figures.append(("Program outcomes", "funnel.png"))
     return figures

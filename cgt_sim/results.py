@@ -45,10 +45,12 @@ LABELS = {
 
 def format_number(x) -> str:
     """Short human form: 4.56bn, 1.23M, 45k, 612, 3.4, 0.87, 0; '-' for missing."""
-    if x is None or (isinstance(x, float) and np.isnan(x)):
+    if x is None or x is pd.NA or (isinstance(x, (float, np.floating)) and np.isnan(x)):
         return "-"
     if x == 0:
         return "0"
+    if isinstance(x, (float, np.floating)) and np.isinf(x):
+        return "inf" if x > 0 else "-inf"
     # each form from where its rounded text would start (999,999 is 1.00M, not 1000k)
     ax = abs(x)
     if ax >= 999_995_000:
@@ -67,7 +69,7 @@ def format_number(x) -> str:
 def band_text(mean, low, high, sep: str = "-") -> str:
     """``mean [low-high]`` in short form; just '-' when there is no mean (a year without
     treated patients has no cost per patient, for instance)."""
-    if mean is None or (isinstance(mean, float) and np.isnan(mean)):
+    if format_number(mean) == "-":
         return "-"
     return f"{format_number(mean)} [{format_number(low)}{sep}{format_number(high)}]"
 

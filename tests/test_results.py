@@ -404,3 +404,6 @@ def test_band_text_gives_a_dash_for_a_year_without_a_mean():
     assert band_text(0.0, 0.0, 0.0) == "0 [0-0]"  # no IND approvals yet
     assert band_text(10_833.02e6, 6_593.95e6, 999_999.0) == "10.83bn [6.59bn-1.00M]"
     assert band_text(99.97, 0.996, 999_999_999.0) == "100 [1.0-1.00bn]"
+    from cgt_sim.results import format_number
+    assert [format_number(x) for x in (np.float32("nan"), pd.NA, np.inf, -np.inf, np.float32(3.5))] == [
+        "-", "-", "inf", "-inf", "3.5"]
