@@ -28,7 +28,7 @@ from ..timeline import year_index
 SEQUENTIAL_MAX = 64  # orders up to this many batches are booked batch by batch
 
 
-@dataclass(slots=True)
+@dataclass
 class Booking:
     """What an order got: queue waits and when its batches finish."""
 
@@ -46,7 +46,9 @@ class ManufacturingSite:
     start_day: float = 0.0
     unlimited: bool = False
     year_edges: np.ndarray | None = None  # simulation days of 1 Jan of each simulated year + end
+    busy_days: np.ndarray = field(init=False)  # per year: suite-days booked inside the year
     suite_days: np.ndarray = field(init=False)  # per year: suite-days installed
+    batches: np.ndarray = field(init=False)
     pending_suites: int = 0
     high_reviews: int = 0
 
@@ -57,24 +59,12 @@ class ManufacturingSite:
         self._at = [float(self.start_day)] if self.suites > 0 else []
         self._count = [self.suites] if self.suites > 0 else []
         ny = 1 if self.year_edges is None else len(self.year_edges) - 1
-        # suite-days booked and batches made per year: plain lists while booking (adding to a
-        # list item costs a fraction of adding to a numpy element), arrays when read
-        self._busy = [0.0] * ny
-        self._batches = [0.0] * ny
+        self.busy_days = np.zeros(ny)
         self.suite_days = np.zeros(ny)
+        self.batches = np.zeros(ny)
         self._installed = [(self.start_day, self.suites)]
         self._edges = [] if self.year_edges is None else [float(e) for e in self.year_edges]
         self._year_span = (0.0, -1.0, 0)  # (first day, end day, index) of the last year counted
-
-    @property
-    def busy_days(self) -> np.ndarray:
-        """Per year: suite-days booked inside the year."""
-        return np.array(self._busy)
-
-    @property
-    def batches(self) -> np.ndarray:
-        """Per year: batches booked (counted in the year of their order)."""
-        return np.array(self._batches)
 
     @property
     def free(self) -> list[float]:
@@ -141,21 +131,12 @@ class ManufacturingSite:
         at, count = self._at, self._count
         starts, ends, sizes = [], [], []
         left, start_sum = n, 0.0
-        while left:  # _take(0, k) and _release(e, k), written out: the model's busiest loop
+        while left:
             s = at[0] if at[0] > t else t
-            c0 = count[0]
-            k = c0 if c0 < left else left
+            k = count[0] if count[0] < left else left
             e = s + duration
-            if k == c0:
-                del at[0], count[0]
-            else:
-                count[0] = c0 - k
-            i = bisect.bisect_left(at, e)
-            if i < len(at) and at[i] == e:
-                count[i] += k
-            else:
-                at.insert(i, e)
-                count.insert(i, k)
+            self._take(0, k)
+            self._release(e, k)
             starts.append(s)
             ends.append(e)
             sizes.append(k)
@@ -275,7 +256,7 @@ class ManufacturingSite:
         return year_index(self._edges, t)
 
     def _count_batches(self, t: float, n: int) -> None:
-        self._batches[self._year(t) if self._edges else 0] += n
+        self.batches[self._year(t) if self._edges else 0] += n
 
     def _count_busy(self, t, n, first, last, duration, starts, ends, suites=None) -> None:
         """Add booked suite-days to the years they fall in. ``starts``/``ends``: busy intervals
@@ -283,24 +264,24 @@ class ManufacturingSite:
         the earliest start and the latest end."""
         total = n * duration
         if not self._edges:
-            self._batches[0] += n
-            self._busy[0] += total
+            self.batches[0] += n
+            self.busy_days[0] += total
             return
         lo, hi, yi = self._year_span
         if not lo <= t < hi:
             yi = self._year(t)
             self._year_span = (self._edges[yi], self._edges[yi + 1], yi)
             lo, hi = self._year_span[:2]
-        self._batches[yi] += n
+        self.batches[yi] += n
         if first >= lo and last <= hi:
-            self._busy[yi] += total  # the common case: the whole order inside one year
+            self.busy_days[yi] += total  # the common case: the whole order inside one year
             return
         edges = self._edges
         s_arr, e_arr = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
         k = 1.0 if suites is None else np.asarray(suites, dtype=float)
         for y in range(self._year(first), self._year(last) + 1):
             overlap = np.minimum(e_arr, edges[y + 1]) - np.maximum(s_arr, edges[y])
-            self._busy[y] += float((k * np.clip(overlap, 0.0, None)).sum())
+            self.busy_days[y] += float((k * np.clip(overlap, 0.0, None)).sum())
 
 
 
