@@ -381,20 +381,14 @@ def compare(
 def _compare_folders(given, folders, years, metric, level, options_given: dict):
     """``compare`` of result folders: their paired differences, nothing run. Every argument
     must then be a result folder, and the options that only shape runs are refused."""
-    from .compare import compare_results
+    from .compare import compare_results, refuse_run_options
+    from .report import series_labels
 
     if len(folders) != len(given):
         _fail("compare: give scenario files or result folders, not both")
-    for name, changed in options_given.items():
-        if changed:
-            _fail(f"--{name}: applies to scenario files; result folders are compared as they were run")
-    from .report import series_labels
-
     try:
-        results = [load_results(d) for d in folders]
-        for res, d in zip(results, folders):
-            if res.manifest.get("analysis", "run") != "run":
-                raise ScenarioError(d, None, "is not a run result; compare takes folders written by cgt-sim run")
+        refuse_run_options(options_given)
+        results = [load_results(d) for d in folders]  # a sweep or sensitivity folder is refused here
         names = series_labels([r.manifest.get("scenario", {}).get("name", d.name) for r, d in zip(results, folders)],
                               [str(p) for p in given])
         table = compare_results(results, years, metric, level, names)

@@ -203,13 +203,10 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     if kinds == {True, False}:
         raise ScenarioError("compare", None, "give scenarios or results, not both")
     if kinds == {True}:
-        given = {"replications": replications != 50, "seed": seed != 42, "workers": workers is not None,
-                 "until": until is not None, "overrides": overrides is not None, "progress": progress is not None,
-                 "executor": executor != "process", "scheduler": scheduler is not None}
-        for name, changed in given.items():
-            if changed:
-                raise ScenarioError(name, None, "applies to scenarios that compare runs; results are compared "
-                                    "as they were run")
+        refuse_run_options({"replications": replications != 50, "seed": seed != 42, "workers": workers is not None,
+                            "until": until is not None, "overrides": overrides is not None,
+                            "progress": progress is not None, "executor": executor != "process",
+                            "scheduler": scheduler is not None})
         return compare_results(scenarios, years, metrics, level)
     replications = whole_number(replications, "replications", 2)  # an interval needs two pairs
     scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level)
@@ -219,6 +216,15 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
         results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb,
                            executor=executor, scheduler=scheduler))
     return paired_differences(results, metrics, years, level, scenario_labels(scs))
+
+
+def refuse_run_options(given: dict) -> None:
+    """Saved results are compared as they were run: a ScenarioError names the first option
+    that only shapes runs and was given (``given``: option name -> whether it was)."""
+    for name, changed in given.items():
+        if changed:
+            raise ScenarioError(f"--{name}", None, "applies to scenarios to run; results are compared as they "
+                                "were run")
 
 
 def compare_results(results: list, years=None, metrics=None, level: float = 0.90,

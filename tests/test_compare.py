@@ -177,7 +177,8 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
     with pytest.raises(ScenarioError, match="result 1 has 1 replication; an interval needs at least 2"):
         cgt_sim.compare([a, one])
     for args, message in ((["a", str(scen / "baseline.yaml")], "give scenario files or result folders, not both"),
-                          (["a", "b", "-r", "50"], "--replications: applies to scenario files"),  # even the default
+                          (["a", "b", "-r", "50"],  # even the default value
+                           "--replications: applies to scenarios to run; results are compared as they were run"),
                           (["a", "empty"], "empty: not a cgt-sim result folder (no manifest.json)"),
                           (["a", "nothere"], "nothere: not found")):
         bad = CliRunner().invoke(app, ["compare", *args, "--out", "d.csv"])
