@@ -69,9 +69,8 @@ def format_number(x) -> str:
 def band_text(mean, low, high, sep: str = "-") -> str:
     """``mean [low-high]`` in short form; just '-' when there is no mean (a year without
     treated patients has no cost per patient, for instance)."""
-    if format_number(mean) == "-":
-        return "-"
-    return f"{format_number(mean)} [{format_number(low)}{sep}{format_number(high)}]"
+    text = format_number(mean)
+    return text if text == "-" else f"{text} [{format_number(low)}{sep}{format_number(high)}]"
 
 
 def reached_clinic(programs: pd.DataFrame) -> pd.Series:
@@ -315,13 +314,18 @@ def result_kind(manifest) -> str | None:
     return None
 
 
+def _read_manifest(folder: Path):
+    """The parsed manifest.json of ``folder``, or None when there is none or it is no JSON."""
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def earlier_run_text(folder) -> str | None:
     """"<scenario>, N replications to YYYY" for the run result in ``folder`` (before a new
     run replaces it), or None when the folder holds none."""
-    try:
-        manifest = json.loads((user_path(folder) / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    manifest = _read_manifest(user_path(folder))
     if result_kind(manifest) != "run":
         return None
     name = (manifest.get("scenario") or {}).get("name", "?")
@@ -332,11 +336,7 @@ def earlier_output(folder: Path) -> str | None:
     """What cgt-sim wrote into ``folder`` before: "run", "sweep" or "sensitivity" (a
     manifest.json that cgt-sim wrote), "report" (a report.md that starts with its title), or
     None. A file of the same name that another program wrote is not taken for one."""
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = None
-    kind = result_kind(manifest)
+    kind = result_kind(_read_manifest(folder))
     if kind is not None:
         return kind
     try:

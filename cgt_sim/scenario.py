@@ -413,9 +413,10 @@ def read_yaml(path: Path, where=None, key: str | None = None):
     if not path_exists(path):
         raise ScenarioError(where or path, key, f"file not found: {path}")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except _DuplicateKey as exc:
-        key = _key_path(path.read_text(encoding="utf-8"), exc.mark) or str(exc.key)
+        key = _key_path(text, exc.mark) or str(exc.key)
         raise ScenarioError(path, key, f"line {exc.mark.line + 1}, column {exc.mark.column + 1}: "
                             f"duplicate key (first on line {exc.first.line + 1}); each key may appear only "
                             "once in a mapping") from None
