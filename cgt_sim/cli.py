@@ -354,11 +354,12 @@ def compare(
         check_compare_target(target)
     except ScenarioError as exc:
         _fail(exc)
-    folders = [user_path(p) for p in scenarios if user_path(p).is_dir()]
+    paths = [user_path(p) for p in scenarios]
+    folders = [p for p in paths if p.is_dir()]
     if folders:
-        for p in scenarios:
-            if not path_exists(user_path(p)):
-                _fail(f"{p}: not found")
+        for given, p in zip(scenarios, paths):
+            if not path_exists(p):
+                _fail(f"{given}: not found")
         table, replications = _compare_folders(scenarios, folders, year_list, metric, level, options_given)
         _write_comparison(table, target, level, replications, quiet)
         return
@@ -704,6 +705,7 @@ def _print_table(title: str, columns: list, rows: list, *, right=(), heads: int 
     right-aligned and kept on one line. Numbers and words are never cut: where the table does not
     fit the console even with its text wrapped at spaces, each row becomes a block, its first ``heads`` cells
     on one line and the others as "column: value" lines below."""
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -714,7 +716,6 @@ def _print_table(title: str, columns: list, rows: list, *, right=(), heads: int 
         t.add_column(escape(col), justify="right" if col in right else "left", no_wrap=col in right)
     for row in rows:
         t.add_row(*[escape(str(c)) for c in row])
-    from rich.cells import cell_len
 
     def least(i: int, col: str) -> int:  # a right column's whole cells; a text column's longest word
         cells = [str(row[i]) for row in rows] + [col]
