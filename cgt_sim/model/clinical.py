@@ -55,11 +55,32 @@ def arrive(w, prog, _event=None) -> None:
     t = env.now
     days = preclinical_days(p, prog, t)
     if not pay_now(w, prog, "preclinical", days):
-        env.process(program_life(env, w, prog, days, paid=False))
+        start_process(program_life(env, w, prog, days, paid=False))
     elif prog.u[U_PRECLIN] >= p("research.preclinical_success", t + days):
         w.fail_on(prog, t + days)
     else:
-        env.process(program_life(env, w, prog, days, paid=True))
+        start_process(program_life(env, w, prog, days, paid=True))
+
+
+def start_process(generator) -> None:
+    """Run ``generator`` as a process from now: each event it yields resumes it through a
+    callback.
+
+    A program's process is waited on by nothing and never interrupted, so it needs neither
+    the start event nor the end event of a ``simpy.Process`` (its first step runs at once, as
+    a ``Process`` started now would run it before anything later); those were two of a
+    program's seven or so events. The generator yields only fresh timeouts.
+    """
+    send = generator.send
+
+    def resume(_event=None) -> None:
+        try:
+            event = send(None)
+        except StopIteration:
+            return
+        event.callbacks.append(resume)
+
+    resume()
 
 
 def program_life(env, w, prog, days: float, paid: bool):
