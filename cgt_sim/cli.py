@@ -17,10 +17,10 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .paths import user_path
-from .results import (LABELS, band_text, bands_text, earlier_run_text, format_number as _fmt, load_results,
+from .results import (LABELS, band_text, bands_text, earlier_run_text, format_number as _fmt,
                       overrides_text, replications_text, unique_ending)
 from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
-                       fixed_for_run, load_scenario, path_exists, value_text, yaml_value)
+                       fixed_for_run, load_scenario, value_text, yaml_value)
 from .sources import cite
 
 
@@ -334,7 +334,8 @@ def compare(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Paired differences of scenarios from the first, under common random numbers."""
-    from .compare import check_compare_target, compare as run_compare, prepare
+    from .compare import (check_compare_target, compare as run_compare, compare_results, prepare,
+                          refuse_run_options, saved_results)
     from .executors import check_executor
 
     options_given = dict(replications=replications is not None, seed=seed is not None, until=until is not None,
@@ -354,14 +355,15 @@ def compare(
         check_compare_target(target)
     except ScenarioError as exc:
         _fail(exc)
-    paths = [user_path(p) for p in scenarios]
-    folders = [p for p in paths if p.is_dir()]
-    if folders:
-        for given, p in zip(scenarios, paths):
-            if not path_exists(p):
-                _fail(f"{given}: not found")
-        table, replications = _compare_folders(scenarios, folders, year_list, metric, level, options_given)
-        _write_comparison(table, target, level, replications, quiet)
+    try:
+        saved = saved_results(scenarios)
+        if saved is not None:
+            refuse_run_options(options_given)
+            table = compare_results(saved[0], year_list, metric, level, names=saved[1])
+    except ScenarioError as exc:
+        _fail(exc)
+    if saved is not None:
+        _write_comparison(table, target, level, int(table["n"].max()) if len(table) else 0, quiet)
         return
     try:
         scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level)
@@ -377,25 +379,6 @@ def compare(
     except ScenarioError as exc:  # an unreachable scheduler
         _fail(exc)
     _write_comparison(table, target, level, replications, quiet)
-
-
-def _compare_folders(given, folders, years, metric, level, options_given: dict):
-    """``compare`` of result folders: their paired differences, nothing run. Every argument
-    must then be a result folder, and the options that only shape runs are refused."""
-    from .compare import compare_results, refuse_run_options
-    from .report import series_labels
-
-    if len(folders) != len(given):
-        _fail("compare: give scenario files or result folders, not both")
-    try:
-        refuse_run_options(options_given)
-        results = [load_results(d) for d in folders]  # a sweep or sensitivity folder is refused here
-        names = series_labels([r.manifest.get("scenario", {}).get("name", d.name) for r, d in zip(results, folders)],
-                              [str(p) for p in given])
-        table = compare_results(results, years, metric, level, names)
-    except (ScenarioError, FileNotFoundError) as exc:  # FileNotFoundError: a folder without a manifest
-        _fail(exc)
-    return table, int(table["n"].max()) if len(table) else 0
 
 
 def _write_comparison(table, target: Path, level: float, replications: int, quiet: bool) -> None:

@@ -19,9 +19,9 @@ import pandas as pd
 from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
 from .paths import user_path
 from .results import (ResultSet, as_list, check_replaceable_file, load_results, metric_columns, number_repeats,
-                      replications_text, unique_ending)
+                      replications_text, series_labels, unique_ending)
 from .runner import resolve, run
-from .scenario import Scenario, ScenarioError, whole_number
+from .scenario import Scenario, ScenarioError, path_exists, whole_number
 from .timeline import Schedule
 
 DEFAULT_METRICS = ("cumulative_approvals", "cumulative_ind_approvals", "patients_treated",
@@ -81,8 +81,9 @@ def _differences(sc: Scenario, keys: list[str], most: int = 3) -> str:
 
 def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=None,
                        level: float = 0.90, names: list[str] | None = None) -> pd.DataFrame:
-    """Differences of each result from the first, per metric and year, paired by replication.
-    ``names``: a label per result (default the scenario names of their manifests)."""
+    """Differences of each result from the first, per metric and year, paired by replication
+    (on the replications both have: the means and both intervals alike). ``names``: a label
+    per result (default the scenario names of their manifests)."""
     if len(results) < 2:
         raise ValueError("compare needs at least two scenarios")
     base = results[0]
@@ -93,6 +94,7 @@ def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=
         for metric in metrics:
             a = base.annual.pivot(index="replication", columns="year", values=metric)
             b = res.annual.pivot(index="replication", columns="year", values=metric)
+            a, b = a.align(b, join="inner", axis=0)  # the replications both have: every column on the pairs
             for year in years:
                 x0, x1 = a[year], b[year]
                 d = (x1 - x0).dropna()
@@ -196,18 +198,13 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     paired t-interval), unpaired_low, unpaired_high (Welch, as if the runs were independent)
     and includes_zero (NA when the interval is undefined).
     """
-    if isinstance(scenarios, (list, tuple)) and scenarios and all(
-            isinstance(x, (str, Path)) and user_path(x).is_dir() for x in scenarios):
-        scenarios = [load_results(x) for x in scenarios]  # result folders, as the command line takes them
-    kinds = {isinstance(r, ResultSet) for r in scenarios} if isinstance(scenarios, (list, tuple)) else {False}
-    if kinds == {True, False}:
-        raise ScenarioError("compare", None, "give scenarios or results, not both")
-    if kinds == {True}:
+    saved = saved_results(scenarios)
+    if saved is not None:
         refuse_run_options({"replications": replications != 50, "seed": seed != 42, "workers": workers is not None,
                             "until": until is not None, "overrides": overrides is not None,
                             "progress": progress is not None, "executor": executor != "process",
                             "scheduler": scheduler is not None})
-        return compare_results(scenarios, years, metrics, level)
+        return compare_results(saved[0], years, metrics, level, names=saved[1])
     replications = whole_number(replications, "replications", 2)  # an interval needs two pairs
     scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level)
     results = []
@@ -216,6 +213,40 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
         results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb,
                            executor=executor, scheduler=scheduler))
     return paired_differences(results, metrics, years, level, scenario_labels(scs))
+
+
+def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
+    """The saved results a comparison is given, and a label per result: ``items`` holds
+    ``ResultSet``s or result folders (None when it holds neither: scenarios to run). Labels are
+    the scenario names, told apart by folder where they repeat (see ``series_labels``). A
+    missing path, a file or a scenario among them is a ScenarioError naming it."""
+    if not isinstance(items, (list, tuple)) or not any(
+            isinstance(x, ResultSet) or (isinstance(x, (str, Path)) and user_path(x).is_dir()) for x in items):
+        return None
+    results, where = [], []
+    for x in items:
+        if isinstance(x, ResultSet):
+            results.append(x)
+            where.append(None)
+            continue
+        if not isinstance(x, (str, Path)):
+            raise ScenarioError("compare", None, f"got a {type(x).__name__} among saved results; give result "
+                                "folders or ResultSets, or scenarios, not both")
+        path = user_path(x)
+        if not path_exists(path):
+            raise ScenarioError(x, None, "not found")
+        if not path.is_dir():
+            raise ScenarioError(x, None, "is a file, not a result folder; give result folders, or scenario files, "
+                                "not both")
+        try:
+            results.append(load_results(path))  # a sweep or sensitivity folder is refused here
+        except FileNotFoundError:
+            raise ScenarioError(x, None, "is not a cgt-sim result folder (no manifest.json)") from None
+        where.append(str(x))
+    names = [r.manifest.get("scenario", {}).get("name", f"result_{i}") for i, r in enumerate(results)]
+    if None in where:  # a ResultSet has no folder to tell it apart by
+        return results, number_repeats(names)
+    return results, series_labels(names, where)
 
 
 def refuse_run_options(given: dict) -> None:
@@ -232,8 +263,8 @@ def compare_results(results: list, years=None, metrics=None, level: float = 0.90
     """Paired differences of saved results from the first (``ResultSet``s, e.g. from
     ``load_results``), as ``compare`` gives for scenarios, without running anything. The
     results must come from the same root seed (so replication r of each drew the same random
-    numbers) and cover the same years; replications that only some of them have are left out
-    of the pairs (``n`` counts the pairs). ``names``: a label per result (default their
+    numbers) and cover the same years; each is compared with the first on the replications
+    both have (``n`` counts the pairs; both means are over them). ``names``: a label per result (default their
     scenario names, numbered where they repeat)."""
     check_level(level)
     results = list(results)

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .paths import user_path
-from .results import (LABELS, REPORT_TITLE, ResultSet, band_text, bands_text, load_results, number_repeats,
-                      overrides_text, replications_text)
+from .results import (LABELS, REPORT_TITLE, ResultSet, band_text, bands_text, load_results,
+                      overrides_text, replications_text, series_labels)
 
 FAN_METRICS = (
     ("cumulative_approvals", "Cumulative marketing approvals", "products"),
@@ -60,16 +60,6 @@ def funnel(res: ResultSet) -> pd.Series:
     ended = {key: float(last[f"programs_{key}"].mean()) for key, _ in OUTCOMES if key != "ongoing"}
     ongoing = float(last[states].sum(axis=1).mean()) - sum(ended.values())
     return pd.Series({label: ended.get(key, ongoing) for key, label in OUTCOMES})
-
-
-def series_labels(names, result_dirs) -> list[str]:
-    """A label per result that tells the series apart: its scenario name when no other result
-    has that name, else "name (folder)", else "name (path as given)", else numbered."""
-    labels = list(names)
-    for show in (lambda d: Path(d).resolve().name or str(d), str):
-        seen = [labels.count(label) for label in labels]
-        labels = [f"{n} ({show(d)})" if k > 1 else label for n, d, label, k in zip(names, result_dirs, labels, seen)]
-    return number_repeats(labels)  # the same folder given twice
 
 
 # Fonts with Chinese characters, tried after the default font for scenario names and labels

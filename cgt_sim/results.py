@@ -12,6 +12,7 @@ clobbered result.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
 import os
 import shutil
@@ -174,8 +175,28 @@ class ResultSet:
         return s[s["year"].isin(years)].reset_index(drop=True)
 
     def save(self, path) -> Path:
-        """Write the result folder atomically (temporary folder, then rename)."""
+        """Write the result folder atomically (temporary folder, then rename). The manifest's
+        replication count is that of the ``annual`` table saved (so a result cut down to some
+        replications saves as such); the other tables may not hold replications it lacks."""
+        from .scenario import ScenarioError
+
         path = user_path(path)
+        if "replication" not in self.annual.columns or self.annual.empty:
+            raise ScenarioError(path, None, "not written: the annual table holds no replication")
+        reps = set(self.annual["replication"].unique().tolist())
+        for name in ("programs", "products", "sampled"):
+            table = getattr(self, name)
+            if table is None or "replication" not in table.columns or (name == "sampled" and len(table.columns) == 1):
+                continue  # (sampled without draws is not saved)
+            extra = set(table["replication"].unique().tolist()) - reps
+            if extra:
+                raise ScenarioError(path, None, f"not written: {name} holds replication {min(extra)}, which annual "
+                                    "does not; keep the same replications in every table")
+        manifest = {**self.manifest, "replications": len(reps)}
+        if self.sampled is not None and len(self.sampled.columns) > 1 and len(
+                set(self.sampled["replication"].unique().tolist())) != len(reps):
+            raise ScenarioError(path, None, "not written: sampled lacks replications that annual holds; keep the "
+                                "same replications in every table")
         with atomic_folder(path, "run") as tmp:
             self.annual.to_parquet(tmp / "annual.parquet", index=False)
             self.programs.to_parquet(tmp / "programs.parquet", index=False)
@@ -183,7 +204,7 @@ class ResultSet:
             if self.sampled is not None and len(self.sampled.columns) > 1:
                 self.sampled.to_parquet(tmp / "sampled.parquet", index=False)
             self.summary().to_csv(tmp / "summary.csv", index=False)
-            write_manifest(tmp, self.manifest)
+            write_manifest(tmp, manifest)
         return path
 
 
@@ -205,29 +226,53 @@ def summarise(annual: pd.DataFrame, metrics) -> pd.DataFrame:
     return out.sort_values(["_o", "year"]).drop(columns="_o").reset_index(drop=True)
 
 
+# What cgt-sim writes into a result folder (a run, sweep or sensitivity result); a report
+# folder inside one is told by its report.md (see ``earlier_output``).
+OUTPUT_FILES = ("manifest.json", "summary.csv", "annual.parquet", "programs.parquet", "products.parquet",
+                "sampled.parquet", "sweep.csv", "sweep.parquet", "indices.csv", "samples.parquet",
+                "second_order.csv", "indices.png")
+OUTPUT_PATTERNS = ("heatmap_*.png",)
+
+
+def _written_by_cgt_sim(entry: Path) -> bool:
+    if entry.is_dir() and not entry.is_symlink():
+        return earlier_output(entry) == "report"
+    return entry.name in OUTPUT_FILES or any(fnmatch.fnmatchcase(entry.name, p) for p in OUTPUT_PATTERNS)
+
+
 @contextlib.contextmanager
 def atomic_folder(path, kind: str | None = None):
     """Yield a new temporary folder beside ``path``; when the block ends without error it
     replaces ``path`` (an earlier result, see ``check_result_folder``) in one rename, otherwise
-    it is removed and ``path`` is left as it was."""
+    it is removed and ``path`` is left as it was. What cgt-sim did not write in the earlier
+    result (a user's notes, say) is moved into the new one first: only the earlier result's
+    own files (and a report inside it) are replaced."""
     path = user_path(path)
     check_result_folder(path, kind)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     old = None
+    kept: list[str] = []
     try:
         yield tmp
         if path.exists():
+            for entry in sorted(path.iterdir()):
+                if not _written_by_cgt_sim(entry) and not (tmp / entry.name).exists():
+                    os.replace(entry, tmp / entry.name)
+                    kept.append(entry.name)
             old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
             os.replace(path, old)
         os.replace(tmp, path)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
         if old is not None and old.exists() and not path.exists():
             os.replace(old, path)  # put the previous result back
+        for name in kept:  # with what was moved out of it
+            if (tmp / name).exists() and path.is_dir():
+                os.replace(tmp / name, path / name)
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
@@ -272,6 +317,16 @@ def _same_table(a, b) -> bool:
     if a is None or b is None:
         return a is b
     return a.equals(b) and list(a.columns) == list(b.columns)
+
+
+def series_labels(names, result_dirs) -> list[str]:
+    """A label per result that tells the series apart: its scenario name when no other result
+    has that name, else "name (folder)", else "name (path as given)", else numbered."""
+    labels = list(names)
+    for show in (lambda d: Path(d).resolve().name or str(d), str):
+        seen = [labels.count(label) for label in labels]
+        labels = [f"{n} ({show(d)})" if k > 1 else label for n, d, label, k in zip(names, result_dirs, labels, seen)]
+    return number_repeats(labels)  # the same folder given twice
 
 
 def number_repeats(labels: list[str]) -> list[str]:

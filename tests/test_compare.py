@@ -165,8 +165,17 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
         cgt_sim.compare([a, shorter])
     with pytest.raises(ScenarioError, match="^until: applies to scenarios"):
         cgt_sim.compare([a, b], until=2020)
-    with pytest.raises(ScenarioError, match="^compare: give scenarios or results, not both$"):
-        cgt_sim.compare([a, scen / "baseline.yaml"])
+    for mixed, message in (([a, scen / "baseline.yaml"], "baseline.yaml: is a file, not a result folder"),
+                           ([tmp_path / "a", tmp_path / "typo"], "typo: not found"),
+                           ([a, cgt_sim.load_scenario(scen / "baseline.yaml")], "got a Scenario among saved results")):
+        with pytest.raises(ScenarioError, match=message):  # the argument at fault is named
+            cgt_sim.compare(mixed)
+    # results of unequal replication counts pair on those both have: means and differences alike
+    more = cgt_sim.run(scen / "faster_approval.yaml", **{**kw, "replications": 5})
+    uneven = cgt_sim.compare([a, more], years=[2024], metrics="ind_approvals")
+    same = cgt_sim.compare([a, b], years=[2024], metrics="ind_approvals")
+    pd.testing.assert_frame_equal(uneven, same)
+    assert uneven["n"].tolist() == [3]
 
     monkeypatch.chdir(tmp_path)
     ok = CliRunner().invoke(app, ["compare", "a", "b", "--years", "2020,2024", "--out", "c.csv", "-q"])
@@ -176,10 +185,11 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
     one = cgt_sim.run(scen / "baseline.yaml", **{**kw, "replications": 1}, out=tmp_path / "one")
     with pytest.raises(ScenarioError, match="result 1 has 1 replication; an interval needs at least 2"):
         cgt_sim.compare([a, one])
-    for args, message in ((["a", str(scen / "baseline.yaml")], "give scenario files or result folders, not both"),
+    for args, message in ((["a", str(scen / "baseline.yaml")], "is a file, not a result folder; give result folders, or "
+                                                               "scenario files, not both"),
                           (["a", "b", "-r", "50"],  # even the default value
                            "--replications: applies to scenarios to run; results are compared as they were run"),
-                          (["a", "empty"], "empty: not a cgt-sim result folder (no manifest.json)"),
+                          (["a", "empty"], "empty: is not a cgt-sim result folder (no manifest.json)"),
                           (["a", "nothere"], "nothere: not found")):
         bad = CliRunner().invoke(app, ["compare", *args, "--out", "d.csv"])
         assert bad.exit_code == 2 and message in bad.output, bad.output

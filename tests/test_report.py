@@ -113,7 +113,7 @@ def test_report_tells_two_runs_of_one_scenario_apart(two_results, tmp_path, monk
 
 
 def test_series_labels():
-    from cgt_sim.report import series_labels
+    from cgt_sim.results import series_labels
 
     assert series_labels(["baseline", "cold_chain"], ["r/a", "r/b"]) == ["baseline", "cold_chain"]
     assert series_labels(["baseline", "baseline", "cold_chain"], ["r/a", "r/b", "r/c"]) == [

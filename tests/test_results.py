@@ -12,7 +12,8 @@ import pytest
 
 from cgt_sim import ResultSet, load_results
 from cgt_sim import results as results_module
-from cgt_sim.results import HEADLINE
+from cgt_sim.results import HEADLINE, REPORT_TITLE
+from cgt_sim.scenario import ScenarioError
 
 
 def annual_frame(years=range(2015, 2023), replications=5, seed=0) -> pd.DataFrame:
@@ -172,15 +173,40 @@ def test_sampled_without_uncertain_parameters_is_not_written(tmp_path):
     pd.testing.assert_frame_equal(load_results(out).sampled, pd.DataFrame({"replication": np.arange(5)}))
 
 
-def test_save_replaces_a_previous_result(tmp_path):
+def test_save_replaces_a_previous_result_and_keeps_the_users_files(tmp_path):
     target = tmp_path / "r"
-    result_set(seed=1).save(target)
-    (target / "stale.txt").write_text("from an older run")
+    result_set(seed=1).save(target)  # with sampled.parquet: its draws
+    assert (target / "sampled.parquet").exists()
+    (target / "report").mkdir()
+    (target / "report" / "report.md").write_text(REPORT_TITLE + "baseline\n")  # its report
+    (target / "notes.txt").write_text("my notes")  # the user's own
+    (target / "figures").mkdir()
+    (target / "figures" / "a.png").write_bytes(b"png")
     res = result_set(seed=2)
+    res.sampled = res.sampled[["replication"]]  # nothing uncertain: no draws to write
     res.save(target)
-    assert not (target / "stale.txt").exists()
     assert load_results(target).annual.equals(res.annual)
+    assert sorted(p.name for p in target.iterdir()) == [
+        "annual.parquet", "figures", "manifest.json", "notes.txt", "products.parquet", "programs.parquet",
+        "summary.csv"]
+    assert (target / "notes.txt").read_text() == "my notes"
+    assert (target / "figures" / "a.png").read_bytes() == b"png"
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_save_refuses_tables_of_other_replications_and_counts_what_it_saves(tmp_path):
+    res = result_set(seed=1)
+    cut = ResultSet(res.annual[res.annual["replication"] < 1], res.programs, res.products, res.manifest,
+                    res.sampled)
+    with pytest.raises(ScenarioError, match="not written: programs holds replication 1, which annual does not"):
+        cut.save(tmp_path / "r")
+    cut.programs = res.programs[res.programs["replication"] < 1]
+    with pytest.raises(ScenarioError, match="not written: sampled holds replication 1, which annual does not"):
+        cut.save(tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+    cut.sampled = res.sampled[res.sampled["replication"] < 1]
+    loaded = load_results(cut.save(tmp_path / "r"))
+    assert loaded.manifest["replications"] == 1 and loaded.annual.equals(cut.annual)
 
 
 def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
