@@ -76,6 +76,15 @@ class ScenarioError(ValueError):
         return type(self), (self.file, self.key, self.message)
 
 
+def whole_number_at(u: float, low: float, high: float) -> int:
+    """The whole number at ``u`` (in [0, 1)) of those from ``low`` to ``high``, each with an equal
+    share of [0, 1) (rounding a uniform draw would give the two ends half a share each)."""
+    lo, hi = math.ceil(low), math.floor(high)
+    if hi <= lo:
+        return int(round((low + high) / 2.0))
+    return lo + min(int(u * (hi - lo + 1)), hi - lo)
+
+
 @dataclass(frozen=True)
 class Uncertain:
     """A distribution sampled once per replication for one parameter."""
@@ -87,7 +96,11 @@ class Uncertain:
 
     def sample(self, rng) -> float:
         a = self.args
-        if self.dist == "uniform":
+        param = CATALOGUE.get(self.key)
+        whole = param is not None and param.kind == "int"
+        if self.dist == "uniform" and whole:  # every whole number from low to high with equal chance
+            x = whole_number_at(rng.uniform(0.0, 1.0), a["low"], a["high"])
+        elif self.dist == "uniform":
             x = rng.uniform(a["low"], a["high"])
         elif self.dist == "triangular":
             if a["low"] == a["high"]:
@@ -107,12 +120,11 @@ class Uncertain:
             x = max(x, a["low"])
         if "high" in a and self.dist in ("normal", "lognormal"):
             x = min(x, a["high"])
-        param = CATALOGUE.get(self.key)  # never leave the parameter's valid range
-        if param is not None and param.low is not None:
+        if param is not None and param.low is not None:  # never leave the parameter's valid range
             x = max(x, param.low)
         if param is not None and param.high is not None:
             x = min(x, param.high)
-        if param is not None and param.kind == "int":
+        if whole:
             x = round(x)  # the whole number the model uses (and records as drawn)
         return float(x)
 

@@ -37,7 +37,7 @@ from .paths import user_path
 from .points import run_points, year_metric
 from .results import atomic_folder, write_manifest
 from .runner import resolve
-from .scenario import Scenario, ScenarioError, python_names, whole_number
+from .scenario import Scenario, ScenarioError, python_names, whole_number, whole_number_at
 
 METHODS = ("sobol", "morris")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 10}
@@ -67,7 +67,9 @@ class Factor:
         """The parameter value for a sample coordinate ``x`` within ``bounds``."""
         if self.choices:
             return self.choices[min(int(x), len(self.choices) - 1)]
-        return int(round(x)) if self.integer else float(x)
+        if self.integer:  # each whole number of the range with an equal share of it
+            return whole_number_at((x - self.low) / (self.high - self.low), self.low, self.high)
+        return float(x)
 
 
 def factors(scenario: Scenario) -> list[Factor]:

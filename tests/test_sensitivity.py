@@ -39,7 +39,22 @@ def test_factor_values_for_choices_and_whole_numbers():
     assert choice.bounds == [0.0, 3.0]
     assert [choice.value(x) for x in (0.0, 0.99, 1.0, 2.5, 3.0)] == [10, 10, 20, 30, 30]
     whole = Factor("y", 10.0, 30.0, integer=True)
-    assert whole.value(12.6) == 13 and isinstance(whole.value(12.6), int)
+    assert whole.value(12.6) == 12 and isinstance(whole.value(12.6), int)
+    assert (whole.value(10.0), whole.value(30.0)) == (10, 30)
+    # each whole number of the range gets an equal share of it (rounding gave 10 and 30 half)
+    counts = np.unique([whole.value(x) for x in np.linspace(10.0, 30.0, 21_000, endpoint=False)],
+                       return_counts=True)
+    assert counts[0].tolist() == list(range(10, 31)) and counts[1].min() >= 999 and counts[1].max() <= 1001
+
+
+def test_a_uniform_whole_number_parameter_draws_each_value_alike():
+    sc = cgt_sim.load_scenario(TWO, uncertain={"manufacturing.suites_2015.beijing": {
+        "dist": "uniform", "low": 1, "high": 3}})
+    rng = np.random.default_rng(0)
+    draws = [sc.uncertain["manufacturing.suites_2015.beijing"].sample(rng) for _ in range(6000)]
+    values, counts = np.unique(draws, return_counts=True)
+    assert values.tolist() == [1.0, 2.0, 3.0]
+    assert abs(counts - 2000).max() < 5 * np.sqrt(2000 * 2 / 3)  # 5 binomial sd
 
 
 def test_an_override_fixes_an_uncertain_parameter(tmp_path):
@@ -130,10 +145,11 @@ def test_sobol_ranks_the_driver_first_and_saves_everything(tmp_path):
                                                                             "S2_conf"}
     out = tmp_path / "sens"
     out.mkdir()
-    (out / "manifest.json").write_text('{"written_by": "cgt-sim", "analysis": "sensitivity"}')  # an earlier one is replaced whole
-    (out / "stale.csv").write_text("x")
+    (out / "manifest.json").write_text('{"written_by": "cgt-sim", "analysis": "sensitivity"}')  # an earlier one:
+    (out / "heatmap_old.png").write_bytes(b"x")  # its files are replaced,
+    (out / "notes.txt").write_text("x")  # the user's are kept
     res.save(out)
-    assert sorted(p.name for p in out.iterdir()) == ["indices.csv", "indices.png", "manifest.json",
+    assert sorted(p.name for p in out.iterdir()) == ["indices.csv", "indices.png", "manifest.json", "notes.txt",
                                                      "samples.parquet", "second_order.csv"]
     assert (out / "indices.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     pd.testing.assert_frame_equal(pd.read_parquet(out / "samples.parquet"), res.samples)

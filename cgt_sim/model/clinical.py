@@ -13,6 +13,7 @@ independent of durations.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,14 +186,14 @@ class Funnel:
 
     p_approval: float  # from program start (discovery) to approval
     p_approval_from_phase1: float  # likelihood of approval once Phase I starts
-    mean_days_to_approval: float  # mean time from program start, given approval
-    mean_days_phase1_to_approval: float  # mean time from Phase I start, given approval
+    mean_days_to_approval: float  # mean time from program start, given approval (NaN if none can be)
+    mean_days_phase1_to_approval: float  # mean time from Phase I start, given approval (NaN if none can be)
 
 
-def analytic_funnel(p, modality: str, *, year: int | None = None, t: float | None = None) -> Funnel:
+def analytic_funnel(scenario, modality: str, *, year: int | None = None, t: float | None = None) -> Funnel:
     """Approval probability and mean time to approval of one program.
 
-    ``p``: a scenario (a ``Scenario`` or the path of a scenario file) or a parameter lookup
+    ``scenario``: a ``Scenario``, the path of a scenario file, or a parameter lookup
     ``p(key, day)``; ``modality``: one of ``MODALITIES``; ``year``: the program starts on
     1 January of that year (default the scenario's start year), or ``t``: the simulation day
     it starts (with a lookup). Parameters are read then (for scenarios whose parameters do not
@@ -200,10 +201,14 @@ def analytic_funnel(p, modality: str, *, year: int | None = None, t: float | Non
     Assumes the IND pathway is open and no financing or manufacturing delays: the model's
     program chain as an absorbing Markov chain. Returns a ``Funnel``: p_approval (from program
     start), p_approval_from_phase1, mean_days_to_approval and mean_days_phase1_to_approval
-    (calendar days, among approved programs).
+    (calendar days, among approved programs; NaN where approval has probability 0).
     """
-    if modality not in MODALITIES:
-        raise ValueError(f"unknown modality {modality!r}; choose one of " + ", ".join(MODALITIES))
+    if not isinstance(modality, str) or modality not in MODALITIES:
+        raise ScenarioError("modality", None, f"unknown modality {modality!r}; choose one of " + ", ".join(MODALITIES))
+    p = scenario
+    if not isinstance(p, (Scenario, str, Path)) and not callable(p):
+        raise ScenarioError("analytic_funnel", None, f"takes a scenario, a scenario file or a parameter lookup, "
+                            f"not a {type(p).__name__}")
     if year is not None and t is not None:
         raise ValueError("give year= or t=, not both")
     t = 0.0 if t is None else t
@@ -254,4 +259,6 @@ def analytic_funnel(p, modality: str, *, year: int | None = None, t: float | Non
     reach_iit = iit_share * iit_s * ind_s
     w_iit1 = reach_iit / (reach_direct + reach_iit) if (reach_direct + reach_iit) > 0 else 0.0
     mean_from_p1 = (w_iit1 * f1 + (1 - w_iit1)) * d1 + late_d
-    return Funnel(p_total, p1 * late, mean_total, mean_from_p1)
+    # a mean time to approval is undefined where approval cannot happen
+    return Funnel(p_total, p1 * late, mean_total if p_total > 0 else math.nan,
+                  mean_from_p1 if p1 * late > 0 else math.nan)
