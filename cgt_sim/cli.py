@@ -306,6 +306,9 @@ def precision_text(p: dict, replications: int) -> str:
     def pct(x):
         return f"{100 * x:.3g}%"
 
+    if p.get("undefined"):
+        return (f"precision: {p['metric']} in {p['year']}: {p['undefined']}; stopped after "
+                f"{replications_text(replications)} (choose a metric or --precision-year with a non-zero mean)")
     rel = p["relative_half_width"]
     interval = (f"mean {_fmt(p['mean'])} +/- {_fmt(p['half_width'])} ({pct(p['level'])} interval"
                 + (f", {pct(rel)} of the mean)" if rel is not None else ")"))

@@ -86,14 +86,18 @@ class Precision:
         x = values[~np.isnan(values)]
         mean = float(x.mean()) if x.size else math.nan
         half = half_width(x, LEVEL)
-        if math.isnan(half):
+        undefined = None  # why a relative precision cannot be judged
+        if not x.size:
+            undefined = "no replication has a value of it that year"
+        elif mean == 0.0 and half == 0.0:
+            undefined = "it is 0 in every replication, and a precision relative to a mean of 0 is undefined"
+        if math.isnan(half) or mean == 0.0:
             rel = math.inf
-        elif half == 0.0:
-            rel = 0.0
         else:
-            rel = half / abs(mean) if mean != 0.0 else math.inf
+            rel = half / abs(mean)
         return {"metric": self.metric, "year": self.year, "target": self.relative, "level": LEVEL,
-                "mean": mean, "half_width": half, "relative_half_width": rel, "reached": rel <= self.relative}
+                "mean": mean, "half_width": half, "relative_half_width": rel, "reached": rel <= self.relative,
+                "undefined": undefined}
 
     def next_total(self, n: int, stat: dict, cap: int) -> int:
         """Replications for the next check: enough if the spread stays as it is (half-width falls
@@ -343,8 +347,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
                 if goal is None:
                     break
                 stat = goal.evaluate(done.metric_values(total))
-                if stat["reached"] or total >= replications:
-                    break
+                if stat["reached"] or stat["undefined"] or total >= replications:
+                    break  # (more replications of a metric without a usable mean are not run)
                 total = goal.next_total(total, stat, replications)
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)

@@ -413,6 +413,11 @@ def test_precision_statistic():
     assert goal.evaluate(np.full(4, 7.0))["relative_half_width"] == 0.0  # no spread: exact
     assert goal.evaluate(np.array([-1.0, 1.0]))["relative_half_width"] == math.inf  # mean 0
     assert goal.evaluate(np.array([2.0, np.nan]))["reached"] is False  # one value: no interval
+    zero = goal.evaluate(np.zeros(5))  # a mean of 0 has no relative precision
+    assert zero["reached"] is False and zero["relative_half_width"] == math.inf and "0 in every" in zero["undefined"]
+    none = goal.evaluate(np.full(3, np.nan))
+    assert none["reached"] is False and none["undefined"] == "no replication has a value of it that year"
+    assert goal.evaluate(x)["undefined"] is None
     s = goal.evaluate(np.array([100.0, 101.0, 99.0, 100.0]))
     assert s["reached"] is True and s["relative_half_width"] <= 0.05
 
@@ -463,6 +468,14 @@ def test_precision_reports_a_target_not_reached_within_the_cap(uncertain):
     assert p["reached"] is False and p["replications_needed"] is None and p["max_replications"] == 4
     assert p["year"] == 2016  # default: the horizon
     assert p["relative_half_width"] > 0.0001
+
+
+def test_precision_stops_at_the_first_check_when_the_metric_has_no_usable_mean(uncertain):
+    for metric in ("approvals", "vein_to_vein_days_median"):  # 0 in every replication; no value at all
+        res = cgt_sim.run(uncertain, replications=40, seed=5, until=2016, executor="serial", precision=0.05,
+                          metric=metric)
+        p = res.manifest["precision"]
+        assert res.manifest["replications"] == FIRST_BATCH and p["reached"] is False and p["undefined"]
 
 
 def test_precision_metric_takes_the_short_names(uncertain):
