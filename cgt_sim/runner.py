@@ -307,6 +307,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     the partial folder.
     """
     replications, seed, workers = check_run_counts(replications, seed, workers)
+    if progress is not None and not callable(progress):
+        raise ScenarioError("progress", None, f"must be a function progress(done, total) or None (got {progress!r})")
     sc = resolve(scenario, overrides, until)
     for note in after_horizon_notes(sc):
         warnings.warn(note, AfterHorizonWarning, stacklevel=2)

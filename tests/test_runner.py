@@ -519,6 +519,7 @@ def test_bad_precision_options(uncertain, kw, message):
     (dict(until=2016.5), "until: must be a year such as 2035 (got 2016.5)"),
     (dict(overrides={5: 30}), "overrides: a parameter key must be text"),
     (dict(overrides=[("regulatory.p_ind_clear", 0.5)]), "overrides: must be a mapping"),
+    (dict(progress=5), "progress: must be a function progress(done, total) or None (got 5)"),
 ])
 def test_bad_run_arguments_are_one_clear_error(kw, message):
     kw = {"replications": 2, "until": 2016, **kw}

@@ -854,6 +854,8 @@ def test_a_scenario_made_in_python_starts_from_the_defaults():
     assert sc.with_overrides({P_IND: 0.5}).value(P_IND) == 0.5
     with pytest.raises(ScenarioError, match="^use_calibrated: must be True or False"):
         load_scenario(BASELINE, use_calibrated="no")
+    with pytest.raises(ScenarioError, match="^path: must be the path of a scenario file \\(got None\\)"):
+        load_scenario(None)
 
 
 @pytest.mark.parametrize("name, message", [(3, r"must be text \(got int\)"), ("a b", "cannot name the result folder"),
