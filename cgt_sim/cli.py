@@ -445,7 +445,7 @@ def sensitivity(
             result = execute(plan, replications, workers, callback)
         except ScenarioError as exc:
             _fail(exc)
-    path = result.save(target)
+    path = _font_notes(result.save, target)
     if not quiet:
         _print_indices(result, path)
 
@@ -504,7 +504,7 @@ def sweep(
     progress_cm, callback = _progress(quiet, len(plan.points), f"{plan.scenario.name} sweep", "grid points")
     with progress_cm:
         result = execute(plan, replications, seed, workers, callback)
-    path = result.save(target)
+    path = _font_notes(result.save, target)
     if not quiet:
         _print_sweep(result, path)
 
@@ -739,6 +739,22 @@ def _print_checks(rows, title: str) -> None:
     console.print(escape("intervals: " + "; ".join(f"{g}: {i}" for g, i in kinds)))
 
 
+def _font_notes(write, *args):
+    """``write(*args)``, with a chart font's missing characters said once as a note on stderr
+    (a ChartFontWarning), as every command that draws charts says it."""
+    from .report import ChartFontWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ChartFontWarning)
+        value = write(*args)
+    for w in caught:
+        if issubclass(w.category, ChartFontWarning):
+            typer.echo(f"note: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return value
+
+
 @app.command()
 def report(
     results: List[Path] = typer.Argument(..., help="result folders written by run (several are overlaid)"),
@@ -746,7 +762,7 @@ def report(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no closing line"),
 ):
     """Write PNG fan charts, a program-outcome funnel and report.md for one or more results."""
-    from .report import ChartFontWarning, write_report
+    from .report import write_report
 
     results = [user_path(d) for d in results]  # a quoted ~ too, as load_results takes it
     out = user_path(out) if out is not None else None
@@ -758,16 +774,9 @@ def report(
     if out is not None and out.exists() and not out.is_dir():
         _fail(f"{out}: exists and is not a folder")
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ChartFontWarning)
-            path = write_report([str(d) for d in results], out)
+        path = _font_notes(write_report, [str(d) for d in results], out)
     except ScenarioError as exc:  # not a run result: a sweep or sensitivity folder, an unreadable manifest
         _fail(exc)
-    for w in caught:
-        if issubclass(w.category, ChartFontWarning):
-            typer.echo(f"note: {w.message}", err=True)
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if not quiet:
         typer.echo(f"report written to {path}")
 

@@ -6,6 +6,7 @@ funnel of program outcomes, and, for several results, the scenarios overlaid on 
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from pathlib import Path
 
@@ -88,6 +89,26 @@ def chart_fonts(labels) -> tuple[list[str], str]:
     return families, "".join(missing)
 
 
+@contextlib.contextmanager
+def chart_text(labels):
+    """Charts drawn inside this block use fonts for ``labels`` (see ``chart_fonts``); characters
+    that none of them has are said once, as a ``ChartFontWarning``, not in a warning per glyph
+    and chart. Yields those characters ("" for none)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    families, missing = chart_fonts(labels)
+    if missing:
+        warnings.warn(ChartFontWarning(
+            f"the charts' fonts have no {missing} (in a scenario name), which show as boxes; install a font with "
+            "these characters, e.g. Noto Sans CJK SC, or name the scenarios in Latin letters"), stacklevel=3)
+    with plt.rc_context({"font.family": families}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")  # said once, above
+        yield missing
+
+
 def check_report_folder(out) -> None:
     """A report may go into a new or empty folder or replace an earlier report (a folder with
     report.md), never into a result or any other folder: ScenarioError naming ``out`` otherwise."""
@@ -113,13 +134,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     out = user_path(out) if out else user_path(result_dirs[0]) / "report"
     check_report_folder(out)
     out.mkdir(parents=True, exist_ok=True)
-    families, missing = chart_fonts(names)
-    if missing:
-        warnings.warn(ChartFontWarning(
-            f"the charts' fonts have no {missing} (in a scenario name), which show as boxes; install a font with "
-            "these characters, e.g. Noto Sans CJK SC, or name the scenarios in Latin letters"), stacklevel=2)
-    with plt.rc_context({"font.family": families}), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")  # said once, above
+    with chart_text(names) as missing:
         figures = _figures(plt, results, names, out)
     lines = [REPORT_TITLE + ", ".join(names), ""]
     if missing:

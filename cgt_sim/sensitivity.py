@@ -194,7 +194,10 @@ class SensitivityResult:
             self.samples.to_parquet(tmp / "samples.parquet", index=False)
             if self.second_order is not None:
                 self.second_order.to_csv(tmp / "second_order.csv", index=False)
-            plot_indices(self.indices, self.manifest, tmp / "indices.png")
+            from .report import chart_text
+
+            with chart_text([self.manifest["scenario"]["name"]]):
+                plot_indices(self.indices, self.manifest, tmp / "indices.png")
             write_manifest(tmp, self.manifest)
         return path
 

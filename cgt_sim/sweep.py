@@ -187,8 +187,11 @@ class SweepResult:
             self.table.to_csv(tmp / "sweep.csv", index=False)
             self.table.to_parquet(tmp / "sweep.parquet", index=False)
             if len(self.keys) == 2:
-                for metric in self.manifest["metrics"]:
-                    plot_heatmap(self.table, self.manifest, metric, tmp / f"heatmap_{metric}.png")
+                from .report import chart_text
+
+                with chart_text([self.manifest["scenario"]["name"]]):
+                    for metric in self.manifest["metrics"]:
+                        plot_heatmap(self.table, self.manifest, metric, tmp / f"heatmap_{metric}.png")
             write_manifest(tmp, self.manifest)
         return path
 

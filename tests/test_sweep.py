@@ -119,6 +119,29 @@ def test_cli_writes_the_folder_and_prints_the_table(tmp_path, monkeypatch):
     assert len(pd.read_csv(out / "sweep.csv")) == 8 and (out / "heatmap_new_programs.png").exists()
 
 
+def test_a_scenario_name_the_chart_fonts_cannot_draw_is_one_note(tmp_path, monkeypatch):
+    """Heat maps (and sensitivity's bar chart, drawn the same way) of a scenario named in
+    Chinese: one note where no installed font has the characters, never a warning per glyph."""
+    import warnings
+
+    from cgt_sim.report import chart_fonts
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "city.yaml").write_text(f"name: 城市基金\nextends: {BASELINE}\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = CliRunner().invoke(app, ["sweep", "city.yaml", "--grid", f"{IND}=30,60", "--grid", f"{EROSION}=0,0.1",
+                                          "--until", "2015", "-r", "1", "-w", "1", "--metric", "new_programs", "-q"])
+    assert result.exit_code == 0, result.output
+    assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []
+    notes = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    if chart_fonts(["城市基金"])[1]:  # no font with Chinese characters installed
+        assert len(notes) == 1 and notes[0].startswith("note: the charts' fonts have no 城市基金"), notes
+    else:
+        assert notes == []
+    assert (tmp_path / "results" / "城市基金_sweep" / "heatmap_new_programs.png").exists()
+
+
 def test_a_table_too_wide_for_the_terminal_gives_a_row_per_point_and_metric(tmp_path, monkeypatch):
     """At 80 columns two long grid keys and six metrics would be cut off; every metric of every
     point is still shown."""
