@@ -270,25 +270,25 @@ def compare_results(results: list, years=None, metrics=None, level: float = 0.90
     results = list(results)
     if len(results) < 2 or not all(isinstance(r, ResultSet) for r in results):
         raise ScenarioError("compare", None, "give a list of at least two results (the first is the reference)")
+    if names is None:
+        names = number_repeats([r.manifest.get("scenario", {}).get("name", f"result_{i}")
+                                for i, r in enumerate(results)])
     first = results[0].manifest
-    for i, res in enumerate(results):
+    for name, res in zip(names, results):
         if res.manifest.get("replications", 0) < 2:
-            raise ScenarioError("compare", None, f"result {i} has {replications_text(res.manifest.get('replications', 0))}"
+            raise ScenarioError("compare", None, f"{name} has {replications_text(res.manifest.get('replications', 0))}"
                                 "; an interval needs at least 2")
-    for i, res in enumerate(results[1:], 1):
+    for name, res in zip(names[1:], results[1:]):
         m = res.manifest
         if m.get("seed") != first.get("seed"):
-            raise ScenarioError("compare", None, f"result {i} was run from seed {m.get('seed')} and result 0 from "
+            raise ScenarioError("compare", None, f"{name} was run from seed {m.get('seed')} and {names[0]} from "
                                 f"seed {first.get('seed')}: their replications are not paired; run them from one seed")
         if (m.get("start_year"), m.get("horizon_year")) != (first.get("start_year"), first.get("horizon_year")):
-            raise ScenarioError("compare", None, f"all results must cover the same years ({first.get('start_year')}-"
-                                f"{first.get('horizon_year')}); result {i} covers {m.get('start_year')}-"
-                                f"{m.get('horizon_year')}")
+            raise ScenarioError("compare", None, f"all results must cover the same years: {names[0]} covers "
+                                f"{first.get('start_year')}-{first.get('horizon_year')}, {name} "
+                                f"{m.get('start_year')}-{m.get('horizon_year')}")
     years = check_years(years, int(first["start_year"]), int(first["horizon_year"]))
     known = [c for c in results[0].annual.columns  # the columns every result has
              if c not in ("replication", "year") and all(c in r.annual.columns for r in results)]
     metrics = metric_columns(([] if metrics is None else as_list(metrics)) or DEFAULT_METRICS, known)
-    if names is None:
-        names = number_repeats([r.manifest.get("scenario", {}).get("name", f"result_{i}")
-                                for i, r in enumerate(results)])
     return paired_differences(results, metrics, years, level, names)

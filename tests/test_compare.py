@@ -158,10 +158,11 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(cgt_sim.compare([tmp_path / "a", str(tmp_path / "b")], years=[2020, 2024]), ran)
 
     other_seed = cgt_sim.run(scen / "baseline.yaml", **{**kw, "seed": 6})
-    with pytest.raises(ScenarioError, match="seed 6 and result 0 from seed 5: their replications are not paired"):
+    with pytest.raises(ScenarioError, match="baseline #2 was run from seed 6 and baseline #1 from seed 5: their replications are not paired"):
         cgt_sim.compare([a, other_seed])
     shorter = cgt_sim.run(scen / "baseline.yaml", **{**kw, "until": 2022})
-    with pytest.raises(ScenarioError, match="must cover the same years"):
+    with pytest.raises(ScenarioError, match="must cover the same years: baseline #1 covers 2015-2024, baseline #2 "
+                                            "2015-2022"):
         cgt_sim.compare([a, shorter])
     with pytest.raises(ScenarioError, match="^until: applies to scenarios"):
         cgt_sim.compare([a, b], until=2020)
@@ -183,7 +184,7 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(pd.read_csv("c.csv"), pd.read_csv(io.StringIO(ran.to_csv(index=False))))
     (tmp_path / "empty").mkdir()
     one = cgt_sim.run(scen / "baseline.yaml", **{**kw, "replications": 1}, out=tmp_path / "one")
-    with pytest.raises(ScenarioError, match="result 1 has 1 replication; an interval needs at least 2"):
+    with pytest.raises(ScenarioError, match="baseline #2 has 1 replication; an interval needs at least 2"):
         cgt_sim.compare([a, one])
     for args, message in ((["a", str(scen / "baseline.yaml")], "is a file, not a result folder; give result folders, or "
                                                                "scenario files, not both"),
