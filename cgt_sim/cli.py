@@ -6,6 +6,7 @@ Bad input gives one line naming the file and the key, exit code 2, and writes no
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -173,6 +174,7 @@ def run(
     except Interrupted as exc:
         how = "; run the same command with --resume to complete it" if exc.partial is not None else ""
         typer.echo(f"interrupted: {exc}{how}", err=True)
+        _INTERRUPTION_SAID.append(True)
         raise typer.Exit(130)
     if not quiet:
         _print_headline(res, target, untouched=untouched, replaced=replaced)
@@ -1012,6 +1014,11 @@ def _click_exceptions():
     return exceptions
 
 
+# Set when a command has said how it was interrupted (run: what it kept), so main does not
+# add its own line.
+_INTERRUPTION_SAID: list = []
+
+
 def _aborts() -> tuple:
     """Ctrl-C as typer and click report it when they do not exit themselves."""
     found = [KeyboardInterrupt, typer.Abort]
@@ -1040,8 +1047,10 @@ def main():  # console-script entry point
         typer.echo(f"error: {exc.format_message()}", err=True)
         code = exc.exit_code
     except _aborts():
-        typer.echo("interrupted", err=True)
         code = 130
+    if code == 130 and not _INTERRUPTION_SAID:  # (recent typers turn Ctrl-C into exit code 130 silently)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the line short
+        typer.echo("interrupted: nothing was written", err=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 

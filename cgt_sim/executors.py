@@ -132,31 +132,41 @@ class ProcessExecutor:
         self.workers = []
 
     def run(self, scenario: Scenario, seed: int, reps: list[int], size: int) -> Iterator[tuple[list, list]]:
-        todo = chunks(reps, size)[::-1]  # the first chunk last: taken with pop()
+        parts = chunks(reps, size)
+        for i, tables in self.calls(simulate_chunk, [(scenario, seed, part) for part in parts]):
+            yield parts[i], tables
+
+    def calls(self, fn, arguments: list[tuple]) -> Iterator[tuple[int, object]]:
+        """``fn(*args)`` for each ``args`` of ``arguments`` on the workers, in order as workers
+        free up; yields (index into ``arguments``, value) as each call finishes. ``fn`` must be a
+        module-level function (it travels by name)."""
+        todo = list(enumerate(arguments))[::-1]  # the first call last: taken with pop()
         idle = [conn for _, conn in self.workers]
-        busy: dict = {}  # pipe -> the chunk its worker is running
+        busy: dict = {}  # pipe -> the index of the call its worker is running
         try:
             while todo or busy:
                 while todo and idle:
                     conn = idle.pop()
-                    busy[conn] = todo.pop()
-                    conn.send((scenario, seed, busy[conn]))
+                    i, args = todo.pop()
+                    busy[conn] = i
+                    conn.send((fn, args))
                 for conn in multiprocessing.connection.wait(list(busy)):
                     try:
                         ok, payload = conn.recv()
                     except EOFError:
                         raise RuntimeError("a worker process stopped unexpectedly") from None
-                    chunk = busy.pop(conn)
+                    i = busy.pop(conn)
                     idle.append(conn)
                     if not ok:
                         raise payload
-                    yield chunk, payload
+                    yield i, payload
         finally:
             self.unfinished = bool(busy)
 
 
 def _work(conn) -> None:
-    """A worker process: run the chunks that come over ``conn`` until told to stop."""
+    """A worker process: make the calls that come over ``conn`` (function, arguments) until told
+    to stop."""
     _ignore_sigint()
     while True:
         try:
@@ -166,7 +176,8 @@ def _work(conn) -> None:
         if task is None:
             return
         try:
-            reply = (True, simulate_chunk(*task))
+            fn, args = task
+            reply = (True, fn(*args))
         except Exception as exc:  # sent back to be raised where the run was started
             reply = (False, exc)
         try:

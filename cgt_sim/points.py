@@ -15,10 +15,9 @@ from __future__ import annotations
 import operator
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
-
 import pandas as pd
 
+from .executors import ProcessExecutor
 from .results import ALIASES, KEYS, as_list, metric_columns
 from .runner import run
 from .scenario import Scenario, ScenarioError, check_run_counts
@@ -111,17 +110,13 @@ def run_points(scenarios: list[Scenario], replications: int, seed: int, columns:
             if progress:
                 progress(i + 1, total)
         return out
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_point, sc, replications, seed, columns, years, 1): i
-                   for i, sc in enumerate(scenarios)}
-        try:
-            for done, fut in enumerate(as_completed(futures), 1):
-                out[futures[fut]] = fut.result()
-                if check:
-                    check(futures[fut], out[futures[fut]])
-                if progress:
-                    progress(done, total)
-        except BaseException:  # an error or Ctrl-C: do not wait for the points not yet started
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    # an error or Ctrl-C stops the workers at once, points running or not yet started
+    with ProcessExecutor(workers) as pool:
+        calls = pool.calls(_point, [(sc, replications, seed, columns, years, 1) for sc in scenarios])
+        for done, (i, rows) in enumerate(calls, 1):
+            out[i] = rows
+            if check:
+                check(i, rows)
+            if progress:
+                progress(done, total)
     return out

@@ -808,6 +808,29 @@ def test_ctrl_c_while_the_command_starts_is_an_interruption():
     assert proc.returncode == 130 and proc.stderr == "interrupted\n", proc.stderr
 
 
+def test_ctrl_c_in_a_sweep_says_nothing_was_written(tmp_path):
+    """A real Ctrl-C while a sweep's worker processes run: exit 130 and one line (Typer turns
+    Ctrl-C into exit code 130 without a word), and no result folder."""
+    import signal
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(cgt_sim_cmd("sweep", str(root / "scenarios" / "baseline.yaml"), "--grid", f"{IND}=30,60",
+                                        "-r", "40", "-w", "2", "-q", "--out", "sw"),
+                            cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 120
+    while not (children.exists() and children.read_text().split()):  # its worker processes have started
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and stderr == "interrupted: nothing was written\n", stderr
+    assert not (tmp_path / "sw").exists()
+
+
 def test_version():
     from cgt_sim import __version__
 
