@@ -55,6 +55,7 @@ def mismatch(found: dict, wanted: dict) -> str | None:
     differ = [k for k in wanted["parameters"] if found.get("parameters", {}).get(k) != wanted["parameters"][k]]
     differ += [k for k in sorted(set(found.get("uncertain", {})) | set(wanted["uncertain"]))
                if found.get("uncertain", {}).get(k) != wanted["uncertain"].get(k)]
+    differ = list(dict.fromkeys(differ))  # a key fixed by --set differs in both
     if differ:
         shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3 else "")
         return f"was made with a different scenario ({shown} {'differs' if len(differ) == 1 else 'differ'})"
@@ -98,7 +99,8 @@ class Checkpoint:
         if not resume:
             if held:
                 raise ScenarioError(self.path, None, f"holds {held} finished replication{'s' * (held != 1)} of an unfinished run; "
-                                    "add --resume to complete it, or delete the folder to start afresh")
+                                    "add --resume to complete it, or (when no run into it is still going) delete the "
+                                    "folder to start afresh")
             return
         # a resumed run completes the unfinished parts, or else the finished result in out
         manifest = None

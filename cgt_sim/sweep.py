@@ -66,7 +66,9 @@ def check_grid(grid: dict, scenario: Scenario) -> dict[str, list]:
         if p is None:
             raise ScenarioError("--grid", key, "unknown parameter" + _suggest(str(key), CATALOGUE))
         if key.startswith("simulation."):
-            raise ScenarioError("--grid", key, "cannot be swept (the horizon is set with --until)")
+            why = ("the horizon is set with --until" if key == "simulation.horizon_year"
+                   else "every grid point simulates the same years")
+            raise ScenarioError("--grid", key, f"cannot be swept ({why})")
         if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
             raise ScenarioError("--grid", key, f"needs a list of one or more values (got {values!r})")
         values = list(values)  # a list, a tuple, a range, a numpy array
