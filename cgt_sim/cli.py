@@ -528,7 +528,7 @@ def _print_sweep(result, path: Path) -> None:
     for col in m["metrics"]:
         t.add_column(LABELS.get(col, col), justify="right", min_width=7)
     for _, r in wide.iterrows():
-        t.add_row(*[str(r[k]) for k in result.keys], *[escape(_fmt(r.get(c, float("nan")))) for c in m["metrics"]])
+        t.add_row(*[_grid_text(r[k]) for k in result.keys], *[escape(_fmt(r.get(c, float("nan")))) for c in m["metrics"]])
     console = Console()
     if console.measure(t, options=console.options.update_width(10**4)).minimum > console.width:
         # too wide even with its headers wrapped: a row per point and metric instead
@@ -539,7 +539,7 @@ def _print_sweep(result, path: Path) -> None:
         t.add_column("mean", justify="right", no_wrap=True)
         for _, r in wide.iterrows():
             for i, c in enumerate(m["metrics"]):
-                t.add_row(*[str(r[k]) if i == 0 else "" for k in result.keys], escape(LABELS.get(c, c)),
+                t.add_row(*[_grid_text(r[k]) if i == 0 else "" for k in result.keys], escape(LABELS.get(c, c)),
                           escape(_fmt(r.get(c, float("nan")))), end_section=i == len(m["metrics"]) - 1)
     console.print(t)
     for key, dates in m.get("grid_dates", {}).items():
@@ -551,7 +551,15 @@ def _print_sweep(result, path: Path) -> None:
     if others:
         console.print(escape(f"other years ({', '.join(others)}): in {path}/sweep.csv, which also gives p5, "
                              "p50 and p95"))
-    console.print(f"sweep written to {path}/ ({m['points']} grid points, {m['wall_time_s']:.1f} s)")
+    points = f"{m['points']} grid point" + ("" if m["points"] == 1 else "s")
+    console.print(f"sweep written to {path}/ ({points}, {m['wall_time_s']:.1f} s)")
+
+
+def _grid_text(value) -> str:
+    """A grid value as it was most likely typed: 30 for 30.0, 0.05 as it is."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
 
 
 @app.command()
