@@ -354,6 +354,7 @@ def compare(
     except ScenarioError as exc:
         _fail(exc)
     year_list = _parse_years(years)
+    metric = metric or None  # no --metric: the defaults
     target = user_path(out) if out else Path("results") / "compare.csv"
     _check_output_file(target)
     try:
@@ -497,6 +498,7 @@ def sweep(
 
     _check_run_options(replications, seed, workers)
     year_list = _parse_years(years)
+    metric = metric or None  # no --metric: the defaults
     try:
         plan = prepare(scenario, parse_grid(grid), until, year_list, metric)
     except ScenarioError as exc:

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .points import annual_columns, check_metrics, check_years, default_years  # noqa: F401
+from .points import annual_columns, asked, check_metrics, check_years, default_years  # noqa: F401
 from .paths import user_path
-from .results import (ResultSet, as_list, check_replaceable_file, load_results, metric_columns, number_repeats,
+from .results import (ResultSet, check_replaceable_file, load_results, metric_columns, number_repeats,
                       replications_text, series_labels, unique_ending)
 from .runner import resolve, run
 from .scenario import Scenario, ScenarioError, path_exists, whole_number
@@ -174,7 +174,7 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
                                 f"all scenarios must cover the same years ({start}-{horizon}); "
                                 f"got {sc.start_year}-{sc.horizon_year}")
     years = check_years(years, start, horizon)
-    metrics = check_metrics(([] if metrics is None else as_list(metrics)) or DEFAULT_METRICS, scs[0])
+    metrics = check_metrics(asked(metrics, "metrics", DEFAULT_METRICS), scs[0])
     return scs, years, metrics
 
 
@@ -290,5 +290,5 @@ def compare_results(results: list, years=None, metrics=None, level: float = 0.90
     years = check_years(years, int(first["start_year"]), int(first["horizon_year"]))
     known = [c for c in results[0].annual.columns  # the columns every result has
              if c not in ("replication", "year") and all(c in r.annual.columns for r in results)]
-    metrics = metric_columns(([] if metrics is None else as_list(metrics)) or DEFAULT_METRICS, known)
+    metrics = metric_columns(asked(metrics, "metrics", DEFAULT_METRICS), known)
     return paired_differences(results, metrics, years, level, names)

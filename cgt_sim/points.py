@@ -35,11 +35,21 @@ def default_years(start: int, horizon: int) -> list[int]:
     return [y for y in (2030, 2035) if start <= y < horizon] + [horizon]
 
 
+def asked(values, what: str, default) -> list:
+    """``values`` (one or a list) as a list, ``default`` when None. An empty list is a
+    ScenarioError naming ``what``: asking for nothing is likelier a slip than a wish for the
+    defaults."""
+    if values is None:
+        return list(default)
+    values = as_list(values)
+    if not values:
+        raise ScenarioError(what, None, "is empty: give at least one, or leave it out for the defaults")
+    return values
+
+
 def check_years(years, start: int, horizon: int) -> list[int]:
     """The years asked for (default: ``default_years``), each within the simulated years."""
-    years = [] if years is None else as_list(years)
-    if not years:
-        return default_years(start, horizon)
+    years = asked(years, "--years", default_years(start, horizon))
     out = []
     for y in years:
         try:

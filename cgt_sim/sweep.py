@@ -22,7 +22,7 @@ from . import __version__
 from .compare import DEFAULT_METRICS
 from .parameters import CATALOGUE
 from .paths import user_path
-from .points import check_metrics, check_years, run_points
+from .points import asked, check_metrics, check_years, run_points
 from .results import atomic_folder, summarise, write_manifest
 from .results import format_number as fmt
 from .runner import resolve
@@ -161,7 +161,7 @@ def prepare(scenario, grid: dict, until: int | None = None, years=None, metrics=
     sc = resolve(scenario, until=until)
     grid = check_grid(grid, sc)
     years = check_years(years, sc.start_year, sc.horizon_year)
-    metrics = check_metrics(metrics or DEFAULT_METRICS, sc)
+    metrics = check_metrics(asked(metrics, "metrics", DEFAULT_METRICS), sc)
     return SweepPlan(sc, grid, years, metrics)
 
 

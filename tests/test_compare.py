@@ -49,7 +49,9 @@ def test_python_compare_takes_one_metric_or_year_and_refuses_what_the_cli_refuse
     for kw, message in ((dict(scenarios=str(BASE)), "give a list of at least two scenarios"),
                         (dict(replications=1), "replications: must be a whole number >= 2"),
                         (dict(level="0.9"), "level: must be a number between 0 and 1"),
-                        (dict(years=[2016.5]), "years: 2016.5 is not a year")):
+                        (dict(years=[2016.5]), "years: 2016.5 is not a year"),
+                        (dict(years=[]), "years: is empty: give at least one"),  # not the defaults
+                        (dict(metrics=[]), "metrics: is empty: give at least one")):
         kw = {"scenarios": [BASE, BASE], "replications": 2, "until": 2017, **kw}
         with pytest.raises(cgt_sim.ScenarioError, match=message):
             cgt_sim.compare(**kw)
