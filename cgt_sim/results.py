@@ -565,7 +565,9 @@ def read_table(file: Path, advice: str) -> pd.DataFrame:
     try:
         return pd.read_parquet(file)
     except Exception as exc:  # pyarrow raises its own errors for a damaged file
-        reason = str(exc).splitlines()[0][:120] if str(exc) else ""
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        if len(reason) > 120:  # pyarrow's messages can run on: cut at a word
+            reason = reason[:120].rsplit(" ", 1)[0] + " ..."
         raise ScenarioError(file, None, f"cannot be read ({type(exc).__name__}: {reason}); {advice}") from None
 
 
