@@ -339,8 +339,8 @@ def compare(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Paired differences of scenarios from the first, under common random numbers."""
-    from .compare import (check_compare_target, compare as run_compare, compare_results, prepare,
-                          refuse_run_options, saved_results)
+    from .compare import (check_compare_target, compare as run_compare, compare_results, pairs_text, prepare,
+                          refuse_run_options, saved_results, shared_replications)
     from .executors import check_executor
 
     options_given = dict(replications=replications is not None, seed=seed is not None, until=until is not None,
@@ -369,7 +369,7 @@ def compare(
     except ScenarioError as exc:
         _fail(exc)
     if saved is not None:
-        _write_comparison(table, target, level, int(table["n"].max()) if len(table) else 0, quiet)
+        _write_comparison(table, target, level, pairs_text(shared_replications(saved[0])), quiet)
         return
     try:
         scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level)
@@ -384,20 +384,20 @@ def compare(
                                 scheduler=scheduler)
     except ScenarioError as exc:  # an unreachable scheduler
         _fail(exc)
-    _write_comparison(table, target, level, replications, quiet)
+    _write_comparison(table, target, level, pairs_text([replications]), quiet)
 
 
-def _write_comparison(table, target: Path, level: float, replications: int, quiet: bool) -> None:
+def _write_comparison(table, target: Path, level: float, pairs: str, quiet: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     table.to_csv(tmp, index=False)
     tmp.replace(target)
     if not quiet:
-        _print_comparison(table, level, replications)
+        _print_comparison(table, level, pairs)
         typer.echo(f"comparison written to {target}")
 
 
-def _print_comparison(table, level: float, replications: int) -> None:
+def _print_comparison(table, level: float, pairs: str) -> None:
     import pandas as pd
 
     years = sorted(table["year"].unique())
@@ -414,7 +414,7 @@ def _print_comparison(table, level: float, replications: int) -> None:
             cells.append(band_text(r['diff_mean'], r['diff_low'], r['diff_high'], ", ") + mark)
         rows.append([scn, LABELS.get(metric, metric), *cells])
     _print_table(f"difference from {table['baseline'].iloc[0]}: mean [{level:.0%} paired interval], "
-                 f"{replications_text(replications, 'paired ')}; ~0 = interval includes zero",
+                 f"{pairs}; ~0 = interval includes zero",
                  ["scenario", "metric", *map(str, years)], rows, right=tuple(map(str, years)), heads=2)
 
 

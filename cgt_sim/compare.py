@@ -81,9 +81,10 @@ def _differences(sc: Scenario, keys: list[str], most: int = 3) -> str:
 
 def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=None,
                        level: float = 0.90, names: list[str] | None = None) -> pd.DataFrame:
-    """Differences of each result from the first, per metric and year, paired by replication
-    (on the replications both have: the means and both intervals alike). ``names``: a label
-    per result (default the scenario names of their manifests)."""
+    """Differences of each result from the first, per metric and year, paired by replication:
+    on the replications both have and in which both have a value (cost per patient before any
+    patient has none), the means and both intervals alike; ``n`` counts them. ``names``: a
+    label per result (default the scenario names of their manifests)."""
     if len(results) < 2:
         raise ValueError("compare needs at least two scenarios")
     base = results[0]
@@ -94,15 +95,15 @@ def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=
         for metric in metrics:
             a = base.annual.pivot(index="replication", columns="year", values=metric)
             b = res.annual.pivot(index="replication", columns="year", values=metric)
-            a, b = a.align(b, join="inner", axis=0)  # the replications both have: every column on the pairs
+            a, b = a.align(b, join="inner", axis=0)  # the replications both have
             for year in years:
-                x0, x1 = a[year], b[year]
-                d = (x1 - x0).dropna()
-                n = int(d.size)
+                both = a[year].notna() & b[year].notna()  # and a value in both: every column on the pairs
+                x0, x1 = a[year][both].to_numpy(dtype=float), b[year][both].to_numpy(dtype=float)
                 row = {"scenario": name, "baseline": names[0], "metric": metric, "year": int(year),
-                       "baseline_mean": float(x0.mean()), "scenario_mean": float(x1.mean()), "n": n}
-                row.update(_interval(d.to_numpy(), level, "diff"))
-                row.update(_unpaired(x1.dropna().to_numpy(), x0.dropna().to_numpy(), level))
+                       "baseline_mean": float(x0.mean()) if x0.size else math.nan,
+                       "scenario_mean": float(x1.mean()) if x1.size else math.nan, "n": int(x0.size)}
+                row.update(_interval(x1 - x0, level, "diff"))
+                row.update(_unpaired(x1, x0, level))
                 # undefined (NA) when the interval is: fewer than two paired replications
                 row["includes_zero"] = (pd.NA if math.isnan(row["diff_low"])
                                         else bool(row["diff_low"] <= 0.0 <= row["diff_high"]))
@@ -249,6 +250,18 @@ def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
     return results, series_labels(names, where)
 
 
+def shared_replications(results: list[ResultSet]) -> list[int]:
+    """How many replications each result after the first shares with the first (the pairs)."""
+    first = set(results[0].annual["replication"].unique().tolist())
+    return [len(first & set(r.annual["replication"].unique().tolist())) for r in results[1:]]
+
+
+def pairs_text(counts: list[int]) -> str:
+    """"6 paired replications", or "3-6 paired replications" when the results pair unequally."""
+    low, high = min(counts, default=0), max(counts, default=0)
+    return replications_text(high, "paired ") if low == high else f"{low}-{high} paired replications"
+
+
 def refuse_run_options(given: dict) -> None:
     """Saved results are compared as they were run: a ScenarioError names the first option
     that only shapes runs and was given (``given``: option name -> whether it was)."""
@@ -278,6 +291,10 @@ def compare_results(results: list, years=None, metrics=None, level: float = 0.90
         if res.manifest.get("replications", 0) < 2:
             raise ScenarioError("compare", None, f"{name} has {replications_text(res.manifest.get('replications', 0))}"
                                 "; an interval needs at least 2")
+    for name, shared in zip(names[1:], shared_replications(results)):
+        if shared < 2:
+            raise ScenarioError("compare", None, f"{name} and {names[0]} share {replications_text(shared)} "
+                                "(replication r of each is paired with r of the other); an interval needs at least 2")
     for name, res in zip(names[1:], results[1:]):
         m = res.manifest
         if m.get("seed") != first.get("seed"):

@@ -197,3 +197,32 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
         bad = CliRunner().invoke(app, ["compare", *args, "--out", "d.csv"])
         assert bad.exit_code == 2 and message in bad.output, bad.output
         assert not (tmp_path / "d.csv").exists()
+
+
+def _made(name: str, values: dict) -> cgt_sim.ResultSet:
+    """A hand-made result of one year: {replication: vein-to-vein days (NaN: no patient)}."""
+    annual = pd.DataFrame({"replication": list(values), "year": 2020,
+                           "vein_to_vein_days_median": list(values.values())})
+    empty = pd.DataFrame({"replication": pd.Series([], dtype=int)})
+    manifest = {"seed": 1, "replications": len(values), "start_year": 2020, "horizon_year": 2020,
+                "scenario": {"name": name}}
+    return cgt_sim.ResultSet(annual, empty, empty, manifest, None)
+
+
+def test_saved_results_pair_where_both_have_a_value_and_share_enough_replications():
+    nan = float("nan")
+    base = _made("base", {0: 30.0, 1: nan, 2: 40.0, 3: 50.0, 4: 36.0})
+    other = _made("other", {0: 28.0, 1: 20.0, 2: nan, 3: 47.0, 4: 30.0, 5: 99.0})
+    row = cgt_sim.compare([base, other], metrics="vein_to_vein_days_median", years=2020).iloc[0]
+    # the pairs: replications 0, 3 and 4 (1 and 2 lack a value in one result, 5 is not in base)
+    assert row["n"] == 3 and row["baseline_mean"] == pytest.approx((30 + 50 + 36) / 3)
+    assert row["scenario_mean"] == pytest.approx((28 + 47 + 30) / 3)
+    assert row["diff_mean"] == pytest.approx(row["scenario_mean"] - row["baseline_mean"])
+    assert row["unpaired_low"] < row["diff_mean"] < row["unpaired_high"]
+    apart = _made("apart", {7: 1.0, 8: 2.0})
+    with pytest.raises(cgt_sim.ScenarioError, match="apart and base share 0 replications"):
+        cgt_sim.compare([base, apart])
+    from cgt_sim.compare import pairs_text, shared_replications
+    assert pairs_text(shared_replications([base, other, _made("three", {0: 1.0, 3: 1.0, 4: 1.0})])) == (
+        "3-5 paired replications")
+    assert pairs_text([6, 6]) == "6 paired replications"
