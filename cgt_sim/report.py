@@ -26,6 +26,11 @@ FAN_METRICS = (
     ("manufacturing_utilisation", "Manufacturing utilisation", "share of suite-days booked"),
 )
 SCALE = {"cogs_per_patient_cny": 1e-3, "net_price_per_patient_cny": 1e-3}
+
+
+def report_files() -> list[str]:
+    """The files a report writes into its folder."""
+    return ["report.md", "funnel.png"] + [f"{metric}.png" for metric, _title, _unit in FAN_METRICS]
 OUTCOMES = (("approved", "approved"), ("failed", "failed\n(science)"),
             ("abandoned", "abandoned\n(financing)"), ("ongoing", "ongoing\nat horizon"))
 

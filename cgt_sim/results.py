@@ -12,7 +12,6 @@ clobbered result.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
 import os
 import shutil
@@ -226,18 +225,48 @@ def summarise(annual: pd.DataFrame, metrics) -> pd.DataFrame:
     return out.sort_values(["_o", "year"]).drop(columns="_o").reset_index(drop=True)
 
 
-# What cgt-sim writes into a result folder (a run, sweep or sensitivity result); a report
-# folder inside one is told by its report.md (see ``earlier_output``).
-OUTPUT_FILES = ("manifest.json", "summary.csv", "annual.parquet", "programs.parquet", "products.parquet",
-                "sampled.parquet", "sweep.csv", "sweep.parquet", "indices.csv", "samples.parquet",
-                "second_order.csv", "indices.png")
-OUTPUT_PATTERNS = ("heatmap_*.png",)
+# What cgt-sim writes into a folder of each kind (a sweep adds heatmap_<metric>.png per metric;
+# a report's files are named in report.py).
+OUTPUT_FILES = {
+    "run": ("manifest.json", "summary.csv", "annual.parquet", "programs.parquet", "products.parquet",
+            "sampled.parquet"),
+    "sweep": ("manifest.json", "sweep.csv", "sweep.parquet"),
+    "sensitivity": ("manifest.json", "indices.csv", "samples.parquet", "second_order.csv", "indices.png"),
+}
 
 
-def _written_by_cgt_sim(entry: Path) -> bool:
-    if entry.is_dir() and not entry.is_symlink():
-        return earlier_output(entry) == "report"
-    return entry.name in OUTPUT_FILES or any(fnmatch.fnmatchcase(entry.name, p) for p in OUTPUT_PATTERNS)
+def _written_here(folder: Path, kind: str | None) -> set[str]:
+    """The names of what cgt-sim wrote into ``folder``, an earlier output of ``kind``."""
+    if kind == "report":
+        from .report import report_files
+
+        return set(report_files())
+    names = set(OUTPUT_FILES.get(kind, ()))
+    if kind == "sweep":
+        metrics = (_read_manifest(folder) or {}).get("metrics") or []
+        names |= {f"heatmap_{m}.png" for m in metrics if isinstance(m, str)}
+    return names
+
+
+def _keep_users_files(old: Path, new: Path, moved: list) -> None:
+    """Move what cgt-sim did not write in ``old`` (an earlier output) into ``new``, recording
+    each move in ``moved`` as (from, to), or (None, folder) for a folder made, to undo them.
+    A report folder inside gives up its report files and keeps the rest."""
+    ours = _written_here(old, earlier_output(old))
+    for entry in sorted(old.iterdir()):
+        target = new / entry.name
+        if entry.name in ours or os.path.lexists(target):  # replaced by the new output
+            continue
+        if entry.is_dir() and not entry.is_symlink() and earlier_output(entry) == "report":
+            target.mkdir()
+            moved.append((None, target))
+            _keep_users_files(entry, target, moved)
+            if not any(target.iterdir()):
+                target.rmdir()
+                moved.remove((None, target))
+            continue
+        os.replace(entry, target)
+        moved.append((entry, target))
 
 
 @contextlib.contextmanager
@@ -245,22 +274,22 @@ def atomic_folder(path, kind: str | None = None):
     """Yield a new temporary folder beside ``path``; when the block ends without error it
     replaces ``path`` (an earlier result, see ``check_result_folder``) in one rename, otherwise
     it is removed and ``path`` is left as it was. What cgt-sim did not write in the earlier
-    result (a user's notes, say) is moved into the new one first: only the earlier result's
-    own files (and a report inside it) are replaced."""
+    result (a user's notes, say, also inside a report folder there) is moved into the new one
+    first: only the earlier output's own files are replaced. A ``path`` that is a symbolic
+    link is written where it points."""
     path = user_path(path)
+    if path.is_symlink():
+        path = path.resolve()
     check_result_folder(path, kind)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     old = None
-    kept: list[str] = []
+    moved: list = []
     try:
         yield tmp
         if path.exists():
-            for entry in sorted(path.iterdir()):
-                if not _written_by_cgt_sim(entry) and not (tmp / entry.name).exists():
-                    os.replace(entry, tmp / entry.name)
-                    kept.append(entry.name)
+            _keep_users_files(path, tmp, moved)
             old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
             os.replace(path, old)
         os.replace(tmp, path)
@@ -269,9 +298,12 @@ def atomic_folder(path, kind: str | None = None):
     except BaseException:
         if old is not None and old.exists() and not path.exists():
             os.replace(old, path)  # put the previous result back
-        for name in kept:  # with what was moved out of it
-            if (tmp / name).exists() and path.is_dir():
-                os.replace(tmp / name, path / name)
+        for source, target in reversed(moved):  # with what was moved out of it
+            if source is None:
+                with contextlib.suppress(OSError):
+                    target.rmdir()
+            elif os.path.lexists(target) and path.is_dir():
+                os.replace(target, source)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 

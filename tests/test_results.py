@@ -177,9 +177,13 @@ def test_save_replaces_a_previous_result_and_keeps_the_users_files(tmp_path):
     target = tmp_path / "r"
     result_set(seed=1).save(target)  # with sampled.parquet: its draws
     assert (target / "sampled.parquet").exists()
-    (target / "report").mkdir()
-    (target / "report" / "report.md").write_text(REPORT_TITLE + "baseline\n")  # its report
+    for name in ("report", "copied"):  # its reports (the second with a note of the user's in it)
+        (target / name).mkdir()
+        (target / name / "report.md").write_text(REPORT_TITLE + "baseline\n")
+        (target / name / "funnel.png").write_bytes(b"png")
+    (target / "copied" / "analysis.txt").write_text("mine")
     (target / "notes.txt").write_text("my notes")  # the user's own
+    (target / "indices.csv").write_text("mine too")  # named like a sensitivity result's file
     (target / "figures").mkdir()
     (target / "figures" / "a.png").write_bytes(b"png")
     res = result_set(seed=2)
@@ -187,11 +191,26 @@ def test_save_replaces_a_previous_result_and_keeps_the_users_files(tmp_path):
     res.save(target)
     assert load_results(target).annual.equals(res.annual)
     assert sorted(p.name for p in target.iterdir()) == [
-        "annual.parquet", "figures", "manifest.json", "notes.txt", "products.parquet", "programs.parquet",
-        "summary.csv"]
-    assert (target / "notes.txt").read_text() == "my notes"
+        "annual.parquet", "copied", "figures", "indices.csv", "manifest.json", "notes.txt", "products.parquet",
+        "programs.parquet", "summary.csv"]
+    assert [p.name for p in (target / "copied").iterdir()] == ["analysis.txt"]
+    assert (target / "notes.txt").read_text() == "my notes" and (target / "indices.csv").read_text() == "mine too"
     assert (target / "figures" / "a.png").read_bytes() == b"png"
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_save_through_a_symbolic_link_writes_where_it_points(tmp_path):
+    store = tmp_path / "store" / "r"
+    result_set(seed=1).save(store)
+    (store / "notes.txt").write_text("mine")
+    link = tmp_path / "r"
+    link.symlink_to(store, target_is_directory=True)
+    res = result_set(seed=2)
+    res.save(link)
+    assert link.is_symlink() and load_results(store).annual.equals(res.annual)
+    assert (store / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "store"]
+    assert [p.name for p in (tmp_path / "store").iterdir()] == ["r"]
 
 
 def test_save_refuses_tables_of_other_replications_and_counts_what_it_saves(tmp_path):
@@ -433,3 +452,30 @@ def test_band_text_gives_a_dash_for_a_year_without_a_mean():
     from cgt_sim.results import format_number
     assert [format_number(x) for x in (np.float32("nan"), pd.NA, np.inf, -np.inf, np.float32(3.5))] == [
         "-", "-", "inf", "-inf", "3.5"]
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 4])
+def test_an_interrupted_swap_puts_the_earlier_result_and_the_users_files_back(tmp_path, monkeypatch, step):
+    """A Ctrl-C at any rename of the swap (a user's file moved across, the earlier result moved
+    aside, the new one moved in) leaves the earlier folder exactly as it was."""
+    target = tmp_path / "r"
+    result_set(seed=1).save(target)
+    (target / "report").mkdir()
+    (target / "report" / "report.md").write_text(REPORT_TITLE + "baseline\n")
+    (target / "report" / "mine.txt").write_text("a note in the report")
+    (target / "notes.txt").write_text("my notes")
+    before = folder_bytes(target)
+    real, calls = os.replace, []
+
+    def interrupted(src, dst):
+        calls.append((src, dst))
+        if len(calls) == step:
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(results_module.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        result_set(seed=2).save(target)
+    monkeypatch.setattr(results_module.os, "replace", real)
+    assert folder_bytes(target) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]

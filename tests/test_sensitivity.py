@@ -146,11 +146,14 @@ def test_sobol_ranks_the_driver_first_and_saves_everything(tmp_path):
     out = tmp_path / "sens"
     out.mkdir()
     (out / "manifest.json").write_text('{"written_by": "cgt-sim", "analysis": "sensitivity"}')  # an earlier one:
-    (out / "heatmap_old.png").write_bytes(b"x")  # its files are replaced,
-    (out / "notes.txt").write_text("x")  # the user's are kept
+    (out / "indices.csv").write_text("x")  # its files are replaced,
+    (out / "notes.txt").write_text("x")  # the user's are kept, even one named like a sweep's
+    (out / "heatmap_mine.png").write_bytes(b"x")
     res.save(out)
-    assert sorted(p.name for p in out.iterdir()) == ["indices.csv", "indices.png", "manifest.json", "notes.txt",
-                                                     "samples.parquet", "second_order.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["heatmap_mine.png", "indices.csv", "indices.png",
+                                                     "manifest.json", "notes.txt", "samples.parquet",
+                                                     "second_order.csv"]
+    assert (out / "indices.csv").read_text() != "x"
     assert (out / "indices.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     pd.testing.assert_frame_equal(pd.read_parquet(out / "samples.parquet"), res.samples)
     back = pd.read_csv(out / "indices.csv")
