@@ -40,6 +40,17 @@ def identity(scenario: Scenario, seed: int, programs: str = "all") -> dict:
     return json.loads(json.dumps(key, default=str))
 
 
+def _held_replications(out: Path) -> list[int]:
+    """The replications a finished result in ``out`` holds, sorted ([] when unreadable)."""
+    import pandas as pd
+
+    try:
+        reps = pd.read_parquet(out / "annual.parquet", columns=["replication"])["replication"]
+        return sorted(int(r) for r in reps.unique())
+    except Exception:  # a damaged table: load_results names it when the result is read
+        return []
+
+
 def mismatch(found: dict, wanted: dict) -> str | None:
     """Why results made for ``found`` cannot join a run for ``wanted`` (None when they can)."""
     if found.get("seed") != wanted["seed"]:
@@ -122,7 +133,12 @@ class Checkpoint:
             what, need = f"holds {held} finished replications of an unfinished run", max(reps) + 1
         else:
             need = manifest.get("replications")
-            reps = list(range(need)) if isinstance(need, int) else []
+            reps = _held_replications(self.out)
+            if reps != list(range(len(reps))):  # a result cut down to some replications by hand
+                shown = ", ".join(map(str, reps[:4])) + (", ..." if len(reps) > 4 else "")
+                raise ScenarioError("--resume", None, f"{where} holds replications {shown}, not the first "
+                                    f"{len(reps)} from 0 that a run makes; resuming needs those (run without "
+                                    "--resume to replace it, or choose another --out)")
             what = f"holds a finished result of {need} replications"
         drop = sum(r >= replications for r in reps) if replications is not None else 0
         if drop:
@@ -135,7 +151,8 @@ class Checkpoint:
         if self.finished():
             return False
         m = _read_json(self.out / "manifest.json")
-        return m is not None and mismatch(_made_from(m), ident) is None and m.get("replications") == replications
+        return (m is not None and mismatch(_made_from(m), ident) is None and m.get("replications") == replications
+                and _held_replications(self.out) == list(range(replications)))
 
     # ------------------------------------------------------------------ while running
 

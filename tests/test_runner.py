@@ -320,6 +320,21 @@ def test_resume_never_drops_or_rewrites_finished_replications(uncertain, tmp_pat
     assert_same(again, first)
 
 
+def test_resume_refuses_a_result_cut_down_to_later_replications(uncertain, tmp_path):
+    """A result saved with replications 2 and 3 only is no start for a run (which makes 0, 1,
+    ...): resuming it is refused, whatever the count, and the folder is left as it was."""
+    res = cgt_sim.run(uncertain, replications=4, seed=5, until=2016, executor="serial")
+    for table in ("annual", "programs", "products", "sampled"):
+        frame = getattr(res, table)
+        setattr(res, table, frame[frame["replication"] >= 2])
+    out = res.save(tmp_path / "cut")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for n in (2, 3, 4):
+        with pytest.raises(ScenarioError, match=f"^resume=True: {out} holds replications 2, 3, not the first 2 from 0"):
+            cgt_sim.run(uncertain, replications=n, seed=5, until=2016, executor="serial", out=out, resume=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
 def test_resume_refuses_work_from_another_seed_or_scenario(uncertain, tmp_path):
     out = tmp_path / "run"
     with pytest.raises(Interrupted):
