@@ -182,6 +182,14 @@ class ResultSet:
         path = user_path(path)
         if "replication" not in self.annual.columns or self.annual.empty:
             raise ScenarioError(path, None, "not written: the annual table holds no replication")
+        for name in ("annual", "programs", "products", "sampled"):  # as load_results reads them
+            table = getattr(self, name)
+            if table is not None and "replication" in table.columns and not pd.api.types.is_integer_dtype(
+                    table["replication"]):
+                raise ScenarioError(path, None, f"not written: the replication column of {name} holds "
+                                    f"{table['replication'].dtype}, not whole numbers")
+        if "year" in self.annual.columns and self.annual.duplicated(list(KEYS)).any():
+            raise ScenarioError(path, None, "not written: the annual table holds a replication and year twice")
         reps = set(self.annual["replication"].unique().tolist())
         for name in ("programs", "products", "sampled"):
             table = getattr(self, name)

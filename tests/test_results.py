@@ -226,6 +226,15 @@ def test_save_refuses_tables_of_other_replications_and_counts_what_it_saves(tmp_
     cut.sampled = res.sampled[res.sampled["replication"] < 1]
     loaded = load_results(cut.save(tmp_path / "r"))
     assert loaded.manifest["replications"] == 1 and loaded.annual.equals(cut.annual)
+    # what load_results would refuse is not written either
+    twice = ResultSet(pd.concat([res.annual, res.annual]), res.programs, res.products, res.manifest, res.sampled)
+    with pytest.raises(ScenarioError, match="not written: the annual table holds a replication and year twice"):
+        twice.save(tmp_path / "twice")
+    floats = ResultSet(res.annual.astype({"replication": float}), res.programs, res.products, res.manifest,
+                       res.sampled)
+    with pytest.raises(ScenarioError, match="not written: the replication column of annual holds float64"):
+        floats.save(tmp_path / "floats")
+    assert not (tmp_path / "twice").exists() and not (tmp_path / "floats").exists()
 
 
 def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
