@@ -199,6 +199,8 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     paired t-interval), unpaired_low, unpaired_high (Welch, as if the runs were independent)
     and includes_zero (NA when the interval is undefined).
     """
+    if not isinstance(scenarios, (str, Path, Scenario, ResultSet, dict)) and hasattr(scenarios, "__iter__"):
+        scenarios = list(scenarios)  # a generator or any other iterable, read once
     saved = saved_results(scenarios)
     if saved is not None:
         refuse_run_options({"replications": replications != 50, "seed": seed != 42, "workers": workers is not None,
@@ -225,14 +227,14 @@ def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
             isinstance(x, ResultSet) or (isinstance(x, (str, Path)) and user_path(x).is_dir()) for x in items):
         return None
     results, where = [], []
-    for x in items:
+    for i, x in enumerate(items):
         if isinstance(x, ResultSet):
             results.append(x)
             where.append(None)
             continue
         if not isinstance(x, (str, Path)):
-            raise ScenarioError("compare", None, f"got a {type(x).__name__} among saved results; give result "
-                                "folders or ResultSets, or scenarios, not both")
+            raise ScenarioError("compare", None, f"item {i} is {type(x).__name__} {x!r:.40}, among saved results; give "
+                                "result folders or ResultSets, or scenarios, not both")
         path = user_path(x)
         if not path_exists(path):
             raise ScenarioError(x, None, "not found")

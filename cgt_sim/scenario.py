@@ -333,7 +333,7 @@ def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = Tr
     """
     if not isinstance(use_calibrated, bool):
         raise ScenarioError("use_calibrated", None, f"must be True or False (got {use_calibrated!r})")
-    if not isinstance(path, (str, os.PathLike)):
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ScenarioError("path", None, f"must be the path of a scenario file (got {path!r})")
     sc = _load(Path(os.path.normpath(user_path(path))), [], use_calibrated)
     sc = sc.with_overrides(overrides) if overrides else sc

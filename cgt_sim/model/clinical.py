@@ -254,9 +254,10 @@ def analytic_funnel(scenario, modality: str, *, year: int | None = None, t: floa
     else:
         w_iit = 0.0
     mean_total = pre_d + w_iit * iit_d + ind_d + (w_iit * f1 + (1 - w_iit) * 1.0) * d1 + late_d
-    # from Phase I start: mix of IIT and direct programs that reach Phase I
-    reach_direct = (1 - iit_share) * ind_s
-    reach_iit = iit_share * iit_s * ind_s
+    # from Phase I start: mix of IIT and direct programs that reach Phase I (both pass the IND
+    # review, so its odds cancel: the mix stays defined where it is 0)
+    reach_direct = 1 - iit_share
+    reach_iit = iit_share * iit_s
     w_iit1 = reach_iit / (reach_direct + reach_iit) if (reach_direct + reach_iit) > 0 else 0.0
     mean_from_p1 = (w_iit1 * f1 + (1 - w_iit1)) * d1 + late_d
     # a mean time to approval is undefined where approval cannot happen
