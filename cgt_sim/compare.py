@@ -233,7 +233,7 @@ def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
             where.append(None)
             continue
         if not isinstance(x, (str, Path)):
-            raise ScenarioError("compare", None, f"item {i} is {type(x).__name__} {x!r:.40}, among saved results; give "
+            raise ScenarioError("compare", None, f"item {i} is a {type(x).__name__}, among saved results; give "
                                 "result folders or ResultSets, or scenarios, not both")
         path = user_path(x)
         if not path_exists(path):

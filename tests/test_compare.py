@@ -170,7 +170,7 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
         cgt_sim.compare([a, b], until=2020)
     for mixed, message in (([a, scen / "baseline.yaml"], "baseline.yaml: is a file, not a result folder"),
                            ([tmp_path / "a", tmp_path / "typo"], "typo: not found"),
-                           ([a, cgt_sim.load_scenario(scen / "baseline.yaml")], "got a Scenario among saved results")):
+                           ([a, cgt_sim.load_scenario(scen / "baseline.yaml")], "item 1 is a Scenario, among saved results")):
         with pytest.raises(ScenarioError, match=message):  # the argument at fault is named
             cgt_sim.compare(mixed)
     # results of unequal replication counts pair on those both have: means and differences alike
