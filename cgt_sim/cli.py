@@ -18,8 +18,8 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .paths import user_path
-from .results import (LABELS, band_text, bands_text, earlier_run_text, format_number as _fmt,
-                      overrides_text, replications_text, unique_ending)
+from .results import (LABELS, WRITTEN, band_text, bands_text, earlier_run_text, format_number as _fmt,
+                      overrides_text, replications_text, sigint_deferred, unique_ending)
 from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
                        fixed_for_run, load_scenario, value_text, yaml_value)
 from .sources import cite
@@ -211,6 +211,8 @@ def _check_output_file(target: Path) -> None:
 
 
 def _parse_years(years: str | None) -> list[int] | None:
+    if years is not None and not years.strip():
+        _fail("--years: is empty: give years such as 2030,2035, or leave it out for the defaults")
     try:
         return [int(y) for y in years.split(",")] if years else None
     except ValueError:
@@ -391,7 +393,9 @@ def _write_comparison(table, target: Path, level: float, pairs: str, quiet: bool
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     table.to_csv(tmp, index=False)
-    tmp.replace(target)
+    with sigint_deferred():
+        tmp.replace(target)
+        WRITTEN.append(target)
     if not quiet:
         _print_comparison(table, level, pairs)
         typer.echo(f"comparison written to {target}")
@@ -1060,7 +1064,8 @@ def main():  # console-script entry point
         code = 130
     if code == 130 and not _INTERRUPTION_SAID:  # (recent typers turn Ctrl-C into exit code 130 silently)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the line short
-        typer.echo("interrupted: nothing was written", err=True)
+        typer.echo(f"interrupted after writing {', '.join(map(str, WRITTEN))}" if WRITTEN
+                   else "interrupted: nothing was written", err=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -8,6 +8,6 @@ def main() -> None:
     try:
         from .cli import main as command_line
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: nothing was written", file=sys.stderr)
         sys.exit(130)
     command_line()

@@ -7,6 +7,7 @@ funnel of program outcomes, and, for several results, the scenarios overlaid on 
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .paths import user_path
-from .results import (LABELS, REPORT_TITLE, ResultSet, band_text, bands_text, load_results,
+from .results import (LABELS, REPORT_TITLE, WRITTEN, ResultSet, band_text, bands_text, load_results,
                       overrides_text, replications_text, series_labels)
 
 FAN_METRICS = (
@@ -115,12 +116,21 @@ def chart_text(labels):
 
 
 def check_report_folder(out) -> None:
-    """A report may go into a new or empty folder or replace an earlier report (a folder with
-    report.md), never into a result or any other folder: ScenarioError naming ``out`` otherwise."""
-    from .results import check_replaceable, check_writable
+    """A report may go into a new or empty folder, replace an earlier report (a folder with
+    report.md), or go back into a folder of a run result that holds files of the user's and
+    none of the files a report writes (a report folder whose report went when its result was
+    replaced, the user's notes kept); never into a result or any other folder: ScenarioError
+    naming ``out`` otherwise."""
+    from .results import check_replaceable, check_writable, earlier_output
+    from .scenario import ScenarioError
 
     out = user_path(out)
-    check_replaceable(out, ("report",), "an earlier report folder")
+    try:
+        check_replaceable(out, ("report",), "an earlier report folder")
+    except ScenarioError:
+        if not (out.is_dir() and earlier_output(out) is None and earlier_output(out.parent) == "run"
+                and not any(os.path.lexists(out / name) for name in report_files())):
+            raise
     check_writable(out)
 
 
@@ -139,6 +149,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     out = user_path(out) if out else user_path(result_dirs[0]) / "report"
     check_report_folder(out)
     out.mkdir(parents=True, exist_ok=True)
+    WRITTEN.append(out)  # from here on (in part, if interrupted)
     with chart_text(names) as missing:
         figures = _figures(plt, results, names, out)
     lines = [REPORT_TITLE + ", ".join(names), ""]

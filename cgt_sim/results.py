@@ -15,6 +15,8 @@ import contextlib
 import json
 import os
 import shutil
+import signal
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,11 +186,14 @@ class ResultSet:
             raise ScenarioError(path, None, "not written: the annual table holds no replication")
         for name in ("annual", "programs", "products", "sampled"):  # as load_results reads them
             table = getattr(self, name)
-            if table is not None and "replication" in table.columns and not pd.api.types.is_integer_dtype(
-                    table["replication"]):
-                raise ScenarioError(path, None, f"not written: the replication column of {name} holds "
-                                    f"{table['replication'].dtype}, not whole numbers")
-        if "year" in self.annual.columns and self.annual.duplicated(list(KEYS)).any():
+            column = table["replication"] if table is not None and "replication" in table.columns else None
+            if column is not None and (not pd.api.types.is_integer_dtype(column) or column.isna().any()):
+                what = "missing values" if pd.api.types.is_integer_dtype(column) else f"type {column.dtype}"
+                raise ScenarioError(path, None, f"not written: the replication column of {name} has {what}; "
+                                    "it must hold whole numbers (an integer type)")
+        if "year" not in self.annual.columns:
+            raise ScenarioError(path, None, "not written: the annual table has no year column")
+        if self.annual.duplicated(list(KEYS)).any():
             raise ScenarioError(path, None, "not written: the annual table holds a replication and year twice")
         reps = set(self.annual["replication"].unique().tolist())
         for name in ("programs", "products", "sampled"):
@@ -244,15 +249,22 @@ OUTPUT_FILES = {
 
 
 def _written_here(folder: Path, kind: str | None) -> set[str]:
-    """The names of what cgt-sim wrote into ``folder``, an earlier output of ``kind``."""
+    """The names of what cgt-sim wrote into ``folder``, an earlier output of ``kind``, as its
+    manifest tells: heat maps (of a two-parameter grid) and Sobol's second-order indices only
+    when it wrote them. A run's sampled.parquet is always its own: load_results would read a
+    stale one as the draws."""
     if kind == "report":
         from .report import report_files
 
         return set(report_files())
     names = set(OUTPUT_FILES.get(kind, ()))
+    manifest = _read_manifest(folder) or {}
     if kind == "sweep":
-        metrics = (_read_manifest(folder) or {}).get("metrics") or []
-        names |= {f"heatmap_{m}.png" for m in metrics if isinstance(m, str)}
+        grid, metrics = manifest.get("grid") or {}, manifest.get("metrics") or []
+        if isinstance(grid, dict) and len(grid) == 2:
+            names |= {f"heatmap_{m}.png" for m in metrics if isinstance(m, str)}
+    if kind == "sensitivity" and manifest.get("method") != "sobol":
+        names.discard("second_order.csv")
     return names
 
 
@@ -277,6 +289,27 @@ def _keep_users_files(old: Path, new: Path, moved: list) -> None:
         moved.append((entry, target))
 
 
+WRITTEN: list = []  # outputs this process has put in place (the command line names them after a Ctrl-C)
+
+
+@contextlib.contextmanager
+def sigint_deferred():
+    """A Ctrl-C inside the block takes effect when the block ends (raised as KeyboardInterrupt
+    then), so that a swap of folders and its cleanup are never cut in two. Only the main thread
+    can catch Ctrl-C; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    if pressed:
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def atomic_folder(path, kind: str | None = None):
     """Yield a new temporary folder beside ``path``; when the block ends without error it
@@ -284,36 +317,40 @@ def atomic_folder(path, kind: str | None = None):
     it is removed and ``path`` is left as it was. What cgt-sim did not write in the earlier
     result (a user's notes, say, also inside a report folder there) is moved into the new one
     first: only the earlier output's own files are replaced. A ``path`` that is a symbolic
-    link is written where it points."""
-    path = user_path(path)
-    if path.is_symlink():
-        path = path.resolve()
+    link is written where it points. A Ctrl-C during the swap takes effect after it."""
+    path = followed(user_path(path))
     check_result_folder(path, kind)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
-    old = None
-    moved: list = []
     try:
         yield tmp
-        if path.exists():
-            _keep_users_files(path, tmp, moved)
-            old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
-        if old is not None and old.exists() and not path.exists():
-            os.replace(old, path)  # put the previous result back
-        for source, target in reversed(moved):  # with what was moved out of it
-            if source is None:
-                with contextlib.suppress(OSError):
-                    target.rmdir()
-            elif os.path.lexists(target) and path.is_dir():
-                os.replace(target, source)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    with sigint_deferred():
+        old = None
+        moved: list = []
+        try:
+            if path.exists():
+                _keep_users_files(path, tmp, moved)
+                old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
+                os.replace(path, old)
+            os.replace(tmp, path)
+        except BaseException:
+            if old is not None and old.exists() and not path.exists():
+                os.replace(old, path)  # put the previous result back
+            for source, target in reversed(moved):  # with what was moved out of it
+                if source is None:
+                    with contextlib.suppress(OSError):
+                        target.rmdir()
+                elif os.path.lexists(target) and path.is_dir():
+                    os.replace(target, source)
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        WRITTEN.append(path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def replications_text(n, kind: str = "") -> str:
@@ -449,12 +486,25 @@ def check_result_folder(out, kind: str | None = None) -> None:
     must be one that can be made: raise ScenarioError naming ``out`` otherwise."""
     from .scenario import ScenarioError
 
-    out = user_path(out)
+    out = followed(user_path(out))
     found = check_replaceable(out, RESULT_KINDS, "a cgt-sim result folder")
     if kind is not None and found is not None and found != kind:
         raise ScenarioError(out, None, f"holds a {found} result, which a {kind} result would replace "
                             "(nothing was written); choose another folder")
     check_writable(out)
+
+
+def followed(path: Path) -> Path:
+    """``path``, or where it points when it is a symbolic link (a result is written there); a
+    link that loops is a ScenarioError naming it."""
+    if not path.is_symlink():
+        return path
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python raises either for a loop, by version
+        from .scenario import ScenarioError
+
+        raise ScenarioError(path, None, "is a symbolic link that loops; remove it or choose another place") from None
 
 
 def check_replaceable(out: Path, kinds, what: str) -> str | None:

@@ -28,7 +28,7 @@ import pandas as pd
 from . import __version__
 from .checkpoint import Checkpoint, identity
 from .executors import check_executor, chunk_size, default_workers, open_executor
-from .results import PROGRAM_ROWS, ResultSet, keep_program_rows, load_results, with_categories
+from .results import PROGRAM_ROWS, ResultSet, keep_program_rows, load_results, sigint_deferred, with_categories
 from .scenario import (AfterHorizonWarning, Scenario, ScenarioError, after_horizon_notes, check_run_counts,
                        check_values, load_scenario)
 
@@ -388,7 +388,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     res = ResultSet(frames["annual"], frames["programs"], frames["products"], manifest, frames["sampled"])
     if store is not None:
         res.save(store.out)
-        store.remove()
+        with sigint_deferred():  # the finished result is in place: its partial folder goes too
+            store.remove()
     return res
 
 

@@ -805,7 +805,7 @@ def test_ctrl_c_while_the_command_starts_is_an_interruption():
             "        if name == 'pandas':\n            raise KeyboardInterrupt\n"
             "sys.meta_path.insert(0, Pressed())\n")
     proc = _command(["--help"], hook)
-    assert proc.returncode == 130 and proc.stderr == "interrupted\n", proc.stderr
+    assert proc.returncode == 130 and proc.stderr == "interrupted: nothing was written\n", proc.stderr
 
 
 def test_ctrl_c_in_a_sweep_says_nothing_was_written(tmp_path):

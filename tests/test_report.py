@@ -136,6 +136,21 @@ def test_report_writes_only_into_a_new_empty_or_report_folder(two_results, tmp_p
         assert result.exit_code == 0, result.output
 
 
+def test_a_report_goes_back_into_its_folder_when_the_result_was_replaced(tmp_path):
+    """Running into a result replaces its report's files but keeps the user's notes in the
+    report folder; a report can then be written there again."""
+    out = tmp_path / "r"
+    for _ in range(2):
+        cgt_sim.run(ROOT / "scenarios" / "baseline.yaml", replications=2, seed=3, until=2016, workers=1, out=out)
+        if not (out / "report").exists():
+            assert CliRunner().invoke(app, ["report", str(out), "-q"]).exit_code == 0
+            (out / "report" / "notes.md").write_text("mine")
+    assert [p.name for p in (out / "report").iterdir()] == ["notes.md"]
+    result = CliRunner().invoke(app, ["report", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (out / "report" / "report.md").exists() and (out / "report" / "notes.md").read_text() == "mine"
+
+
 def test_a_one_year_result_shows_its_points(tmp_path):
     """With one simulated year each series is a point: drawn with a marker and its band."""
     out = tmp_path / "one"

@@ -232,7 +232,7 @@ def test_save_refuses_tables_of_other_replications_and_counts_what_it_saves(tmp_
         twice.save(tmp_path / "twice")
     floats = ResultSet(res.annual.astype({"replication": float}), res.programs, res.products, res.manifest,
                        res.sampled)
-    with pytest.raises(ScenarioError, match="not written: the replication column of annual holds float64"):
+    with pytest.raises(ScenarioError, match="not written: the replication column of annual has type float64; it must hold whole"):
         floats.save(tmp_path / "floats")
     assert not (tmp_path / "twice").exists() and not (tmp_path / "floats").exists()
 
@@ -488,3 +488,35 @@ def test_an_interrupted_swap_puts_the_earlier_result_and_the_users_files_back(tm
     monkeypatch.setattr(results_module.os, "replace", real)
     assert folder_bytes(target) == before
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_replacing_removes_only_what_the_earlier_output_wrote(tmp_path):
+    """A file the earlier output could have written but did not (heat maps of a one-parameter
+    sweep, second-order indices of a Morris analysis) is the user's, and stays."""
+    from cgt_sim.results import _written_here, write_manifest
+
+    sweep1, sweep2, morris = (tmp_path / n for n in ("sweep1", "sweep2", "morris"))
+    for folder, manifest in ((sweep1, {"analysis": "sweep", "grid": {"a": [1]}, "metrics": ["m"]}),
+                             (sweep2, {"analysis": "sweep", "grid": {"a": [1], "b": [2]}, "metrics": ["m"]}),
+                             (morris, {"analysis": "sensitivity", "method": "morris"})):
+        folder.mkdir()
+        write_manifest(folder, {"package_version": "0", "scenario": {}, **manifest})
+    assert "heatmap_m.png" not in _written_here(sweep1, "sweep")
+    assert "heatmap_m.png" in _written_here(sweep2, "sweep")
+    assert "second_order.csv" not in _written_here(morris, "sensitivity")
+    assert "sampled.parquet" in _written_here(tmp_path, "run")  # read back as the draws: never kept
+
+
+def test_a_ctrl_c_during_a_swap_takes_effect_after_it(tmp_path):
+    import signal
+
+    from cgt_sim.results import WRITTEN, sigint_deferred
+
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        with sigint_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            reached = True  # not cut short
+    assert reached and signal.getsignal(signal.SIGINT) == before
+    out = result_set().save(tmp_path / "r")
+    assert WRITTEN[-1] == out  # the command line names it after a later Ctrl-C
