@@ -293,6 +293,9 @@ def compare_results(results: list, years=None, metrics=None, level: float = 0.90
         if res.manifest.get("replications", 0) < 2:
             raise ScenarioError("compare", None, f"{name} has {replications_text(res.manifest.get('replications', 0))}"
                                 "; an interval needs at least 2")
+    for name, res in zip(names, results):
+        if {"replication", "year"} <= set(res.annual.columns) and res.annual.duplicated(["replication", "year"]).any():
+            raise ScenarioError("compare", None, f"{name} holds a replication and year twice in its annual table")
     for name, shared in zip(names[1:], shared_replications(results)):
         if shared < 2:
             raise ScenarioError("compare", None, f"{name} and {names[0]} share {replications_text(shared)} "

@@ -79,6 +79,7 @@ def test_default_years_are_2030_2035_and_the_horizon():
     ([str(BASE), str(BASE), "--metric", "nope"], "--metric: unknown metric 'nope'"),
     ([str(BASE), str(BASE), "--years", "2050"], "--years: 2050 is outside"),
     ([str(BASE), str(BASE), "--years", "soon"], "--years"),
+    ([str(BASE), str(BASE), "--years", ""], "--years: is empty"),
     ([str(BASE), str(BASE), "--replications", "1"], "--replications"),
     ([str(BASE), str(BASE), "--level", "1.5"], "--level"),
     ([str(BASE), str(SCEN / "missing.yaml")], "file not found"),

@@ -258,7 +258,9 @@ def analytic_funnel(scenario, modality: str, *, year: int | None = None, t: floa
     # review, so its odds cancel: the mix stays defined where it is 0)
     reach_direct = 1 - iit_share
     reach_iit = iit_share * iit_s
-    w_iit1 = reach_iit / (reach_direct + reach_iit) if (reach_direct + reach_iit) > 0 else 0.0
+    # (none reach it only with every program on the IIT track and none passing it: the
+    # limit is then the IIT track alone)
+    w_iit1 = reach_iit / (reach_direct + reach_iit) if (reach_direct + reach_iit) > 0 else 1.0
     mean_from_p1 = (w_iit1 * f1 + (1 - w_iit1)) * d1 + late_d
     # a mean time to approval is undefined where approval cannot happen
     return Funnel(p_total, p1 * late, mean_total if p_total > 0 else math.nan,

@@ -211,6 +211,20 @@ def test_nda_review_days():
     assert math.isfinite(nda_review_days(p, m, 0.0, 0.9, 1.0))
 
 
+@pytest.mark.parametrize("changes", [
+    {"regulatory.p_ind_clear": 0.0},  # nobody reaches Phase I: the means are those of a program that did
+    {"clinical.iit_share.autologous_car_t": 1.0, "clinical.iit_success": 0.0},
+])
+def test_analytic_funnel_means_are_their_limits_where_nobody_gets_there(changes):
+    """Where approval has probability 0 the mean time to it is undefined (NaN); the mean from
+    Phase I start is still that of a program starting Phase I, the limit of small odds."""
+    at = {key: cgt_sim.analytic_funnel(cgt_sim.load_scenario(BASELINE, overrides={
+        k: (v if v else 1e-12) if key == "near" else v for k, v in changes.items()}), "autologous_car_t")
+        for key in ("at", "near")}
+    assert at["at"].p_approval == 0.0 and math.isnan(at["at"].mean_days_to_approval)
+    assert at["at"].mean_days_phase1_to_approval == pytest.approx(at["near"].mean_days_phase1_to_approval)
+
+
 def test_analytic_funnel_takes_a_scenario_or_its_file():
     """The public form: a Scenario or a scenario file, read on 1 January of ``year``."""
     sc = cgt_sim.load_scenario(BASELINE)
