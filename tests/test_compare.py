@@ -227,3 +227,11 @@ def test_saved_results_pair_where_both_have_a_value_and_share_enough_replication
     assert pairs_text(shared_replications([base, other, _made("three", {0: 1.0, 3: 1.0, 4: 1.0})])) == (
         "3-5 paired replications")
     assert pairs_text([6, 6]) == "6 paired replications"
+
+
+def test_a_result_holding_a_year_twice_is_refused_by_name():
+    base = _made("base", {0: 30.0, 1: 31.0, 2: 32.0})
+    doubled = _made("doubled", {0: 30.0, 1: 31.0, 2: 32.0})
+    doubled.annual = pd.concat([doubled.annual, doubled.annual])
+    with pytest.raises(cgt_sim.ScenarioError, match="doubled holds a replication and year twice"):
+        cgt_sim.compare([base, doubled])
