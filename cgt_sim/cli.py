@@ -234,7 +234,8 @@ def _remaining_column():
                 return Text("0:00:00", style="progress.remaining")
             if pace is None or task.total is None:
                 return Text("-:--:--", style="progress.remaining")
-            left = max(0.0, pace[1] * (task.total - task.completed) - ((task.elapsed or 0.0) - pace[0]))
+            # at least a second while work is left: a chunk can take longer than the pace so far
+            left = max(1.0, pace[1] * (task.total - task.completed) - ((task.elapsed or 0.0) - pace[0]))
             return Text(str(dt.timedelta(seconds=int(round(left)))), style="progress.remaining")
 
     return Remaining()

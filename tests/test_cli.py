@@ -896,5 +896,5 @@ def test_time_left_counts_down_at_the_average_pace():
     assert shown(elapsed=3.0) == "-:--:--"
     assert shown(completed=4, elapsed=8.0, pace=(8.0, 2.0)) == "0:00:24"  # 12 left at 2 s each
     assert shown(completed=4, elapsed=11.0, pace=(8.0, 2.0)) == "0:00:21"  # counts down in between
-    assert shown(completed=4, elapsed=60.0, pace=(8.0, 2.0)) == "0:00:00"
+    assert shown(completed=4, elapsed=60.0, pace=(8.0, 2.0)) == "0:00:01"  # slower than so far: not done yet
     assert shown(completed=16, finished=True) == "0:00:00"
