@@ -386,6 +386,9 @@ def overrides_text(manifest: dict) -> str:
             v = Schedule(tuple((dt.date.fromisoformat(d), x) for d, x in v["knots"]))
         elif isinstance(v, float) and v.is_integer():
             v = int(v)
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10_000:
+            shown.append(f"{key} = {v:,}")  # 6,000,000,000 CNY reads better than 6000000000
+            continue
         shown.append(f"{key} = {value_text(key, v, start)}")
     return "; with --set " + "; ".join(shown) if shown else ""
 

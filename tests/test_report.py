@@ -178,6 +178,16 @@ def test_report_lists_what_a_run_set_beyond_its_scenario(tmp_path):
         "regulatory.ind_review_working_days = 30") in text, text[:600]
 
 
+def test_large_whole_numbers_set_for_a_run_read_with_thousands_separators():
+    from cgt_sim.results import overrides_text
+
+    manifest = {"start_year": 2015, "scenario": {
+        "origin": {"financing.guided_fund_cny.shanghai": "--set", "regulatory.ind_review_working_days": "--set"},
+        "parameters": {"financing.guided_fund_cny.shanghai": 6e9, "regulatory.ind_review_working_days": 30.0}}}
+    assert overrides_text(manifest) == ("; with --set financing.guided_fund_cny.shanghai = 6,000,000,000; "
+                                        "regulatory.ind_review_working_days = 30")
+
+
 def test_report_reads_home_paths_and_refuses_a_result_without_a_drawn_column(two_results, tmp_path, monkeypatch):
     import pandas as pd
     from typer.testing import CliRunner
