@@ -19,7 +19,7 @@ import pandas as pd
 from .points import annual_columns, asked, check_metrics, check_years, default_years  # noqa: F401
 from .paths import user_path
 from .results import (ResultSet, check_replaceable_file, load_results, metric_columns, number_repeats,
-                      replications_text, series_labels, unique_ending)
+                      refuse_repeats, replications_text, series_labels, unique_ending)
 from .runner import resolve, run
 from .scenario import Scenario, ScenarioError, path_exists, whole_number
 from .timeline import Schedule
@@ -246,6 +246,7 @@ def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
         except FileNotFoundError:
             raise ScenarioError(x, None, "is not a cgt-sim result folder (no manifest.json)") from None
         where.append(str(x))
+    refuse_repeats([w for w in where if w is not None])
     names = [r.manifest.get("scenario", {}).get("name", f"result_{i}") for i, r in enumerate(results)]
     if None in where:  # a ResultSet has no folder to tell it apart by
         return results, number_repeats(names)

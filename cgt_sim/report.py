@@ -16,7 +16,7 @@ import pandas as pd
 
 from .paths import user_path
 from .results import (LABELS, REPORT_TITLE, WRITTEN, ResultSet, band_text, bands_text, load_results,
-                      overrides_text, replications_text, series_labels)
+                      overrides_text, refuse_repeats, replications_text, series_labels)
 
 FAN_METRICS = (
     ("cumulative_approvals", "Cumulative marketing approvals", "products"),
@@ -141,6 +141,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    refuse_repeats(result_dirs)
     results = [load_results(d) for d in result_dirs]
     for res, d in zip(results, result_dirs):
         _check_columns(res, d)

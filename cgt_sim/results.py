@@ -409,6 +409,20 @@ def series_labels(names, result_dirs) -> list[str]:
     return number_repeats(labels)  # the same folder given twice
 
 
+def refuse_repeats(folders) -> None:
+    """A result folder given twice (by any path to it) is a ScenarioError naming it: comparing
+    a result with itself is a slip, not a question."""
+    from .scenario import ScenarioError
+
+    seen: dict = {}
+    for folder in folders:
+        real = user_path(folder).resolve()
+        if real in seen:
+            also = f" (also as {seen[real]})" if str(seen[real]) != str(folder) else ""
+            raise ScenarioError(folder, None, f"is given twice{also}; give each result once")
+        seen[real] = folder
+
+
 def number_repeats(labels: list[str]) -> list[str]:
     """``labels`` with each label that still occurs more than once numbered "label #1", "#2"..."""
     twice = {label for label in labels if labels.count(label) > 1}

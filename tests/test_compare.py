@@ -194,7 +194,9 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
                           (["a", "b", "-r", "50"],  # even the default value
                            "--replications: applies to scenarios to run; results are compared as they were run"),
                           (["a", "empty"], "empty: is not a cgt-sim result folder (no manifest.json)"),
-                          (["a", "nothere"], "nothere: not found")):
+                          (["a", "nothere"], "nothere: not found"),
+                          (["a", "./a"], "a: is given twice; give each result once"),
+                          (["a", str(tmp_path / "a")], "is given twice (also as a); give each result once")):
         bad = CliRunner().invoke(app, ["compare", *args, "--out", "d.csv"])
         assert bad.exit_code == 2 and message in bad.output, bad.output
         assert not (tmp_path / "d.csv").exists()

@@ -136,6 +136,11 @@ def test_report_writes_only_into_a_new_empty_or_report_folder(two_results, tmp_p
         assert result.exit_code == 0, result.output
 
 
+def test_a_result_given_twice_is_refused(two_results):
+    twice = CliRunner().invoke(app, ["report", str(two_results[0]), str(two_results[0]) + "/"])
+    assert twice.exit_code == 2 and "is given twice" in twice.output, twice.output
+
+
 def test_a_report_goes_back_into_its_folder_when_the_result_was_replaced(tmp_path):
     """Running into a result replaces its report's files but keeps the user's notes in the
     report folder; a report can then be written there again."""
