@@ -18,7 +18,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from .parameters import CATALOGUE
 from .paths import user_path
-from .results import (LABELS, WRITTEN, band_text, bands_text, earlier_run_text, format_number as _fmt,
+from .results import (LABELS, WRITTEN, band_text, bands_text, earlier_run_text, followed, format_number as _fmt,
                       overrides_text, replications_text, sigint_deferred, unique_ending)
 from .scenario import (AfterHorizonWarning, ScenarioError, after_horizon_notes, default_scenario, fitted_targets,
                        fixed_for_run, load_scenario, value_text, yaml_value)
@@ -359,6 +359,10 @@ def compare(
     year_list = _parse_years(years)
     metric = metric or None  # no --metric: the defaults
     target = user_path(out) if out else Path("results") / "compare.csv"
+    try:
+        target = followed(target)  # a link is written where it points
+    except ScenarioError as exc:
+        _fail(exc)
     _check_output_file(target)
     try:
         check_compare_target(target)
@@ -1063,8 +1067,8 @@ def main():  # console-script entry point
         code = exc.exit_code
     except _aborts():
         code = 130
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command is over: a late Ctrl-C changes nothing
     if code == 130 and not _INTERRUPTION_SAID:  # (recent typers turn Ctrl-C into exit code 130 silently)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the line short
         typer.echo(f"interrupted after writing {', '.join(map(str, WRITTEN))}" if WRITTEN
                    else "interrupted: nothing was written", err=True)
     sys.exit(code if isinstance(code, int) else 0)

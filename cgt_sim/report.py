@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .paths import user_path
-from .results import (LABELS, REPORT_TITLE, WRITTEN, ResultSet, band_text, bands_text, load_results,
-                      overrides_text, refuse_repeats, replications_text, series_labels)
+from .results import (LABELS, REPORT_TITLE, ResultSet, atomic_folder, band_text, bands_text, load_results,
+                      followed, overrides_text, refuse_repeats, replications_text, series_labels)
 
 FAN_METRICS = (
     ("cumulative_approvals", "Cumulative marketing approvals", "products"),
@@ -121,14 +121,15 @@ def check_report_folder(out) -> None:
     none of the files a report writes (a report folder whose report went when its result was
     replaced, the user's notes kept); never into a result or any other folder: ScenarioError
     naming ``out`` otherwise."""
-    from .results import check_replaceable, check_writable, earlier_output
+    from .results import check_replaceable, check_writable, earlier_output, followed
     from .scenario import ScenarioError
 
-    out = user_path(out)
+    out = followed(user_path(out))
     try:
         check_replaceable(out, ("report",), "an earlier report folder")
     except ScenarioError:
-        if not (out.is_dir() and earlier_output(out) is None and earlier_output(out.parent) == "run"
+        if not (out.name == "report" and out.is_dir() and earlier_output(out) is None
+                and earlier_output(out.parent) == "run"
                 and not any(os.path.lexists(out / name) for name in report_files())):
             raise
     check_writable(out)
@@ -148,15 +149,16 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     names = series_labels([r.manifest.get("scenario", {}).get("name", Path(d).name)
                            for r, d in zip(results, result_dirs)], result_dirs)
     out = user_path(out) if out else user_path(result_dirs[0]) / "report"
-    check_report_folder(out)
-    out.mkdir(parents=True, exist_ok=True)
-    WRITTEN.append(out)  # from here on (in part, if interrupted)
-    with chart_text(names) as missing:
-        figures = _figures(plt, results, names, out)
-    lines = [REPORT_TITLE + ", ".join(names), ""]
-    if missing:
-        lines += [f"Note: the charts' fonts have no {missing}; these characters show as boxes.", ""]
-    return _write_markdown(lines, results, names, result_dirs, figures, out)
+    # written whole into a temporary folder and swapped in (files of the user's there kept), so
+    # an interrupted report leaves the earlier one as it was
+    with atomic_folder(out, check=check_report_folder) as tmp:
+        with chart_text(names) as missing:
+            figures = _figures(plt, results, names, tmp)
+        lines = [REPORT_TITLE + ", ".join(names), ""]
+        if missing:
+            lines += [f"Note: the charts' fonts have no {missing}; these characters show as boxes.", ""]
+        _write_markdown(lines, results, names, result_dirs, figures, tmp)
+    return followed(out) / "report.md"
 
 
 def _tick(v: float, _pos=None) -> str:

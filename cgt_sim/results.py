@@ -191,8 +191,16 @@ class ResultSet:
                 what = "missing values" if pd.api.types.is_integer_dtype(column) else f"type {column.dtype}"
                 raise ScenarioError(path, None, f"not written: the replication column of {name} has {what}; "
                                     "it must hold whole numbers (an integer type)")
+        if self.annual.columns.duplicated().any():
+            raise ScenarioError(path, None, "not written: the annual table has a column twice: "
+                                + ", ".join(map(str, self.annual.columns[self.annual.columns.duplicated()])))
         if "year" not in self.annual.columns:
             raise ScenarioError(path, None, "not written: the annual table has no year column")
+        year = self.annual["year"]
+        if not pd.api.types.is_integer_dtype(year) or year.isna().any():
+            what = "missing values" if pd.api.types.is_integer_dtype(year) else f"type {year.dtype}"
+            raise ScenarioError(path, None, f"not written: the year column of annual has {what}; it must hold "
+                                "whole numbers (an integer type)")
         if self.annual.duplicated(list(KEYS)).any():
             raise ScenarioError(path, None, "not written: the annual table holds a replication and year twice")
         reps = set(self.annual["replication"].unique().tolist())
@@ -263,7 +271,9 @@ def _written_here(folder: Path, kind: str | None) -> set[str]:
         grid, metrics = manifest.get("grid") or {}, manifest.get("metrics") or []
         if isinstance(grid, dict) and len(grid) == 2:
             names |= {f"heatmap_{m}.png" for m in metrics if isinstance(m, str)}
-    if kind == "sensitivity" and manifest.get("method") != "sobol":
+    factors = manifest.get("factors")
+    if kind == "sensitivity" and (manifest.get("method") != "sobol" or not isinstance(factors, list)
+                                  or len(factors) < 2):  # Sobol's second order needs two factors
         names.discard("second_order.csv")
     return names
 
@@ -311,15 +321,19 @@ def sigint_deferred():
 
 
 @contextlib.contextmanager
-def atomic_folder(path, kind: str | None = None):
+def atomic_folder(path, kind: str | None = None, check=None):
     """Yield a new temporary folder beside ``path``; when the block ends without error it
     replaces ``path`` (an earlier result, see ``check_result_folder``) in one rename, otherwise
     it is removed and ``path`` is left as it was. What cgt-sim did not write in the earlier
     result (a user's notes, say, also inside a report folder there) is moved into the new one
     first: only the earlier output's own files are replaced. A ``path`` that is a symbolic
-    link is written where it points. A Ctrl-C during the swap takes effect after it."""
+    link is written where it points. A Ctrl-C during the swap takes effect after it.
+    ``check(path)``: what may be replaced, when not a result of ``kind``."""
     path = followed(user_path(path))
-    check_result_folder(path, kind)
+    if check is None:
+        check_result_folder(path, kind)
+    else:
+        check(path)  # (a report folder's own rule)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()

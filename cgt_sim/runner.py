@@ -387,8 +387,10 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
                                  "half_width": _finite(stat["half_width"]), "mean": _finite(stat["mean"])}
     res = ResultSet(frames["annual"], frames["programs"], frames["products"], manifest, frames["sampled"])
     if store is not None:
-        res.save(store.out)
-        with sigint_deferred():  # the finished result is in place: its partial folder goes too
+        # the run is finished: a Ctrl-C while its result is written takes effect once it is in
+        # place and the partial folder is gone (never a result beside a stale partial folder)
+        with sigint_deferred():
+            res.save(store.out)
             store.remove()
     return res
 

@@ -15,6 +15,7 @@ from cgt_sim.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 from cgt_sim.report import FAN_METRICS, funnel
+from test_cli import folder_bytes
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 IND = "regulatory.ind_review_working_days"
@@ -134,6 +135,48 @@ def test_report_writes_only_into_a_new_empty_or_report_folder(two_results, tmp_p
     for _ in range(2):  # an earlier report is replaced
         result = CliRunner().invoke(app, ["report", str(two_results[0]), "--out", str(again)])
         assert result.exit_code == 0, result.output
+
+
+def test_an_interrupted_report_leaves_the_earlier_one_as_it_was(two_results, tmp_path, monkeypatch):
+    """The report is written into a temporary folder and swapped in: stopped while drawing, the
+    earlier report (and the user's notes beside it) stays whole, and no temporary folder is left."""
+    from cgt_sim import report as report_module
+    from cgt_sim.report import write_report
+
+    out = tmp_path / "rep"
+    write_report([str(two_results[0])], out)
+    (out / "notes.txt").write_text("mine")
+    before = folder_bytes(out)
+    real, calls = report_module._figures, []
+
+    def stopped(plt, results, names, folder):
+        calls.append(folder)
+        real(plt, results, names, folder)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_module, "_figures", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        write_report([str(two_results[1])], out)
+    assert calls and calls[0] != out  # drawn elsewhere first
+    assert folder_bytes(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+    monkeypatch.setattr(report_module, "_figures", real)
+    write_report([str(two_results[1])], out)  # and then replaced whole, the notes kept
+    assert (out / "notes.txt").read_text() == "mine" and folder_bytes(out) != before
+
+
+def test_report_and_compare_outputs_follow_links_and_refuse_loops(two_results, tmp_path):
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    for args in (["report", str(two_results[0]), "--out", str(tmp_path / "loop1")],
+                 ["compare", str(two_results[0]), str(two_results[1]), "--out", str(tmp_path / "loop1")]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and "is a symbolic link that loops" in result.output, result.output
+    (tmp_path / "store").mkdir()
+    (tmp_path / "c.csv").symlink_to(tmp_path / "store" / "c.csv")
+    result = CliRunner().invoke(app, ["compare", str(two_results[0]), str(two_results[1]), "--out",
+                                      str(tmp_path / "c.csv"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "c.csv").is_symlink() and (tmp_path / "store" / "c.csv").read_text().startswith("scenario,")
 
 
 def test_a_result_given_twice_is_refused(two_results):

@@ -230,6 +230,12 @@ def test_save_refuses_tables_of_other_replications_and_counts_what_it_saves(tmp_
     twice = ResultSet(pd.concat([res.annual, res.annual]), res.programs, res.products, res.manifest, res.sampled)
     with pytest.raises(ScenarioError, match="not written: the annual table holds a replication and year twice"):
         twice.save(tmp_path / "twice")
+    for bad_year, message in ((res.annual.astype({"year": float}), "year column of annual has type float64"),
+                              (res.annual.astype({"year": "Int64"}).mask(res.annual["year"] == 2016),
+                               "year column of annual has missing values")):
+        bad_year["replication"] = res.annual["replication"]
+        with pytest.raises(ScenarioError, match=message):
+            ResultSet(bad_year, res.programs, res.products, res.manifest, res.sampled).save(tmp_path / "twice")
     floats = ResultSet(res.annual.astype({"replication": float}), res.programs, res.products, res.manifest,
                        res.sampled)
     with pytest.raises(ScenarioError, match="not written: the replication column of annual has type float64; it must hold whole"):
@@ -495,15 +501,19 @@ def test_replacing_removes_only_what_the_earlier_output_wrote(tmp_path):
     sweep, second-order indices of a Morris analysis) is the user's, and stays."""
     from cgt_sim.results import _written_here, write_manifest
 
-    sweep1, sweep2, morris = (tmp_path / n for n in ("sweep1", "sweep2", "morris"))
+    sweep1, sweep2, morris, sobol1, sobol2 = (tmp_path / n for n in ("sweep1", "sweep2", "morris", "s1", "s2"))
     for folder, manifest in ((sweep1, {"analysis": "sweep", "grid": {"a": [1]}, "metrics": ["m"]}),
                              (sweep2, {"analysis": "sweep", "grid": {"a": [1], "b": [2]}, "metrics": ["m"]}),
-                             (morris, {"analysis": "sensitivity", "method": "morris"})):
+                             (morris, {"analysis": "sensitivity", "method": "morris"}),
+                             (sobol1, {"analysis": "sensitivity", "method": "sobol", "factors": [{}]}),
+                             (sobol2, {"analysis": "sensitivity", "method": "sobol", "factors": [{}, {}]})):
         folder.mkdir()
         write_manifest(folder, {"package_version": "0", "scenario": {}, **manifest})
     assert "heatmap_m.png" not in _written_here(sweep1, "sweep")
     assert "heatmap_m.png" in _written_here(sweep2, "sweep")
     assert "second_order.csv" not in _written_here(morris, "sensitivity")
+    assert "second_order.csv" not in _written_here(sobol1, "sensitivity")  # one factor: no pairs
+    assert "second_order.csv" in _written_here(sobol2, "sensitivity")
     assert "sampled.parquet" in _written_here(tmp_path, "run")  # read back as the draws: never kept
 
 
