@@ -199,6 +199,9 @@ def _figures(plt, results, names, out: Path) -> list:
         else:
             ax.set_xlabel("year")
             ax.set_ylabel(unit)
+            years = sorted({int(y) for res in results for y in res.annual["year"].unique()})
+            if years[0] == years[-1]:  # one simulated year: a year either side, not a century
+                ax.set_xlim(years[0] - 1, years[0] + 1)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.yaxis.set_major_formatter(FuncFormatter(_tick))
             ax.grid(alpha=0.3)

@@ -281,13 +281,17 @@ def _written_here(folder: Path, kind: str | None) -> set[str]:
 def _keep_users_files(old: Path, new: Path, moved: list) -> None:
     """Move what cgt-sim did not write in ``old`` (an earlier output) into ``new``, recording
     each move in ``moved`` as (from, to), or (None, folder) for a folder made, to undo them.
-    A report folder inside gives up its report files and keeps the rest."""
-    ours = _written_here(old, earlier_output(old))
+    The run's own report folder (``report``, as ``cgt-sim report`` makes it) gives up its
+    report files and keeps the rest; every other folder inside is the user's and moves whole
+    (a copy of an earlier report kept by hand, say)."""
+    kind = earlier_output(old)
+    ours = _written_here(old, kind)
     for entry in sorted(old.iterdir()):
         target = new / entry.name
         if entry.name in ours or os.path.lexists(target):  # replaced by the new output
             continue
-        if entry.is_dir() and not entry.is_symlink() and earlier_output(entry) == "report":
+        if (kind == "run" and entry.name == "report" and entry.is_dir() and not entry.is_symlink()
+                and earlier_output(entry) == "report"):
             target.mkdir()
             moved.append((None, target))
             _keep_users_files(entry, target, moved)

@@ -160,8 +160,12 @@ def test_an_interrupted_report_leaves_the_earlier_one_as_it_was(two_results, tmp
     assert calls and calls[0] != out  # drawn elsewhere first
     assert folder_bytes(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
     monkeypatch.setattr(report_module, "_figures", real)
-    write_report([str(two_results[1])], out)  # and then replaced whole, the notes kept
+    shutil.copytree(out, tmp_path / "v1")
+    shutil.move(tmp_path / "v1", out / "v1")  # a copy of the earlier report, kept inside by hand
+    kept = folder_bytes(out / "v1")
+    write_report([str(two_results[1])], out)  # and then replaced whole, the notes and the copy kept
     assert (out / "notes.txt").read_text() == "mine" and folder_bytes(out) != before
+    assert folder_bytes(out / "v1") == kept
 
 
 def test_report_and_compare_outputs_follow_links_and_refuse_loops(two_results, tmp_path):
@@ -211,6 +215,23 @@ def test_a_one_year_result_shows_its_points(tmp_path):
     img = mi.imread(out / "report" / "manufacturing_utilisation.png")[:, :, :3]
     series = (np.abs(img - np.array([0x1f, 0x77, 0xb4]) / 255).sum(axis=2) < 0.15).sum()
     assert series > 110  # the legend's swatch alone is about 85 pixels of the series colour
+
+
+def test_a_one_year_result_is_drawn_on_a_year_either_side(tmp_path, monkeypatch):
+    """Not on matplotlib's default axis around a single point (1925-2125)."""
+    from cgt_sim.report import write_report
+
+    out = tmp_path / "one"
+    cgt_sim.run(ROOT / "scenarios" / "baseline.yaml", replications=2, seed=3, until=2015, workers=1).save(out)
+    spans, real = {}, Figure.savefig
+
+    def recording(fig, path, *args, **kwargs):
+        spans[Path(path).name] = fig.axes[0].get_xlim()
+        return real(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", recording)
+    write_report([str(out)])
+    assert spans["patients_treated.png"] == (2014, 2016)
 
 
 def test_report_lists_what_a_run_set_beyond_its_scenario(tmp_path):

@@ -177,10 +177,11 @@ def test_save_replaces_a_previous_result_and_keeps_the_users_files(tmp_path):
     target = tmp_path / "r"
     result_set(seed=1).save(target)  # with sampled.parquet: its draws
     assert (target / "sampled.parquet").exists()
-    for name in ("report", "copied"):  # its reports (the second with a note of the user's in it)
+    for name in ("report", "report/v1", "copied"):  # its report, and two copies of it the user kept
         (target / name).mkdir()
         (target / name / "report.md").write_text(REPORT_TITLE + "baseline\n")
         (target / name / "funnel.png").write_bytes(b"png")
+    (target / "report" / "mine.txt").write_text("mine")
     (target / "copied" / "analysis.txt").write_text("mine")
     (target / "notes.txt").write_text("my notes")  # the user's own
     (target / "indices.csv").write_text("mine too")  # named like a sensitivity result's file
@@ -192,8 +193,11 @@ def test_save_replaces_a_previous_result_and_keeps_the_users_files(tmp_path):
     assert load_results(target).annual.equals(res.annual)
     assert sorted(p.name for p in target.iterdir()) == [
         "annual.parquet", "copied", "figures", "indices.csv", "manifest.json", "notes.txt", "products.parquet",
-        "programs.parquet", "summary.csv"]
-    assert [p.name for p in (target / "copied").iterdir()] == ["analysis.txt"]
+        "programs.parquet", "report", "summary.csv"]
+    # the run's own report folder gives up the report's files; a copy is the user's, whole
+    assert sorted(p.name for p in (target / "report").iterdir()) == ["mine.txt", "v1"]
+    assert sorted(p.name for p in (target / "report" / "v1").iterdir()) == ["funnel.png", "report.md"]
+    assert sorted(p.name for p in (target / "copied").iterdir()) == ["analysis.txt", "funnel.png", "report.md"]
     assert (target / "notes.txt").read_text() == "my notes" and (target / "indices.csv").read_text() == "mine too"
     assert (target / "figures" / "a.png").read_bytes() == b"png"
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
