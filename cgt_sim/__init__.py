@@ -22,7 +22,7 @@ _WHERE = {  # public name -> the module that defines it
     "SensitivityResult": "sensitivity", "SweepResult": "sweep", "load_scenario": "scenario",
     "load_results": "results", "ResultSet": "results", "Scenario": "scenario", "ScenarioError": "scenario",
     "analytic_funnel": "model.clinical", "CATALOGUE": "parameters", "MODALITIES": "parameters",
-    "CLUSTERS": "parameters",
+    "CLUSTERS": "parameters", "write_report": "report",
 }
 
 __all__ = list(_WHERE) + ["__version__"]

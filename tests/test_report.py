@@ -183,6 +183,12 @@ def test_report_and_compare_outputs_follow_links_and_refuse_loops(two_results, t
     assert (tmp_path / "c.csv").is_symlink() and (tmp_path / "store" / "c.csv").read_text().startswith("scenario,")
 
 
+def test_the_python_api_writes_the_report_the_command_writes(two_results, tmp_path):
+    path = cgt_sim.write_report([two_results[0], two_results[1]], tmp_path / "both")
+    assert path == tmp_path / "both" / "report.md" and path.read_text().startswith("# cgt-sim report: ")
+    assert "write_report" in dir(cgt_sim)
+
+
 def test_a_result_given_twice_is_refused(two_results):
     twice = CliRunner().invoke(app, ["report", str(two_results[0]), str(two_results[0]) + "/"])
     assert twice.exit_code == 2 and "is given twice" in twice.output, twice.output
