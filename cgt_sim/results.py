@@ -334,6 +334,7 @@ def atomic_folder(path, kind: str | None = None, check=None):
     link is written where it points. A Ctrl-C during the swap takes effect after it.
     ``check(path)``: what may be replaced, when not a result of ``kind``."""
     path = followed(user_path(path))
+    made = [p for p in path.parents if not p.exists()]  # folders made for it, deepest first
     if check is None:
         check_result_folder(path, kind)
     else:
@@ -345,6 +346,9 @@ def atomic_folder(path, kind: str | None = None, check=None):
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for folder in made:  # nothing written: no empty folders left either
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     with sigint_deferred():
         old = None

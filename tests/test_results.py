@@ -275,6 +275,8 @@ def test_save_to_a_new_folder_leaves_nothing_when_writing_fails(tmp_path, monkey
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
     with pytest.raises(KeyboardInterrupt):
         result_set().save(tmp_path / "new")
+    with pytest.raises(KeyboardInterrupt):
+        result_set().save(tmp_path / "a" / "b" / "new")  # nor the folders made for it
     assert list(tmp_path.iterdir()) == []
 
 
