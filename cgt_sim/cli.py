@@ -870,13 +870,20 @@ def _prefixes(keys, whole: bool = False) -> list[str]:
 
 def source_texts(sc) -> dict:
     """Each parameter's source; a calibrated value cites the fitted file (and the targets it was
-    fitted to) and the catalogue default it replaced. Each fitted file is read once."""
+    fitted to) and the catalogue default it replaced; a value a scenario file or --set changed
+    names where, and cites the source of the default it replaced as the default's (a what-if's
+    value is the scenario's, not the source's). Each fitted file is read once."""
     targets = {f: fitted_targets(f) for f in set(sc.calibrated.values())}
-    defaults = default_scenario().values if sc.calibrated else {}
+    defaults = default_scenario().values
     out = {}
     for key, p in CATALOGUE.items():
         fitted = sc.calibrated.get(key)
-        if fitted is None:
+        origin = sc.origin.get(key, "default")
+        if fitted is None and origin != "default" and sc.values[key] != defaults[key]:
+            where = (f"the value set in {origin} (see its source: line)" if origin.endswith((".yaml", ".yml"))
+                     else f"the value given with {origin} (a what-if)")
+            out[key] = f"{where}; catalogue default {value_text(key, defaults[key])}: {cite(p.source)}"
+        elif fitted is None:
             out[key] = cite(p.source)
         else:
             out[key] = (f"calibrated ({fitted}, to the targets in {targets[fitted]}): {cite('calibrated')}; "

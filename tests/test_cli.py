@@ -465,6 +465,19 @@ def test_show_with_set_marks_the_override():
     assert line.startswith(f"  {IND} = 30 ") and line.endswith("<- set in --set")
     assert "[market]" not in result.stdout  # --only regulatory
     assert "[regulatory]" in result.stdout
+    # the 30 days are the what-if's, not the regulation's: its source is cited for the default
+    lines = result.stdout.splitlines()
+    source = lines[lines.index(line) + 2].strip()
+    assert source.startswith("source: the value given with --set (a what-if); catalogue default 60: NMPA"), source
+
+
+def test_show_cites_a_scenario_files_value_as_its_own():
+    result = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "payment_reform.yaml"), "--only",
+                                      "market.nrdl_listing_hazard"])
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert ("payment_reform.yaml (see its source: line); catalogue default 0: China National Reimbursement "
+            "Drug List practice") in text and "source: the value set in " in text
 
 
 def test_show_says_which_file_declared_a_distribution(monkeypatch):
