@@ -234,6 +234,13 @@ class TargetSet:
                 raise ScenarioError(self.path, f"targets.{t.name}.year", f"must not be before the "
                                     f"scenario's start year {scenario.start_year} (got {t.year})")
 
+    def after_horizon(self, scenario: Scenario) -> list[str]:
+        """A note per target dated after the scenario's horizon: the runs are extended to it
+        (as documented), which is what a year mistyped (2060 for 2025) also does."""
+        return [f"{self.path}: targets.{t.name}.year {t.year} is after the scenario's horizon "
+                f"{scenario.horizon_year}; the runs go on to {t.year}" for t in self.targets
+                if t.year > scenario.horizon_year]
+
 
 @functools.lru_cache(maxsize=1)
 def _annual_columns() -> tuple:

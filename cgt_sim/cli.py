@@ -603,6 +603,8 @@ def calibrate(
         begin = None if start is None else start_from(start, ts)
     except ScenarioError as exc:
         _fail(exc)
+    for note in ts.after_horizon(sc):
+        typer.echo(f"note: {note}", err=True)
     progress_cm, search_cb, final_cb = _calibrate_progress(quiet, budget, replications)
     with progress_cm:
         result = fit(sc, ts, budget=budget, replications=replications, seed=seed, workers=workers,
@@ -693,6 +695,8 @@ def validate(
         sc, ts = prepare_validation(scenario, targets)
     except ScenarioError as exc:
         _fail(exc)
+    for note in ts.after_horizon(sc):
+        typer.echo(f"note: {note}", err=True)
     progress_cm, callback = _progress(quiet, replications, "validate")
     with progress_cm:
         rows = run_validation(sc, ts, replications=replications, seed=seed, workers=workers, progress=callback)

@@ -425,3 +425,14 @@ def test_calibrate_bad_targets_file_writes_nothing(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.stderr == "error: targets.yaml: targets.t.tolerance: must be > 0 (got 0)\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_a_target_after_the_horizon_is_noted(tmp_path):
+    """Runs go on to a target year after the scenario's horizon, as documented; a note says so,
+    since a mistyped year (2060 for 2025) does the same."""
+    late = write(tmp_path / "late.yaml", TARGETS.read_text(encoding="utf-8").replace(
+        "year: 2025", "year: 2060", 1))
+    ts, sc = prepare(late, BASELINE)
+    notes = ts.after_horizon(sc)
+    assert len(notes) == 1 and "year 2060 is after the scenario's horizon 2045; the runs go on to 2060" in notes[0]
+    assert load_targets(TARGETS).after_horizon(sc) == []
