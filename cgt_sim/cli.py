@@ -845,11 +845,26 @@ def show(
         unc = sc.uncertain.get(key)
         unc_text = (f"   ~ {unc.dist}({', '.join(f'{k}={v}' for k, v in unc.args.items())})"
                     + (f" declared in {unc.declared_in}" if unc.declared_in else "")) if unc else ""
-        typer.echo(f"  {key} = {value_text(key, sc.values[key])} {p.unit}{marker}{unc_text}")
+        outside = origin != "default" and key not in sc.calibrated and _outside_plausible(p, sc.values[key])
+        typer.echo(f"  {key} = {value_text(key, sc.values[key])} {p.unit}{marker}{unc_text}"
+                   + ("   (outside the plausible range)" if outside else ""))
         typer.echo(f"      range: {p.range_text()}" + (f"; plausible {p.plausible[0]:g} to {p.plausible[1]:g}"
                                                         if p.plausible else ""))
         typer.echo(f"      source: {sources[key]}")
         typer.echo(f"      {p.doc}")
+
+
+def _outside_plausible(p, value) -> bool:
+    """Whether a value (any value of a dated one) lies outside the parameter's plausible range
+    (``show`` marks the values a scenario or --set chose so: a what-if beyond what the range
+    takes as plausible)."""
+    from .timeline import Schedule
+
+    if not p.plausible or isinstance(value, bool):
+        return False
+    values = value.values() if isinstance(value, Schedule) else [value]
+    low, high = p.plausible
+    return any(isinstance(v, (int, float)) and not low <= v <= high for v in values)
 
 
 def _unknown_prefix(only: str) -> str:

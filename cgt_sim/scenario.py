@@ -740,10 +740,14 @@ def read_fitted(path: Path, where=None) -> dict:
 
 
 def fitted_targets(path) -> str:
-    """The targets file a fitted file was fitted to, as ``cgt-sim calibrate`` recorded it."""
+    """The targets file a fitted file was fitted to, as ``cgt-sim calibrate`` recorded it, and
+    whether the fit missed any of them."""
     data = read_yaml(Path(path))
     targets = data.get("targets_file") if isinstance(data, dict) else None
-    return str(targets) if targets else "targets not recorded"
+    text = str(targets) if targets else "targets not recorded"
+    if isinstance(data, dict) and data.get("fitted_targets_pass") is False:
+        text += ", which the fit missed in part"
+    return text
 
 
 def _apply_calibrated(sc: Scenario, where: Path, path: Path) -> None:

@@ -480,6 +480,24 @@ def test_show_cites_a_scenario_files_value_as_its_own():
             "Drug List practice") in text and "source: the value set in " in text
 
 
+def test_show_marks_a_chosen_value_outside_the_plausible_range_and_a_fit_that_missed(tmp_path):
+    result = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "allogeneic_shift.yaml"), "--only",
+                                      "research.arrival_growth_extra"])
+    marked = [line.split(" = ")[0].strip() for line in result.stdout.splitlines()
+              if "(outside the plausible range)" in line]
+    assert marked == ["research.arrival_growth_extra.allogeneic_cell"]  # 0.10 against 0 to 0.06
+    base = CliRunner().invoke(app, ["show", str(ROOT / "scenarios" / "baseline.yaml")])
+    assert "outside the plausible range" not in base.stdout  # defaults and fitted values are not marked
+    fitted = yaml.safe_load((ROOT / "calibration" / "fitted.yaml").read_text(encoding="utf-8"))
+    fitted["fitted_targets_pass"] = False
+    (tmp_path / "fit.yaml").write_text(yaml.safe_dump(fitted), encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(f"name: s\nextends: {ROOT / 'scenarios' / 'baseline.yaml'}\n"
+                                     "calibrated: fit.yaml\n", encoding="utf-8")
+    missed = CliRunner().invoke(app, ["show", str(tmp_path / "s.yaml"), "--only", "research.preclinical_years"])
+    assert missed.exit_code == 0, missed.output
+    assert "which the fit missed in part" in " ".join(missed.stdout.split())
+
+
 def test_show_says_which_file_declared_a_distribution(monkeypatch):
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(app, ["show", "scenarios/baseline_uncertain.yaml", "--only", "market.cost_pass"])
