@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .paths import user_path
-from .results import check_result_folder, check_writable, load_results, read_table
+from .results import check_result_folder, check_writable, load_results, read_json, read_table
 from .scenario import Scenario, ScenarioError
 
 TABLES = ("annual", "programs", "products", "sampled")
@@ -116,9 +116,9 @@ class Checkpoint:
         # a resumed run completes the unfinished parts, or else the finished result in out
         manifest = None
         if held:
-            where, found = self.path, _read_json(self.path / KEY_FILE)
+            where, found = self.path, read_json(self.path / KEY_FILE)
         elif (self.out / "manifest.json").exists():
-            manifest = _read_json(self.out / "manifest.json")
+            manifest = read_json(self.out / "manifest.json")
             where, found = self.out, _made_from(manifest)
         else:
             return
@@ -150,7 +150,7 @@ class Checkpoint:
         replications made from ``ident`` and no unfinished run is pending (resuming it is a no-op)."""
         if self.finished():
             return False
-        m = _read_json(self.out / "manifest.json")
+        m = read_json(self.out / "manifest.json")
         return (m is not None and mismatch(_made_from(m), ident) is None and m.get("replications") == replications
                 and _held_replications(self.out) == list(range(replications)))
 
@@ -163,7 +163,7 @@ class Checkpoint:
         reuse = []
         if resume:
             reuse = [(list(range(first, last + 1)), read_part(p)) for first, last, p in self.part_names()]
-            found = _made_from(_read_json(self.out / "manifest.json"))
+            found = _made_from(read_json(self.out / "manifest.json"))
             if found is not None and mismatch(found, ident) is None:
                 res = load_results(self.out)
                 reps = sorted(int(r) for r in res.annual["replication"].unique())
@@ -200,14 +200,6 @@ class Checkpoint:
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
-
-
-def _read_json(file: Path) -> dict | None:
-    try:
-        found = json.loads(file.read_text())
-    except (OSError, ValueError):
-        return None
-    return found if isinstance(found, dict) else None
 
 
 def _made_from(manifest: dict | None) -> dict | None:

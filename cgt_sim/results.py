@@ -485,12 +485,18 @@ def result_kind(manifest) -> str | None:
     return None
 
 
-def _read_manifest(folder: Path):
-    """The parsed manifest.json of ``folder``, or None when there is none or it is no JSON."""
+def read_json(file: Path) -> dict | None:
+    """The JSON object in ``file``, or None when there is none, it is no JSON or no object."""
     try:
-        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        found = json.loads(Path(file).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return found if isinstance(found, dict) else None
+
+
+def _read_manifest(folder: Path) -> dict | None:
+    """The manifest.json of ``folder`` as a dict, or None (see ``read_json``)."""
+    return read_json(folder / "manifest.json")
 
 
 def earlier_run_text(folder) -> str | None:
