@@ -184,23 +184,23 @@ class ResultSet:
         path = user_path(path)
         if "replication" not in self.annual.columns or self.annual.empty:
             raise ScenarioError(path, None, "not written: the annual table holds no replication")
-        for name in ("annual", "programs", "products", "sampled"):  # as load_results reads them
-            table = getattr(self, name)
-            column = table["replication"] if table is not None and "replication" in table.columns else None
-            if column is not None and (not pd.api.types.is_integer_dtype(column) or column.isna().any()):
-                what = "missing values" if pd.api.types.is_integer_dtype(column) else f"type {column.dtype}"
-                raise ScenarioError(path, None, f"not written: the replication column of {name} has {what}; "
+        def whole_numbers(name: str, column: str) -> None:  # as load_results reads them
+            values = getattr(self, name)[column]
+            if not pd.api.types.is_integer_dtype(values) or values.isna().any():
+                what = "missing values" if pd.api.types.is_integer_dtype(values) else f"type {values.dtype}"
+                raise ScenarioError(path, None, f"not written: the {column} column of {name} has {what}; "
                                     "it must hold whole numbers (an integer type)")
+
+        for name in ("annual", "programs", "products", "sampled"):
+            table = getattr(self, name)
+            if table is not None and "replication" in table.columns:
+                whole_numbers(name, "replication")
         if self.annual.columns.duplicated().any():
             raise ScenarioError(path, None, "not written: the annual table has a column twice: "
                                 + ", ".join(map(str, self.annual.columns[self.annual.columns.duplicated()])))
         if "year" not in self.annual.columns:
             raise ScenarioError(path, None, "not written: the annual table has no year column")
-        year = self.annual["year"]
-        if not pd.api.types.is_integer_dtype(year) or year.isna().any():
-            what = "missing values" if pd.api.types.is_integer_dtype(year) else f"type {year.dtype}"
-            raise ScenarioError(path, None, f"not written: the year column of annual has {what}; it must hold "
-                                "whole numbers (an integer type)")
+        whole_numbers("annual", "year")
         if self.annual.duplicated(list(KEYS)).any():
             raise ScenarioError(path, None, "not written: the annual table holds a replication and year twice")
         reps = set(self.annual["replication"].unique().tolist())
@@ -266,6 +266,8 @@ def _written_here(folder: Path, kind: str | None) -> set[str]:
 
         return set(report_files())
     names = set(OUTPUT_FILES.get(kind, ()))
+    if kind not in ("sweep", "sensitivity"):
+        return names
     manifest = _read_manifest(folder) or {}
     if kind == "sweep":
         grid, metrics = manifest.get("grid") or {}, manifest.get("metrics") or []
