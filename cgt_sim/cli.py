@@ -161,8 +161,7 @@ def run(
         _fail(exc)
     untouched = resume and precision is None and _nothing_to_resume(target, sc, seed, programs, replications)
     replaced = None if resume else earlier_run_text(target)  # said at the end: a new run replaces it
-    for note in after_horizon_notes(sc):
-        typer.echo(f"note: {note}", err=True)
+    _say_notes(after_horizon_notes(sc))
     progress_cm, callback = _progress(quiet, replications, sc.name)
     try:
         with progress_cm, warnings.catch_warnings():
@@ -603,8 +602,7 @@ def calibrate(
         begin = None if start is None else start_from(start, ts)
     except ScenarioError as exc:
         _fail(exc)
-    for note in ts.after_horizon(sc):
-        typer.echo(f"note: {note}", err=True)
+    _say_notes(ts.after_horizon(sc))
     progress_cm, search_cb, final_cb = _calibrate_progress(quiet, budget, replications)
     with progress_cm:
         result = fit(sc, ts, budget=budget, replications=replications, seed=seed, workers=workers,
@@ -695,8 +693,7 @@ def validate(
         sc, ts = prepare_validation(scenario, targets)
     except ScenarioError as exc:
         _fail(exc)
-    for note in ts.after_horizon(sc):
-        typer.echo(f"note: {note}", err=True)
+    _say_notes(ts.after_horizon(sc))
     progress_cm, callback = _progress(quiet, replications, "validate")
     with progress_cm:
         rows = run_validation(sc, ts, replications=replications, seed=seed, workers=workers, progress=callback)
@@ -774,10 +771,16 @@ def _font_notes(write, *args):
         value = write(*args)
     for w in caught:
         if issubclass(w.category, ChartFontWarning):
-            typer.echo(f"note: {w.message}", err=True)
+            _say_notes([w.message])
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return value
+
+
+def _say_notes(notes) -> None:
+    """Each note as one line on stderr, "note: ...", as every command says them."""
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 @app.command()

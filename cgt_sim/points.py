@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 import os
 import re
+
 import pandas as pd
 
 from .executors import ProcessExecutor

@@ -27,13 +27,13 @@ FAN_METRICS = (
     ("manufacturing_utilisation", "Manufacturing utilisation", "share of suite-days booked"),
 )
 SCALE = {"cogs_per_patient_cny": 1e-3, "net_price_per_patient_cny": 1e-3}
+OUTCOMES = (("approved", "approved"), ("failed", "failed\n(science)"),
+            ("abandoned", "abandoned\n(financing)"), ("ongoing", "ongoing\nat horizon"))
 
 
 def report_files() -> list[str]:
     """The files a report writes into its folder."""
     return ["report.md", "funnel.png"] + [f"{metric}.png" for metric, _title, _unit in FAN_METRICS]
-OUTCOMES = (("approved", "approved"), ("failed", "failed\n(science)"),
-            ("abandoned", "abandoned\n(financing)"), ("ongoing", "ongoing\nat horizon"))
 
 
 # solid, dashed, dotted, dash-dot, long dash, dash-dot-dot: six scenarios each their own dash
@@ -121,7 +121,7 @@ def check_report_folder(out) -> None:
     none of the files a report writes (a report folder whose report went when its result was
     replaced, the user's notes kept); never into a result or any other folder: ScenarioError
     naming ``out`` otherwise."""
-    from .results import check_replaceable, check_writable, earlier_output, followed
+    from .results import check_replaceable, check_writable, earlier_output
     from .scenario import ScenarioError
 
     out = followed(user_path(out))
