@@ -245,10 +245,11 @@ def _progress(quiet: bool, total: int, name: str, unit: str = "replications"):
 
     if quiet:
         return contextlib.nullcontext(), None
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     prog = Progress(TextColumn(f"[bold]{name}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
-                    TimeElapsedColumn(), _remaining_column(), transient=False)
+                    TimeElapsedColumn(), _remaining_column(), transient=False, console=Console())
     task = prog.add_task("run", total=total)
     started, started_at = [], {}
 
@@ -628,11 +629,13 @@ def _calibrate_progress(quiet: bool, budget: int, replications: int):
 
     if quiet:
         return contextlib.nullcontext(), None, None
+    from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
 
     prog = Progress(TextColumn("[bold]{task.description}[/]"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[unit]}"), TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
+                    TextColumn("{task.fields[unit]}"), TimeElapsedColumn(), TimeRemainingColumn(), transient=False,
+                    console=Console())
     search = prog.add_task("calibrate", total=budget, unit="evaluations")
     final = prog.add_task("final run", total=replications, unit="replications at the fitted values", visible=False,
                           start=False)
