@@ -12,15 +12,14 @@ an interruption, not a traceback.
 
 import importlib as _importlib
 import importlib.util as _importlib_util
-import sys as _sys
-import types as _types
 
 __version__ = "0.1.0"
 
 _WHERE = {  # public name -> the module that defines it
-    "run": "runner", "compare": "compare", "sensitivity": "sensitivity", "sweep": "sweep",
-    "SensitivityResult": "sensitivity", "SweepResult": "sweep", "load_scenario": "scenario",
-    "load_results": "results", "ResultSet": "results", "Scenario": "scenario", "ScenarioError": "scenario",
+    "run": "runner", "compare": "analysis.compare", "sensitivity": "analysis.sensitivity",
+    "sweep": "analysis.sweep", "SensitivityResult": "analysis.sensitivity", "SweepResult": "analysis.sweep",
+    "load_scenario": "scenario", "load_results": "results", "ResultSet": "results", "Scenario": "scenario",
+    "CgtSimError": "errors", "ScenarioError": "errors", "OptionError": "errors", "ResultError": "errors",
     "analytic_funnel": "model.clinical", "CATALOGUE": "parameters", "MODALITIES": "parameters",
     "CLUSTERS": "parameters", "write_report": "report",
 }
@@ -41,17 +40,3 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(__all__)
-
-
-class _Package(_types.ModuleType):
-    """Importing a submodule makes it an attribute of its package; ``compare``, ``sweep`` and
-    ``sensitivity`` are both submodules and the functions they define, and the function keeps
-    the name (``from cgt_sim.sweep import SweepResult`` reaches the module)."""
-
-    def __setattr__(self, name, value):
-        if name in _WHERE and isinstance(value, _types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-_sys.modules[__name__].__class__ = _Package

@@ -18,9 +18,11 @@ import uuid
 from pathlib import Path
 
 from . import __version__
+from .errors import OptionError, ScenarioError
 from .paths import user_path
-from .results import check_result_folder, check_writable, load_results, read_json, read_table
-from .scenario import Scenario, ScenarioError
+from .results import load_results, read_table
+from .scenario import Scenario
+from .storage import check_result_folder, check_writable, read_json
 
 TABLES = ("annual", "programs", "products", "sampled")
 KEY_FILE = "checkpoint.json"
@@ -58,11 +60,11 @@ def mismatch(found: dict, wanted: dict) -> str | None:
     if found.get("package_version") != wanted["package_version"]:
         return f"was made by cgt-sim {found.get('package_version')}, not {wanted['package_version']}"
     if found.get("programs", "all") != wanted["programs"]:
-        return f"keeps {found.get('programs', 'all')} program rows, not {wanted['programs']} (--programs)"
+        return f"keeps {found.get('programs', 'all')} program rows, not {wanted['programs']} (`programs`)"
     horizon = "simulation.horizon_year"
     if found.get("parameters", {}).get(horizon) not in (None, wanted["parameters"].get(horizon)):
         return (f"runs to {found['parameters'][horizon]}, not {wanted['parameters'][horizon]} "
-                "(--until, or the scenario's horizon)")
+                "(`until`, or the scenario's horizon)")
     differ = [k for k in wanted["parameters"] if found.get("parameters", {}).get(k) != wanted["parameters"][k]]
     differ += [k for k in sorted(set(found.get("uncertain", {})) | set(wanted["uncertain"]))
                if found.get("uncertain", {}).get(k) != wanted["uncertain"].get(k)]
@@ -105,12 +107,12 @@ class Checkpoint:
         check_writable(self.path)
         if self.path.exists() and not self.path.is_dir():
             raise ScenarioError(self.path, None, "exists and is not a folder of unfinished replications; "
-                                "remove it or choose another --out")
+                                "remove it or choose another `out`")
         held = self.finished()
         if not resume:
             if held:
                 raise ScenarioError(self.path, None, f"holds {held} finished replication{'s' * (held != 1)} of an unfinished run; "
-                                    "add --resume to complete it, or (when no run into it is still going) delete the "
+                                    "add `resume` to complete it, or (when no run into it is still going) delete the "
                                     "folder to start afresh")
             return
         # a resumed run completes the unfinished parts, or else the finished result in out
@@ -124,8 +126,8 @@ class Checkpoint:
             return
         why = "has no readable record of its seed and scenario" if found is None else mismatch(found, ident)
         if why:
-            raise ScenarioError("--resume", None, f"{where} {why}; resume with the same scenario, --set, "
-                                "--until, --seed and --programs, or choose another --out")
+            raise OptionError("resume", f"{where} {why}; resume with the same scenario, `overrides`, "
+                                "`until`, `seed` and `programs`, or choose another `out`")
         # finished replications are never dropped: not from a finished result, not from the
         # parts of an unfinished run
         if held:
@@ -136,14 +138,14 @@ class Checkpoint:
             reps = _held_replications(self.out)
             if reps != list(range(len(reps))):  # a result cut down to some replications by hand
                 shown = ", ".join(map(str, reps[:4])) + (", ..." if len(reps) > 4 else "")
-                raise ScenarioError("--resume", None, f"{where} holds replications {shown}, not the first "
+                raise OptionError("resume", f"{where} holds replications {shown}, not the first "
                                     f"{len(reps)} from 0 that a run makes; resuming needs those (run without "
-                                    "--resume to replace it, or choose another --out)")
+                                    "`resume` to replace it, or choose another `out`)")
             what = f"holds a finished result of {need} replications"
         drop = sum(r >= replications for r in reps) if replications is not None else 0
         if drop:
-            raise ScenarioError("--replications", None, f"{where} {what}; resuming it with {replications} "
-                                f"would drop {drop}: ask for {need} or more, or choose another --out")
+            raise OptionError("replications", f"{where} {what}; resuming it with {replications} "
+                                f"would drop {drop}: ask for {need} or more, or choose another `out`")
 
     def complete(self, ident: dict, replications: int) -> bool:
         """Whether ``out`` already holds the finished result of exactly ``replications``

@@ -20,8 +20,9 @@ import socket
 import threading
 from typing import Iterator
 
+from .errors import OptionError
 from .model.world import simulate
-from .scenario import Scenario, ScenarioError
+from .scenario import Scenario
 
 EXECUTORS = ("process", "serial", "dask")
 MAX_CHUNK = 8  # replications per task: a few tens of seconds of a 2015-2045 run
@@ -45,12 +46,12 @@ def chunks(reps: list[int], size: int) -> list[list[int]]:
 def check_executor(executor: str, scheduler: str | None) -> None:
     """Raise ScenarioError for an unknown executor or a scheduler given without Dask."""
     if executor not in EXECUTORS:
-        raise ScenarioError("--executor", None, f"unknown executor {executor!r}; choose "
+        raise OptionError("executor", f"unknown executor {executor!r}; choose "
                             + ", ".join(EXECUTORS))
     if scheduler is not None and executor != "dask":
-        raise ScenarioError("--scheduler", None, "only used with --executor dask")
+        raise OptionError("scheduler", "only used with `executor` dask")
     if scheduler is not None and not str(scheduler).strip():
-        raise ScenarioError("--scheduler", None, "give a scheduler address such as tcp://host:8786")
+        raise OptionError("scheduler", "give a scheduler address such as tcp://host:8786")
 
 
 def open_executor(executor: str, workers: int, scheduler: str | None = None):
@@ -293,7 +294,7 @@ class DaskExecutor:
         try:
             from dask.distributed import Client
         except ImportError as exc:  # pragma: no cover - dask is a declared dependency
-            raise ScenarioError("--executor", None, f"dask needs dask[distributed] installed ({exc})") from None
+            raise OptionError("executor", f"dask needs dask[distributed] installed ({exc})") from None
         try:
             if self.scheduler is None:
                 self.cluster = local_cluster(self.workers)
@@ -304,8 +305,7 @@ class DaskExecutor:
                     self.client = Client(self.scheduler, timeout=CONNECT_SECONDS)
                 except (OSError, ValueError, TypeError) as exc:
                     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                    raise ScenarioError("--scheduler", None,
-                                        f"cannot connect to {self.scheduler!r} ({reason})") from None
+                    raise OptionError("scheduler", f"cannot connect to {self.scheduler!r} ({reason})") from None
             self.slots = max(1, sum(self.client.nthreads().values()))
         except BaseException:  # Ctrl-C while starting, too: nothing is left running
             self.__exit__()

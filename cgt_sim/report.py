@@ -14,9 +14,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .outputs import LABELS
+from .errors import CgtSimError
 from .paths import user_path
-from .results import (LABELS, REPORT_TITLE, ResultSet, atomic_folder, band_text, bands_text, load_results,
-                      followed, overrides_text, refuse_repeats, replications_text, series_labels)
+from .results import ResultSet, load_results, refuse_repeats
+from .storage import OUTPUT_FILES, REPORT_TITLE, atomic_folder, followed
+from .text import (
+    band_text,
+    bands_text,
+    overrides_text,
+    replications_text,
+    series_labels,
+)
 
 FAN_METRICS = (
     ("cumulative_approvals", "Cumulative marketing approvals", "products"),
@@ -33,7 +42,7 @@ OUTCOMES = (("approved", "approved"), ("failed", "failed\n(science)"),
 
 def report_files() -> list[str]:
     """The files a report writes into its folder."""
-    return ["report.md", "funnel.png"] + [f"{metric}.png" for metric, _title, _unit in FAN_METRICS]
+    return list(OUTPUT_FILES["report"])
 
 
 # solid, dashed, dotted, dash-dot, long dash, dash-dot-dot: six scenarios each their own dash
@@ -48,8 +57,8 @@ def _band(res: ResultSet, metric: str) -> pd.DataFrame:
 
 def _check_columns(res: ResultSet, folder) -> None:
     """The annual columns a report draws must be there: ScenarioError naming the folder otherwise."""
-    from .results import HEADLINE
-    from .scenario import ScenarioError
+    from .errors import ScenarioError
+    from .outputs import HEADLINE
 
     needed = [m for m, _, _ in FAN_METRICS] + list(HEADLINE) + [f"programs_{k}" for k, _ in OUTCOMES if k != "ongoing"]
     missing = [c for c in dict.fromkeys(needed) if c not in res.annual.columns]
@@ -121,13 +130,13 @@ def check_report_folder(out) -> None:
     none of the files a report writes (a report folder whose report went when its result was
     replaced, the user's notes kept); never into a result or any other folder: ScenarioError
     naming ``out`` otherwise."""
-    from .results import check_replaceable, check_writable, earlier_output
-    from .scenario import ScenarioError
+    from .errors import ScenarioError
+    from .storage import check_replaceable, check_writable, earlier_output
 
     out = followed(user_path(out))
     try:
         check_replaceable(out, ("report",), "an earlier report folder")
-    except ScenarioError:
+    except CgtSimError:
         if not (out.name == "report" and out.is_dir() and earlier_output(out) is None
                 and earlier_output(out.parent) == "run"
                 and not any(os.path.lexists(out / name) for name in report_files())):

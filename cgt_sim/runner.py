@@ -27,10 +27,26 @@ import pandas as pd
 
 from . import __version__
 from .checkpoint import Checkpoint, identity
+from .errors import OptionError, ScenarioError
 from .executors import check_executor, chunk_size, default_workers, open_executor
-from .results import PROGRAM_ROWS, ResultSet, keep_program_rows, load_results, sigint_deferred, with_categories
-from .scenario import (AfterHorizonWarning, Scenario, ScenarioError, after_horizon_notes, check_run_counts,
-                       check_values, load_scenario)
+from .outputs import ALIASES, annual_columns
+from .results import (
+    PROGRAM_ROWS,
+    ResultSet,
+    keep_program_rows,
+    load_results,
+    metric_columns,
+    with_categories,
+)
+from .scenario import (
+    AfterHorizonWarning,
+    Scenario,
+    after_horizon_notes,
+    check_run_counts,
+    check_values,
+    load_scenario,
+)
+from .storage import sigint_deferred
 
 TABLES = ("annual", "programs", "products", "sampled")
 FIRST_BATCH = 10  # replications before the first precision check
@@ -60,10 +76,10 @@ def resolve(scenario, overrides: dict | None = None, until: int | None = None) -
         sc = sc.with_overrides(overrides)
     if until is not None:
         if isinstance(until, bool) or not isinstance(until, numbers.Integral):
-            raise ScenarioError("--until", None, f"must be a year such as 2035 (got {until!r})")
+            raise OptionError("until", f"must be a year such as 2035 (got {until!r})")
         until = int(until)
         if until < sc.start_year:
-            raise ScenarioError("--until", None, f"must not be before the start year "
+            raise OptionError("until", f"must not be before the start year "
                                 f"{sc.start_year} (got {until})")
         sc = sc.with_overrides({"simulation.horizon_year": until}, label="--until")
     check_values(sc)
@@ -81,7 +97,7 @@ class Precision:
     year: int
 
     def evaluate(self, values: np.ndarray) -> dict:
-        from .compare import half_width
+        from .stats import half_width
 
         x = values[~np.isnan(values)]
         mean = float(x.mean()) if x.size else math.nan
@@ -110,25 +126,24 @@ class Precision:
 def check_precision(sc: Scenario, replications: int, precision, metric, precision_year) -> Precision | None:
     """The precision target, or None; raises ScenarioError naming the bad option."""
     if precision is None:
-        for name, value in (("--metric", metric), ("--precision-year", precision_year)):
+        for name, value in (("metric", metric), ("precision_year", precision_year)):
             if value is not None:
-                raise ScenarioError(name, None, "only used with --precision")
+                raise OptionError(name, "only used with `precision`")
         return None
     if isinstance(precision, bool) or not isinstance(precision, numbers.Real) or not 0.0 < precision < 1.0:
-        raise ScenarioError("--precision", None, "must be a relative half-width between 0 and 1, "
+        raise OptionError("precision", "must be a relative half-width between 0 and 1, "
                             f"e.g. 0.05 for 5% of the mean (got {precision!r})")
-    from .points import ALIASES, annual_columns, check_metrics
 
     if metric is None:
-        raise ScenarioError("--precision", None, "needs --metric, one of "
-                            + ", ".join(list(ALIASES) + annual_columns(sc)))
-    metric = check_metrics([metric], sc)[0]
+        raise OptionError("precision", "needs `metric`, one of "
+                            + ", ".join(list(ALIASES) + annual_columns()))
+    metric = metric_columns([metric])[0]
     year = sc.horizon_year if precision_year is None else precision_year
     if isinstance(year, bool) or not isinstance(year, numbers.Integral) or not sc.start_year <= year <= sc.horizon_year:
-        raise ScenarioError("--precision-year", None, f"must be a simulated year, {sc.start_year}-"
+        raise OptionError("precision_year", f"must be a simulated year, {sc.start_year}-"
                             f"{sc.horizon_year} (got {year!r})")
     if replications < 2:
-        raise ScenarioError("--replications", None, f"is the most --precision may run; must be >= 2 "
+        raise OptionError("replications", f"is the most `precision` may run; must be >= 2 "
                             f"(got {replications})")
     return Precision(float(precision), metric, int(year))
 
@@ -140,12 +155,12 @@ def check(sc: Scenario, replications: int, seed: int, executor: str = "process",
     naming the first bad one. Returns the precision target (None without one)."""
     check_executor(executor, scheduler)
     if programs not in PROGRAM_ROWS:
-        raise ScenarioError("--programs", None, f"unknown choice {programs!r}; choose " + ", ".join(PROGRAM_ROWS))
+        raise OptionError("programs", f"unknown choice {programs!r}; choose " + ", ".join(PROGRAM_ROWS))
     goal = check_precision(sc, replications, precision, metric, precision_year)
     if out is not None:
         Checkpoint(out).check(identity(sc, seed, programs), resume, replications if goal is None else None)
     elif resume:
-        raise ScenarioError("--resume", None, "needs the result folder to complete (out=...)")
+        raise OptionError("resume", "needs the result folder to complete (out=...)")
     return goal
 
 

@@ -31,8 +31,9 @@ from pathlib import Path
 
 import yaml
 
+from .errors import Argument, OptionError, ScenarioError
 from .parameters import CATALOGUE, Param
-from .paths import user_path
+from .paths import path_exists, user_path
 from .timeline import Clock, Schedule, parse_date
 
 TOP_LEVEL_KEYS = {"name", "extends", "description", "source", "calibrated", "set", "uncertain", "notes"}
@@ -46,34 +47,10 @@ DISTRIBUTIONS = {
 }
 
 
-# Options of the command line whose Python argument has another name than the option's.
-PYTHON_ARGUMENT = {"set": "overrides", "resume": "resume=True"}
-_OPTION = re.compile(r"(?<![\w/.-])--([a-z][a-z-]*)")
-
-
-def python_names(text: str) -> str:
-    """``text`` with command-line options (``--until``, ``--set``) named as the arguments of the
-    Python functions (``until``, ``overrides``)."""
-    return _OPTION.sub(lambda m: PYTHON_ARGUMENT.get(m[1], m[1].replace("-", "_")), text)
-
-
-class ScenarioError(ValueError):
-    """Bad scenario input, as one line naming the file (or option) and the key.
-
-    ``str()`` names options as the arguments of the Python functions (``until``,
-    ``overrides``); ``command_line`` is the same line as the ``cgt-sim`` command shows it, with
-    options as ``--until`` and ``--set``."""
-
-    def __init__(self, file, key, message):
-        self.file = str(file) if file is not None else "<input>"
-        self.key = key
-        self.message = message
-        where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        self.command_line = where + message
-        super().__init__(python_names(self.command_line))
-
-    def __reduce__(self):  # raised in a worker process, it travels back whole
-        return type(self), (self.file, self.key, self.message)
+# The arguments through which values reach a scenario from code (or the command line), and the
+# origin each records (what ``cgt-sim show`` and the manifest name).
+ORIGINS = {"--set": Argument("overrides", origin="--set"), "--grid": Argument("grid", origin="--grid"),
+           "--until": Argument("until", origin="--until")}
 
 
 def whole_number_at(u: float, low: float, high: float) -> int:
@@ -210,7 +187,10 @@ class Scenario:
     def with_overrides(self, overrides: dict | None, label: str = "--set") -> "Scenario":
         """A copy with dotted-key overrides applied (values as in a scenario's ``set``).
 
+        ``label``: where the values come from ("--set": ``overrides``, "--grid", "--until", or
+        the name of an analysis), which the scenario records as their origin and errors name.
         An override of an uncertain parameter fixes it: its distribution is dropped."""
+        label = ORIGINS.get(label, Argument(label))
         if overrides is not None and not isinstance(overrides, dict):
             raise ScenarioError(label, None, "must be a mapping of parameter keys to values, "
                                 f"e.g. {{'regulatory.ind_review_working_days': 30}} (got {type(overrides).__name__})")
@@ -233,7 +213,7 @@ class Scenario:
         """A copy that also draws the parameters of ``uncertain`` once per replication
         (``{dotted key: {"dist": ..., ...}}``, as a file's ``uncertain:`` block; keys may nest);
         ``fixed``: keys just given values, which may not also be uncertain."""
-        label = PYTHON_ARGUMENT.get("uncertain", "uncertain")
+        label = Argument("uncertain")
         sc = self._copy()
         if not isinstance(uncertain, dict):
             raise ScenarioError(label, None, "must be a mapping of parameter keys to distributions, e.g. "
@@ -409,15 +389,6 @@ def _key_path(text: str, mark) -> str | None:
 def yaml_value(text: str):
     """A value written in YAML (``--set``, ``--grid``), read as scenario files are read."""
     return yaml.load(text, Loader=_UniqueKeyLoader)
-
-
-def path_exists(path) -> bool:
-    """``Path.exists``, with a path the system cannot look up (a name too long, say) taken as
-    absent rather than an error."""
-    try:
-        return Path(path).exists()
-    except OSError:
-        return False
 
 
 def read_yaml(path: Path, where=None, key: str | None = None):
@@ -600,10 +571,10 @@ def fixed_for_run(key: str) -> bool:
 
 
 def whole_number(value, name: str, least: int) -> int:
-    """``value`` as an int when it is a whole number (a numpy one too) >= ``least``; otherwise a
-    ScenarioError naming the option ``name`` (``--seed``, ``replications``...)."""
+    """``value`` as an int when it is a whole number (a numpy one too) >= ``least``; otherwise an
+    OptionError naming the argument ``name`` (``seed``, ``replications``...)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-        raise ScenarioError(name, None, f"must be a whole number >= {least} (got {value!r})")
+        raise OptionError(name, f"must be a whole number >= {least} (got {value!r})")
     return int(value)
 
 
@@ -662,8 +633,8 @@ def after_horizon_notes(sc: "Scenario") -> list[str]:
 def check_run_counts(replications, seed, workers) -> tuple[int, int, int | None]:
     """``replications`` (>= 1), ``seed`` (>= 0) and ``workers`` (>= 1, or None for all cores)
     as ints; a ScenarioError naming the argument otherwise."""
-    return (whole_number(replications, "--replications", 1), whole_number(seed, "--seed", 0),
-            None if workers is None else whole_number(workers, "--workers", 1))
+    return (whole_number(replications, "replications", 1), whole_number(seed, "seed", 0),
+            None if workers is None else whole_number(workers, "workers", 1))
 
 
 def as_number(value) -> float | None:
@@ -709,7 +680,7 @@ def _check_scalar(p: Param, value, where, key):
 def _apply_set(sc: Scenario, where, key: str, raw):
     """Set one parameter; a value set after an ``uncertain`` declaration (by an extending file
     or an override) fixes the parameter, so its distribution is dropped."""
-    label = key if str(where).startswith("--") else f"set.{key}"
+    label = key if isinstance(where, Argument) else f"set.{key}"
     p = CATALOGUE.get(key)
     if p is None:
         raise ScenarioError(where, label, "unknown parameter" + _suggest(key, CATALOGUE))
@@ -720,7 +691,7 @@ def _apply_set(sc: Scenario, where, key: str, raw):
         sc.values[key] = Schedule.constant(value) if p.kind in ("float", "int") else value
     else:
         sc.values[key] = _parse_schedule(p, raw, sc.values[key], where, label)
-    sc.origin[key] = str(where)
+    sc.origin[key] = where.origin if isinstance(where, Argument) else str(where)
     sc.uncertain.pop(key, None)
     sc.calibrated.pop(key, None)
 

@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 
 import cgt_sim
 from cgt_sim import CATALOGUE, CLUSTERS, MODALITIES
-from cgt_sim.calibration import (Output, Target, evaluate, fit, fitted_document, load_targets, objective,
+from cgt_sim.analysis.calibration import (Output, Target, evaluate, fit, fitted_document, load_targets, objective,
                                  prepare, score, write_fitted)
-from cgt_sim.cli import app, source_texts
-from cgt_sim.scenario import ScenarioError
+from cgt_sim.cli import app
+from cgt_sim.cli.show import source_texts
+from cgt_sim.errors import CgtSimError
 from cgt_sim.sources import SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,7 +97,7 @@ BAD_TARGETS = {
 def test_bad_targets_file_names_file_and_key(tmp_path, case):
     text, fragments = BAD_TARGETS[case]
     path = write(tmp_path / "targets.yaml", text)
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(CgtSimError) as info:
         load_targets(path)
     message = str(info.value)
     assert message.startswith(f"{path}: ") and "\n" not in message
@@ -108,19 +109,19 @@ def test_bad_targets_file_names_file_and_key(tmp_path, case):
 
 
 def test_missing_targets_file(tmp_path):
-    with pytest.raises(ScenarioError, match="file not found"):
+    with pytest.raises(CgtSimError, match="file not found"):
         load_targets(tmp_path / "nope.yaml")
 
 
 def test_fitting_needs_free_parameters_and_fitted_targets(tmp_path):
     path = write(tmp_path / "t.yaml", "targets:\n  t:\n" + GOOD_TARGET)
-    with pytest.raises(ScenarioError, match="free: name at least one parameter"):
+    with pytest.raises(CgtSimError, match="free: name at least one parameter"):
         prepare(path, BASELINE)
     path = write(tmp_path / "u.yaml", FREE + "targets:\n  t:\n" + GOOD_TARGET + "    fit: false\n")
-    with pytest.raises(ScenarioError, match="no target has fit: true"):
+    with pytest.raises(CgtSimError, match="no target has fit: true"):
         prepare(path, BASELINE)
     path = write(tmp_path / "v.yaml", FREE + "targets:\n  t:\n" + GOOD_TARGET.replace("2018", "2010"))
-    with pytest.raises(ScenarioError, match="targets.t.year: must not be before the scenario's start year 2015"):
+    with pytest.raises(CgtSimError, match="targets.t.year: must not be before the scenario's start year 2015"):
         prepare(path, BASELINE)
 
 
@@ -272,24 +273,24 @@ def test_fit_finds_the_toy_parameter(toy):
 
 def test_bad_fitted_files(tmp_path):
     scen = write(tmp_path / "s.yaml", f"extends: {BASELINE}\ncalibrated: fitted.yaml\n")
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(CgtSimError) as info:
         cgt_sim.load_scenario(scen)
     assert str(info.value) == f"{scen}: calibrated: file not found: {tmp_path / 'fitted.yaml'}"
     write(tmp_path / "fitted.yaml", "parameters:\n  research.preclinical_success: 1.4\n")
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(CgtSimError) as info:
         cgt_sim.load_scenario(scen)
     assert str(info.value).startswith(f"{tmp_path / 'fitted.yaml'}: parameters.research.preclinical_success: "
                                       "must be between 0 and 1")
     write(tmp_path / "fitted.yaml", "objective: 1\n")  # no fitted file: the scenario's key is wrong
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(CgtSimError) as info:
         cgt_sim.load_scenario(scen)
     assert str(info.value) == (f"{scen}: calibrated: {tmp_path / 'fitted.yaml'} is not a fitted file written by "
                                "cgt-sim calibrate (it has no parameters)")
     write(tmp_path / "fitted.yaml", "parameters: []\n")  # a fitted file gone wrong
-    with pytest.raises(ScenarioError, match="fitted.yaml: parameters: must map"):
+    with pytest.raises(CgtSimError, match="fitted.yaml: parameters: must map"):
         cgt_sim.load_scenario(scen)
     write(tmp_path / "s.yaml", f"extends: {BASELINE}\ncalibrated: 3\n")
-    with pytest.raises(ScenarioError, match="s.yaml: calibrated: must be a file name"):
+    with pytest.raises(CgtSimError, match="s.yaml: calibrated: must be a file name"):
         cgt_sim.load_scenario(scen)
 
 
@@ -378,8 +379,8 @@ def test_calibrate_progress_agrees_with_the_evaluations_reported(toy, monkeypatc
 def test_calibrate_progress_when_the_search_ends_before_the_budget(toy, monkeypatch):
     """A search that converges before spending its budget: the bar's total becomes the number of
     evaluations that ran, the number reported (no real runs: a stand-in for evaluate)."""
-    from cgt_sim import calibration
-    from cgt_sim.calibration import Scored
+    from cgt_sim.analysis import calibration
+    from cgt_sim.analysis.calibration import Scored
 
     root, path, value = toy
     key = "research.arrivals_2015.autologous_car_t"

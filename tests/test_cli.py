@@ -586,7 +586,7 @@ def _readme_scenario_example() -> str:
 @pytest.fixture(scope="module")
 def schema_validator():
     jsonschema = pytest.importorskip("jsonschema")
-    from cgt_sim.cli import scenario_json_schema
+    from cgt_sim.schema import scenario_json_schema
 
     schema = scenario_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)  # a valid JSON Schema (a few seconds: checked once)
@@ -680,11 +680,12 @@ def test_schema_accepts_what_the_loader_accepts(tmp_path, schema_validator, text
 
 @pytest.mark.parametrize("text", SCHEMA_BAD)
 def test_schema_rejects_what_the_loader_rejects(tmp_path, schema_validator, text):
-    from cgt_sim import ScenarioError, load_scenario
+    from cgt_sim.errors import CgtSimError
+    from cgt_sim import load_scenario
 
     path = tmp_path / "s.yaml"
     path.write_text(f"name: s\n{text}\n")
-    with pytest.raises(ScenarioError):
+    with pytest.raises(CgtSimError):
         load_scenario(path)
     assert list(schema_validator.iter_errors(_as_json_data(yaml.safe_load(path.read_text())))), text
 
@@ -715,11 +716,12 @@ def test_more_bad_options_give_one_line(args, needle):
 
 
 def test_impossible_date_in_a_scenario_file(tmp_path):
-    from cgt_sim import ScenarioError, load_scenario
+    from cgt_sim.errors import CgtSimError
+    from cgt_sim import load_scenario
 
     f = tmp_path / "s.yaml"
     f.write_text("set:\n  regulatory.ind_review_working_days: {value: 30, from: 2030-13-01}\n")
-    with pytest.raises(ScenarioError) as exc:
+    with pytest.raises(CgtSimError) as exc:
         load_scenario(f)
     assert str(exc.value) == (f"{f}: set.regulatory.ind_review_working_days: expected a date such as "
                               "2026-01-01 or a year, got '2030-13-01'")
@@ -888,7 +890,7 @@ def test_tables_never_cut_a_figure_or_a_word(width):
 
     from rich.console import Console
 
-    from cgt_sim.cli import _print_table
+    from cgt_sim.cli.common import print_table as _print_table
 
     rows = [["faster_approval", "cumulative_ind_approvals", "1806 [1790-1821]", "3524 [3486-3563] ~0"],
             ["manufacturing_cost_decline", "patients treated (year)", "10.83bn [6.59bn, 15.07bn]", "-"]]
@@ -914,7 +916,7 @@ def test_time_left_counts_down_at_the_average_pace():
     counting down between chunks, and says nothing before the first chunk."""
     from types import SimpleNamespace
 
-    from cgt_sim.cli import _remaining_column
+    from cgt_sim.cli.common import remaining_column as _remaining_column
 
     col = _remaining_column()
 

@@ -53,12 +53,12 @@ def test_python_compare_takes_one_metric_or_year_and_refuses_what_the_cli_refuse
                         (dict(years=[]), "years: is empty: give at least one"),  # not the defaults
                         (dict(metrics=[]), "metrics: is empty: give at least one")):
         kw = {"scenarios": [BASE, BASE], "replications": 2, "until": 2017, **kw}
-        with pytest.raises(cgt_sim.ScenarioError, match=message):
+        with pytest.raises(cgt_sim.CgtSimError, match=message):
             cgt_sim.compare(**kw)
 
 
 def test_an_interval_from_one_pair_is_undefined_not_significant():
-    from cgt_sim.compare import paired_differences
+    from cgt_sim.analysis.compare import paired_differences
 
     res = cgt_sim.run(BASE, replications=1, seed=5, workers=1, until=2016)
     other = cgt_sim.run(SCEN / "faster_approval.yaml", replications=1, seed=5, workers=1, until=2016)
@@ -67,7 +67,7 @@ def test_an_interval_from_one_pair_is_undefined_not_significant():
 
 
 def test_default_years_are_2030_2035_and_the_horizon():
-    from cgt_sim.compare import default_years
+    from cgt_sim.analysis.points import default_years
 
     assert default_years(2015, 2045) == [2030, 2035, 2045]
     assert default_years(2015, 2032) == [2030, 2032]
@@ -117,7 +117,7 @@ def test_cli_compare_writes_the_table(tmp_path):
 
 
 def test_rows_tell_apart_scenarios_that_share_a_name(tmp_path):
-    from cgt_sim.compare import scenario_labels
+    from cgt_sim.analysis.compare import scenario_labels
 
     ind = "regulatory.ind_review_working_days"
     variants = [cgt_sim.load_scenario(BASE, overrides={ind: d}) for d in (60, 30, 120)]
@@ -148,7 +148,7 @@ def test_rows_tell_apart_scenarios_that_share_a_name(tmp_path):
 def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
     """Results saved by run compare without running again, to the same table as comparing
     their scenarios; different seeds or years, mixed inputs and run options are refused."""
-    from cgt_sim.scenario import ScenarioError
+    from cgt_sim.errors import CgtSimError
 
     scen = Path(__file__).resolve().parents[1] / "scenarios"
     kw = dict(replications=3, seed=5, until=2024, workers=1)
@@ -161,18 +161,18 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(cgt_sim.compare([tmp_path / "a", str(tmp_path / "b")], years=[2020, 2024]), ran)
 
     other_seed = cgt_sim.run(scen / "baseline.yaml", **{**kw, "seed": 6})
-    with pytest.raises(ScenarioError, match="baseline #2 was run from seed 6 and baseline #1 from seed 5: their replications are not paired"):
+    with pytest.raises(CgtSimError, match="baseline #2 was run from seed 6 and baseline #1 from seed 5: their replications are not paired"):
         cgt_sim.compare([a, other_seed])
     shorter = cgt_sim.run(scen / "baseline.yaml", **{**kw, "until": 2022})
-    with pytest.raises(ScenarioError, match="must cover the same years: baseline #1 covers 2015-2024, baseline #2 "
+    with pytest.raises(CgtSimError, match="must cover the same years: baseline #1 covers 2015-2024, baseline #2 "
                                             "2015-2022"):
         cgt_sim.compare([a, shorter])
-    with pytest.raises(ScenarioError, match="^until: applies to scenarios"):
+    with pytest.raises(CgtSimError, match="^until: applies to scenarios"):
         cgt_sim.compare([a, b], until=2020)
     for mixed, message in (([a, scen / "baseline.yaml"], "baseline.yaml: is a file, not a result folder"),
                            ([tmp_path / "a", tmp_path / "typo"], "typo: not found"),
                            ([a, cgt_sim.load_scenario(scen / "baseline.yaml")], "item 1 is a Scenario, among saved results")):
-        with pytest.raises(ScenarioError, match=message):  # the argument at fault is named
+        with pytest.raises(CgtSimError, match=message):  # the argument at fault is named
             cgt_sim.compare(mixed)
     # results of unequal replication counts pair on those both have: means and differences alike
     more = cgt_sim.run(scen / "faster_approval.yaml", **{**kw, "replications": 5})
@@ -187,7 +187,7 @@ def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(pd.read_csv("c.csv"), pd.read_csv(io.StringIO(ran.to_csv(index=False))))
     (tmp_path / "empty").mkdir()
     one = cgt_sim.run(scen / "baseline.yaml", **{**kw, "replications": 1}, out=tmp_path / "one")
-    with pytest.raises(ScenarioError, match="baseline #2 has 1 replication; an interval needs at least 2"):
+    with pytest.raises(CgtSimError, match="baseline #2 has 1 replication; an interval needs at least 2"):
         cgt_sim.compare([a, one])
     for args, message in ((["a", str(scen / "baseline.yaml")], "is a file, not a result folder; give result folders, or "
                                                                "scenario files, not both"),
@@ -225,7 +225,7 @@ def test_saved_results_pair_where_both_have_a_value_and_share_enough_replication
     apart = _made("apart", {7: 1.0, 8: 2.0})
     with pytest.raises(cgt_sim.ScenarioError, match="apart and base share 0 replications"):
         cgt_sim.compare([base, apart])
-    from cgt_sim.compare import pairs_text, shared_replications
+    from cgt_sim.analysis.compare import pairs_text, shared_replications
     assert pairs_text(shared_replications([base, other, _made("three", {0: 1.0, 3: 1.0, 4: 1.0})])) == (
         "3-5 paired replications")
     assert pairs_text([6, 6]) == "6 paired replications"

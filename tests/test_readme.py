@@ -20,7 +20,7 @@ import yaml
 
 import cgt_sim
 from cgt_sim import CATALOGUE, MODALITIES
-from cgt_sim.calibration import load_targets
+from cgt_sim.analysis.calibration import load_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -335,7 +335,7 @@ def test_cli_line_runs(workdir, cli_lines_run, index):
 # --------------------------------------------------------------------------- reference text
 
 def test_dated_set_example_in_prose_is_valid():
-    from cgt_sim.cli import parse_sets
+    from cgt_sim.cli.common import parse_sets
 
     examples = re.findall(r"--set '([^']+)'", README)
     assert examples, "no quoted --set example in the README"

@@ -114,7 +114,7 @@ def test_report_tells_two_runs_of_one_scenario_apart(two_results, tmp_path, monk
 
 
 def test_series_labels():
-    from cgt_sim.results import series_labels
+    from cgt_sim.text import series_labels
 
     assert series_labels(["baseline", "cold_chain"], ["r/a", "r/b"]) == ["baseline", "cold_chain"]
     assert series_labels(["baseline", "baseline", "cold_chain"], ["r/a", "r/b", "r/c"]) == [
@@ -254,7 +254,7 @@ def test_report_lists_what_a_run_set_beyond_its_scenario(tmp_path):
 
 
 def test_large_whole_numbers_set_for_a_run_read_with_thousands_separators():
-    from cgt_sim.results import overrides_text
+    from cgt_sim.text import overrides_text
 
     manifest = {"start_year": 2015, "scenario": {
         "origin": {"financing.guided_fund_cny.shanghai": "--set", "regulatory.ind_review_working_days": "--set"},

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from cgt_sim import ResultSet, load_results
-from cgt_sim import results as results_module
-from cgt_sim.results import HEADLINE, REPORT_TITLE
-from cgt_sim.scenario import ScenarioError
+from cgt_sim import storage as storage_module
+from cgt_sim.outputs import HEADLINE
+from cgt_sim.storage import REPORT_TITLE
+from cgt_sim.errors import CgtSimError
 
 
 def annual_frame(years=range(2015, 2023), replications=5, seed=0) -> pd.DataFrame:
@@ -149,7 +150,7 @@ def test_save_and_load_round_trip(tmp_path):
     pd.testing.assert_frame_equal(back.programs, res.programs)
     pd.testing.assert_frame_equal(back.products, res.products)
     pd.testing.assert_frame_equal(back.sampled, res.sampled)
-    assert back.manifest == json.loads(json.dumps(res.manifest, default=results_module._json))
+    assert back.manifest == json.loads(json.dumps(res.manifest, default=storage_module._json))
     assert back.manifest["np_value"] == 3 and back.manifest["np_float"] == 0.25
     summary = pd.read_csv(out / "summary.csv")
     pd.testing.assert_frame_equal(summary, res.summary(), check_dtype=False)
@@ -221,10 +222,10 @@ def test_save_refuses_tables_of_other_replications_and_counts_what_it_saves(tmp_
     res = result_set(seed=1)
     cut = ResultSet(res.annual[res.annual["replication"] < 1], res.programs, res.products, res.manifest,
                     res.sampled)
-    with pytest.raises(ScenarioError, match="not written: programs holds replication 1, which annual does not"):
+    with pytest.raises(CgtSimError, match="not written: programs holds replication 1, which annual does not"):
         cut.save(tmp_path / "r")
     cut.programs = res.programs[res.programs["replication"] < 1]
-    with pytest.raises(ScenarioError, match="not written: sampled holds replication 1, which annual does not"):
+    with pytest.raises(CgtSimError, match="not written: sampled holds replication 1, which annual does not"):
         cut.save(tmp_path / "r")
     assert not (tmp_path / "r").exists()
     cut.sampled = res.sampled[res.sampled["replication"] < 1]
@@ -232,17 +233,17 @@ def test_save_refuses_tables_of_other_replications_and_counts_what_it_saves(tmp_
     assert loaded.manifest["replications"] == 1 and loaded.annual.equals(cut.annual)
     # what load_results would refuse is not written either
     twice = ResultSet(pd.concat([res.annual, res.annual]), res.programs, res.products, res.manifest, res.sampled)
-    with pytest.raises(ScenarioError, match="not written: the annual table holds a replication and year twice"):
+    with pytest.raises(CgtSimError, match="not written: the annual table holds a replication and year twice"):
         twice.save(tmp_path / "twice")
     for bad_year, message in ((res.annual.astype({"year": float}), "year column of annual has type float64"),
                               (res.annual.astype({"year": "Int64"}).mask(res.annual["year"] == 2016),
                                "year column of annual has missing values")):
         bad_year["replication"] = res.annual["replication"]
-        with pytest.raises(ScenarioError, match=message):
+        with pytest.raises(CgtSimError, match=message):
             ResultSet(bad_year, res.programs, res.products, res.manifest, res.sampled).save(tmp_path / "twice")
     floats = ResultSet(res.annual.astype({"replication": float}), res.programs, res.products, res.manifest,
                        res.sampled)
-    with pytest.raises(ScenarioError, match="not written: the replication column of annual has type float64; it must hold whole"):
+    with pytest.raises(CgtSimError, match="not written: the replication column of annual has type float64; it must hold whole"):
         floats.save(tmp_path / "floats")
     assert not (tmp_path / "twice").exists() and not (tmp_path / "floats").exists()
 
@@ -293,7 +294,7 @@ def test_save_restores_the_previous_result_if_the_final_rename_fails(tmp_path, m
             raise OSError("rename failed")
         return real(src, dst)
 
-    monkeypatch.setattr(results_module.os, "replace", flaky)
+    monkeypatch.setattr(storage_module.os, "replace", flaky)
     with pytest.raises(OSError, match="rename failed"):
         result_set(seed=2).save(target)
     assert folder_bytes(target) == before
@@ -302,7 +303,7 @@ def test_save_restores_the_previous_result_if_the_final_rename_fails(tmp_path, m
 
 def test_save_never_replaces_what_is_not_a_result(tmp_path):
     """A file, or a folder holding anything but an earlier result, is left as it was."""
-    from cgt_sim import ScenarioError
+    from cgt_sim.errors import CgtSimError
 
     notes = tmp_path / "notes"
     notes.mkdir()
@@ -311,7 +312,7 @@ def test_save_never_replaces_what_is_not_a_result(tmp_path):
     afile.write_text("mine")
     for target in (notes, afile):
         before = sorted(p.name for p in tmp_path.iterdir())
-        with pytest.raises(ScenarioError, match="not a cgt-sim result folder") as info:
+        with pytest.raises(CgtSimError, match="not a cgt-sim result folder") as info:
             result_set().save(target)
         assert str(target) in str(info.value)
         assert sorted(p.name for p in tmp_path.iterdir()) == before
@@ -323,19 +324,19 @@ def test_save_never_replaces_what_is_not_a_result(tmp_path):
 
 
 def test_save_never_replaces_a_result_of_another_kind_or_writes_where_it_cannot(tmp_path):
-    from cgt_sim import ScenarioError
-    from cgt_sim.results import check_result_folder
+    from cgt_sim.errors import CgtSimError
+    from cgt_sim.storage import check_result_folder
 
     sweep = tmp_path / "sweep"
     sweep.mkdir()
     (sweep / "manifest.json").write_text('{"written_by": "cgt-sim", "analysis": "sweep"}')
-    with pytest.raises(ScenarioError, match="holds a sweep result, which a run result would replace"):
+    with pytest.raises(CgtSimError, match="holds a sweep result, which a run result would replace"):
         result_set().save(sweep)
     assert [p.name for p in sweep.iterdir()] == ["manifest.json"]
     check_result_folder(sweep, "sweep")  # a sweep may replace a sweep
     afile = tmp_path / "afile"
     afile.write_text("x")
-    with pytest.raises(ScenarioError, match=f"cannot be written: {afile} is a file, not a folder"):
+    with pytest.raises(CgtSimError, match=f"cannot be written: {afile} is a file, not a folder"):
         result_set().save(afile / "sub")
 
 
@@ -348,7 +349,7 @@ def test_save_never_replaces_a_result_of_another_kind_or_writes_where_it_cannot(
 def test_a_folder_of_another_program_is_never_replaced(tmp_path, files):
     """A file named like cgt-sim's (manifest.json, report.md) does not make a folder cgt-sim's:
     saving over it would delete the other files."""
-    from cgt_sim import ScenarioError
+    from cgt_sim.errors import CgtSimError
     from cgt_sim.report import check_report_folder
 
     folder = tmp_path / "theirs"
@@ -356,15 +357,15 @@ def test_a_folder_of_another_program_is_never_replaced(tmp_path, files):
     for name, text in files.items():
         (folder / name).write_text(text)
     before = folder_bytes(folder)
-    with pytest.raises(ScenarioError, match=f"^{folder}: exists and is not a cgt-sim result folder"):
+    with pytest.raises(CgtSimError, match=f"^{folder}: exists and is not a cgt-sim result folder"):
         result_set().save(folder)
-    with pytest.raises(ScenarioError, match=f"^{folder}: exists and is not an earlier report folder"):
+    with pytest.raises(CgtSimError, match=f"^{folder}: exists and is not an earlier report folder"):
         check_report_folder(folder)
     assert folder_bytes(folder) == before
 
 
 def test_what_cgt_sim_wrote_is_recognised(tmp_path):
-    from cgt_sim.results import earlier_output
+    from cgt_sim.storage import earlier_output
 
     out = result_set().save(tmp_path / "r")
     assert json.loads((out / "manifest.json").read_text())["written_by"] == "cgt-sim"
@@ -376,11 +377,11 @@ def test_what_cgt_sim_wrote_is_recognised(tmp_path):
 
 
 def test_a_damaged_table_is_named_not_a_traceback(tmp_path):
-    from cgt_sim import ScenarioError
+    from cgt_sim.errors import CgtSimError
 
     out = result_set().save(tmp_path / "r")
     (out / "annual.parquet").write_text("junk")
-    with pytest.raises(ScenarioError, match=f"{out / 'annual.parquet'}: cannot be read .*write it again"):
+    with pytest.raises(CgtSimError, match=f"{out / 'annual.parquet'}: cannot be read .*write it again"):
         load_results(out)
 
 
@@ -392,76 +393,76 @@ def test_load_results_of_a_non_result_folder(tmp_path):
 def test_load_results_names_a_folder_that_is_not_a_run_result(tmp_path):
     """A sweep or sensitivity result, an unreadable manifest or missing tables: a ScenarioError
     (what the command line shows as one line) naming the folder and what it is."""
-    from cgt_sim import ScenarioError
+    from cgt_sim.errors import CgtSimError
 
     for analysis in ("sweep", "sensitivity"):
         folder = tmp_path / analysis
         folder.mkdir()
         (folder / "manifest.json").write_text(json.dumps({"analysis": analysis, "scenario": {"name": "x"}}))
-        with pytest.raises(ScenarioError) as info:
+        with pytest.raises(CgtSimError) as info:
             load_results(folder)
         assert str(info.value) == (f"{folder}: is a {analysis} result, not a run result; load_results and "
                                    "`cgt-sim report` read folders written by `cgt-sim run`")
     broken = result_set().save(tmp_path / "broken")
     (broken / "manifest.json").write_text('{"scenario": ')
-    with pytest.raises(ScenarioError, match="manifest.json is unreadable") as info:
+    with pytest.raises(CgtSimError, match="manifest.json is unreadable") as info:
         load_results(broken)
     assert str(info.value).startswith(f"{broken}: ")
     (broken / "manifest.json").write_text("[1, 2]")
-    with pytest.raises(ScenarioError, match="not a JSON object"):
+    with pytest.raises(CgtSimError, match="not a JSON object"):
         load_results(broken)
     partial = result_set().save(tmp_path / "partial")
     (partial / "annual.parquet").unlink()
-    with pytest.raises(ScenarioError, match=r"partial: has a manifest.json but no annual.parquet"):
+    with pytest.raises(CgtSimError, match=r"partial: has a manifest.json but no annual.parquet"):
         load_results(partial)
 
 
 def test_load_results_refuses_what_cgt_sim_did_not_write_or_a_table_it_cannot_use(tmp_path):
     """What save would refuse to replace is no result to load either; tables without the
     key columns, or a run without a year, are not results."""
-    from cgt_sim import ScenarioError
+    from cgt_sim.errors import CgtSimError
 
     foreign = result_set().save(tmp_path / "foreign")
     (foreign / "manifest.json").write_text(json.dumps({"a": 1}))
-    with pytest.raises(ScenarioError, match="has a manifest.json that cgt-sim did not write"):
+    with pytest.raises(CgtSimError, match="has a manifest.json that cgt-sim did not write"):
         load_results(foreign)
     for table, column in (("annual", "year"), ("programs", "replication")):
         folder = result_set().save(tmp_path / table)
         df = pd.read_parquet(folder / f"{table}.parquet").drop(columns=[column])
         df.to_parquet(folder / f"{table}.parquet")
-        with pytest.raises(ScenarioError, match=rf"{table}.parquet: has no {column} column"):
+        with pytest.raises(CgtSimError, match=rf"{table}.parquet: has no {column} column"):
             load_results(folder)
     empty = result_set().save(tmp_path / "empty")
     pd.read_parquet(empty / "annual.parquet").iloc[:0].to_parquet(empty / "annual.parquet")
-    with pytest.raises(ScenarioError, match="annual.parquet: has no rows"):
+    with pytest.raises(CgtSimError, match="annual.parquet: has no rows"):
         load_results(empty)
 
 
 def test_load_results_refuses_a_damaged_result(tmp_path):
     """Keys of the wrong type, a manifest that disagrees with the tables, lost draws."""
-    from cgt_sim import ScenarioError
+    from cgt_sim.errors import CgtSimError
 
     text = result_set().save(tmp_path / "text")
     a = pd.read_parquet(text / "annual.parquet")
     a.assign(replication=a["replication"].astype(str)).to_parquet(text / "annual.parquet")
-    with pytest.raises(ScenarioError, match="annual.parquet: its replication column holds .*, not whole numbers"):
+    with pytest.raises(CgtSimError, match="annual.parquet: its replication column holds .*, not whole numbers"):
         load_results(text)
     counted = result_set().save(tmp_path / "counted")
     manifest = json.loads((counted / "manifest.json").read_text())
     (counted / "manifest.json").write_text(json.dumps({**manifest, "replications": 3}))
-    with pytest.raises(ScenarioError, match="manifest.json: says 3 replications where annual.parquet holds 5"):
+    with pytest.raises(CgtSimError, match="manifest.json: says 3 replications where annual.parquet holds 5"):
         load_results(counted)
     drawn = result_set()
     drawn.manifest["scenario"]["uncertain"] = {"manufacturing.cogs_annual_decline": {"dist": "uniform"}}
     lost = drawn.save(tmp_path / "lost")
     (lost / "sampled.parquet").unlink()
-    with pytest.raises(ScenarioError, match="declares 1 uncertain parameters but sampled.parquet does not hold"):
+    with pytest.raises(CgtSimError, match="declares 1 uncertain parameters but sampled.parquet does not hold"):
         load_results(lost)
 
 
 def test_band_text_gives_a_dash_for_a_year_without_a_mean():
     """A year with no treated patients has no cost per patient: one dash, not '- [---]'."""
-    from cgt_sim.results import band_text
+    from cgt_sim.text import band_text
 
     assert band_text(float("nan"), float("nan"), float("nan")) == "-"
     assert band_text(np.float64("nan"), 1.0, 2.0) == "-"
@@ -470,7 +471,7 @@ def test_band_text_gives_a_dash_for_a_year_without_a_mean():
     assert band_text(0.0, 0.0, 0.0) == "0 [0-0]"  # no IND approvals yet
     assert band_text(10_833.02e6, 6_593.95e6, 999_999.0) == "10.83bn [6.59bn-1.00M]"
     assert band_text(99.97, 0.996, 999_999_999.0) == "100 [1.0-1.00bn]"
-    from cgt_sim.results import format_number
+    from cgt_sim.text import format_number
     assert [format_number(x) for x in (np.float32("nan"), pd.NA, np.inf, -np.inf, np.float32(3.5))] == [
         "-", "-", "inf", "-inf", "3.5"]
 
@@ -494,10 +495,10 @@ def test_an_interrupted_swap_puts_the_earlier_result_and_the_users_files_back(tm
             raise KeyboardInterrupt
         return real(src, dst)
 
-    monkeypatch.setattr(results_module.os, "replace", interrupted)
+    monkeypatch.setattr(storage_module.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         result_set(seed=2).save(target)
-    monkeypatch.setattr(results_module.os, "replace", real)
+    monkeypatch.setattr(storage_module.os, "replace", real)
     assert folder_bytes(target) == before
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
 
@@ -505,7 +506,7 @@ def test_an_interrupted_swap_puts_the_earlier_result_and_the_users_files_back(tm
 def test_replacing_removes_only_what_the_earlier_output_wrote(tmp_path):
     """A file the earlier output could have written but did not (heat maps of a one-parameter
     sweep, second-order indices of a Morris analysis) is the user's, and stays."""
-    from cgt_sim.results import _written_here, write_manifest
+    from cgt_sim.storage import _written_here, write_manifest
 
     sweep1, sweep2, morris, sobol1, sobol2 = (tmp_path / n for n in ("sweep1", "sweep2", "morris", "s1", "s2"))
     for folder, manifest in ((sweep1, {"analysis": "sweep", "grid": {"a": [1]}, "metrics": ["m"]}),
@@ -526,7 +527,7 @@ def test_replacing_removes_only_what_the_earlier_output_wrote(tmp_path):
 def test_a_ctrl_c_during_a_swap_takes_effect_after_it(tmp_path):
     import signal
 
-    from cgt_sim.results import WRITTEN, sigint_deferred
+    from cgt_sim.storage import WRITTEN, sigint_deferred
 
     before = signal.getsignal(signal.SIGINT)
     with pytest.raises(KeyboardInterrupt):

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cgt_sim
-from cgt_sim import CATALOGUE, ScenarioError, load_scenario
+from cgt_sim import CATALOGUE, load_scenario
+from cgt_sim.errors import CgtSimError, ScenarioError
 from cgt_sim.scenario import Scenario, Uncertain, default_scenario
 from cgt_sim.timeline import Schedule
 
@@ -42,7 +43,7 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 def error_of(path, overrides=None) -> str:
     """Load ``path``; it must fail with a one-line ScenarioError. Returns the message."""
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(CgtSimError) as info:
         load_scenario(path, overrides=overrides)
     message = str(info.value)
     assert message and "\n" not in message and "\r" not in message, message
@@ -418,7 +419,7 @@ def test_uncertain_declared_from_python_is_a_files_uncertain_block(tmp_path):
      f"uncertain: {COGS_DECLINE}: is also in overrides"),
 ])
 def test_uncertain_from_python_is_checked_like_a_file(overrides, uncertain, message):
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(CgtSimError) as info:
         load_scenario(BASELINE, overrides=overrides, uncertain=uncertain)
     assert str(info.value).startswith(message), str(info.value)
 
@@ -746,7 +747,7 @@ def test_error_in_parent_names_the_parent(tmp_path):
 
 def test_scenario_error_attributes(tmp_path):
     path = write(tmp_path, "x.yaml", f"set:\n  {P_IND}: 1.3\n")
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(CgtSimError) as info:
         load_scenario(path)
     exc = info.value
     assert exc.file == str(path)
@@ -770,7 +771,7 @@ def test_probability_accepted_exactly_in_range(x):
     if 0.0 <= x <= 1.0:
         assert sc.with_overrides({P_IND: x}).value(P_IND) == x
     else:
-        with pytest.raises(ScenarioError) as info:
+        with pytest.raises(CgtSimError) as info:
             sc.with_overrides({P_IND: x})
         assert "\n" not in str(info.value) and P_IND in str(info.value)
 
@@ -783,14 +784,14 @@ def test_int_parameter_accepts_whole_numbers_in_range(n):
     if float(n).is_integer() and 1 <= n <= 100000:  # a site needs at least one suite
         assert sc.with_overrides({SUITES: n}).value(SUITES) == n
     else:
-        with pytest.raises(ScenarioError):
+        with pytest.raises(CgtSimError):
             sc.with_overrides({SUITES: n})
 
 
 def test_simulation_years_cannot_change_over_time(tmp_path):
     f = tmp_path / "s.yaml"
     f.write_text("set:\n  simulation.horizon_year: {value: 2040, from: 2030-01-01}\n")
-    with pytest.raises(ScenarioError) as exc:
+    with pytest.raises(CgtSimError) as exc:
         load_scenario(f)
     assert "simulation.horizon_year" in str(exc.value) and "cannot change over time" in str(exc.value)
 
@@ -842,9 +843,9 @@ def test_a_path_too_long_for_the_system_is_a_clear_error(tmp_path):
     long = tmp_path / ("a" * 300 + ".yaml")
     with pytest.raises(cgt_sim.ScenarioError, match="file not found"):
         cgt_sim.load_scenario(long)
-    from cgt_sim.results import check_result_folder
+    from cgt_sim.storage import check_result_folder
 
-    with pytest.raises(cgt_sim.ScenarioError, match="cannot be written"):
+    with pytest.raises(cgt_sim.ResultError, match="cannot be written"):
         check_result_folder(tmp_path / "q" / ("a" * 300))
 
 
@@ -852,14 +853,14 @@ def test_a_scenario_made_in_python_starts_from_the_defaults():
     sc = Scenario(name="x")
     assert sc.values == default_scenario().values and set(sc.origin.values()) == {"default"}
     assert sc.with_overrides({P_IND: 0.5}).value(P_IND) == 0.5
-    with pytest.raises(ScenarioError, match="^use_calibrated: must be True or False"):
+    with pytest.raises(CgtSimError, match="^use_calibrated: must be True or False"):
         load_scenario(BASELINE, use_calibrated="no")
-    with pytest.raises(ScenarioError, match="^path: must be the path of a scenario file \\(got None\\)"):
+    with pytest.raises(CgtSimError, match="^path: must be the path of a scenario file \\(got None\\)"):
         load_scenario(None)
 
 
 @pytest.mark.parametrize("name, message", [(3, r"must be text \(got int\)"), ("a b", "cannot name the result folder"),
                                            ("../escape", "cannot name the result folder")])
 def test_a_scenario_made_in_python_needs_a_folder_name(name, message):
-    with pytest.raises(ScenarioError, match=message):
+    with pytest.raises(CgtSimError, match=message):
         cgt_sim.run(Scenario(name=name), replications=1, until=2015, workers=1)

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 import cgt_sim
 from cgt_sim.cli import app
 from cgt_sim.model.world import simulate
-from cgt_sim.points import year_metric
-from cgt_sim.sensitivity import Factor, factors, prepare
+from cgt_sim.analysis.points import year_metric
+from cgt_sim.analysis.sensitivity import Factor, factors, prepare
 from test_cli import check_error, folder_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,7 +177,7 @@ def test_a_constant_metric_gives_undefined_sobol_indices(tmp_path):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_metric_without_a_value_is_an_error_at_the_first_point_without_one(workers):
     finished = []
-    with pytest.raises(cgt_sim.ScenarioError, match=r"^metric: vein_to_vein_days_median_2015 has no value "
+    with pytest.raises(cgt_sim.OptionError, match=r"^metric: vein_to_vein_days_median_2015 has no value "
                        r"at sample point \d+ \(research.arrival_scale=.*market.price_erosion="):
         cgt_sim.sensitivity(TWO, "vein_to_vein_days_median_2015", "morris", samples=2, replications=1,
                             workers=workers, progress=lambda done, total: finished.append((done, total)))
@@ -185,7 +185,7 @@ def test_a_metric_without_a_value_is_an_error_at_the_first_point_without_one(wor
 
 
 def test_indices_too_uncertain_to_rank_are_named():
-    from cgt_sim.sensitivity import imprecise
+    from cgt_sim.analysis.sensitivity import imprecise
 
     sobol = pd.DataFrame({"parameter": ["a", "b", "c"], "S1": [0.5, 0.99, 0.1], "S1_conf": [0.05, 3.2, 0.02],
                           "ST": [0.6, 0.5, 0.1], "ST_conf": [0.08, 0.4, 0.15]})
@@ -258,7 +258,7 @@ def test_morris_effects_are_per_whole_range_for_every_kind_of_factor():
     number (rounded)."""
     from SALib.sample import morris as sampler
 
-    from cgt_sim.sensitivity import MORRIS_LEVELS, Factor, _problem, morris_indices
+    from cgt_sim.analysis.sensitivity import MORRIS_LEVELS, Factor, _problem, morris_indices
 
     facs = [Factor("a", 0.0, 2.0), Factor("b", 30.0, 60.0, choices=(30.0, 60.0)),
             Factor("c", 30.0, 90.0, choices=(30.0, 45.0, 90.0)), Factor("d", 1.0, 4.0, integer=True),

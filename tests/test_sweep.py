@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import cgt_sim
 from cgt_sim.cli import app
-from cgt_sim.sweep import check_grid, parse_grid
+from cgt_sim.analysis.sweep import check_grid, parse_grid
 from test_cli import check_error, folder_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,12 +209,12 @@ def test_an_existing_folder_that_is_not_a_result_is_left_alone(tmp_path):
 ])
 def test_python_sweep_and_sensitivity_check_counts_before_running(kw, message):
     ran = []
-    with pytest.raises(cgt_sim.ScenarioError) as info:
+    with pytest.raises(cgt_sim.OptionError) as info:
         cgt_sim.sweep(BASELINE, {IND: [30, 60]}, **{"replications": 1, "until": 2016, "workers": 2, **kw},
                       progress=lambda *a: ran.append(a))
     assert str(info.value) == message and not ran
     uncertain = ROOT / "scenarios" / "baseline_uncertain.yaml"
-    with pytest.raises(cgt_sim.ScenarioError) as info:
+    with pytest.raises(cgt_sim.OptionError) as info:
         cgt_sim.sensitivity(uncertain, "ind_approvals_2016", "morris", samples=2,
                             **{"replications": 1, "workers": 2, **kw}, progress=lambda *a: ran.append(a))
     assert str(info.value) == message and not ran
@@ -226,7 +226,9 @@ def test_errors_raised_in_worker_processes_come_back_whole():
     from cgt_sim.runner import Interrupted
 
     err = pickle.loads(pickle.dumps(cgt_sim.ScenarioError("f.yaml", "set.x", "must be 1")))
-    assert (str(err), err.command_line, err.key) == ("f.yaml: set.x: must be 1", "f.yaml: set.x: must be 1", "set.x")
+    assert (str(err), type(err), err.key) == ("f.yaml: set.x: must be 1", cgt_sim.ScenarioError, "set.x")
+    err = pickle.loads(pickle.dumps(cgt_sim.OptionError("until", "must be 2030", key="k")))
+    assert (str(err), type(err), err.argument) == ("until: k: must be 2030", cgt_sim.OptionError, True)
     stop = pickle.loads(pickle.dumps(Interrupted(3, 10, Path("r.partial"))))
     assert (stop.finished, stop.total, stop.partial, str(stop)) == (3, 10, Path("r.partial"),
                                                                    "3 of 10 replications finished and kept in r.partial")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import cgt_sim
-from cgt_sim.calibration import evaluate, load_targets, read_fit
+from cgt_sim.analysis.calibration import evaluate, load_targets, read_fit
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 import cgt_sim
 from cgt_sim import MODALITIES
-import cgt_sim.validate as validation
-from cgt_sim.calibration import load_targets, score
+import cgt_sim.analysis.validate as validation
+from cgt_sim.analysis.calibration import load_targets, score
 from cgt_sim.cli import app
-from cgt_sim.validate import PUBLISHED_LOA, Check, chain_checks, failed, loa_checks, queue_check, target_check
+from cgt_sim.analysis.validate import PUBLISHED_LOA, Check, chain_checks, failed, loa_checks, queue_check, target_check
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

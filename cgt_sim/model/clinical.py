@@ -17,13 +17,14 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ScenarioError
 from ..parameters import CATALOGUE, MODALITIES
-from ..scenario import Scenario, ScenarioError, load_scenario, whole_number
+from ..scenario import Scenario, load_scenario, whole_number
 from ..timeline import DAYS_PER_YEAR, working_to_calendar_days
-from .streams import lognormal_from
 from .financing import pay_now, secure_funding
 from .regulatory import ind_review_days, nda_review_days
 from .runparams import RunParams
+from .streams import lognormal_from
 
 # Indices into Program.u (uniforms) and Program.z (standard normals).
 U_PRECLIN, U_IIT, U_IIT_OK, U_IND, U_P1, U_P2, U_PIVOTAL, U_P3, U_PRIORITY, U_NDA, \

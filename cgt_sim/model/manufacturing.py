@@ -24,7 +24,6 @@ import numpy as np
 
 from ..timeline import year_index
 
-
 SEQUENTIAL_MAX = 64  # orders up to this many batches are booked batch by batch
 
 

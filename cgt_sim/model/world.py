@@ -18,14 +18,19 @@ import simpy
 
 from ..parameters import CLUSTERS, MODALITIES
 from ..scenario import Scenario
-from .streams import gamma_draw, streams
 from ..timeline import DAYS_PER_MONTH, year_index
 from . import clinical
 from .financing import Sponsor
-from .manufacturing import ManufacturingSite, batch_cost_from, expansion_review, variable_batch_cost
+from .manufacturing import (
+    ManufacturingSite,
+    batch_cost_from,
+    expansion_review,
+    variable_batch_cost,
+)
 from .market import Market
 from .research import discovery
 from .runparams import RunParams
+from .streams import gamma_draw, streams
 
 STATES = ("preclinical", "iit", "ind_review", "phase1", "phase2", "phase3", "nda_review",
           "stalled", "approved", "failed", "abandoned")

@@ -15,7 +15,7 @@ from cgt_sim.model.regulatory import ind_review_days, nda_review_days
 from cgt_sim.model.runparams import RunParams
 from cgt_sim.model.world import ACTIVE_CLINICAL, STATES, simulate
 from cgt_sim.timeline import Clock
-from cgt_sim.validate import funnel_overrides
+from cgt_sim.analysis.validate import funnel_overrides
 
 BASELINE = "scenarios/baseline.yaml"
 CLOCK = Clock(dt.date(2015, 1, 1))
@@ -251,5 +251,5 @@ def test_analytic_funnel_takes_a_scenario_or_its_file():
     assert cgt_sim.analytic_funnel(fast, "autologous_car_t", year=np.int64(2031)) == after
     for bad, message in ((2010, "year: must be a whole number >= 2015"), ("2030", "year: must be a whole number"),
                          (2030.5, "year: must be a whole number"), (2201, "year: must be a year from 2015 to 2200")):
-        with pytest.raises(cgt_sim.ScenarioError, match=message):
+        with pytest.raises(cgt_sim.CgtSimError, match=message):
             cgt_sim.analytic_funnel(fast, "autologous_car_t", year=bad)

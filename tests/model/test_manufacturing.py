@@ -16,7 +16,7 @@ import cgt_sim
 from cgt_sim.model import manufacturing
 from cgt_sim.model.manufacturing import SEQUENTIAL_MAX, ManufacturingSite, batch_cost, learning_factor
 from cgt_sim.model.runparams import RunParams
-from cgt_sim.validate import batch_means, erlang_c, mmc_waits
+from cgt_sim.analysis.validate import batch_means, erlang_c, mmc_waits
 from cgt_sim.timeline import Clock
 
 HYP = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

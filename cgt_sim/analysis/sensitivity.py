@@ -31,13 +31,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .parameters import CATALOGUE
-from .paths import user_path
+from .. import __version__
+from ..errors import OptionError, ScenarioError
+from ..parameters import CATALOGUE
+from ..paths import user_path
+from ..runner import resolve
+from ..scenario import Scenario, whole_number, whole_number_at
+from ..storage import atomic_folder, write_manifest
 from .points import run_points, year_metric
-from .results import atomic_folder, write_manifest
-from .runner import resolve
-from .scenario import Scenario, ScenarioError, python_names, whole_number, whole_number_at
 
 METHODS = ("sobol", "morris")
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 10}
@@ -133,13 +134,13 @@ def prepare(scenario, metric: str = "approvals_2035", method: str = "sobol", sam
     ``until``: last simulated year (default: the metric's year). Raises ScenarioError naming
     what is wrong."""
     if method not in METHODS:
-        raise ScenarioError("--method", None, f"must be sobol or morris (got {method!r})")
+        raise OptionError("method", f"must be sobol or morris (got {method!r})")
     samples = DEFAULT_SAMPLES[method] if samples is None else samples
-    samples = whole_number(samples, "--samples", 2)
+    samples = whole_number(samples, "samples", 2)
     if method == "sobol" and samples & (samples - 1):
-        raise ScenarioError("--samples", None, f"sobol needs a power of 2 such as 32, 64 or 128 "
+        raise OptionError("samples", f"sobol needs a power of 2 such as 32, 64 or 128 "
                             f"(got {samples})")
-    seed = whole_number(seed, "--seed", 0)
+    seed = whole_number(seed, "seed", 0)
     sc = resolve(scenario, until=until)
     column, year = year_metric(metric, sc)
     if until is None:
@@ -194,7 +195,7 @@ class SensitivityResult:
             self.samples.to_parquet(tmp / "samples.parquet", index=False)
             if self.second_order is not None:
                 self.second_order.to_csv(tmp / "second_order.csv", index=False)
-            from .report import chart_text
+            from ..report import chart_text
 
             with chart_text([self.manifest["scenario"]["name"]]):
                 plot_indices(self.indices, self.manifest, tmp / "indices.png")
@@ -213,7 +214,7 @@ def execute(plan: SensitivityPlan, replications: int = 2, workers: int | None = 
         if np.isnan(rows[plan.column].mean()):
             at = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                            for k, v in samples.iloc[i].items())
-            raise ScenarioError("--metric", None, f"{plan.metric} has no value at sample point {i} ({at}) "
+            raise OptionError("metric", f"{plan.metric} has no value at sample point {i} ({at}) "
                                 "and the indices need every point; choose another metric or year")
 
     frames = run_points(plan.point_scenarios(), replications, plan.seed, [plan.column], [plan.year],
@@ -384,19 +385,19 @@ def sensitivity(scenario, metric: str = "approvals_2035", method: str = "sobol",
     plan = prepare(scenario, metric, method, samples, until, seed)
     result = execute(plan, replications, workers, progress)
     for text in notes(result):
-        warnings.warn(python_names(text), stacklevel=2)
+        warnings.warn(text, stacklevel=2)
     return result
 
 
 def notes(result: SensitivityResult) -> list[str]:
     """What a reader of the indices should be told: a metric that never changed, or factors
-    whose intervals are too wide to rank them (options named as the command names them;
-    ``scenario.python_names`` gives the Python wording)."""
+    whose intervals are too wide to rank them (arguments named in backquotes, as the command
+    line renames them)."""
     m = result.manifest
     if m["metric_constant"]:
         return [f"{m['metric']} is the same at every point; the indices are undefined"]
     wide = imprecise(result.indices, m["method"])
     if wide:
         return [f"the intervals of {len(wide)} of {len(result.indices)} parameters are too wide to rank them "
-                f"({', '.join(wide)}); run more --samples (or more --replications per point)"]
+                f"({', '.join(wide)}); run more `samples` (or more `replications` per point)"]
     return []

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .model.clinical import analytic_funnel
-from .model.manufacturing import ManufacturingSite
-from .model.runparams import RunParams
-from .parameters import MODALITIES, MODALITY_LABELS
-from .scenario import Scenario, load_scenario
-from .timeline import DAYS_PER_YEAR
+from ..model.clinical import analytic_funnel
+from ..model.manufacturing import ManufacturingSite
+from ..model.runparams import RunParams
+from ..parameters import MODALITIES, MODALITY_LABELS
+from ..scenario import Scenario, load_scenario
+from ..timeline import DAYS_PER_YEAR
 
 Z90 = 1.6448536269514722  # two-sided 90% normal quantile
 SE_LIMIT = 4.0  # analytic checks pass within this many standard errors
@@ -75,7 +75,7 @@ class Check:
     fmt: str = ""  # format of the simulated value and its interval ("" = short human form)
 
     def simulated_text(self) -> str:
-        from .results import format_number
+        from ..text import format_number
 
         f = self.fmt.format if self.fmt else format_number
         return f"{f(self.simulated)} [{f(self.low)}-{f(self.high)}]"
@@ -117,7 +117,7 @@ def funnel_overrides(arrivals: dict, extra: dict | None = None) -> dict:
 
 def chain_checks(scenario: Scenario, seed: int, programs: int = FUNNEL_PROGRAMS) -> list[Check]:
     """Approval share and mean years to approval per modality vs the analytic chain."""
-    from .model.world import simulate
+    from ..model.world import simulate
 
     sc = scenario.with_overrides(funnel_overrides(dict.fromkeys(MODALITIES, programs)), label="validate")
     table = pd.DataFrame(simulate(sc, 0, seed)["programs"])
@@ -246,8 +246,8 @@ def prepare(scenario_path, targets_path):
 def validate(scenario: Scenario, ts, replications: int = 16, seed: int = 42, workers: int | None = None,
              progress=None) -> list[Check]:
     """Every check: the chain, the queue, the targets, the likelihood of approval."""
+    from ..runner import run
     from .calibration import score
-    from .runner import run
 
     rows = chain_checks(scenario, seed, FUNNEL_PROGRAMS) + [queue_check(seed, customers=QUEUE_ORDERS)]
     until = max([t.year for t in ts.targets] + [LOA_HORIZON])  # later when a target is later

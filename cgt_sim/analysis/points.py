@@ -18,17 +18,12 @@ import re
 
 import pandas as pd
 
-from .executors import ProcessExecutor
-from .results import ALIASES, KEYS, as_list, metric_columns
-from .runner import run
-from .scenario import Scenario, ScenarioError, check_run_counts
-
-def annual_columns(scenario: Scenario) -> list[str]:
-    """The metrics of ``ResultSet.annual`` (from a one-year run of the scenario)."""
-    from .model.world import simulate
-
-    short = scenario.with_overrides({"simulation.horizon_year": scenario.start_year}, label="metrics")
-    return [c for c in simulate(short, 0, 0)["annual"] if c not in KEYS]
+from ..errors import OptionError, ScenarioError
+from ..executors import ProcessExecutor
+from ..outputs import ALIASES, KEYS, annual_columns
+from ..results import as_list
+from ..runner import run
+from ..scenario import Scenario, check_run_counts
 
 
 def default_years(start: int, horizon: int) -> list[int]:
@@ -50,24 +45,18 @@ def asked(values, what: str, default) -> list:
 
 def check_years(years, start: int, horizon: int) -> list[int]:
     """The years asked for (default: ``default_years``), each within the simulated years."""
-    years = asked(years, "--years", default_years(start, horizon))
+    years = asked(years, "years", default_years(start, horizon))
     out = []
     for y in years:
         try:
             y = operator.index(y)
         except TypeError:
-            raise ScenarioError("--years", None, f"{y!r} is not a year (a whole number)") from None
+            raise OptionError("years", f"{y!r} is not a year (a whole number)") from None
         if not start <= y <= horizon:
-            raise ScenarioError("--years", None, f"{y} is outside the simulated years {start}-{horizon}")
+            raise OptionError("years", f"{y} is outside the simulated years {start}-{horizon}")
         if int(y) not in out:  # a year asked twice is one year
             out.append(int(y))
     return out
-
-
-def check_metrics(names, scenario: Scenario) -> list[str]:
-    """Annual column names for metric names (short names accepted), each once; unknown names are
-    an error."""
-    return metric_columns(names, annual_columns(scenario))
 
 
 def year_metric(name: str, scenario: Scenario, last_year: int | None = None) -> tuple[str, int]:
@@ -76,15 +65,15 @@ def year_metric(name: str, scenario: Scenario, last_year: int | None = None) -> 
     The year must lie between the scenario's start year and ``last_year`` (default its horizon).
     """
     m = re.fullmatch(r"(.+)_(\d{4})", name or "")
-    known = annual_columns(scenario)
+    known = annual_columns()
     column = ALIASES.get(m.group(1), m.group(1)) if m else None
     if column not in known:
-        raise ScenarioError("--metric", None, f"unknown metric {name!r}; use <metric>_<year> "
+        raise OptionError("metric", f"unknown metric {name!r}; use <metric>_<year> "
                             "(e.g. approvals_2035) with <metric> one of " + ", ".join(list(ALIASES) + known))
     year = int(m.group(2))
     start, last = scenario.start_year, scenario.horizon_year if last_year is None else last_year
     if not start <= year <= last:
-        raise ScenarioError("--metric", None, f"{name}: year {year} is outside the simulated years "
+        raise OptionError("metric", f"{name}: year {year} is outside the simulated years "
                             f"{start}-{last}")
     return column, year
 

@@ -38,7 +38,6 @@ Outputs: any column of ``ResultSet.annual`` at the year, and these, computed fro
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import os
 import uuid
@@ -49,14 +48,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import __version__
-from .parameters import CATALOGUE, CLUSTERS, MODALITIES
-from .paths import user_path
-from .results import check_replaceable_file
-from .runner import run
-from .scenario import Scenario, ScenarioError, _suggest, as_number, load_scenario, read_yaml
-from .sources import SOURCES
-from .timeline import Clock, Schedule
+from .. import __version__
+from ..errors import ScenarioError
+from ..outputs import annual_columns
+from ..parameters import CATALOGUE, CLUSTERS, MODALITIES
+from ..paths import user_path
+from ..runner import run
+from ..scenario import Scenario, _suggest, as_number, load_scenario, read_yaml
+from ..sources import SOURCES
+from ..storage import check_replaceable_file
+from ..timeline import Clock, Schedule
 
 TOP_KEYS = {"description", "free", "targets"}
 TARGET_KEYS = {"figure", "output", "year", "value", "tolerance", "interval", "at_least", "at_most",
@@ -242,15 +243,6 @@ class TargetSet:
                 if t.year > scenario.horizon_year]
 
 
-@functools.lru_cache(maxsize=1)
-def _annual_columns() -> tuple:
-    """The columns of ``ResultSet.annual`` (from a one-year run of the catalogue defaults)."""
-    from .compare import annual_columns
-    from .scenario import default_scenario
-
-    return tuple(annual_columns(default_scenario()))
-
-
 def load_targets(path) -> TargetSet:
     """Read and validate a targets file; problems raise ScenarioError naming file and key."""
     path = user_path(path)
@@ -267,7 +259,7 @@ def load_targets(path) -> TargetSet:
     if not isinstance(raw_targets, dict) or not raw_targets:
         raise ScenarioError(path, "targets", "must map at least one target name to its figure "
                             "(output, year, value/interval, source)")
-    columns = _annual_columns()
+    columns = tuple(annual_columns())
     targets = [_parse_target(path, str(name), spec, columns) for name, spec in raw_targets.items()]
     raw_free = data.get("free") or {}
     if not isinstance(raw_free, dict):
@@ -618,7 +610,7 @@ def check_fitted_target(path, targets=None) -> None:
     recorded = yaml.safe_load(text)["targets_file"]
     if not _same_file(recorded, Path(targets)):
         raise ScenarioError(path, None, f"holds the fit to {recorded}, not to {targets} "
-                            f"(nothing was written); give --out to write this fit elsewhere, or --out {path} "
+                            f"(nothing was written); give `out` to write this fit elsewhere, or `out` {path} "
                             "to replace that fit")
 
 
@@ -655,7 +647,7 @@ def write_fitted(path, document: dict) -> Path:
 
 def read_fit(path) -> dict:
     """A fitted file as data (for reproducing its table: seed, replications, parameters)."""
-    from .scenario import read_fitted
+    from ..scenario import read_fitted
 
     data = read_yaml(user_path(path))
     read_fitted(Path(path))  # the parameters must be valid

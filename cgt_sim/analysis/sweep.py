@@ -18,16 +18,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import __version__
+from .. import __version__
+from ..errors import ScenarioError
+from ..parameters import CATALOGUE
+from ..paths import user_path
+from ..results import metric_columns, summarise
+from ..runner import resolve
+from ..scenario import Scenario, _suggest, yaml_value
+from ..storage import atomic_folder, write_manifest
+from ..text import format_number as fmt
+from ..timeline import Schedule
 from .compare import DEFAULT_METRICS
-from .parameters import CATALOGUE
-from .paths import user_path
-from .points import asked, check_metrics, check_years, run_points
-from .results import atomic_folder, summarise, write_manifest
-from .results import format_number as fmt
-from .runner import resolve
-from .scenario import Scenario, ScenarioError, _suggest, yaml_value
-from .timeline import Schedule
+from .points import asked, check_years, run_points
 
 GRID_EXAMPLE = "e.g. regulatory.ind_review_working_days=30,60"
 
@@ -39,17 +41,17 @@ def parse_grid(items: list[str] | None) -> dict[str, list]:
         key, eq, raw = item.partition("=")
         key = key.strip()
         if not eq or not key or not raw.strip():
-            raise ScenarioError("--grid", item, f"expected key=v1,v2,... ({GRID_EXAMPLE})")
+            raise ScenarioError("grid", item, f"expected key=v1,v2,... ({GRID_EXAMPLE})", argument=True)
         if key in grid:
-            raise ScenarioError("--grid", key, "given twice; list all its values in one --grid")
+            raise ScenarioError("grid", key, "given twice; list all its values in one `grid`", argument=True)
         values = []
         for text in raw.split(","):
             try:
                 v = yaml_value(text) if text.strip() else None
             except (yaml.YAMLError, ValueError, TypeError):
-                raise ScenarioError("--grid", key, f"could not read the value {text!r}") from None
+                raise ScenarioError("grid", key, f"could not read the value {text!r}", argument=True) from None
             if v is None:
-                raise ScenarioError("--grid", key, f"empty value in {raw!r} ({GRID_EXAMPLE})")
+                raise ScenarioError("grid", key, f"empty value in {raw!r} ({GRID_EXAMPLE})", argument=True)
             values.append(v)
         grid[key] = values
     return grid
@@ -59,29 +61,29 @@ def check_grid(grid: dict, scenario: Scenario) -> dict[str, list]:
     """Validate a grid against the parameter catalogue; return it with values as stored
     (numbers as float, or int for whole-number parameters; dates as ISO text)."""
     if not isinstance(grid, dict) or not grid:
-        raise ScenarioError("--grid", None, f"give at least one parameter and its values ({GRID_EXAMPLE})")
+        raise ScenarioError("grid", None, f"give at least one parameter and its values ({GRID_EXAMPLE})", argument=True)
     out = {}
     for key, values in grid.items():
         p = CATALOGUE.get(key)
         if p is None:
-            raise ScenarioError("--grid", key, "unknown parameter" + _suggest(str(key), CATALOGUE))
+            raise ScenarioError("grid", key, "unknown parameter" + _suggest(str(key), CATALOGUE), argument=True)
         if key.startswith("simulation."):
-            why = ("the horizon is set with --until" if key == "simulation.horizon_year"
+            why = ("the horizon is set with `until`" if key == "simulation.horizon_year"
                    else "every grid point simulates the same years")
-            raise ScenarioError("--grid", key, f"cannot be swept ({why})")
+            raise ScenarioError("grid", key, f"cannot be swept ({why})", argument=True)
         if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
-            raise ScenarioError("--grid", key, f"needs a list of one or more values (got {values!r})")
+            raise ScenarioError("grid", key, f"needs a list of one or more values (got {values!r})", argument=True)
         values = list(values)  # a list, a tuple, a range, a numpy array
         if not values:
-            raise ScenarioError("--grid", key, "needs a list of one or more values")
+            raise ScenarioError("grid", key, "needs a list of one or more values", argument=True)
         seen = []
         for v in values:
             if hasattr(v, "__len__") and not isinstance(v, str):  # a list, a mapping, an array
-                raise ScenarioError("--grid", key, f"takes single values {p.range_text()} (got {v!r})")
+                raise ScenarioError("grid", key, f"takes single values {p.range_text()} (got {v!r})", argument=True)
             scenario.with_overrides(grid_change(scenario, {key: v}), label="--grid")  # raises on a bad value
             v = _stored(p, v)
             if v in seen:
-                raise ScenarioError("--grid", key, f"the value {v} is listed twice")
+                raise ScenarioError("grid", key, f"the value {v} is listed twice", argument=True)
             seen.append(v)
         out[key] = seen
     return out
@@ -116,7 +118,7 @@ def grid_change(scenario: Scenario, point: dict) -> dict:
 
 def _stored(p, v):
     if p.kind == "date":
-        from .timeline import parse_date
+        from ..timeline import parse_date
 
         return parse_date(v).isoformat()
     if p.kind == "bool":
@@ -161,7 +163,7 @@ def prepare(scenario, grid: dict, until: int | None = None, years=None, metrics=
     sc = resolve(scenario, until=until)
     grid = check_grid(grid, sc)
     years = check_years(years, sc.start_year, sc.horizon_year)
-    metrics = check_metrics(asked(metrics, "metrics", DEFAULT_METRICS), sc)
+    metrics = metric_columns(asked(metrics, "metrics", DEFAULT_METRICS))
     return SweepPlan(sc, grid, years, metrics)
 
 
@@ -189,7 +191,7 @@ class SweepResult:
             self.table.to_csv(tmp / "sweep.csv", index=False)
             self.table.to_parquet(tmp / "sweep.parquet", index=False)
             if len(self.keys) == 2:
-                from .report import chart_text
+                from ..report import chart_text
 
                 with chart_text([self.manifest["scenario"]["name"]]):
                     for metric in self.manifest["metrics"]:

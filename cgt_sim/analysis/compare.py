@@ -13,16 +13,18 @@ import math
 import numbers
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from .points import annual_columns, asked, check_metrics, check_years, default_years  # noqa: F401
-from .paths import user_path
-from .results import (ResultSet, check_replaceable_file, load_results, metric_columns, number_repeats,
-                      refuse_repeats, replications_text, series_labels, unique_ending)
-from .runner import resolve, run
-from .scenario import Scenario, ScenarioError, path_exists, whole_number
-from .timeline import Schedule
+from ..errors import OptionError, ScenarioError
+from ..paths import path_exists, user_path
+from ..results import ResultSet, load_results, metric_columns, refuse_repeats
+from ..runner import resolve, run
+from ..scenario import Scenario, whole_number
+from ..stats import interval, unpaired_interval
+from ..storage import check_replaceable_file
+from ..text import number_repeats, replications_text, series_labels, unique_ending
+from ..timeline import Schedule
+from .points import asked, check_years
 
 DEFAULT_METRICS = ("cumulative_approvals", "cumulative_ind_approvals", "patients_treated",
                    "cogs_per_patient_cny", "net_price_per_patient_cny", "vein_to_vein_days_median")
@@ -102,8 +104,8 @@ def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=
                 row = {"scenario": name, "baseline": names[0], "metric": metric, "year": int(year),
                        "baseline_mean": float(x0.mean()) if x0.size else math.nan,
                        "scenario_mean": float(x1.mean()) if x1.size else math.nan, "n": int(x0.size)}
-                row.update(_interval(x1 - x0, level, "diff"))
-                row.update(_unpaired(x1, x0, level))
+                row.update(interval(x1 - x0, level, "diff"))
+                row.update(unpaired_interval(x1, x0, level))
                 # undefined (NA) when the interval is: fewer than two paired replications
                 row["includes_zero"] = (pd.NA if math.isnan(row["diff_low"])
                                         else bool(row["diff_low"] <= 0.0 <= row["diff_high"]))
@@ -114,47 +116,10 @@ def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=
     return out
 
 
-def _t_quantile(q: float, df: float) -> float:
-    # scipy.stats takes most of a second to import: only compare needs it, so import it here
-    from scipy.stats import t
-
-    return float(t.ppf(q, df))
-
-
-def half_width(d: np.ndarray, level: float) -> float:
-    """Half-width of the t-interval for the mean of ``d`` (NaN with fewer than two values)."""
-    n = d.size
-    if n < 2:
-        return math.nan
-    return float(_t_quantile(0.5 + level / 2.0, n - 1) * d.std(ddof=1) / math.sqrt(n))
-
-
-def _interval(d: np.ndarray, level: float, prefix: str) -> dict:
-    mean = float(d.mean()) if d.size else math.nan
-    half = half_width(d, level)
-    return {f"{prefix}_mean": mean, f"{prefix}_low": mean - half, f"{prefix}_high": mean + half}
-
-
-def _unpaired(x1: np.ndarray, x0: np.ndarray, level: float) -> dict:
-    """Welch interval for the difference of means, as if the runs were independent."""
-    n1, n0 = x1.size, x0.size
-    if n1 < 2 or n0 < 2:
-        return {"unpaired_low": math.nan, "unpaired_high": math.nan}
-    v1, v0 = x1.var(ddof=1) / n1, x0.var(ddof=1) / n0
-    se = math.sqrt(v1 + v0)
-    if se == 0.0:
-        df = n1 + n0 - 2
-    else:
-        df = (v1 + v0) ** 2 / ((v1 ** 2) / (n1 - 1) + (v0 ** 2) / (n0 - 1))
-    half = float(_t_quantile(0.5 + level / 2.0, df) * se)
-    mean = float(x1.mean() - x0.mean())
-    return {"unpaired_low": mean - half, "unpaired_high": mean + half}
-
-
 def check_level(level) -> None:
     """The level of the intervals: a number strictly between 0 and 1."""
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
-        raise ScenarioError("--level", None, f"must be a number between 0 and 1 (got {level!r})")
+        raise OptionError("level", f"must be a number between 0 and 1 (got {level!r})")
 
 
 def prepare(scenarios, until: int | None = None, years=None, metrics=None,
@@ -175,7 +140,7 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
                                 f"all scenarios must cover the same years ({start}-{horizon}); "
                                 f"got {sc.start_year}-{sc.horizon_year}")
     years = check_years(years, start, horizon)
-    metrics = check_metrics(asked(metrics, "metrics", DEFAULT_METRICS), scs[0])
+    metrics = metric_columns(asked(metrics, "metrics", DEFAULT_METRICS))
     return scs, years, metrics
 
 
@@ -270,8 +235,7 @@ def refuse_run_options(given: dict) -> None:
     that only shapes runs and was given (``given``: option name -> whether it was)."""
     for name, changed in given.items():
         if changed:
-            raise ScenarioError(f"--{name}", None, "applies to scenarios to run; results are compared as they "
-                                "were run")
+            raise OptionError(name, "applies to scenarios to run; results are compared as they were run")
 
 
 def compare_results(results: list, years=None, metrics=None, level: float = 0.90,

@@ -1,0 +1,5 @@
+"""``python -m cgt_sim.cli``: the command line, as ``cgt-sim``."""
+
+from .app import main
+
+main()

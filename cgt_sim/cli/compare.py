@@ -1,0 +1,138 @@
+"""``cgt-sim compare``: paired differences of scenarios (or saved results) from the first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..errors import CgtSimError
+from ..outputs import LABELS
+from ..paths import user_path
+from ..storage import WRITTEN, followed, sigint_deferred
+from ..text import band_text
+from .app import app
+from .common import (
+    check_output_file,
+    check_run_options,
+    fail,
+    parse_years,
+    print_table,
+    progress,
+)
+
+
+@app.command()
+def compare(
+    scenarios: List[Path] = typer.Argument(..., help="scenario YAML files, or result folders written by run (compared "
+                                                     "without running); the first is the reference"),
+    replications: Optional[int] = typer.Option(None, "--replications", "-r",
+                                               help="replications per scenario (default 50)"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="root random seed, shared by all scenarios (>= 0) "
+                                                            "(default 42)"),
+    until: Optional[int] = typer.Option(None, "--until", help="last simulated year"),
+    years: Optional[str] = typer.Option(None, "--years", help="comma-separated years (default 2030,2035,horizon)"),
+    metric: Optional[List[str]] = typer.Option(None, "--metric", "-m", help="annual metric (repeatable)"),
+    level: float = typer.Option(0.90, "--level", help="confidence level of the intervals"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="CSV file (default results/compare.csv)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    executor: Optional[str] = typer.Option(None, "--executor", "-e",
+                                           help="process, serial or dask (as for run; default process)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (as for run)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
+):
+    """Paired differences of scenarios from the first, under common random numbers."""
+    from ..analysis.compare import (
+        check_compare_target,
+        compare_results,
+        pairs_text,
+        prepare,
+        refuse_run_options,
+        saved_results,
+        shared_replications,
+    )
+    from ..analysis.compare import compare as run_compare
+    from ..executors import check_executor
+
+    options_given = dict(replications=replications is not None, seed=seed is not None, until=until is not None,
+                         workers=workers is not None, executor=executor is not None, scheduler=scheduler is not None)
+    replications = 50 if replications is None else replications
+    seed = 42 if seed is None else seed
+    executor = "process" if executor is None else executor
+    check_run_options(replications, seed, workers, min_replications=2)
+    try:
+        check_executor(executor, scheduler)
+    except CgtSimError as exc:
+        fail(exc)
+    year_list = parse_years(years)
+    metric = metric or None  # no --metric: the defaults
+    target = user_path(out) if out else Path("results") / "compare.csv"
+    try:
+        target = followed(target)  # a link is written where it points
+    except CgtSimError as exc:
+        fail(exc)
+    check_output_file(target)
+    try:
+        check_compare_target(target)
+    except CgtSimError as exc:
+        fail(exc)
+    try:
+        saved = saved_results(scenarios)
+        if saved is not None:
+            refuse_run_options(options_given)
+            table = compare_results(saved[0], year_list, metric, level, names=saved[1])
+    except CgtSimError as exc:
+        fail(exc)
+    if saved is not None:
+        _write_comparison(table, target, level, pairs_text(shared_replications(saved[0])), quiet)
+        return
+    try:
+        scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level)
+    except CgtSimError as exc:
+        fail(exc)
+    progress_cm, task_cb = progress(quiet, replications * len(scs), "compare")
+    callback = None if task_cb is None else (lambda i, done, total: task_cb(i * replications + done, None))
+    try:
+        with progress_cm:
+            table = run_compare(scs, replications=replications, seed=seed, workers=workers, years=year_list,
+                                metrics=metric, level=level, progress=callback, executor=executor,
+                                scheduler=scheduler)
+    except CgtSimError as exc:  # an unreachable scheduler
+        fail(exc)
+    _write_comparison(table, target, level, pairs_text([replications]), quiet)
+
+
+def _write_comparison(table, target: Path, level: float, pairs: str, quiet: bool) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    table.to_csv(tmp, index=False)
+    with sigint_deferred():
+        tmp.replace(target)
+        WRITTEN.append(target)
+    if not quiet:
+        _print_comparison(table, level, pairs)
+        typer.echo(f"comparison written to {target}")
+
+
+def _print_comparison(table, level: float, pairs: str) -> None:
+    import pandas as pd
+
+    years = sorted(table["year"].unique())
+    rows = []
+    for (scn, metric), g in table.groupby(["scenario", "metric"], sort=False):
+        cells = []
+        for y in years:
+            r = g[g["year"] == y]
+            if r.empty:
+                cells.append("-")
+                continue
+            r = r.iloc[0]
+            mark = " ~0" if r["includes_zero"] is not pd.NA and r["includes_zero"] else ""
+            cells.append(band_text(r['diff_mean'], r['diff_low'], r['diff_high'], ", ") + mark)
+        rows.append([scn, LABELS.get(metric, metric), *cells])
+    print_table(f"difference from {table['baseline'].iloc[0]}: mean [{level:.0%} paired interval], "
+                 f"{pairs}; ~0 = interval includes zero",
+                 ["scenario", "metric", *map(str, years)], rows, right=tuple(map(str, years)), heads=2)
+
+

@@ -1,0 +1,41 @@
+"""``cgt-sim report``: charts and report.md for one or more results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..errors import CgtSimError
+from ..paths import user_path
+from .app import app
+from .common import fail, font_notes
+
+
+@app.command()
+def report(
+    results: List[Path] = typer.Argument(..., help="result folders written by run (several are overlaid)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="report folder (default <first result>/report)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no closing line"),
+):
+    """Write PNG fan charts, a program-outcome funnel and report.md for one or more results."""
+    from ..report import write_report
+
+    results = [user_path(d) for d in results]  # a quoted ~ too, as load_results takes it
+    out = user_path(out) if out is not None else None
+    for d in results:
+        if not d.exists():
+            fail(f"{d}: not found")
+        if not (d / "manifest.json").exists():
+            fail(f"{d}: not a cgt-sim result folder (no manifest.json); write one with cgt-sim run")
+    if out is not None and out.exists() and not out.is_dir():
+        fail(f"{out}: exists and is not a folder")
+    try:
+        path = font_notes(write_report, [str(d) for d in results], out)
+    except CgtSimError as exc:  # not a run result: a sweep or sensitivity folder, an unreadable manifest
+        fail(exc)
+    if not quiet:
+        typer.echo(f"report written to {path}")
+
+

@@ -1,0 +1,75 @@
+"""A development program: its state, its own random numbers, and where it ended.
+
+Each program carries the random numbers its science is decided by, drawn when it arrives:
+``uniforms`` (stage outcomes, track, review class, sponsor choice; indexed by the ``U_*``
+constants of ``clinical``), ``normals`` (standard normals of its stage durations, ``Z_*``) and
+``financing_uniforms`` (the first few funding rounds' outcomes). So a program's science is the
+same in every scenario (common random numbers), whatever the scenario changes about money or
+capacity.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .financing import Sponsor
+
+
+class State(IntEnum):
+    """Where a program is: a stage, stalled for money, or an end."""
+
+    PRECLINICAL = 0
+    IIT = 1  # an investigator-initiated trial (the dual track)
+    IND_REVIEW = 2
+    PHASE1 = 3
+    PHASE2 = 4
+    PHASE3 = 5
+    NDA_REVIEW = 6  # marketing review
+    STALLED = 7  # waiting for money
+    APPROVED = 8
+    FAILED = 9  # for science
+    ABANDONED = 10  # for money
+
+
+STATES = tuple(s.name.lower() for s in State)
+# The states of a program in the clinic (counted as programs_in_clinic).
+ACTIVE_CLINICAL = ("iit", "phase1", "phase2", "phase3", "nda_review")
+NOT_STARTED = "not_started"  # a program that arrived at the horizon's last moment has no state yet
+# Where a program ended ("" while it is still going); "review" is abandonment for money before
+# the marketing review, "nda_review" a refusal.
+END_STAGES = ("", "preclinical", "iit", "ind_review", "phase1", "phase2", "phase3", "review",
+              "nda_review", "approved")
+N_FINANCING_UNIFORMS = 6  # funding rounds decided by the program's own numbers; later ones draw afresh
+
+
+@dataclass(slots=True)
+class Program:
+    id: int
+    modality: str
+    cluster: str
+    arrival: float  # simulation day
+    uniforms: list  # U(0, 1) numbers of its science (clinical.U_*)
+    normals: list  # standard normals of its durations (clinical.Z_*)
+    financing_uniforms: list  # U(0, 1) numbers of its first funding rounds
+    z_eligible: float  # standard normal of its product's eligible population
+    sponsor: Sponsor | None = None
+    state: int = -1  # a State once started
+    financing_used: int = 0  # how many of financing_uniforms are used
+    iit: bool = False  # went through an investigator-initiated trial
+    ind_day: float = math.nan
+    approval_day: float = math.nan
+    end_day: float = math.nan
+    end_stage: str = ""
+
+    def next_financing_uniform(self, rng: np.random.Generator) -> float:
+        """The next funding round's uniform: the program's own while they last, then ``rng``'s."""
+        if self.financing_used < len(self.financing_uniforms):
+            self.financing_used += 1
+            return self.financing_uniforms[self.financing_used - 1]
+        return float(rng.random())

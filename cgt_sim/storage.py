@@ -1,0 +1,300 @@
+"""Where outputs go and how they are put there: each output is written whole into a temporary
+folder and swapped in, replacing only an earlier output of cgt-sim's own (and of its kind) or an
+empty folder; what each kind of output writes is listed here, so that replacing one removes only
+those files and keeps a user's own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ResultError
+from .paths import path_exists, user_path
+from .text import replications_text
+
+# What cgt-sim writes into a folder of each kind (a sweep adds heatmap_<metric>.png per metric;
+# report.py writes exactly the report's files, which its tests check).
+OUTPUT_FILES = {
+    "run": ("manifest.json", "summary.csv", "annual.parquet", "programs.parquet", "products.parquet",
+            "sampled.parquet"),
+    "report": ("report.md", "funnel.png", "cumulative_approvals.png", "patients_treated.png",
+               "cogs_per_patient_cny.png", "net_price_per_patient_cny.png", "vein_to_vein_days_median.png",
+               "manufacturing_utilisation.png"),
+    "sweep": ("manifest.json", "sweep.csv", "sweep.parquet"),
+    "sensitivity": ("manifest.json", "indices.csv", "samples.parquet", "second_order.csv", "indices.png"),
+}
+
+
+def _written_here(folder: Path, kind: str | None) -> set[str]:
+    """The names of what cgt-sim wrote into ``folder``, an earlier output of ``kind``, as its
+    manifest tells: heat maps (of a two-parameter grid) and Sobol's second-order indices only
+    when it wrote them. A run's sampled.parquet is always its own: load_results would read a
+    stale one as the draws."""
+    names = set(OUTPUT_FILES.get(kind, ()))
+    if kind not in ("sweep", "sensitivity"):
+        return names
+    manifest = _read_manifest(folder) or {}
+    if kind == "sweep":
+        grid, metrics = manifest.get("grid") or {}, manifest.get("metrics") or []
+        if isinstance(grid, dict) and len(grid) == 2:
+            names |= {f"heatmap_{m}.png" for m in metrics if isinstance(m, str)}
+    factors = manifest.get("factors")
+    if kind == "sensitivity" and (manifest.get("method") != "sobol" or not isinstance(factors, list)
+                                  or len(factors) < 2):  # Sobol's second order needs two factors
+        names.discard("second_order.csv")
+    return names
+
+
+def _keep_users_files(old: Path, new: Path, moved: list) -> None:
+    """Move what cgt-sim did not write in ``old`` (an earlier output) into ``new``, recording
+    each move in ``moved`` as (from, to), or (None, folder) for a folder made, to undo them.
+    The run's own report folder (``report``, as ``cgt-sim report`` makes it) gives up its
+    report files and keeps the rest; every other folder inside is the user's and moves whole
+    (a copy of an earlier report kept by hand, say)."""
+    kind = earlier_output(old)
+    ours = _written_here(old, kind)
+    for entry in sorted(old.iterdir()):
+        target = new / entry.name
+        if entry.name in ours or os.path.lexists(target):  # replaced by the new output
+            continue
+        if (kind == "run" and entry.name == "report" and entry.is_dir() and not entry.is_symlink()
+                and earlier_output(entry) == "report"):
+            target.mkdir()
+            moved.append((None, target))
+            _keep_users_files(entry, target, moved)
+            if not any(target.iterdir()):
+                target.rmdir()
+                moved.remove((None, target))
+            continue
+        os.replace(entry, target)
+        moved.append((entry, target))
+
+
+WRITTEN: list = []  # outputs this process has put in place (the command line names them after a Ctrl-C)
+
+
+@contextlib.contextmanager
+def sigint_deferred():
+    """A Ctrl-C inside the block takes effect when the block ends (raised as KeyboardInterrupt
+    then), so that a swap of folders and its cleanup are never cut in two. Only the main thread
+    can catch Ctrl-C; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    if pressed:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def atomic_folder(path, kind: str | None = None, check=None):
+    """Yield a new temporary folder beside ``path``; when the block ends without error it
+    replaces ``path`` (an earlier result, see ``check_result_folder``) in one rename, otherwise
+    it is removed and ``path`` is left as it was. What cgt-sim did not write in the earlier
+    result (a user's notes, say, also inside a report folder there) is moved into the new one
+    first: only the earlier output's own files are replaced. A ``path`` that is a symbolic
+    link is written where it points. A Ctrl-C during the swap takes effect after it.
+    ``check(path)``: what may be replaced, when not a result of ``kind``."""
+    path = followed(user_path(path))
+    made = [p for p in path.parents if not p.exists()]  # folders made for it, deepest first
+    if check is None:
+        check_result_folder(path, kind)
+    else:
+        check(path)  # (a report folder's own rule)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in made:  # nothing written: no empty folders left either
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    with sigint_deferred():
+        old = None
+        moved: list = []
+        try:
+            if path.exists():
+                _keep_users_files(path, tmp, moved)
+                old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
+                os.replace(path, old)
+            os.replace(tmp, path)
+        except BaseException:
+            if old is not None and old.exists() and not path.exists():
+                os.replace(old, path)  # put the previous result back
+            for source, target in reversed(moved):  # with what was moved out of it
+                if source is None:
+                    with contextlib.suppress(OSError):
+                        target.rmdir()
+                elif os.path.lexists(target) and path.is_dir():
+                    os.replace(target, source)
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        WRITTEN.append(path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+RESULT_KINDS = ("run", "sweep", "sensitivity")
+WRITTEN_BY = "cgt-sim"  # every manifest.json it writes says so
+REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md
+
+
+def result_kind(manifest) -> str | None:
+    """"run", "sweep" or "sensitivity" for a manifest that cgt-sim wrote (earlier versions did
+    not mark it, but always recorded the package version and the scenario); None otherwise."""
+    if isinstance(manifest, dict) and (manifest.get("written_by") == WRITTEN_BY
+                                       or {"package_version", "scenario"} <= manifest.keys()):
+        kind = manifest.get("analysis", "run")
+        return kind if kind in RESULT_KINDS else None
+    return None
+
+
+def read_json(file: Path) -> dict | None:
+    """The JSON object in ``file``, or None when there is none, it is no JSON or no object."""
+    try:
+        found = json.loads(Path(file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _read_manifest(folder: Path) -> dict | None:
+    """The manifest.json of ``folder`` as a dict, or None (see ``read_json``)."""
+    return read_json(folder / "manifest.json")
+
+
+def earlier_run_text(folder) -> str | None:
+    """"<scenario>, N replications to YYYY" for the run result in ``folder`` (before a new
+    run replaces it), or None when the folder holds none."""
+    manifest = _read_manifest(user_path(folder))
+    if result_kind(manifest) != "run":
+        return None
+    name = (manifest.get("scenario") or {}).get("name", "?")
+    return f"{name}, {replications_text(manifest.get('replications', 0))} to {manifest.get('horizon_year', '?')}"
+
+
+def earlier_output(folder: Path) -> str | None:
+    """What cgt-sim wrote into ``folder`` before: "run", "sweep" or "sensitivity" (a
+    manifest.json that cgt-sim wrote), "report" (a report.md that starts with its title), or
+    None. A file of the same name that another program wrote is not taken for one."""
+    kind = result_kind(_read_manifest(folder))
+    if kind is not None:
+        return kind
+    try:
+        with open(folder / "report.md", encoding="utf-8") as f:
+            if f.readline().startswith(REPORT_TITLE):
+                return "report"
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def check_result_folder(out, kind: str | None = None) -> None:
+    """A result may replace an earlier cgt-sim result of the same ``kind`` ("run", "sweep" or
+    "sensitivity"; any kind when None) or an empty folder, never anything else, and its folder
+    must be one that can be made: raise ResultError naming ``out`` otherwise."""
+    out = followed(user_path(out))
+    found = check_replaceable(out, RESULT_KINDS, "a cgt-sim result folder")
+    if kind is not None and found is not None and found != kind:
+        raise ResultError(out, None, f"holds a {found} result, which a {kind} result would replace "
+                            "(nothing was written); choose another folder")
+    check_writable(out)
+
+
+def followed(path: Path) -> Path:
+    """``path``, or where it points when it is a symbolic link (a result is written there); a
+    link that loops is a ResultError naming it."""
+    if not path.is_symlink():
+        return path
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python raises either for a loop, by version
+        raise ResultError(path, None, "is a symbolic link that loops; remove it or choose another place") from None
+
+
+def check_replaceable(out: Path, kinds, what: str) -> str | None:
+    """``out`` is new, an empty folder, or a folder holding an earlier cgt-sim output of one of
+    ``kinds`` (``what``; see ``earlier_output``): return that kind (None for a new or empty
+    folder); raise ResultError naming ``out`` otherwise."""
+    if not path_exists(out):
+        return None
+    here = Path.cwd().resolve()
+    if out.resolve() == here or out.resolve() in here.parents:
+        raise ResultError(out, None, "is the current folder or holds it, which cannot be replaced "
+                            "(nothing was written); give a folder inside it")
+    if out.is_dir():
+        found = earlier_output(out)
+        if found in kinds:
+            return found
+        if not any(out.iterdir()):
+            return None
+    raise ResultError(out, None, f"exists and is not {what} (nothing was written); choose another folder")
+
+
+def check_replaceable_file(path, written: Callable[[str], bool], what: str) -> str | None:
+    """``path`` (a file to be written) is new or holds ``what``, as ``written(text)`` tells from
+    its text: return that text (None when there is no file); raise ResultError naming
+    ``path`` otherwise (a folder, an unreadable file or another file: a scenario, say)."""
+    path = user_path(path)
+    if not path_exists(path):
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    if text is None or not written(text):
+        raise ResultError(path, None, f"exists and is not {what} (nothing was written); choose another `out`")
+    return text
+
+
+def check_writable(path) -> None:
+    """``path`` (a file or folder to be written later) can be made: its parent folder is made if
+    need be, and a probe folder is made in it and removed. Raise ResultError naming ``path``
+    and the reason otherwise (before any work, not after it)."""
+    path = user_path(path)
+    above = path.absolute().parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise ResultError(path, None, f"cannot be written: {above} is a file, not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe = path.parent / f".{path.name}.probe-{uuid.uuid4().hex[:8]}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as exc:
+        raise ResultError(path, None, f"cannot be written ({exc.strerror or exc}); choose another place") from None
+
+
+def write_manifest(folder: Path, manifest: dict) -> None:
+    """Write ``manifest`` as manifest.json, marked as cgt-sim's (see ``earlier_output``)."""
+    marked = {"written_by": WRITTEN_BY, **manifest}
+    (Path(folder) / "manifest.json").write_text(json.dumps(marked, indent=2, default=_json))
+
+
+def _json(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    return str(o)
+
+
