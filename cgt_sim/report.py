@@ -130,7 +130,6 @@ def check_report_folder(out) -> None:
     none of the files a report writes (a report folder whose report went when its result was
     replaced, the user's notes kept); never into a result or any other folder: ScenarioError
     naming ``out`` otherwise."""
-    from .errors import ScenarioError
     from .storage import check_replaceable, check_writable, earlier_output
 
     out = followed(user_path(out))

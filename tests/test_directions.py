@@ -109,16 +109,9 @@ def test_mid_year_changes_to_arrivals_and_the_automation_decline_start_mid_year(
 def test_launch_prices_follow_cost_of_goods_by_the_pass_through_elasticity():
     from cgt_sim.model.market import launch_price
 
-    values = {"market.launch_price_cny.autologous_car_t": 1.2e6, "market.cost_pass_through": 0.5,
-              "market.reference_cost_per_dose_cny.autologous_car_t": 400e3}
-
-    def p(key, t=0.0):
-        return values[key]
-
-    assert launch_price(p, "autologous_car_t", 0.0, lambda m, t: 400e3) == 1.2e6
-    assert np.isclose(launch_price(p, "autologous_car_t", 0.0, lambda m, t: 100e3), 1.2e6 * 0.5)  # (1/4) ** 0.5
-    values["market.cost_pass_through"] = 0.0
-    assert launch_price(p, "autologous_car_t", 0.0, lambda m, t: 100e3) == 1.2e6
+    assert launch_price(1.2e6, 0.5, 400e3, 400e3) == 1.2e6
+    assert np.isclose(launch_price(1.2e6, 0.5, 100e3, 400e3), 1.2e6 * 0.5)  # (1/4) ** 0.5
+    assert launch_price(1.2e6, 0.0, 100e3, 400e3) == 1.2e6
 
 
 def test_a_manufacturing_cost_decline_reaches_prices_and_patients():

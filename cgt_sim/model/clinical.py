@@ -16,52 +16,94 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..errors import ScenarioError
-from ..parameters import CATALOGUE, MODALITIES
+from ..errors import OptionError
+from ..parameters import CATALOGUE, MODALITIES, PHASES
 from ..scenario import Scenario, load_scenario, whole_number
-from ..timeline import DAYS_PER_YEAR, working_to_calendar_days
-from .financing import pay_now, secure_funding
-from .regulatory import ind_review_days, nda_review_days
-from .runparams import RunParams
-from .streams import lognormal_from
+from ..timeline import DAYS_PER_YEAR
+from .program import (U_IIT, U_IIT_OK, U_IND, U_NDA, U_P1, U_P2, U_P3, U_PIVOTAL, U_PRECLIN, U_PRIORITY,
+                      U_RESPONSE, Z_IIT, Z_P1, Z_P2, Z_P3, Z_PRECLIN, Program, State)
+from .regulatory import RegulatoryInputs
+from .runparams import Count, LookupParams, ParamSource, RunParams, Value
+from .streams import gamma_draw, lognormal_from
 
-# Indices into Program.u (uniforms) and Program.z (standard normals).
-U_PRECLIN, U_IIT, U_IIT_OK, U_IND, U_P1, U_P2, U_PIVOTAL, U_P3, U_PRIORITY, U_NDA, \
-    U_RESPONSE, U_SPONSOR, U_SPONSOR_PICK = range(13)
-N_UNIFORMS = 13
-Z_PRECLIN, Z_IIT, Z_P1, Z_P2, Z_P3 = range(5)
-N_NORMALS = 5
+if TYPE_CHECKING:
+    from .world import World
 
-
-def phase_days(p, modality: str, phase: str, t: float, z: float, factor: float = 1.0) -> float:
-    mean = p(f"clinical.{phase}_years.{modality}", t) * DAYS_PER_YEAR * factor
-    return lognormal_from(z, mean, p("clinical.phase_cv", t))
+PHASE_DRAWS = (("phase1", Z_P1, U_P1), ("phase2", Z_P2, U_P2), ("phase3", Z_P3, U_P3))
+STATE_OF_PHASE = {"phase1": State.PHASE1, "phase2": State.PHASE2, "phase3": State.PHASE3}
 
 
-def preclinical_days(p, prog, t: float) -> float:
-    return lognormal_from(prog.z[Z_PRECLIN], p("research.preclinical_years", t) * DAYS_PER_YEAR
-                          * p("research.ai_duration_multiplier", t), p("research.preclinical_cv", t))
+@dataclass(frozen=True, slots=True)
+class ClinicalInputs:
+    preclinical_years: Value
+    preclinical_cv: Value
+    preclinical_success: Value
+    ai_duration_multiplier: Value
+    iit_share: dict[str, Value]  # by modality
+    iit_years: Value
+    iit_success: Value
+    iit_phase1_factor: Value
+    iit_patients: Count
+    phase_years: dict[str, dict[str, Value]]  # [phase][modality]
+    phase_cv: Value
+    p_phase: dict[str, dict[str, Value]]  # [phase][modality]
+    pivotal_phase2_share: dict[str, Value]  # by modality
+    patients: dict[str, Count]  # by phase
+    cohorts_per_phase: Count
+    enrolment_share: Value
+    regulatory: RegulatoryInputs
+
+    @classmethod
+    def bind(cls, params: ParamSource) -> ClinicalInputs:
+        b, count = params.bind, params.bind_whole
+        return cls(
+            preclinical_years=b("research.preclinical_years"),
+            preclinical_cv=b("research.preclinical_cv"),
+            preclinical_success=b("research.preclinical_success"),
+            ai_duration_multiplier=b("research.ai_duration_multiplier"),
+            iit_share={m: b(f"clinical.iit_share.{m}") for m in MODALITIES},
+            iit_years=b("clinical.iit_years"),
+            iit_success=b("clinical.iit_success"),
+            iit_phase1_factor=b("clinical.iit_phase1_factor"),
+            iit_patients=count("clinical.iit_patients"),
+            phase_years={ph: {m: b(f"clinical.{ph}_years.{m}") for m in MODALITIES} for ph in PHASES},
+            phase_cv=b("clinical.phase_cv"),
+            p_phase={ph: {m: b(f"clinical.p_{ph}.{m}") for m in MODALITIES} for ph in PHASES},
+            pivotal_phase2_share={m: b(f"clinical.pivotal_phase2_share.{m}") for m in MODALITIES},
+            patients={ph: count(f"clinical.patients.{ph}") for ph in PHASES},
+            cohorts_per_phase=count("clinical.cohorts_per_phase"),
+            enrolment_share=b("clinical.enrolment_share"),
+            regulatory=RegulatoryInputs.bind(params),
+        )
+
+    def phase_days(self, modality: str, phase: str, t: float, z: float, factor: float = 1.0) -> float:
+        mean = self.phase_years[phase][modality](t) * DAYS_PER_YEAR * factor
+        return lognormal_from(z, mean, self.phase_cv(t))
+
+    def preclinical_days(self, program: Program, t: float) -> float:
+        return lognormal_from(program.normals[Z_PRECLIN], self.preclinical_years(t) * DAYS_PER_YEAR
+                              * self.ai_duration_multiplier(t), self.preclinical_cv(t))
 
 
-def arrive(w, prog, _event=None) -> None:
+def arrive(world: World, program: Program, _event=None) -> None:
     """Callback on a program's arrival: found or pick its sponsor, pay for preclinical work.
 
     Most programs end in preclinical research; when the sponsor can pay at once, their end is
     known now (parameters are schedules, so the success probability at the end date is known)
-    and needs neither a process nor a timer (``World.fail_on``). Everything else continues in
+    and needs neither a process nor a timer (``Accounts.fail_on``). Everything else continues in
     ``program_life``.
     """
-    env, p = w.env, w.p
-    w.start_program(prog)
-    t = env.now
-    days = preclinical_days(p, prog, t)
-    if not pay_now(w, prog, "preclinical", days):
-        start_process(program_life(env, w, prog, days, paid=False))
-    elif prog.u[U_PRECLIN] >= p("research.preclinical_success", t + days):
-        w.fail_on(prog, t + days)
+    world.start_program(program)
+    inputs, t = world.clinical, world.env.now
+    days = inputs.preclinical_days(program, t)
+    if not world.financing.pay_now(program, "preclinical", days):
+        start_process(program_life(world, program, days, paid=False))
+    elif program.uniforms[U_PRECLIN] >= inputs.preclinical_success(t + days):
+        world.accounts.fail_on(program, t + days)
     else:
-        start_process(program_life(env, w, prog, days, paid=True))
+        start_process(program_life(world, program, days, paid=True))
 
 
 def start_process(generator) -> None:
@@ -70,8 +112,8 @@ def start_process(generator) -> None:
 
     A program's process is waited on by nothing and never interrupted, so it needs neither
     the start event nor the end event of a ``simpy.Process`` (its first step runs at once, as
-    a ``Process`` started now would run it before anything later); those were two of a
-    program's seven or so events. The generator yields only fresh timeouts.
+    a ``Process`` started now would run it before anything later). The generator yields only
+    fresh timeouts.
     """
     send = generator.send
 
@@ -85,88 +127,90 @@ def start_process(generator) -> None:
     resume()
 
 
-def program_life(env, w, prog, days: float, paid: bool):
+def program_life(world: World, program: Program, days: float, paid: bool):
     """Generator: a program from its preclinical work (``days`` long) to approval, failure or
     abandonment. ``paid``: whether the preclinical budget is already paid."""
-    p, m, u, z = w.p, prog.modality, prog.u, prog.z
+    env, inputs, financing, accounts = world.env, world.clinical, world.financing, world.accounts
+    regulatory = inputs.regulatory
+    m, uniforms, normals = program.modality, program.uniforms, program.normals
 
     # Preclinical research (AI-assisted design shortens it: article 000).
-    if not paid and not (yield from secure_funding(w, prog, "preclinical", days)):
+    if not paid and not (yield from financing.secure_funding(program, "preclinical", days)):
         return
     yield env.timeout(days)
-    if u[U_PRECLIN] >= p("research.preclinical_success", env.now):
-        w.fail(prog, "preclinical")
+    if uniforms[U_PRECLIN] >= inputs.preclinical_success(env.now):
+        accounts.fail(program, "preclinical", env.now)
         return
 
     # Investigator-initiated trial track (dual track, article 001).
     phase1_factor = 1.0
-    if u[U_IIT] < p(f"clinical.iit_share.{m}", env.now):
-        prog.iit = True
+    if uniforms[U_IIT] < inputs.iit_share[m](env.now):
+        program.iit = True
         t = env.now
-        days = lognormal_from(z[Z_IIT], p("clinical.iit_years", t) * DAYS_PER_YEAR, p("clinical.phase_cv", t))
-        n = p.int("clinical.iit_patients", t)
-        cost = w.dose_price(prog, n, t)
-        if not pay_now(w, prog, "iit", days, cost) and not (
-                yield from secure_funding(w, prog, "iit", days, cost)):
+        days = lognormal_from(normals[Z_IIT], inputs.iit_years(t) * DAYS_PER_YEAR, inputs.phase_cv(t))
+        n = inputs.iit_patients(t)
+        cost = dose_price(world, program, n, t)
+        if not financing.pay_now(program, "iit", days, cost) and not (
+                yield from financing.secure_funding(program, "iit", days, cost)):
             return
-        w.set_state(prog, w.IIT)
-        yield from run_trial(env, w, prog, n, days)
-        if u[U_IIT_OK] >= p("clinical.iit_success", env.now):
-            w.fail(prog, "iit")
+        accounts.move(program, State.IIT)
+        yield from run_trial(world, program, n, days)
+        if uniforms[U_IIT_OK] >= inputs.iit_success(env.now):
+            accounts.fail(program, "iit", env.now)
             return
-        phase1_factor = p("clinical.iit_phase1_factor", env.now)
+        phase1_factor = inputs.iit_phase1_factor(env.now)
 
     # The registration route opens in Dec 2017 (CFDA guideline); earlier programs wait.
-    open_day = p("regulatory.ind_pathway_open", env.now)
+    open_day = regulatory.ind_pathway_open(env.now)
     if env.now < open_day:
         yield env.timeout(open_day - env.now)
 
     # IND review (implied approval clock).
-    w.set_state(prog, w.IND_REVIEW)
-    yield env.timeout(ind_review_days(p, env.now))
-    if u[U_IND] >= p("regulatory.p_ind_clear", env.now):
-        w.fail(prog, "ind_review")
+    accounts.move(program, State.IND_REVIEW)
+    yield env.timeout(regulatory.ind_review_days(env.now))
+    if uniforms[U_IND] >= regulatory.p_ind_clear(env.now):
+        accounts.fail(program, "ind_review", env.now)
         return
-    w.ind_cleared(prog)
+    accounts.ind_cleared(program, env.now)
 
     # Phases I-III; a share of programs run a pivotal single-arm Phase II instead of Phase III.
-    for phase, zi, ui in (("phase1", Z_P1, U_P1), ("phase2", Z_P2, U_P2), ("phase3", Z_P3, U_P3)):
+    for phase, z_index, u_index in PHASE_DRAWS:
         t = env.now
-        if phase == "phase3" and u[U_PIVOTAL] < p(f"clinical.pivotal_phase2_share.{m}", t):
+        if phase == "phase3" and uniforms[U_PIVOTAL] < inputs.pivotal_phase2_share[m](t):
             continue
-        days = phase_days(p, m, phase, t, z[zi], phase1_factor if phase == "phase1" else 1.0)
-        n = p.int(f"clinical.patients.{phase}", t)
-        cost = w.dose_price(prog, n, t)
-        if not pay_now(w, prog, phase, days, cost) and not (
-                yield from secure_funding(w, prog, phase, days, cost)):
+        days = inputs.phase_days(m, phase, t, normals[z_index], phase1_factor if phase == "phase1" else 1.0)
+        n = inputs.patients[phase](t)
+        cost = dose_price(world, program, n, t)
+        if not financing.pay_now(program, phase, days, cost) and not (
+                yield from financing.secure_funding(program, phase, days, cost)):
             return
-        w.set_state(prog, w.STATE_OF_PHASE[phase])
-        yield from run_trial(env, w, prog, n, days)
-        if u[ui] >= p(f"clinical.p_{phase}.{m}", env.now):
-            w.fail(prog, phase)
+        accounts.move(program, STATE_OF_PHASE[phase])
+        yield from run_trial(world, program, n, days)
+        if uniforms[u_index] >= inputs.p_phase[phase][m](env.now):
+            accounts.fail(program, phase, env.now)
             return
 
     # Marketing application review.
     t = env.now
-    days = nda_review_days(p, m, t, u[U_PRIORITY], u[U_RESPONSE])
-    if not pay_now(w, prog, "review", days) and not (
-            yield from secure_funding(w, prog, "review", days)):
+    days = regulatory.nda_review_days(m, t, uniforms[U_PRIORITY], uniforms[U_RESPONSE])
+    if not financing.pay_now(program, "review", days) and not (
+            yield from financing.secure_funding(program, "review", days)):
         return
-    w.set_state(prog, w.NDA_REVIEW)
+    accounts.move(program, State.NDA_REVIEW)
     yield env.timeout(days)
-    if u[U_NDA] >= p(f"regulatory.p_approval.{m}", env.now):
-        w.fail(prog, "nda_review")
+    if uniforms[U_NDA] >= regulatory.p_approval[m](env.now):
+        accounts.fail(program, "nda_review", env.now)
         return
-    w.approve(prog)
+    world.approve(program)
 
 
-def run_trial(env, w, prog, patients: int, days: float):
+def run_trial(world: World, program: Program, patients: int, days: float):
     """Generator: enrol ``patients`` in cohorts over the enrolment window, dosing each cohort
     through the manufacturing queue; the trial lasts ``days`` plus any congestion delay."""
-    p = w.p
+    env, inputs = world.env, world.clinical
     t0 = env.now
-    k = max(1, p.int("clinical.cohorts_per_phase", t0))
-    gap = p("clinical.enrolment_share", t0) * days / k
+    k = max(1, inputs.cohorts_per_phase(t0))
+    gap = inputs.enrolment_share(t0) * days / k
     delay = 0.0
     per = patients // k
     extra = patients - per * k
@@ -174,10 +218,40 @@ def run_trial(env, w, prog, patients: int, days: float):
         if i and gap > 0:
             yield env.timeout(gap)
         n = per + (1 if i < extra else 0)
-        delay += w.dose_trial_cohort(prog, n)
+        delay += dose_cohort(world, program, n)
     remaining = days - (env.now - t0) + delay
     if remaining > 0:
         yield env.timeout(remaining)
+
+
+def dose_price(world: World, program: Program, patients: int, t: float) -> float:
+    """Contracted manufacturing cost of a trial's doses, paid with the stage budget."""
+    if patients <= 0:
+        return 0.0
+    made, m = world.manufacturing, program.modality
+    batches = -(-patients // max(1, made.doses_per_batch[m](t)))
+    return batches * world.cost_of_goods.batch_cost(m, t, made.batch_days[m](t), world.sites[program.cluster])
+
+
+def dose_cohort(world: World, program: Program, patients: int) -> float:
+    """Book a trial cohort's batches (failed batches are re-made) at the program's cluster
+    site; return the congestion delay in days."""
+    if patients <= 0:
+        return 0.0
+    made, t, m = world.manufacturing, world.env.now, program.modality
+    rng = world.rng["manufacturing"]
+    batches = -(-patients // max(1, made.doses_per_batch[m](t)))
+    n = batches + int(rng.binomial(batches, made.failure_rate[m](t)))
+    d = gamma_draw(rng, made.batch_days[m](t), made.batch_cv(t))
+    site = world.sites[program.cluster]
+    booking = site.book(t, n, d)
+    world.cost_of_goods.made(m, n)
+    flows = world.accounts.flows
+    yi = world.accounts.year_of_day(t)
+    flows["batches_clinical"][yi] += n
+    flows["patients_trial_dosed"][yi] += patients
+    flows["trial_manufacturing_cost_cny"][yi] += n * world.cost_of_goods.batch_cost(m, t, d, site)
+    return booking.mean_wait
 
 
 # --- analytic funnel ---------------------------------------------------------------------------
@@ -205,43 +279,45 @@ def analytic_funnel(scenario, modality: str, *, year: int | None = None, t: floa
     (calendar days, among approved programs; NaN where approval has probability 0).
     """
     if not isinstance(modality, str) or modality not in MODALITIES:
-        raise ScenarioError("modality", None, f"unknown modality {modality!r}; choose one of " + ", ".join(MODALITIES))
-    p = scenario
-    if not isinstance(p, (Scenario, str, Path)) and not callable(p):
-        raise ScenarioError("analytic_funnel", None, f"takes a scenario, a scenario file or a parameter lookup, "
-                            f"not a {type(p).__name__}")
+        raise OptionError("modality", f"unknown modality {modality!r}; choose one of " + ", ".join(MODALITIES))
+    source = scenario
+    if not isinstance(source, (Scenario, str, Path)) and not callable(source):
+        raise OptionError("scenario", "analytic_funnel takes a scenario, a scenario file or a parameter lookup, "
+                          f"not a {type(source).__name__}")
     if year is not None and t is not None:
         raise ValueError("give year= or t=, not both")
     t = 0.0 if t is None else t
-    if isinstance(p, (Scenario, str, Path)):
-        sc = p if isinstance(p, Scenario) else load_scenario(p)
-        p = RunParams(sc, sc.clock)
+    params: ParamSource
+    if isinstance(source, (Scenario, str, Path)):
+        sc = source if isinstance(source, Scenario) else load_scenario(source)
+        params = RunParams(sc, sc.clock)
         if year is not None:
-            last = int(CATALOGUE["simulation.horizon_year"].high)
+            last = int(CATALOGUE["simulation.horizon_year"].high or 0)
             year = whole_number(year, "year", sc.start_year)
             if year > last:
-                raise ScenarioError("year", None, f"must be a year from {sc.start_year} to {last} (got {year})")
+                raise OptionError("year", f"must be a year from {sc.start_year} to {last} (got {year})")
             t = sc.clock.year_start_day(year)
     elif year is not None:
         raise ValueError("year= needs a scenario; with a parameter lookup give the day t")
+    else:
+        params = source if isinstance(source, RunParams) else LookupParams(source)
+    inputs = ClinicalInputs.bind(params)
+    regulatory = inputs.regulatory
     m = modality
     Y = DAYS_PER_YEAR
-    pre_s = p("research.preclinical_success", t)
-    pre_d = p("research.preclinical_years", t) * Y * p("research.ai_duration_multiplier", t)
-    iit_share = p(f"clinical.iit_share.{m}", t)
-    iit_s = p("clinical.iit_success", t)
-    iit_d = p("clinical.iit_years", t) * Y
-    f1 = p("clinical.iit_phase1_factor", t)
-    ind_s = p("regulatory.p_ind_clear", t)
-    ind_d = ind_review_days(p, t)
-    p1, p2, p3 = (p(f"clinical.p_{ph}.{m}", t) for ph in ("phase1", "phase2", "phase3"))
-    d1, d2, d3 = (p(f"clinical.{ph}_years.{m}", t) * Y for ph in ("phase1", "phase2", "phase3"))
-    piv = p(f"clinical.pivotal_phase2_share.{m}", t)
-    nda_s = p(f"regulatory.p_approval.{m}", t)
-    prio = p(f"regulatory.priority_share.{m}", t)
-    nda_d = (prio * working_to_calendar_days(p("regulatory.nda_priority_working_days", t))
-             + (1 - prio) * working_to_calendar_days(p("regulatory.nda_standard_working_days", t))
-             + p("regulatory.sponsor_response_days", t))
+    pre_s = inputs.preclinical_success(t)
+    pre_d = inputs.preclinical_years(t) * Y * inputs.ai_duration_multiplier(t)
+    iit_share = inputs.iit_share[m](t)
+    iit_s = inputs.iit_success(t)
+    iit_d = inputs.iit_years(t) * Y
+    f1 = inputs.iit_phase1_factor(t)
+    ind_s = regulatory.p_ind_clear(t)
+    ind_d = regulatory.ind_review_days(t)
+    p1, p2, p3 = (inputs.p_phase[ph][m](t) for ph in PHASES)
+    d1, d2, d3 = (inputs.phase_years[ph][m](t) * Y for ph in PHASES)
+    piv = inputs.pivotal_phase2_share[m](t)
+    nda_s = regulatory.p_approval[m](t)
+    nda_d = regulatory.mean_nda_review_days(m, t)
     late = p2 * (piv + (1 - piv) * p3) * nda_s  # from Phase II start
     # mean Phase III time among approved programs (pivotal ones skip it)
     w3 = (1 - piv) * p3 / (piv + (1 - piv) * p3) if (piv + (1 - piv) * p3) > 0 else 0.0

@@ -8,17 +8,30 @@ cold chain, stability and remote monitoring are a required step of industrialisa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
+from .runparams import ParamSource, Value
 from .streams import gamma_draw
 
 TRANSIT_CV = 0.5  # assumption: spread of transit times
 
 
-def transit_days(p, t: float, rng, legs: int = 1) -> float:
-    return sum(gamma_draw(rng, p("logistics.transit_days", t), TRANSIT_CV) for _ in range(legs))
+@dataclass(frozen=True, slots=True)
+class LogisticsInputs:
+    transit_days: Value
+    loss_rate: Value
 
+    @classmethod
+    def bind(cls, params: ParamSource) -> LogisticsInputs:
+        return cls(transit_days=params.bind("logistics.transit_days"), loss_rate=params.bind("logistics.loss_rate"))
 
-def dose_loss_probability(p, modality: str, t: float) -> float:
-    """Probability that one dose fails release or is lost in transit (needs re-manufacture)."""
-    fail = p(f"manufacturing.failure_rate.{modality}", t)
-    loss = p("logistics.loss_rate", t)
-    return 1.0 - (1.0 - fail) * (1.0 - loss)
+    def transit(self, t: float, rng: np.random.Generator, legs: int = 1) -> float:
+        """Days in transit of one shipment over ``legs`` legs (each a gamma draw)."""
+        return sum(gamma_draw(rng, self.transit_days(t), TRANSIT_CV) for _ in range(legs))
+
+    def dose_loss_probability(self, failure_rate: float, t: float) -> float:
+        """Probability that one dose fails release (``failure_rate``) or is lost in transit
+        (needs re-manufacture)."""
+        return 1.0 - (1.0 - failure_rate) * (1.0 - self.loss_rate(t))

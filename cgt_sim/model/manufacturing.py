@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..timeline import year_index
+from ..parameters import CLUSTERS, MODALITIES
+from ..timeline import DAYS_PER_MONTH, year_index
+from .runparams import Count, RunParams, Value
 
 SEQUENTIAL_MAX = 64  # orders up to this many batches are booked batch by batch
 
@@ -316,7 +319,66 @@ def _even_out(groups: list, excess: int, at: list, count: list, used: int, m: in
     return used
 
 
-def expansion_review(env, site: ManufacturingSite, p, on_expand=None):
+@dataclass(frozen=True, slots=True)
+class ManufacturingInputs:
+    capacity_unlimited: bool  # for the whole run
+    suites_2015: dict[str, int]  # by cluster, for the whole run
+    batch_days: dict[str, Value]  # by modality
+    qc_release_days: dict[str, Value]
+    batch_cv: Value
+    failure_rate: dict[str, Value]
+    remanufacture_success: Value
+    doses_per_batch: dict[str, Count]
+    materials_cny: dict[str, Value]
+    labour_hours: dict[str, Value]
+    wage_cny_per_hour: Value
+    qc_cny: dict[str, Value]
+    suite_overhead_cny_per_year: Value
+    import_share: Value
+    import_premium: Value
+    learning_rate: Value
+    learning_reference_batches: Value
+    cogs_annual_decline: Value
+    expansion_threshold: Value
+    expansion_step: Value
+    expansion_lead_months: Value
+    review_months: Value
+
+    @classmethod
+    def bind(cls, params: RunParams) -> ManufacturingInputs:
+        b, whole = params.bind, params.bind_whole
+
+        def per_modality(name: str) -> dict[str, Value]:
+            return {m: b(f"manufacturing.{name}.{m}") for m in MODALITIES}
+
+        return cls(
+            capacity_unlimited=bool(params.fixed("manufacturing.capacity_unlimited")),
+            suites_2015={c: int(round(params.fixed(f"manufacturing.suites_2015.{c}"))) for c in CLUSTERS},
+            batch_days=per_modality("batch_days"),
+            qc_release_days=per_modality("qc_release_days"),
+            batch_cv=b("manufacturing.batch_cv"),
+            failure_rate=per_modality("failure_rate"),
+            remanufacture_success=b("manufacturing.remanufacture_success"),
+            doses_per_batch={m: whole(f"manufacturing.doses_per_batch.{m}") for m in MODALITIES},
+            materials_cny=per_modality("materials_cny"),
+            labour_hours=per_modality("labour_hours"),
+            wage_cny_per_hour=b("manufacturing.wage_cny_per_hour"),
+            qc_cny=per_modality("qc_cny"),
+            suite_overhead_cny_per_year=b("manufacturing.suite_overhead_cny_per_year"),
+            import_share=b("manufacturing.import_share"),
+            import_premium=b("manufacturing.import_premium"),
+            learning_rate=b("manufacturing.learning_rate"),
+            learning_reference_batches=b("manufacturing.learning_reference_batches"),
+            cogs_annual_decline=b("manufacturing.cogs_annual_decline"),
+            expansion_threshold=b("manufacturing.expansion_threshold"),
+            expansion_step=b("manufacturing.expansion_step"),
+            expansion_lead_months=b("manufacturing.expansion_lead_months"),
+            review_months=b("manufacturing.review_months"),
+        )
+
+
+def expansion_review(env, site: ManufacturingSite, inputs: ManufacturingInputs,
+                     on_expand: Callable[[ManufacturingSite, int], None] | None = None):
     """Every review period, order new suites (ready after a build lead time) when load stays high.
 
     Load is the booked backlog: suite-days already booked from now on, over the suite-days of
@@ -326,25 +388,24 @@ def expansion_review(env, site: ManufacturingSite, p, on_expand=None):
     counting suites already under construction.
     """
     while True:
-        window = p("manufacturing.review_months", env.now) * 30.4375
+        window = inputs.review_months(env.now) * 30.4375
         yield env.timeout(window)
         t = env.now
         if site.unlimited:
             continue
         load = site.backlog_ratio(t, window)
-        threshold = p("manufacturing.expansion_threshold", t)
+        threshold = inputs.expansion_threshold(t)
         site.high_reviews = site.high_reviews + 1 if load >= threshold else 0
         if site.high_reviews < 2:
             continue
         planned = site.suites + site.pending_suites
         needed = math.ceil(site.suites * load / threshold) - planned
-        k = max(needed, max(1, math.ceil(p("manufacturing.expansion_step", t) * site.suites)))
+        k = max(needed, max(1, math.ceil(inputs.expansion_step(t) * site.suites)))
         if needed <= 0 and site.pending_suites > 0:
             continue  # what is being built already covers the backlog
         site.pending_suites += k
         site.high_reviews = 0
-        env.process(_commission(env, site, k, p("manufacturing.expansion_lead_months", t) * 30.4375,
-                                on_expand))
+        env.process(_commission(env, site, k, inputs.expansion_lead_months(t) * 30.4375, on_expand))
 
 
 def _commission(env, site, k, lead, on_expand):
@@ -368,32 +429,91 @@ def learning_factor(cumulative_batches: float, reference: float, learning_rate: 
     return min(x ** (-b), 1.5)
 
 
-def variable_batch_cost(p, modality: str, t: float, cumulative_batches: float) -> float:
+def variable_batch_cost(inputs: ManufacturingInputs, modality: str, t: float, cumulative_batches: float) -> float:
     """Materials (with the imported-input premium, article 002) + labour + QC for one batch,
     on the learning curve, before the automation factor."""
-    materials = p(f"manufacturing.materials_cny.{modality}", t) * (
-        1.0 + p("manufacturing.import_share", t) * p("manufacturing.import_premium", t))
-    labour = p(f"manufacturing.labour_hours.{modality}", t) * p("manufacturing.wage_cny_per_hour", t)
-    qc = p(f"manufacturing.qc_cny.{modality}", t)
-    lf = learning_factor(cumulative_batches, p("manufacturing.learning_reference_batches", t),
-                         p("manufacturing.learning_rate", t))
+    materials = inputs.materials_cny[modality](t) * (1.0 + inputs.import_share(t) * inputs.import_premium(t))
+    labour = inputs.labour_hours[modality](t) * inputs.wage_cny_per_hour(t)
+    qc = inputs.qc_cny[modality](t)
+    lf = learning_factor(cumulative_batches, inputs.learning_reference_batches(t), inputs.learning_rate(t))
     return (materials + labour + qc) * lf
 
 
-def overhead_per_batch(p, t: float, duration: float, utilisation: float) -> float:
+def overhead_per_batch(inputs: ManufacturingInputs, t: float, duration: float, utilisation: float) -> float:
     """The suite's yearly cost for the days a batch occupies it, over last year's utilisation
     (idle suites are paid for by the batches made: full-absorption costing)."""
-    return p("manufacturing.suite_overhead_cny_per_year", t) * duration / 365.25 / max(utilisation, 0.2)
+    return inputs.suite_overhead_cny_per_year(t) * duration / 365.25 / max(utilisation, 0.2)
 
 
-def batch_cost_from(variable: float, p, t: float, duration: float, utilisation: float,
+def batch_cost_from(variable: float, inputs: ManufacturingInputs, t: float, duration: float, utilisation: float,
                     automation_factor: float) -> float:
     """Cost of one batch in CNY from its variable part: (variable + overhead) x automation."""
-    return (variable + overhead_per_batch(p, t, duration, utilisation)) * automation_factor
+    return (variable + overhead_per_batch(inputs, t, duration, utilisation)) * automation_factor
 
 
-def batch_cost(p, modality: str, t: float, cumulative_batches: float, automation_factor: float,
-               duration: float, utilisation: float) -> float:
+def batch_cost(inputs: ManufacturingInputs, modality: str, t: float, cumulative_batches: float,
+               automation_factor: float, duration: float, utilisation: float) -> float:
     """Cost of one batch in CNY: (variable cost on the learning curve + overhead) x automation."""
-    return batch_cost_from(variable_batch_cost(p, modality, t, cumulative_batches), p, t, duration,
+    return batch_cost_from(variable_batch_cost(inputs, modality, t, cumulative_batches), inputs, t, duration,
                            utilisation, automation_factor)
+
+
+class CostOfGoods:
+    """The cost of a batch as manufacturing scales: cumulative batches by modality (the learning
+    curve), the automation factor (falling month by month at the yearly decline in force) and
+    last year's utilisation of each site and of the nation (suite overhead is spread over it).
+    Snapshots the national cost of a batch of each modality at each year's end."""
+
+    def __init__(self, inputs: ManufacturingInputs, sites: dict[str, ManufacturingSite], years: int):
+        self.inputs = inputs
+        self.sites = sites
+        self.cumulative_batches = dict.fromkeys(MODALITIES, 0.0)
+        self.automation = 1.0
+        self.national_utilisation = 1.0 if inputs.capacity_unlimited else 0.5  # before the first year's accounts
+        self.last_utilisation: dict[str, float] = {}
+        self._variable: dict[str, tuple[int, float]] = {}  # modality -> (month, variable cost)
+        self.snapshot = np.full((years, len(MODALITIES)), np.nan)
+
+    def batch_cost(self, modality: str, t: float, duration: float, site: ManufacturingSite | None) -> float:
+        """Cost of one batch at ``site`` (its overhead spread over its utilisation last year), or
+        with ``site`` None at the national utilisation (suite-days of all sites); the variable
+        part is re-priced once a month (learning curve)."""
+        month = int(t // DAYS_PER_MONTH)
+        cached = self._variable.get(modality)
+        if cached is None or cached[0] != month:
+            cached = (month, variable_batch_cost(self.inputs, modality, t, self.cumulative_batches[modality]))
+            self._variable[modality] = cached
+        if site is None:
+            util = self.national_utilisation
+        else:
+            util = 1.0 if site.unlimited else self.last_utilisation.get(site.name, 0.5)
+        return batch_cost_from(cached[1], self.inputs, t, duration, util, self.automation)
+
+    def cost_per_dose(self, modality: str, t: float) -> float:
+        """National cost of goods of one dose: a batch of the usual duration at the national
+        utilisation, over the doses it makes."""
+        batch = self.batch_cost(modality, t, self.inputs.batch_days[modality](t), None)
+        return batch / max(1, self.inputs.doses_per_batch[modality](t))
+
+    def made(self, modality: str, batches: float) -> None:
+        """``batches`` more batches of ``modality`` were made (the learning curve moves on)."""
+        self.cumulative_batches[modality] += batches
+
+    def month_passed(self, start: float) -> None:
+        """The month from day ``start``: automation lowers costs by the month's share of the
+        yearly decline in force at its start."""
+        self.automation *= (1.0 - self.inputs.cogs_annual_decline(start)) ** (1.0 / 12.0)
+
+    def close_year(self, yi: int, t: float) -> None:
+        """Take each site's and the nation's utilisation of year ``yi`` (next year's batches
+        spread suite overhead over it) and snapshot the cost of a batch of each modality."""
+        busy = days = 0.0
+        for site in self.sites.values():
+            site.close_year_accounts()
+            sd = site.suite_days[yi]
+            self.last_utilisation[site.name] = float(site.busy_days[yi] / sd) if sd > 0 else 0.5
+            busy, days = busy + site.busy_days[yi], days + sd
+        self.national_utilisation = (1.0 if self.inputs.capacity_unlimited
+                                     else float(busy / days) if days > 0 else 0.5)
+        for mi, m in enumerate(MODALITIES):
+            self.snapshot[yi, mi] = self.batch_cost(m, t, self.inputs.batch_days[m](t), None)

@@ -28,6 +28,8 @@ vein-to-vein time.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -35,10 +37,109 @@ from scipy.special import ndtr
 
 from ..parameters import CLUSTERS, MODALITIES
 from ..timeline import DAYS_PER_YEAR
-from .logistics import dose_loss_probability, transit_days
+from .accounts import Accounts
+from .financing import Financing, Sponsor
+from .logistics import LogisticsInputs
+from .manufacturing import CostOfGoods, ManufacturingInputs, ManufacturingSite
+from .program import Program
+from .runparams import RunParams, Value
 from .streams import gamma_draw
 
 STOCK_MONTHS = 2.0  # assumption: off-the-shelf products keep two months of demand in stock
+
+
+@dataclass(frozen=True, slots=True)
+class MarketInputs:
+    eligible_per_year: dict[str, Value]  # by modality
+    eligible_sigma: Value
+    eligible_growth: Value
+    launch_price_cny: dict[str, Value]  # by modality
+    cost_pass_through: Value
+    reference_cost_per_dose_cny: dict[str, Value]  # by modality
+    price_erosion: Value
+    nrdl_listing_hazard: Value
+    nrdl_scope: dict[str, Value]  # by modality
+    nrdl_price_cut: Value
+    nrdl_reimbursed_share: Value
+    city_insurance_coverage: Value
+    city_insurance_cap_cny: Value
+    city_insurance_deductible_cny: Value
+    city_insurance_paid_share: Value
+    commercial_list_coverage: Value
+    commercial_list_paid_share: Value
+    ability_to_pay_median_cny: Value
+    ability_to_pay_sigma: Value
+    access_ceiling: Value
+    uptake_midpoint_years: Value
+    uptake_steepness: Value
+    wait_tolerance_days: Value
+    gross_margin_to_sponsor: Value
+
+    @classmethod
+    def bind(cls, params: RunParams) -> MarketInputs:
+        b = params.bind
+
+        def per_modality(name: str) -> dict[str, Value]:
+            return {m: b(f"market.{name}.{m}") for m in MODALITIES}
+
+        return cls(
+            eligible_per_year=per_modality("eligible_per_year"),
+            eligible_sigma=b("market.eligible_sigma"),
+            eligible_growth=b("market.eligible_growth"),
+            launch_price_cny=per_modality("launch_price_cny"),
+            cost_pass_through=b("market.cost_pass_through"),
+            reference_cost_per_dose_cny=per_modality("reference_cost_per_dose_cny"),
+            price_erosion=b("market.price_erosion"),
+            nrdl_listing_hazard=b("market.nrdl_listing_hazard"),
+            nrdl_scope=per_modality("nrdl_scope"),
+            nrdl_price_cut=b("market.nrdl_price_cut"),
+            nrdl_reimbursed_share=b("market.nrdl_reimbursed_share"),
+            city_insurance_coverage=b("market.city_insurance_coverage"),
+            city_insurance_cap_cny=b("market.city_insurance_cap_cny"),
+            city_insurance_deductible_cny=b("market.city_insurance_deductible_cny"),
+            city_insurance_paid_share=b("market.city_insurance_paid_share"),
+            commercial_list_coverage=b("market.commercial_list_coverage"),
+            commercial_list_paid_share=b("market.commercial_list_paid_share"),
+            ability_to_pay_median_cny=b("market.ability_to_pay_median_cny"),
+            ability_to_pay_sigma=b("market.ability_to_pay_sigma"),
+            access_ceiling=b("market.access_ceiling"),
+            uptake_midpoint_years=b("market.uptake_midpoint_years"),
+            uptake_steepness=b("market.uptake_steepness"),
+            wait_tolerance_days=b("market.wait_tolerance_days"),
+            gross_margin_to_sponsor=b("market.gross_margin_to_sponsor"),
+        )
+
+    def affordable_share(self, t: float, net_price: np.ndarray, listed: np.ndarray) -> np.ndarray:
+        """Share of eligible patients who can pay, averaged over insurance groups."""
+        oop = np.where(listed, net_price * (1.0 - self.nrdl_reimbursed_share(t)), net_price)
+        c_city = self.city_insurance_coverage(t)
+        c_com = self.commercial_list_coverage(t)
+        after_com = oop * (1.0 - self.commercial_list_paid_share(t))
+        med, sig = self.ability_to_pay_median_cny(t), self.ability_to_pay_sigma(t)
+        cap = self.city_insurance_cap_cny(t)
+        ded = self.city_insurance_deductible_cny(t)
+        paid = self.city_insurance_paid_share(t)
+
+        def city(x):
+            return x - np.minimum(cap, paid * np.maximum(x - ded, 0.0))
+
+        share = 0.0
+        for w_com, base in ((1.0 - c_com, oop), (c_com, after_com)):
+            if w_com <= 0:
+                continue
+            share = share + w_com * ((1.0 - c_city) * out_of_pocket_share_able(base, med, sig)
+                                     + c_city * out_of_pocket_share_able(city(base), med, sig))
+        return np.asarray(share)
+
+    def launch_price(self, modality: str, t: float, cost_per_dose: Callable[[str, float], float]) -> float:
+        """List price of a product of ``modality`` launched on day ``t``, with the national cost
+        of goods of a dose from ``cost_per_dose(modality, t)`` (asked only when prices follow
+        cost)."""
+        elasticity = self.cost_pass_through(t)
+        price = self.launch_price_cny[modality](t)
+        if elasticity == 0.0:
+            return price
+        return launch_price(price, elasticity, cost_per_dose(modality, t), self.reference_cost_per_dose_cny[modality](t))
 
 
 def out_of_pocket_share_able(oop: np.ndarray, median: float, sigma: float) -> np.ndarray:
@@ -51,39 +152,14 @@ def out_of_pocket_share_able(oop: np.ndarray, median: float, sigma: float) -> np
     return np.where(oop <= 0.0, 1.0, ndtr(zz))
 
 
-def affordable_share(p, t: float, net_price: np.ndarray, listed: np.ndarray) -> np.ndarray:
-    """Share of eligible patients who can pay, averaged over insurance groups."""
-    oop = np.where(listed, net_price * (1.0 - p("market.nrdl_reimbursed_share", t)), net_price)
-    c_city = p("market.city_insurance_coverage", t)
-    c_com = p("market.commercial_list_coverage", t)
-    after_com = oop * (1.0 - p("market.commercial_list_paid_share", t))
-    med, sig = p("market.ability_to_pay_median_cny", t), p("market.ability_to_pay_sigma", t)
-    cap = p("market.city_insurance_cap_cny", t)
-    ded = p("market.city_insurance_deductible_cny", t)
-    paid = p("market.city_insurance_paid_share", t)
-
-    def city(x):
-        return x - np.minimum(cap, paid * np.maximum(x - ded, 0.0))
-
-    share = 0.0
-    for w_com, base in ((1.0 - c_com, oop), (c_com, after_com)):
-        if w_com <= 0:
-            continue
-        share = share + w_com * ((1.0 - c_city) * out_of_pocket_share_able(base, med, sig)
-                                 + c_city * out_of_pocket_share_able(city(base), med, sig))
-    return np.asarray(share)
-
-
-def launch_price(p, modality: str, t: float, cost_per_dose) -> float:
-    """List price of a product launched on day ``t``: the catalogue price, moved by the ratio
-    of the national cost per dose (``cost_per_dose(modality, t)``) to the cost at which that
-    price holds, to the power of the pass-through elasticity."""
-    price = p(f"market.launch_price_cny.{modality}", t)
-    elasticity = p("market.cost_pass_through", t)
+def launch_price(list_price: float, elasticity: float, cost_per_dose: float, reference_cost: float) -> float:
+    """A launch price: the catalogue ``list_price``, moved by the ratio of the national cost per
+    dose to the ``reference_cost`` at which that price holds, to the power of the pass-through
+    ``elasticity`` (0: prices ignore cost)."""
     if elasticity == 0.0:
-        return price
-    ratio = cost_per_dose(modality, t) / p(f"market.reference_cost_per_dose_cny.{modality}", t)
-    return price * max(ratio, 0.0) ** elasticity
+        return list_price
+    ratio = cost_per_dose / reference_cost
+    return list_price * max(ratio, 0.0) ** elasticity
 
 
 def uptake(years_since_launch: np.ndarray, midpoint, steepness) -> np.ndarray:
@@ -93,8 +169,17 @@ def uptake(years_since_launch: np.ndarray, midpoint, steepness) -> np.ndarray:
 class Market:
     """The approved products of one replication and their monthly patient flows."""
 
-    def __init__(self, w):
-        self.w = w
+    def __init__(self, inputs: MarketInputs, manufacturing: ManufacturingInputs, logistics: LogisticsInputs,
+                 accounts: Accounts, sites: dict[str, ManufacturingSite], cost_of_goods: CostOfGoods,
+                 financing: Financing, rng: dict[str, np.random.Generator]):
+        self.inputs = inputs
+        self.manufacturing = manufacturing
+        self.logistics = logistics
+        self.accounts = accounts
+        self.sites = sites
+        self.cost_of_goods = cost_of_goods
+        self.financing = financing
+        self.rng = rng
         self.n = 0
         cap = 64
         self.program_id = np.zeros(cap, dtype=np.int64)
@@ -113,7 +198,7 @@ class Market:
         self.stock = np.zeros(cap)
         self.treated = np.zeros(cap)
         self.revenue = np.zeros(cap)
-        self.sponsors = []
+        self.sponsors: list[Sponsor] = []
 
     def _grow(self):
         for name in ("program_id", "modality", "cluster", "launch", "eligible0", "price0", "listed",
@@ -123,24 +208,24 @@ class Market:
             fill = np.nan if name == "listed_day" else 0
             setattr(self, name, np.concatenate((a, np.full(a.size, fill, dtype=a.dtype))))
 
-    def launch_product(self, prog, t: float, z_eligible: float) -> None:
-        p = self.w.p
+    def launch_product(self, program: Program, t: float, z_eligible: float) -> None:
+        inputs = self.inputs
         if self.n == self.program_id.size:
             self._grow()
         i = self.n
-        m = prog.modality
-        self.program_id[i] = prog.id
+        m = program.modality
+        assert program.sponsor is not None
+        self.program_id[i] = program.id
         self.modality[i] = MODALITIES.index(m)
-        self.cluster[i] = CLUSTERS.index(prog.cluster)
+        self.cluster[i] = CLUSTERS.index(program.cluster)
         self.launch[i] = t
-        self.eligible0[i] = p(f"market.eligible_per_year.{m}", t) * math.exp(
-            p("market.eligible_sigma", t) * z_eligible)
-        self.price0[i] = launch_price(p, m, t, self.w.cost_per_dose)
+        self.eligible0[i] = inputs.eligible_per_year[m](t) * math.exp(inputs.eligible_sigma(t) * z_eligible)
+        self.price0[i] = inputs.launch_price(m, t, self.cost_of_goods.cost_per_dose)
         self.updated[i] = t
         self.log_price[i] = self.log_eligible[i] = 0.0
-        self.uptake_mid[i] = p("market.uptake_midpoint_years", t)
-        self.uptake_steep[i] = p("market.uptake_steepness", t)
-        self.sponsors.append(prog.sponsor)
+        self.uptake_mid[i] = inputs.uptake_midpoint_years(t)
+        self.uptake_steep[i] = inputs.uptake_steepness(t)
+        self.sponsors.append(program.sponsor)
         self.n += 1
 
     def month(self, t: float, start: float) -> None:
@@ -149,13 +234,13 @@ class Market:
         n = self.n
         if n == 0:
             return
-        w, p = self.w, self.w.p
-        rng = w.rng["market"]
+        inputs, accounts = self.inputs, self.accounts
+        rng = self.rng["market"]
         sl = slice(0, n)
         years = (t - self.launch[sl]) / DAYS_PER_YEAR
-        listing = p("market.nrdl_listing_hazard", t)  # a yearly probability: its monthly share
+        listing = inputs.nrdl_listing_hazard(t)  # a yearly probability: its monthly share
         if listing > 0:
-            scope = np.array([p(f"market.nrdl_scope.{m}", t) for m in MODALITIES])[self.modality[sl]]
+            scope = np.array([inputs.nrdl_scope[m](t) for m in MODALITIES])[self.modality[sl]]
             newly = (~self.listed[sl]) & (rng.random(n) < 1.0 - (1.0 - listing * scope) ** (1.0 / 12.0))
             if newly.any():
                 self.listed[sl] |= newly
@@ -163,19 +248,19 @@ class Market:
         # growth and erosion accrue month by month at the rates in force (a dated change moves
         # prices and populations on from its date, not over each product's past)
         span = (t - self.updated[sl]) / DAYS_PER_YEAR
-        self.log_eligible[sl] += math.log1p(p("market.eligible_growth", start)) * span
-        self.log_price[sl] += math.log1p(-p("market.price_erosion", start)) * span
+        self.log_eligible[sl] += math.log1p(inputs.eligible_growth(start)) * span
+        self.log_price[sl] += math.log1p(-inputs.price_erosion(start)) * span
         self.updated[sl] = t
         eligible = self.eligible0[sl] * np.exp(self.log_eligible[sl]) / 12.0
         price = self.price0[sl] * np.exp(self.log_price[sl])
         listed = self.listed[sl]
-        net = np.where(listed, price * (1.0 - p("market.nrdl_price_cut", t)), price)
-        able = affordable_share(p, t, net, listed)
+        net = np.where(listed, price * (1.0 - inputs.nrdl_price_cut(t)), price)
+        able = inputs.affordable_share(t, net, listed)
         ramp = uptake(years, self.uptake_mid[sl], self.uptake_steep[sl])
-        demand = eligible * p("market.access_ceiling", t) * able * ramp
+        demand = eligible * inputs.access_ceiling(t) * able * ramp
         new = rng.poisson(demand)
-        w.record("eligible_patients", t, float(eligible.sum()))
-        w.record("patients_demand", t, float(new.sum()))
+        accounts.record("eligible_patients", t, float(eligible.sum()))
+        accounts.record("patients_demand", t, float(new.sum()))
         if new.any():
             self._serve(t, np.flatnonzero(new), new, net)
 
@@ -185,8 +270,8 @@ class Market:
         Products are served in groups of one site and modality, each group one booking; the
         random draws of all groups are made together. Patients decide whether to wait on the
         queue as it stands when the month's orders are placed."""
-        w, p = self.w, self.w.p
-        rng = w.rng["market"]
+        made, logistics, accounts = self.manufacturing, self.logistics, self.accounts
+        rng = self.rng["market"]
         new, net = new_all[idx], net_all[idx]
         cl, mo = self.cluster[idx], self.modality[idx]
         key = cl * len(MODALITIES) + mo
@@ -195,13 +280,12 @@ class Market:
         bounds = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1], [True])))
         groups = []
         for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-            site, m = w.sites[CLUSTERS[cl[a]]], MODALITIES[mo[a]]
-            d = gamma_draw(w.rng["manufacturing"], p(f"manufacturing.batch_days.{m}", t),
-                           p("manufacturing.batch_cv", t))
-            groups.append(_Group(slice(a, b), site, m, d, p(f"manufacturing.qc_release_days.{m}", t),
-                                 w.batch_cost(m, t, d, site),
-                                 max(1, p.int(f"manufacturing.doses_per_batch.{m}", t))))
-        tol = p("market.wait_tolerance_days", t)
+            site, m = self.sites[CLUSTERS[cl[a]]], MODALITIES[mo[a]]
+            d = gamma_draw(self.rng["manufacturing"], made.batch_days[m](t), made.batch_cv(t))
+            groups.append(_Group(slice(a, b), site, m, d, made.qc_release_days[m](t),
+                                 self.cost_of_goods.batch_cost(m, t, d, site),
+                                 max(1, made.doses_per_batch[m](t))))
+        tol = self.inputs.wait_tolerance_days(t)
         treated = np.zeros(idx.size)
         cost_i = np.zeros(idx.size)
         survivors_total = batches_total = 0
@@ -211,28 +295,28 @@ class Market:
         auto = [g for g in groups if g.per_batch == 1]
         if auto:
             sel, sizes = _members(auto)
-            legs = np.array([transit_days(p, t, w.rng["logistics"], legs=2) for g in auto])
+            legs = np.array([logistics.transit(t, self.rng["logistics"], legs=2) for g in auto])
             expected = legs + np.array([g.site.queue_wait(t) + g.days + g.qc_days for g in auto])
-            q = np.array([dose_loss_probability(p, g.modality, t) for g in auto])
+            q = np.array([logistics.dose_loss_probability(made.failure_rate[g.modality](t), t) for g in auto])
             survivors = rng.binomial(new[sel], np.repeat(np.exp(-expected / tol), sizes))
             failed = rng.binomial(survivors, np.repeat(q, sizes))
-            remade = rng.binomial(failed, p("manufacturing.remanufacture_success", t))
+            remade = rng.binomial(failed, made.remanufacture_success(t))
             treated[sel] = survivors - failed + remade
             first_time = survivors - failed  # treated with their first batch
-            made = survivors + failed
+            made_now = survivors + failed
             survivors_total += int(survivors.sum())
             pos = 0
             for g, leg, size in zip(auto, legs.tolist(), sizes.tolist()):
                 part = slice(pos, pos + size)
                 pos += size
-                batches = int(made[part].sum())
+                batches = int(made_now[part].sum())
                 booking = g.site.book(t, batches, g.days)
                 v2v = leg + booking.mean_wait + g.days + g.qc_days
-                w.record_v2v(t, v2v, float(first_time[part].sum()))
-                w.record_v2v(t, v2v + g.days + g.qc_days, float(remade[part].sum()))
+                accounts.record_v2v(t, v2v, float(first_time[part].sum()))
+                accounts.record_v2v(t, v2v + g.days + g.qc_days, float(remade[part].sum()))
                 waiting_days += booking.mean_wait * batches
                 batches_total += batches
-                cost_i[sel[part]] = made[part] * g.unit_cost
+                cost_i[sel[part]] = made_now[part] * g.unit_cost
 
         # Off-the-shelf products: patients are served from stock; lots refill it.
         stocked = [g for g in groups if g.per_batch > 1]
@@ -254,12 +338,12 @@ class Market:
                 batches_total += n_lots
                 cost_i[sel[pos:pos + size]] = lots[pos:pos + size] * g.unit_cost
                 pos += size
-            fail = np.array([p(f"manufacturing.failure_rate.{g.modality}", t) for g in stocked])
+            fail = np.array([made.failure_rate[g.modality](t) for g in stocked])
             good = lots - rng.binomial(lots, np.repeat(fail, sizes))
-            leg = np.array([transit_days(p, t, w.rng["logistics"], legs=1) for g in stocked])
+            leg = np.array([logistics.transit(t, self.rng["logistics"], legs=1) for g in stocked])
             late = rng.binomial(short.astype(np.int64), np.repeat(np.exp(-(lot_wait + leg) / tol), sizes))
             late = np.minimum(late, good * dpb)
-            lost = rng.binomial((served + late).astype(np.int64), p("logistics.loss_rate", t))
+            lost = rng.binomial((served + late).astype(np.int64), logistics.loss_rate(t))
             self.stock[ii] = np.maximum(stock - served + good * dpb - late - lost, 0.0)
             treated[sel] = served + late
             survivors_total += int(treated[sel].sum())
@@ -267,28 +351,26 @@ class Market:
 
         revenue_i = treated * net
         cost = float(cost_i.sum())
-        w.record("batches_commercial", t, batches_total)
-        w.record("patients_treated", t, float(treated.sum()))
-        w.record("patients_dropped", t, float(new.sum() - survivors_total))
-        w.record("patient_days_waiting", t, waiting_days)
-        w.record("revenue_cny", t, float(revenue_i.sum()))
-        w.record("commercial_cogs_cny", t, cost)
+        accounts.record("batches_commercial", t, batches_total)
+        accounts.record("patients_treated", t, float(treated.sum()))
+        accounts.record("patients_dropped", t, float(new.sum() - survivors_total))
+        accounts.record("patient_days_waiting", t, waiting_days)
+        accounts.record("revenue_cny", t, float(revenue_i.sum()))
+        accounts.record("commercial_cogs_cny", t, cost)
         self.treated[idx] += treated
         self.revenue[idx] += revenue_i
-        margin = p("market.gross_margin_to_sponsor", t)
+        margin = self.inputs.gross_margin_to_sponsor(t)
         gains = (margin * (revenue_i - cost_i)).tolist()
-        sponsors = self.sponsors
+        sponsors, credit = self.sponsors, self.financing.credit
         for i, rev, gain in zip(idx.tolist(), revenue_i.tolist(), gains):
-            sp = sponsors[i]
-            sp.revenue += rev
-            sp.cash = max(sp.cash + gain, 0.0)
+            credit(sponsors[i], rev, gain)
 
 
 class _Group(NamedTuple):
     """One month's products of one site and modality: one booking."""
 
     rows: slice  # their positions in the month's sorted arrays
-    site: object  # the ManufacturingSite
+    site: ManufacturingSite
     modality: str
     days: float  # batch duration drawn for the month's campaign
     qc_days: float

@@ -12,23 +12,58 @@ so dated growth changes take effect from their year.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..parameters import CLUSTERS, MODALITIES
 from ..timeline import DAYS_PER_YEAR
+from .runparams import RunParams, Value
+
+if TYPE_CHECKING:
+    from .world import World
 
 
-def yearly_rates(p, t: float, growth: np.ndarray) -> np.ndarray:
-    """Expected arrivals per year by (modality, cluster) at the rates in force on day ``t``."""
-    base = np.array([p(f"research.arrivals_2015.{m}", t) for m in MODALITIES]) * growth
-    scale = p("research.arrival_scale", t) * max(p("financing.capital_climate", t), 0.0) ** p(
-        "research.capital_elasticity", t)
-    weights = np.array([p(f"research.cluster_weight.{c}", t) for c in CLUSTERS])
-    weights = weights / weights.sum()
-    return np.outer(base * scale, weights)
+@dataclass(frozen=True, slots=True)
+class ResearchInputs:
+    arrivals_2015: dict[str, Value]  # by modality
+    arrival_growth: Value
+    arrival_growth_extra: dict[str, Value]  # by modality
+    arrival_scale: Value
+    capital_climate: Value
+    capital_elasticity: Value
+    cluster_weight: dict[str, Value]  # by cluster
+
+    @classmethod
+    def bind(cls, params: RunParams) -> ResearchInputs:
+        b = params.bind
+        return cls(
+            arrivals_2015={m: b(f"research.arrivals_2015.{m}") for m in MODALITIES},
+            arrival_growth=b("research.arrival_growth"),
+            arrival_growth_extra={m: b(f"research.arrival_growth_extra.{m}") for m in MODALITIES},
+            arrival_scale=b("research.arrival_scale"),
+            capital_climate=b("financing.capital_climate"),
+            capital_elasticity=b("research.capital_elasticity"),
+            cluster_weight={c: b(f"research.cluster_weight.{c}") for c in CLUSTERS},
+        )
+
+    def yearly_rates(self, t: float, growth: np.ndarray) -> np.ndarray:
+        """Expected arrivals per year by (modality, cluster) at the rates in force on day ``t``."""
+        base = np.array([self.arrivals_2015[m](t) for m in MODALITIES]) * growth
+        scale = self.arrival_scale(t) * max(self.capital_climate(t), 0.0) ** self.capital_elasticity(t)
+        weights = np.array([self.cluster_weight[c](t) for c in CLUSTERS])
+        weights = weights / weights.sum()
+        return np.outer(base * scale, weights)
+
+    def growth_factor(self, t: float) -> np.ndarray:
+        """This year's growth of each modality's arrivals, read on 1 January (day ``t``)."""
+        g = self.arrival_growth(t)
+        extra = np.array([self.arrival_growth_extra[m](t) for m in MODALITIES])
+        return np.maximum(1.0 + g + extra, 0.0)
 
 
-def discovery(env, w):
+def discovery(env, world: World):
     """Generator: at the start of each month, draw the month's arrivals (counts and times
     together) and schedule their programs.
 
@@ -36,24 +71,22 @@ def discovery(env, w):
     change of rates from a date leaves every earlier month's arrivals as they were (common
     random numbers up to a policy's start).
     """
-    p = w.p
+    inputs = world.research
     growth = np.ones(len(MODALITIES))
-    rng = w.rng["discovery"]
+    rng = world.rng["discovery"]
     mods = np.repeat(np.arange(len(MODALITIES)), len(CLUSTERS))
     clus = np.tile(np.arange(len(CLUSTERS)), len(MODALITIES))
-    for yi, (y0, y1) in enumerate(zip(w.year_edges[:-1], w.year_edges[1:])):
+    for yi, (y0, y1) in enumerate(zip(world.year_edges[:-1], world.year_edges[1:])):
         if yi > 0:
-            g = p("research.arrival_growth", y0)
-            extra = np.array([p(f"research.arrival_growth_extra.{m}", y0) for m in MODALITIES])
-            growth = growth * np.maximum(1.0 + g + extra, 0.0)
+            growth = growth * inputs.growth_factor(y0)
         month = (y1 - y0) / 12.0
         for start in (y0 + month * np.arange(12)).tolist():
             if env.now < start:
                 yield env.timeout(start - env.now)
-            counts = rng.poisson(yearly_rates(p, start, growth).ravel() * month / DAYS_PER_YEAR)
+            counts = rng.poisson(inputs.yearly_rates(start, growth).ravel() * month / DAYS_PER_YEAR)
             total = int(counts.sum())
             if total == 0:
                 continue
             offsets = start + rng.random(total) * month
             order = np.argsort(offsets, kind="stable")
-            w.add_programs(offsets[order], mods.repeat(counts)[order], clus.repeat(counts)[order])
+            world.add_programs(offsets[order], mods.repeat(counts)[order], clus.repeat(counts)[order])

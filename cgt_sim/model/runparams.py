@@ -1,60 +1,111 @@
-"""Parameters as seen inside one replication: each value evaluated at simulation time."""
+"""Parameters as one replication sees them: each bound once, then evaluated at simulation time.
+
+A mechanism declares the parameters it reads in an inputs dataclass whose ``bind(params)``
+builds it at the start of a replication (``ClinicalInputs.bind``, ``MarketInputs.bind``...):
+``params.bind(key)`` returns a function of the simulation day, so the mechanism never formats a
+key or looks one up again while it runs. ``params.bound`` records every key bound, so a test
+checks that every parameter the catalogue declares is read by some mechanism and nothing is
+read that the catalogue does not declare.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Protocol
 
 from ..scenario import Scenario
 from ..timeline import Clock, Schedule
 
+Value = Callable[[float], float]  # a parameter's value on a simulation day
+Count = Callable[[float], int]  # a whole-number parameter's value on a simulation day
+
+
+class ParamSource(Protocol):
+    """What inputs are bound from: a value function per key."""
+
+    def bind(self, key: str) -> Value: ...
+
+    def bind_whole(self, key: str) -> Count: ...
+
+
+def constant(value: float) -> Value:
+    """A value that is the same on every day."""
+
+    def value_at(t: float = 0.0) -> float:
+        return value
+
+    return value_at
+
+
+def whole(value: Value) -> Count:
+    """``value`` rounded to a whole number (a count of patients, suites, cohorts)."""
+
+    def count_at(t: float = 0.0) -> int:
+        return int(round(value(t)))
+
+    return count_at
+
 
 class RunParams:
-    """``p(key, t)`` is the value of a parameter on simulation day ``t``.
-
-    Constant values are stored as plain numbers so that the common case costs one dict lookup;
-    dated values are ``BoundSchedule`` objects evaluated at ``t``. Uncertain parameters are
-    replaced by this replication's draw (``sampled``).
-
-    ``lookup`` is the same function as a plain closure with ``int`` and ``sampled`` attached:
-    a replication looks parameters up about a million times, and calling a closure costs less
-    than calling an object.
-    """
+    """The scenario's parameters for one replication: a constant stays a number, a dated value
+    becomes a ``BoundSchedule`` in simulation days, and an uncertain parameter takes this
+    replication's draw (``sampled``)."""
 
     def __init__(self, scenario: Scenario, clock: Clock, sampled: dict | None = None):
         self.clock = clock
         self.scenario = scenario
-        constant: dict = {}
-        dated: dict = {}
-        sampled = sampled or {}
+        self.sampled = dict(sampled or {})
+        self.bound: set[str] = set()
+        self._constant: dict = {}
+        self._dated: dict = {}
         for key, v in scenario.values.items():
-            if key in sampled:
-                constant[key] = float(sampled[key])
+            if key in self.sampled:
+                self._constant[key] = float(self.sampled[key])
             elif isinstance(v, Schedule):
                 if v.is_constant:
-                    constant[key] = v.values()[0]
+                    self._constant[key] = v.values()[0]
                 else:
-                    dated[key] = v.bind(clock)
+                    self._dated[key] = v.bind(clock)
             elif isinstance(v, dt.date):
-                constant[key] = clock.day(v)  # dates become simulation days
+                self._constant[key] = clock.day(v)  # dates become simulation days
             else:
-                constant[key] = v
-        self.sampled = dict(sampled)
+                self._constant[key] = v
 
-        def lookup(key: str, t: float = 0.0):
-            try:
-                return constant[key]
-            except KeyError:
-                return dated[key](t)
+    def bind(self, key: str) -> Value:
+        """The value of ``key`` as a function of the simulation day."""
+        self.bound.add(key)
+        if key in self._constant:
+            return constant(self._constant[key])
+        return self._dated[key]
 
-        def as_int(key: str, t: float = 0.0) -> int:
-            return int(round(lookup(key, t)))
+    def bind_whole(self, key: str) -> Count:
+        """The value of ``key`` rounded to a whole number, as a function of the simulation day."""
+        if key in self._constant:
+            self.bound.add(key)
+            n = int(round(self._constant[key]))
+            return lambda t=0.0: n
+        return whole(self.bind(key))
 
-        lookup.int = as_int
-        lookup.sampled = self.sampled
-        self.lookup = lookup
+    def fixed(self, key: str):
+        """The value of a parameter that holds for the whole run (a flag, a start state)."""
+        self.bound.add(key)
+        return self._constant[key]
 
     def __call__(self, key: str, t: float = 0.0):
-        return self.lookup(key, t)
+        """The value of ``key`` on day ``t`` (a one-off lookup; mechanisms bind instead)."""
+        return self.bind(key)(t)
 
-    def int(self, key: str, t: float = 0.0) -> int:
-        return self.lookup.int(key, t)
+
+class LookupParams:
+    """Inputs bound from a plain lookup ``p(key, day)`` (what ``analytic_funnel`` accepts)."""
+
+    def __init__(self, lookup: Callable[[str, float], float]):
+        self.lookup = lookup
+
+    def bind(self, key: str) -> Value:
+        lookup = self.lookup
+        return lambda t=0.0: lookup(key, t)
+
+    def bind_whole(self, key: str) -> Count:
+        return whole(self.bind(key))

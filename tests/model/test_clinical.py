@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 import cgt_sim
-from cgt_sim.model.regulatory import ind_review_days, nda_review_days
-from cgt_sim.model.runparams import RunParams
-from cgt_sim.model.world import ACTIVE_CLINICAL, STATES, simulate
+from cgt_sim.model.regulatory import RegulatoryInputs
+from cgt_sim.model.runparams import LookupParams, RunParams
+from cgt_sim.model.program import ACTIVE_CLINICAL, STATES
+from cgt_sim.model.world import simulate
 from cgt_sim.timeline import Clock
 from cgt_sim.analysis.validate import funnel_overrides
 
@@ -185,30 +186,31 @@ def test_flows_add_up_to_the_states(short_baseline):
 
 # --- regulatory clocks ----------------------------------------------------------------------
 def test_ind_review_days_are_working_days():
-    assert ind_review_days(lambda key, t: 60.0, 0.0) == pytest.approx(60 * 365.25 / 250)
-    assert ind_review_days(lambda key, t: 30.0, 0.0) == pytest.approx(30 * 365.25 / 250)
+    for days in (60.0, 30.0):
+        regulatory = RegulatoryInputs.bind(LookupParams(lambda key, t, days=days: days))
+        assert regulatory.ind_review_days(0.0) == pytest.approx(days * 365.25 / 250)
     assert 60 * 365.25 / 250 == pytest.approx(87.66)
 
 
 def test_ind_review_clock_counts_from_the_filing_date():
     sc = cgt_sim.load_scenario(BASELINE, overrides={
         "regulatory.ind_review_working_days": {"value": 30, "from": "2025-04-01"}})
-    p = RunParams(sc, CLOCK)
+    regulatory = RegulatoryInputs.bind(RunParams(sc, CLOCK))
     change = CLOCK.day(dt.date(2025, 4, 1))
-    assert ind_review_days(p, change - 1) == pytest.approx(60 * 365.25 / 250)
-    assert ind_review_days(p, change) == pytest.approx(30 * 365.25 / 250)
-    assert ind_review_days(p, change + 400) == pytest.approx(30 * 365.25 / 250)
+    assert regulatory.ind_review_days(change - 1) == pytest.approx(60 * 365.25 / 250)
+    assert regulatory.ind_review_days(change) == pytest.approx(30 * 365.25 / 250)
+    assert regulatory.ind_review_days(change + 400) == pytest.approx(30 * 365.25 / 250)
 
 
 def test_nda_review_days():
-    p = RunParams(cgt_sim.load_scenario(BASELINE), CLOCK)
+    nda_review_days = RegulatoryInputs.bind(RunParams(cgt_sim.load_scenario(BASELINE), CLOCK)).nda_review_days
     m = "autologous_car_t"  # priority share 0.6
-    assert nda_review_days(p, m, 0.0, 0.1, 0.0) == pytest.approx(130 * 365.25 / 250)
-    assert nda_review_days(p, m, 0.0, 0.9, 0.0) == pytest.approx(200 * 365.25 / 250)
+    assert nda_review_days(m, 0.0, 0.1, 0.0) == pytest.approx(130 * 365.25 / 250)
+    assert nda_review_days(m, 0.0, 0.9, 0.0) == pytest.approx(200 * 365.25 / 250)
     # sponsor response: exponential with mean 120 days, by inversion of the uniform
     u = 1 - math.exp(-1.0)
-    assert nda_review_days(p, m, 0.0, 0.9, u) == pytest.approx(200 * 365.25 / 250 + 120.0)
-    assert math.isfinite(nda_review_days(p, m, 0.0, 0.9, 1.0))
+    assert nda_review_days(m, 0.0, 0.9, u) == pytest.approx(200 * 365.25 / 250 + 120.0)
+    assert math.isfinite(nda_review_days(m, 0.0, 0.9, 1.0))
 
 
 @pytest.mark.parametrize("changes", [

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import cgt_sim
 from cgt_sim.model import manufacturing
-from cgt_sim.model.manufacturing import SEQUENTIAL_MAX, ManufacturingSite, batch_cost, learning_factor
+from cgt_sim.model.manufacturing import SEQUENTIAL_MAX, ManufacturingInputs, ManufacturingSite, batch_cost, learning_factor
 from cgt_sim.model.runparams import RunParams
 from cgt_sim.analysis.validate import batch_means, erlang_c, mmc_waits
 from cgt_sim.timeline import Clock
@@ -361,29 +361,34 @@ def params():
     return RunParams(sc, Clock(dt.date(2015, 1, 1)))
 
 
+@pytest.fixture(scope="module")
+def inputs(params):
+    return ManufacturingInputs.bind(params)
+
+
 @pytest.mark.parametrize("modality", cgt_sim.MODALITIES)
-def test_batch_cost_falls_with_volume_automation_and_utilisation(params, modality):
+def test_batch_cost_falls_with_volume_automation_and_utilisation(params, inputs, modality):
     d = params(f"manufacturing.batch_days.{modality}")
     cum = [0.0, 100.0, 5000.0, 20000.0, 1e6]
-    by_volume = [batch_cost(params, modality, 0.0, x, 1.0, d, 0.5) for x in cum]
+    by_volume = [batch_cost(inputs, modality, 0.0, x, 1.0, d, 0.5) for x in cum]
     assert all(c > 0 for c in by_volume)
     assert by_volume == sorted(by_volume, reverse=True)
     assert by_volume[0] > by_volume[-1]
 
     # a yearly automation decline compounds: a higher decline never raises the cost
     years = 10
-    by_decline = [batch_cost(params, modality, 0.0, 5000.0, (1.0 - g) ** years, d, 0.5)
+    by_decline = [batch_cost(inputs, modality, 0.0, 5000.0, (1.0 - g) ** years, d, 0.5)
                   for g in (-0.02, 0.0, 0.02, 0.05, 0.1)]
     assert by_decline == sorted(by_decline, reverse=True)
     assert by_decline[0] > by_decline[-1]
 
     # idle suites are paid by the batches made: busier suites, cheaper batches
-    by_util = [batch_cost(params, modality, 0.0, 5000.0, 1.0, d, u) for u in (0.0, 0.2, 0.5, 1.0)]
+    by_util = [batch_cost(inputs, modality, 0.0, 5000.0, 1.0, d, u) for u in (0.0, 0.2, 0.5, 1.0)]
     assert by_util[0] == by_util[1]  # utilisation floored at 0.2
     assert by_util == sorted(by_util, reverse=True)
 
 
-def test_batch_cost_components(params):
+def test_batch_cost_components(params, inputs):
     m = "autologous_car_t"
     p = params
     direct = (p(f"manufacturing.materials_cny.{m}")
@@ -392,6 +397,6 @@ def test_batch_cost_components(params):
               + p(f"manufacturing.qc_cny.{m}"))
     overhead = p("manufacturing.suite_overhead_cny_per_year") * 8.0 / 365.25 / 0.5
     ref = p("manufacturing.learning_reference_batches")
-    got = batch_cost(p, m, 0.0, ref * 2, 0.9, 8.0, 0.5)
+    got = batch_cost(inputs, m, 0.0, ref * 2, 0.9, 8.0, 0.5)
     lf = 1 - p("manufacturing.learning_rate")
     assert got == pytest.approx(direct * lf * 0.9 + overhead * 0.9)

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cgt_sim
-from cgt_sim.model.world import ACTIVE_CLINICAL, STATES, World, simulate
+from cgt_sim.model.program import ACTIVE_CLINICAL, STATES
+from cgt_sim.model.world import World, simulate
 
 BASELINE = "scenarios/baseline.yaml"
 HYP = settings(deadline=None, database=None, max_examples=8,
@@ -107,7 +108,7 @@ def check_invariants(scenario, world: World, tables: dict) -> None:
     for col in metrics.columns:
         if not (col.endswith("_median") or col.endswith("_per_patient_cny")):
             assert annual[col].notna().all(), col
-    for sp in world.sponsors:
+    for sp in world.financing.sponsors:
         assert sp.cash >= 0.0 and sp.raised >= 0.0
 
     # capacity: utilisation <= 1, suites never below the 2015 stock, and added suites show up
