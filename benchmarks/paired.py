@@ -77,9 +77,9 @@ print(json.dumps({"cpu": cpu, "programs": programs, "bare": bare(bare_n), "diges
 
 
 def measure(checkout: Path, reps: int, until: str) -> dict:
+    env = {"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"}
     out = subprocess.run([sys.executable, "-c", WORKER, str(reps), until, str(BARE_TIMEOUTS)],
-                         cwd=checkout, env={"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"},
-                         capture_output=True, text=True)
+                         cwd=checkout, env=env, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"{checkout}: the measurement failed:\n{out.stderr.strip()}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -24,8 +24,8 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cgt_sim import MODALITIES, load_scenario, run  # noqa: E402
-from cgt_sim.model.world import World  # noqa: E402
+from cgt_sim import MODALITIES, load_scenario, run
+from cgt_sim.model.world import World
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 

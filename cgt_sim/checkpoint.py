@@ -111,7 +111,8 @@ class Checkpoint:
         held = self.finished()
         if not resume:
             if held:
-                raise ScenarioError(self.path, None, f"holds {held} finished replication{'s' * (held != 1)} of an unfinished run; "
+                raise ScenarioError(self.path, None, f"holds {held} finished replication{'s' * (held != 1)} of an "
+                                    "unfinished run; "
                                     "add `resume` to complete it, or (when no run into it is still going) delete the "
                                     "folder to start afresh")
             return

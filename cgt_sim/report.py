@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .outputs import LABELS
 from .errors import CgtSimError
+from .outputs import LABELS
 from .paths import user_path
 from .results import ResultSet, load_results, refuse_repeats
 from .storage import OUTPUT_FILES, REPORT_TITLE, atomic_folder, followed
@@ -232,8 +232,8 @@ def _figures(plt, results, names, out: Path) -> list:
         f = funnel(res)
         label = name if len(set(horizons)) == 1 else f"{name} (by {horizon})"
         bars = ax.bar(x + i * width - 0.4 + width / 2, f.values, width, label=label, color=colors[i % len(colors)])
-        ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 10 or v == 0 else f"{v:.1f}" for v in f.values], fontsize=7, padding=2,
-                     rotation=90 if crowded else 0)
+        ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 10 or v == 0 else f"{v:.1f}" for v in f.values], fontsize=7,
+                     padding=2, rotation=90 if crowded else 0)
     ax.set_xticks(x, labels)
     ax.set_ylabel("programs per replication (mean)")
     ax.yaxis.set_major_formatter(FuncFormatter(_tick))

@@ -179,12 +179,12 @@ class Scenario:
             return _plain(CATALOGUE[key], v.values()[0]) if v.is_constant else v
         return v
 
-    def _copy(self) -> "Scenario":
+    def _copy(self) -> Scenario:
         """A copy whose parameter tables can change without changing this scenario."""
         return Scenario(self.name, self.description, self.path, self.source, dict(self.values),
                         dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
 
-    def with_overrides(self, overrides: dict | None, label: str = "--set") -> "Scenario":
+    def with_overrides(self, overrides: dict | None, label: str = "--set") -> Scenario:
         """A copy with dotted-key overrides applied (values as in a scenario's ``set``).
 
         ``label``: where the values come from ("--set": ``overrides``, "--grid", "--until", or
@@ -209,7 +209,7 @@ class Scenario:
         _check_consistency(sc, label)
         return sc
 
-    def with_uncertain(self, uncertain: dict, fixed: set | frozenset = frozenset()) -> "Scenario":
+    def with_uncertain(self, uncertain: dict, fixed: set | frozenset = frozenset()) -> Scenario:
         """A copy that also draws the parameters of ``uncertain`` once per replication
         (``{dotted key: {"dist": ..., ...}}``, as a file's ``uncertain:`` block; keys may nest);
         ``fixed``: keys just given values, which may not also be uncertain."""
@@ -495,7 +495,7 @@ def _load(path: Path, chain: list[tuple[Path, Path]], use_calibrated: bool = Tru
     return sc
 
 
-def _apply_uncertain(sc: "Scenario", path, block, given: set, given_where: str) -> None:
+def _apply_uncertain(sc: Scenario, path, block, given: set, given_where: str) -> None:
     """Declare the distributions of an ``uncertain`` block (``given``: keys set alongside it,
     in ``given_where``, which may not also be uncertain)."""
     if not isinstance(block, dict):
@@ -578,7 +578,7 @@ def whole_number(value, name: str, least: int) -> int:
     return int(value)
 
 
-def check_values(sc: "Scenario") -> None:
+def check_values(sc: Scenario) -> None:
     """Every parameter of ``sc`` is known and every value (each step of a dated one) within its
     range: a Scenario's values may have been edited by hand (``sc.values[key] = ...``), which
     skips the checks that reading a file and ``with_overrides`` make; so may its uncertain
@@ -610,7 +610,7 @@ class AfterHorizonWarning(UserWarning):
     """A dated change that starts after the last simulated year: it has no effect in the run."""
 
 
-def changes_after_horizon(sc: "Scenario") -> list[tuple[str, str]]:
+def changes_after_horizon(sc: Scenario) -> list[tuple[str, str]]:
     """(key, day) of each parameter set by ``--set`` (or ``overrides``) whose first change after
     the last simulated day starts then: a step or a ramp that a run to ``sc``'s horizon never
     reaches. Changes from scenario files are left out (a file is meant for runs to several
@@ -625,7 +625,7 @@ def changes_after_horizon(sc: "Scenario") -> list[tuple[str, str]]:
     return late
 
 
-def after_horizon_notes(sc: "Scenario") -> list[str]:
+def after_horizon_notes(sc: Scenario) -> list[str]:
     return [f"{key}: its change from {day} comes after the last simulated year {sc.horizon_year} and has no "
             "effect in this run" for key, day in changes_after_horizon(sc)]
 
@@ -746,7 +746,7 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label, whole: bool 
             sched = _parse_schedule(p, item, sched, where, f"{label}[{i}]", whole=True)
             first = _first_date(item)
             ramp = isinstance(item, dict) and item.get("to") is not None  # starts from the value then
-            if first is not None and latest is not None and (first < latest[0] or first == latest[0] and not ramp):
+            if first is not None and latest is not None and (first < latest[0] or (first == latest[0] and not ramp)):
                 when = "on the day of" if first == latest[0] else "before"
                 raise ScenarioError(where, f"{label}[{i}]", f"starts on {first}, {when} the change on {latest[0]} "
                                     f"listed above it ([{latest[1]}]), which it would erase: list changes "
@@ -870,7 +870,8 @@ def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain
             w = [as_number(x) for x in w] if isinstance(w, list) else None
             if (w is None or len(w) != len(vals) or any(x is None or not x >= 0 or math.isinf(x) for x in w)
                     or not 0 < sum(w) < math.inf):
-                raise ScenarioError(path, f"{label}.weights", "must be non-negative numbers, one per value, not all 0, with a finite sum")
+                raise ScenarioError(path, f"{label}.weights", "must be non-negative numbers, one per value, not all 0, "
+                                    "with a finite sum")
             args["weights"] = w
         return Uncertain(key, dist, args)
     for k in list(args):

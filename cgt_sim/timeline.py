@@ -90,7 +90,7 @@ class Schedule:
     knots: tuple[tuple[dt.date, float], ...]
 
     @staticmethod
-    def constant(value: float) -> "Schedule":
+    def constant(value: float) -> Schedule:
         return Schedule(((dt.date(1900, 1, 1), value),))
 
     @property
@@ -105,7 +105,7 @@ class Schedule:
         (d0, _), (d1, _) = self.knots[-2:] if len(self.knots) > 1 else self.knots * 2
         return (d1, None) if d0 == d1 else (d0, d1)
 
-    def same_path(self, other: "Schedule") -> bool:
+    def same_path(self, other: Schedule) -> bool:
         """Whether the two schedules give the same value on every day (checked at every knot
         of either and the days either side: between knots both are linear)."""
         days = {d + dt.timedelta(days=k) for d, _ in self.knots + other.knots for k in (-1, 0, 1)
@@ -119,12 +119,12 @@ class Schedule:
         dates = [k[0] for k in self.knots]
         return _evaluate(dates, self.values(), d, lambda a, b: (a - b).days)
 
-    def bind(self, clock: Clock) -> "BoundSchedule":
+    def bind(self, clock: Clock) -> BoundSchedule:
         """Convert dates to simulation days for fast evaluation inside a run."""
         days = tuple(clock.day(d) for d, _ in self.knots)
         return BoundSchedule(days, tuple(self.values()))
 
-    def then(self, change: dict) -> "Schedule":
+    def then(self, change: dict) -> Schedule:
         """Apply a dated change: {'value': v, 'from': d} is a step at d; adding 'to': d2 ramps
         linearly from the value in force at d to v at d2. The schedule is unchanged before d
         and replaced from d on."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cgt_sim.cli.common import option_of
@@ -16,3 +18,21 @@ def as_command_line(error: CgtSimError) -> str:
 @pytest.fixture
 def command_line_of():
     return as_command_line
+
+
+def folder_bytes(path: Path) -> dict:
+    """Every file below ``path`` and its bytes (to check that a refused command wrote nothing)."""
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def check_error(returncode: int, stdout: str, stderr: str, fragments: list[str]) -> None:
+    """A refusal: exit code 2, one line on stderr naming every fragment, no traceback, no output."""
+    assert returncode == 2, (returncode, stderr)
+    assert "Traceback" not in stderr and "Traceback" not in stdout
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    line = lines[0]
+    assert line.startswith("error: "), line
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    assert stdout == ""

@@ -14,8 +14,18 @@ from typer.testing import CliRunner
 
 import cgt_sim
 from cgt_sim import CATALOGUE, CLUSTERS, MODALITIES
-from cgt_sim.analysis.calibration import (Output, Target, evaluate, fit, fitted_document, load_targets, objective,
-                                 prepare, score, write_fitted)
+from cgt_sim.analysis.calibration import (
+    Output,
+    Target,
+    evaluate,
+    fit,
+    fitted_document,
+    load_targets,
+    objective,
+    prepare,
+    score,
+    write_fitted,
+)
 from cgt_sim.cli import app
 from cgt_sim.cli.show import source_texts
 from cgt_sim.errors import CgtSimError
@@ -233,7 +243,7 @@ def toy(tmp_path_factory):
 
 
 def test_fit_finds_the_toy_parameter(toy):
-    root, path, value = toy
+    root, path, _value = toy
     ts, sc = prepare(path, BASELINE)
     seen = []
     result = fit(sc, ts, budget=10, replications=2, seed=3, workers=1,

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import check_error, folder_bytes
 from typer.testing import CliRunner
 
 import cgt_sim
@@ -50,10 +51,6 @@ def run_all(commands: dict, cwd: Path, parallel: int = 4) -> dict:
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = {name: pool.submit(one, args) for name, args in commands.items()}
         return {name: f.result() for name, f in futures.items()}
-
-
-def folder_bytes(path: Path) -> dict:
-    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
 
 
 # bad inputs: name -> (argv, fragments the single stderr line must contain).
@@ -153,18 +150,6 @@ BAD_IN_PROCESS = {
 
 def _with_out(args: list[str]) -> list[str]:
     return args + (["--out", "out/r1", "--workers", "1", "-r", "1"] if args[0] == "run" else [])
-
-
-def check_error(returncode: int, stdout: str, stderr: str, fragments: list[str]) -> None:
-    assert returncode == 2, (returncode, stderr)
-    assert "Traceback" not in stderr and "Traceback" not in stdout
-    lines = stderr.splitlines()
-    assert len(lines) == 1, stderr
-    line = lines[0]
-    assert line.startswith("error: "), line
-    for fragment in fragments:
-        assert fragment in line, (fragment, line)
-    assert stdout == ""
 
 
 @pytest.fixture(scope="module")
@@ -680,8 +665,8 @@ def test_schema_accepts_what_the_loader_accepts(tmp_path, schema_validator, text
 
 @pytest.mark.parametrize("text", SCHEMA_BAD)
 def test_schema_rejects_what_the_loader_rejects(tmp_path, schema_validator, text):
-    from cgt_sim.errors import CgtSimError
     from cgt_sim import load_scenario
+    from cgt_sim.errors import CgtSimError
 
     path = tmp_path / "s.yaml"
     path.write_text(f"name: s\n{text}\n")
@@ -716,8 +701,8 @@ def test_more_bad_options_give_one_line(args, needle):
 
 
 def test_impossible_date_in_a_scenario_file(tmp_path):
-    from cgt_sim.errors import CgtSimError
     from cgt_sim import load_scenario
+    from cgt_sim.errors import CgtSimError
 
     f = tmp_path / "s.yaml"
     f.write_text("set:\n  regulatory.ind_review_working_days: {value: 30, from: 2030-13-01}\n")
@@ -859,7 +844,7 @@ def test_ctrl_c_in_a_sweep_says_nothing_was_written(tmp_path):
         time.sleep(0.05)
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and stderr == "interrupted: nothing was written\n", stderr
     assert not (tmp_path / "sw").exists()
 

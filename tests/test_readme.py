@@ -268,7 +268,7 @@ def test_cli_lines_are_the_documented_ones():
     assert commands.count("run") >= 1 and "show" in commands and "schema" in commands
 
 
-@pytest.mark.parametrize("index", range(len(CLI_LINES)), ids=[l.split("#")[0].strip() for l in CLI_LINES])
+@pytest.mark.parametrize("index", range(len(CLI_LINES)), ids=[line.split("#")[0].strip() for line in CLI_LINES])
 def test_cli_line_runs(workdir, cli_lines_run, index):
     line, args, redirect, proc = cli_lines_run[index]
     command = args[0]

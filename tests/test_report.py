@@ -7,15 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import folder_bytes
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
 import cgt_sim
 from cgt_sim.cli import app
+from cgt_sim.report import FAN_METRICS, funnel
 
 ROOT = Path(__file__).resolve().parents[1]
-from cgt_sim.report import FAN_METRICS, funnel
-from test_cli import folder_bytes
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 IND = "regulatory.ind_review_working_days"

@@ -12,9 +12,9 @@ import pytest
 
 from cgt_sim import ResultSet, load_results
 from cgt_sim import storage as storage_module
+from cgt_sim.errors import CgtSimError
 from cgt_sim.outputs import HEADLINE
 from cgt_sim.storage import REPORT_TITLE
-from cgt_sim.errors import CgtSimError
 
 
 def annual_frame(years=range(2015, 2023), replications=5, seed=0) -> pd.DataFrame:
@@ -530,10 +530,9 @@ def test_a_ctrl_c_during_a_swap_takes_effect_after_it(tmp_path):
     from cgt_sim.storage import WRITTEN, sigint_deferred
 
     before = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt):
-        with sigint_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-            reached = True  # not cut short
+    with pytest.raises(KeyboardInterrupt), sigint_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        reached = True  # not cut short
     assert reached and signal.getsignal(signal.SIGINT) == before
     out = result_set().save(tmp_path / "r")
     assert WRITTEN[-1] == out  # the command line names it after a later Ctrl-C

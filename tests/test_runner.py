@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import as_command_line
 from scipy import stats
 
 import cgt_sim
-from cgt_sim.errors import CgtSimError, ScenarioError
-from conftest import as_command_line
-from cgt_sim.checkpoint import Checkpoint, read_part
 from cgt_sim import executors
+from cgt_sim.checkpoint import Checkpoint, read_part
+from cgt_sim.errors import CgtSimError, ScenarioError
 from cgt_sim.executors import chunk_size, chunks, local_cluster
 from cgt_sim.runner import FIRST_BATCH, Interrupted, Precision, tables
 
@@ -291,9 +291,8 @@ def test_a_failing_worker_stops_the_run_with_its_error(monkeypatch, work, error,
     """A worker that dies, or raises, ends the run with an error here, and no worker is left."""
     before = set(multiprocessing.active_children())
     monkeypatch.setattr(executors, "simulate_chunk", work)
-    with pytest.raises(error, match=message):
-        with executors.ProcessExecutor(2) as ex:
-            list(ex.run(cgt_sim.load_scenario(BASELINE), 5, [0, 1, 2, 3], 1))
+    with pytest.raises(error, match=message), executors.ProcessExecutor(2) as ex:
+        list(ex.run(cgt_sim.load_scenario(BASELINE), 5, [0, 1, 2, 3], 1))
     assert set(multiprocessing.active_children()) <= before
 
 

@@ -69,7 +69,7 @@ def test_baseline_loads_with_every_parameter_at_its_default_or_calibrated_value(
     fitted = BASELINE.parent.parent / "calibration" / "fitted.yaml"
     assert sc.calibrated and set(sc.calibrated.values()) == {os.path.normpath(BASELINE.parent / "../calibration/fitted.yaml")}
     assert Path(next(iter(sc.calibrated.values()))).resolve() == fitted.resolve()
-    assert all(o == ("default" if k not in sc.calibrated else sc.calibrated[k]) for k, o in sc.origin.items())
+    assert all(o == (sc.calibrated.get(k, "default")) for k, o in sc.origin.items())
     assert sc.uncertain == {}
     assert sc.start_year == 2015 and sc.horizon_year == 2045
     assert sc.value(IND) == 60.0

@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_error, folder_bytes
 from typer.testing import CliRunner
 
 import cgt_sim
-from cgt_sim.cli import app
-from cgt_sim.model.world import simulate
 from cgt_sim.analysis.points import year_metric
 from cgt_sim.analysis.sensitivity import Factor, factors, prepare
-from test_cli import check_error, folder_bytes
+from cgt_sim.cli import app
+from cgt_sim.model.world import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 TWO = ROOT / "tests" / "scenarios" / "two_factors.yaml"

@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 import cgt_sim
-from cgt_sim import MODALITIES
 import cgt_sim.analysis.validate as validation
+from cgt_sim import MODALITIES
 from cgt_sim.analysis.calibration import load_targets, score
-from cgt_sim.cli import app
 from cgt_sim.analysis.validate import PUBLISHED_LOA, Check, chain_checks, failed, loa_checks, queue_check, target_check
+from cgt_sim.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -65,7 +65,7 @@ def test_loa_rows_count_approvals_among_programs_past_their_ind():
     assert gene[0].simulated == 0.0 and "100% still open" in gene[0].note
     pooled = out[-1]
     assert pooled.simulated == pytest.approx(4 / 11)
-    allo = [r for r, spec in zip(out, PUBLISHED_LOA) if spec[0] == "allogeneic_cell"][0]
+    allo = next(r for r, spec in zip(out, PUBLISHED_LOA) if spec[0] == "allogeneic_cell")
     assert math.isnan(allo.simulated) and allo.passed is None  # no programs
 
 

@@ -409,7 +409,8 @@ def score(res, targets: list[Target]) -> list[Scored]:
         v = t.output.values(res, t.year)
         v = v[np.isfinite(v)]
         if v.size:
-            out.append(Scored(t, float(v.mean()), float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95)), int(v.size)))
+            out.append(Scored(t, float(v.mean()), float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95)),
+                              int(v.size)))
         else:
             out.append(Scored(t, math.nan, math.nan, math.nan, 0))
     return out

@@ -51,18 +51,19 @@ def scenario_labels(scenarios: list[Scenario]) -> list[str]:
         return {label for label in labels if labels.count(label) > 1}
 
     twice = shared()
-    files = {label: {_file(sc) for sc, l in zip(scenarios, labels) if l == label and sc.path}
+    files = {label: {_file(sc) for sc, lab in zip(scenarios, labels) if lab == label and sc.path}
              for label in twice}
     labels = [f"{label} ({unique_ending(_file(sc), files[label], '/')})"
               if label in twice and len(files[label]) > 1 and sc.path else label
               for sc, label in zip(scenarios, labels)]
     twice = shared()
     for label in twice:
-        group = [sc for sc, l in zip(scenarios, labels) if l == label]
+        group = [sc for sc, lab in zip(scenarios, labels) if lab == label]
         keys = sorted({k for sc in group for k in sc.values}, key=str)
         differ = [k for k in keys if any(sc.values.get(k) != group[0].values.get(k) for sc in group)]
         if differ:
-            labels = [f"{l} ({_differences(sc, differ)})" if l == label else l for sc, l in zip(scenarios, labels)]
+            labels = [f"{lab} ({_differences(sc, differ)})" if lab == label else lab
+                      for sc, lab in zip(scenarios, labels)]
     return number_repeats(labels)
 
 
@@ -153,7 +154,8 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     ``scenarios``: a list of paths or Scenario objects (the first is the reference), each run
     with ``replications`` (at least 2) replications from root ``seed``, with ``overrides`` and
     to ``until``; or a list of saved results (``ResultSet``s, e.g. from ``load_results``, or
-    their folders), compared without running anything (see ``compare_results``). ``years``: a year or a list (default 2030, 2035 and the horizon).
+    their folders), compared without running anything (see ``compare_results``). ``years``: a
+    year or a list (default 2030, 2035 and the horizon).
     ``metrics``: a name or a list of ``ResultSet.annual`` columns or short names (default the
     headline metrics). ``level``: of the intervals (default 0.90). ``progress``: optional
     callable(scenario_index, done, total). ``executor``, ``scheduler``: as for ``run``.

@@ -16,7 +16,8 @@ luck); the point's metric is the mean over those replications of an annual colum
 Sobol (Saltelli's scheme, ``SALib.sample.sobol``): N*(2D+2) points for D factors, first-order
 (S1), total (ST) and second-order (S2) indices. Morris (``SALib.sample.morris``, 4 levels):
 N trajectories of D+1 points, mu, mu* (mean absolute elementary effect, in metric units per whole
-factor range, measured on the values the model ran with: see ``morris_indices``) and sigma. ``*_conf`` columns are half-widths of 95% bootstrap intervals; they
+factor range, measured on the values the model ran with: see ``morris_indices``) and sigma.
+``*_conf`` columns are half-widths of 95% bootstrap intervals; they
 show sampling error over the points, not the simulation noise left in each point's mean.
 """
 
@@ -342,7 +343,8 @@ def plot_indices(indices: pd.DataFrame, manifest: dict, path: Path) -> None:
         bars = (("ST", "ST_conf", "total effect (ST)"), ("S1", "S1_conf", "first order (S1)"))
         xlabel = f"Sobol index (share of the variance of {manifest['metric']})"
     else:
-        bars = (("mu_star", "mu_star_conf", "mu* (mean |elementary effect|)"), ("sigma", None, "sigma (interactions, non-linearity)"))
+        bars = (("mu_star", "mu_star_conf", "mu* (mean |elementary effect|)"),
+                ("sigma", None, "sigma (interactions, non-linearity)"))
         xlabel = f"change in {manifest['metric']} over a factor's whole range"
     for k, (col, conf, label) in enumerate(bars):
         err = None if conf is None else indices[conf].to_numpy()

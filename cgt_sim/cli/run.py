@@ -81,7 +81,7 @@ def run(
         how = "; run the same command with --resume to complete it" if exc.partial is not None else ""
         typer.echo(f"interrupted: {exc}{how}", err=True)
         INTERRUPTION_SAID.append(True)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     if not quiet:
         _print_headline(res, target, untouched=untouched, replaced=replaced)
 

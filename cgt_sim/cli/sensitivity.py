@@ -18,12 +18,14 @@ def sensitivity(
     scenario: Path = typer.Argument(..., help="scenario YAML file with an 'uncertain:' block (the factors)"),
     method: str = typer.Option("sobol", "--method", help="sobol (variance-based) or morris (elementary effects)"),
     samples: Optional[int] = typer.Option(None, "--samples", "-n", help="sobol: base sample N, a power of 2 "
-                                          "(N*(2D+2) points; default 64); morris: trajectories (N*(D+1) points; default 10)"),
+                                          "(N*(2D+2) points; default 64); morris: trajectories (N*(D+1) points; "
+                                          "default 10)"),
     metric: str = typer.Option("approvals_2035", "--metric", "-m", help="<annual metric>_<year>, e.g. approvals_2035"),
     replications: int = typer.Option(2, "--replications", "-r", help="replications per sample point"),
     seed: int = typer.Option(42, "--seed", help="root random seed of every point and of the sampling (>= 0)"),
     until: Optional[int] = typer.Option(None, "--until", help="last simulated year (default: the metric's year)"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="result folder (default results/<scenario>_sensitivity)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="result folder (default results/<scenario>_sensitivity)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):

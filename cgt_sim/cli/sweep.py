@@ -73,7 +73,8 @@ def _print_sweep(result, path: Path) -> None:
     for col in m["metrics"]:
         t.add_column(LABELS.get(col, col), justify="right", min_width=7)
     for _, r in wide.iterrows():
-        t.add_row(*[_grid_text(r[k]) for k in result.keys], *[escape(_fmt(r.get(c, float("nan")))) for c in m["metrics"]])
+        t.add_row(*[_grid_text(r[k]) for k in result.keys],
+                  *[escape(_fmt(r.get(c, float("nan")))) for c in m["metrics"]])
     console = Console()
     if console.measure(t, options=console.options.update_width(10**4)).minimum > console.width:
         # too wide even with its headers wrapped: a row per point and metric instead
@@ -88,7 +89,8 @@ def _print_sweep(result, path: Path) -> None:
                           escape(_fmt(r.get(c, float("nan")))), end_section=i == len(m["metrics"]) - 1)
     console.print(t)
     for key, dates in m.get("grid_dates", {}).items():
-        when = f"from {dates['from']}" if dates["to"] is None else f"as the target of the ramp {dates['from']} to {dates['to']}"
+        when = (f"from {dates['from']}" if dates["to"] is None
+                else f"as the target of the ramp {dates['from']} to {dates['to']}")
         late = int(dates["from"][:4]) > m["horizon_year"]
         console.print(escape(f"{key}: each value applies {when}, the scenario's last change"
                              + (f", after the last simulated year {m['horizon_year']}: no effect" if late else "")))

@@ -22,8 +22,26 @@ from ..errors import OptionError
 from ..parameters import CATALOGUE, MODALITIES, PHASES
 from ..scenario import Scenario, load_scenario, whole_number
 from ..timeline import DAYS_PER_YEAR
-from .program import (U_IIT, U_IIT_OK, U_IND, U_NDA, U_P1, U_P2, U_P3, U_PIVOTAL, U_PRECLIN, U_PRIORITY,
-                      U_RESPONSE, Z_IIT, Z_P1, Z_P2, Z_P3, Z_PRECLIN, Program, State)
+from .program import (
+    U_IIT,
+    U_IIT_OK,
+    U_IND,
+    U_NDA,
+    U_P1,
+    U_P2,
+    U_P3,
+    U_PIVOTAL,
+    U_PRECLIN,
+    U_PRIORITY,
+    U_RESPONSE,
+    Z_IIT,
+    Z_P1,
+    Z_P2,
+    Z_P3,
+    Z_PRECLIN,
+    Program,
+    State,
+)
 from .regulatory import RegulatoryInputs
 from .runparams import Count, LookupParams, ParamSource, RunParams, Value
 from .streams import gamma_draw, lognormal_from

@@ -17,6 +17,7 @@ suites only become bookable on the day they are commissioned.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -243,7 +244,7 @@ class ManufacturingSite:
         edges = self.year_edges
         self.suite_days[:] = 0.0
         hist = self._installed + [(edges[-1], self.suites)]
-        for (t0, k), (t1, _) in zip(hist[:-1], hist[1:]):
+        for (t0, k), (t1, _) in itertools.pairwise(hist):
             lo = np.maximum(edges[:-1], t0)
             hi = np.minimum(edges[1:], t1)
             self.suite_days += k * np.clip(hi - lo, 0.0, None)

@@ -123,7 +123,7 @@ class MarketInputs:
         def city(x):
             return x - np.minimum(cap, paid * np.maximum(x - ded, 0.0))
 
-        share = 0.0
+        share: float | np.ndarray = 0.0
         for w_com, base in ((1.0 - c_com, oop), (c_com, after_com)):
             if w_com <= 0:
                 continue
@@ -139,7 +139,8 @@ class MarketInputs:
         price = self.launch_price_cny[modality](t)
         if elasticity == 0.0:
             return price
-        return launch_price(price, elasticity, cost_per_dose(modality, t), self.reference_cost_per_dose_cny[modality](t))
+        reference = self.reference_cost_per_dose_cny[modality](t)
+        return launch_price(price, elasticity, cost_per_dose(modality, t), reference)
 
 
 def out_of_pocket_share_able(oop: np.ndarray, median: float, sigma: float) -> np.ndarray:
@@ -333,8 +334,8 @@ class Market:
             pos = 0
             for j, (g, size) in enumerate(zip(stocked, sizes.tolist())):
                 n_lots = int(lots[pos:pos + size].sum())
-                booking = g.site.book(t, n_lots, g.days) if n_lots else None
-                lot_wait[j] = (booking.mean_wait if booking else 0.0) + g.days + g.qc_days
+                lot_booking = g.site.book(t, n_lots, g.days) if n_lots else None
+                lot_wait[j] = (lot_booking.mean_wait if lot_booking else 0.0) + g.days + g.qc_days
                 batches_total += n_lots
                 cost_i[sel[pos:pos + size]] = lots[pos:pos + size] * g.unit_cost
                 pos += size

@@ -84,7 +84,11 @@ class RunParams:
         if key in self._constant:
             self.bound.add(key)
             n = int(round(self._constant[key]))
-            return lambda t=0.0: n
+
+            def count_at(t: float = 0.0) -> int:
+                return n
+
+            return count_at
         return whole(self.bind(key))
 
     def fixed(self, key: str):
@@ -105,7 +109,11 @@ class LookupParams:
 
     def bind(self, key: str) -> Value:
         lookup = self.lookup
-        return lambda t=0.0: lookup(key, t)
+
+        def value_at(t: float = 0.0) -> float:
+            return lookup(key, t)
+
+        return value_at
 
     def bind_whole(self, key: str) -> Count:
         return whole(self.bind(key))

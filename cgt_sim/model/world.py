@@ -129,7 +129,7 @@ class World:
         world)."""
         queue = self.env._queue
         for item in queue:
-            item[-1].callbacks = None
+            item[-1].callbacks = None  # type: ignore[assignment]  # (simpy marks a processed event so)
         queue.clear()
         self.accounts.forget()
 

@@ -13,10 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cgt_sim
-from cgt_sim.model import manufacturing
-from cgt_sim.model.manufacturing import SEQUENTIAL_MAX, ManufacturingInputs, ManufacturingSite, batch_cost, learning_factor
-from cgt_sim.model.runparams import RunParams
 from cgt_sim.analysis.validate import batch_means, erlang_c, mmc_waits
+from cgt_sim.model import manufacturing
+from cgt_sim.model.manufacturing import (
+    SEQUENTIAL_MAX,
+    ManufacturingInputs,
+    ManufacturingSite,
+    batch_cost,
+    learning_factor,
+)
+from cgt_sim.model.runparams import RunParams
 from cgt_sim.timeline import Clock
 
 HYP = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
