@@ -255,8 +255,10 @@ _add("manufacturing.review_months", 3.0, "months", 0.25, 60.0, "assumption",
 
 # --- logistics -----------------------------------------------------------------------------
 _add("logistics.transit_days", 2.0, "days", 0.0, 60.0, "assumption",
-     "mean cold-chain transit time per shipment (gamma, cv 0.5); both directions counted",
-     plausible=(1.0, 5.0))
+     "mean cold-chain transit time per shipment (gamma, cv logistics.transit_cv); both directions "
+     "counted", plausible=(1.0, 5.0))
+_add("logistics.transit_cv", 0.5, "-", 0.0, 3.0, "assumption",
+     "coefficient of variation of a shipment's transit time (gamma)", plausible=(0.2, 1.0))
 _add("logistics.loss_rate", 0.01, "probability", *PROB, "EPR2023",
      "probability that a shipment is lost or out of specification (axi-cel delivery success "
      "99%)")

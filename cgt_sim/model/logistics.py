@@ -15,21 +15,21 @@ import numpy as np
 from .runparams import ParamSource, Value
 from .streams import gamma_draw
 
-TRANSIT_CV = 0.5  # assumption: spread of transit times
-
-
 @dataclass(frozen=True, slots=True)
 class LogisticsInputs:
     transit_days: Value
+    transit_cv: Value
     loss_rate: Value
 
     @classmethod
     def bind(cls, params: ParamSource) -> LogisticsInputs:
-        return cls(transit_days=params.bind("logistics.transit_days"), loss_rate=params.bind("logistics.loss_rate"))
+        b = params.bind
+        return cls(transit_days=b("logistics.transit_days"), transit_cv=b("logistics.transit_cv"),
+                   loss_rate=b("logistics.loss_rate"))
 
     def transit(self, t: float, rng: np.random.Generator, legs: int = 1) -> float:
         """Days in transit of one shipment over ``legs`` legs (each a gamma draw)."""
-        return sum(gamma_draw(rng, self.transit_days(t), TRANSIT_CV) for _ in range(legs))
+        return sum(gamma_draw(rng, self.transit_days(t), self.transit_cv(t)) for _ in range(legs))
 
     def dose_loss_probability(self, failure_rate: float, t: float) -> float:
         """Probability that one dose fails release (``failure_rate``) or is lost in transit
