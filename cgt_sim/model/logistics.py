@@ -15,6 +15,7 @@ import numpy as np
 from .runparams import ParamSource, Value
 from .streams import gamma_draw
 
+
 @dataclass(frozen=True, slots=True)
 class LogisticsInputs:
     transit_days: Value
