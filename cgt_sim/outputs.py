@@ -9,7 +9,7 @@ accounts keep and the modalities, so a metric name can be checked before any wor
 from __future__ import annotations
 
 from .model.program import ACTIVE_CLINICAL, END_STAGES, NOT_STARTED, STATES
-from .parameters import CLUSTERS, MODALITIES
+from .parameters import CLUSTERS, INDICATIONS, MODALITIES
 
 KEYS = ("replication", "year")  # the keys of the annual table
 
@@ -21,7 +21,9 @@ FLOW_METRICS = (
     "patient_days_waiting", "eligible_patients", "revenue_cny", "commercial_cogs_cny",
     "trial_manufacturing_cost_cny", "capital_raised_cny", "guided_fund_invested_cny",
     "program_spend_cny", "batches_commercial", "batches_clinical", "suites_added",
-)
+    "nrdl_spending_cny", "city_insurance_spending_cny", "commercial_insurance_spending_cny",
+    "out_of_pocket_cny", "products_withdrawn", "plant_capex_cny",
+) + tuple(f"eligible_patients_{i}" for i in INDICATIONS) + tuple(f"patients_treated_{i}" for i in INDICATIONS)
 HIDDEN_FLOWS = ("patient_days_waiting",)
 
 # The columns of the annual table after its keys, in order.
@@ -31,21 +33,21 @@ ANNUAL_METRICS = (
     + ("cumulative_ind_approvals", "cumulative_approvals", "patients_waiting", "vein_to_vein_days_median",
        "cogs_per_patient_cny", "net_price_per_patient_cny")
     + tuple(f"batch_cost_cny_{m}" for m in MODALITIES)
-    + ("manufacturing_utilisation", "suites")
+    + ("manufacturing_utilisation", "suites", "suites_own_plants", "products_on_market")
 )
 IN_CLINIC = tuple(f"programs_{s}" for s in ACTIVE_CLINICAL)  # summed as programs_in_clinic
 
-PROGRAM_COLUMNS = ("replication", "program_id", "modality", "cluster", "sponsor_id", "arrival_year", "iit_track",
-                   "state", "end_stage", "arrival_day", "ind_day", "approval_day", "end_day")
-PRODUCT_COLUMNS = ("replication", "program_id", "modality", "cluster", "approval_year", "approval_day",
-                   "launch_price_cny", "eligible_per_year", "nrdl_listed", "nrdl_listed_day", "patients_treated",
-                   "revenue_cny")
+PROGRAM_COLUMNS = ("replication", "program_id", "modality", "cluster", "indication", "sponsor_id", "arrival_year",
+                   "iit_track", "state", "end_stage", "arrival_day", "ind_day", "approval_day", "end_day")
+PRODUCT_COLUMNS = ("replication", "program_id", "modality", "cluster", "indication", "entry_order", "approval_year",
+                   "approval_day", "launch_price_cny", "nrdl_listed", "nrdl_listed_day", "withdrawn_day",
+                   "patients_treated", "revenue_cny")
 
 # The categorical columns of the program and product tables and their fixed categories.
 CATEGORIES = {
-    "programs": {"modality": MODALITIES, "cluster": CLUSTERS, "state": STATES + (NOT_STARTED,),
-                 "end_stage": END_STAGES},
-    "products": {"modality": MODALITIES, "cluster": CLUSTERS},
+    "programs": {"modality": MODALITIES, "cluster": CLUSTERS, "indication": INDICATIONS,
+                 "state": STATES + (NOT_STARTED,), "end_stage": END_STAGES},
+    "products": {"modality": MODALITIES, "cluster": CLUSTERS, "indication": INDICATIONS},
 }
 
 # Short names of metrics.

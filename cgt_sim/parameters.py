@@ -23,6 +23,25 @@ MODALITY_LABELS = {
 }
 CLUSTERS = ("beijing", "jiangsu", "shanghai", "guangdong", "rest_of_china")
 PHASES = ("phase1", "phase2", "phase3")
+# The indications China's CGT pipeline targets: the units of demand. Products of one indication
+# share its patients.
+INDICATIONS = ("lbcl", "b_all", "myeloma", "indolent_b", "gi_solid", "liver_solid", "other_solid",
+               "autoimmune", "haemoglobinopathy", "haemophilia", "rare_genetic", "gvhd", "degenerative")
+INDICATION_LABELS = {
+    "lbcl": "relapsed/refractory large B-cell lymphoma",
+    "b_all": "relapsed/refractory B-cell acute lymphoblastic leukaemia",
+    "myeloma": "relapsed/refractory multiple myeloma",
+    "indolent_b": "relapsed/refractory mantle-cell, follicular lymphoma and CLL",
+    "gi_solid": "gastric and gastro-oesophageal cancer (Claudin18.2+, late line)",
+    "liver_solid": "hepatocellular carcinoma (GPC3+, late line)",
+    "other_solid": "other solid tumours (recurrent glioblastoma, lung, ovarian; antigen-selected, late line)",
+    "autoimmune": "refractory autoimmune disease (lupus, myasthenia gravis, multiple sclerosis)",
+    "haemoglobinopathy": "transfusion-dependent beta-thalassaemia",
+    "haemophilia": "haemophilia A and B (adult, moderate to severe)",
+    "rare_genetic": "other rare genetic disease (SMA, DMD, inherited retinal disease)",
+    "gvhd": "steroid-refractory acute graft-versus-host disease",
+    "degenerative": "degenerative and regenerative indications of stem-cell products (e.g. knee osteoarthritis)",
+}
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,11 @@ _add("research.arrival_scale", 1.0, "x", 0.0, 100.0, "assumption",
      "multiplier on all program arrivals (scenario lever; 1 = baseline)", plausible=(0.8, 1.2))
 _add("research.capital_elasticity", 0.5, "-", 0.0, 3.0, "assumption",
      "elasticity of program arrivals to financing.capital_climate", plausible=(0.0, 1.0))
+_add("research.crowding_products", 5.0, "products", 0.1, 1e6, "assumption",
+     "products on the market in an indication at which half the programs that would target it "
+     "are not started (a new program starts with probability 1 / (1 + products / this)): "
+     "investors fund few late entrants once an indication has several approved therapies",
+     plausible=(3.0, 10.0))
 _each("research.cluster_weight", CLUSTERS, _c(0.18, 0.20, 0.22, 0.15, 0.25), "share",
       0.0, 1.0, {"beijing": "assumption", "jiangsu": "A002", "shanghai": "assumption",
                  "guangdong": "assumption", "rest_of_china": "assumption"},
@@ -241,17 +265,40 @@ _add("manufacturing.learning_reference_batches", 5000.0, "batches", 1.0, 1e9, "a
 _add("manufacturing.cogs_annual_decline", 0.02, "1/year", -0.5, 0.9, "A003",
      "yearly cost decline from automation (article 003: 'Moore's law' of cell manufacturing), "
      "applied month by month at the rate in force; baseline value is an assumption")
-_add("manufacturing.expansion_threshold", 0.8, "share", 0.05, 1.0, "assumption",
-     "suite utilisation (share of the coming review window already booked) that, at two "
-     "reviews running, triggers building enough suites to bring the backlog back to it", plausible=(0.7, 0.95))
-_add("manufacturing.expansion_step", 0.25, "share", 0.0, 10.0, "assumption",
-     "minimum suites added per expansion as a share of current suites (at least one)",
-     plausible=(0.1, 0.5))
+_add("manufacturing.expansion_threshold", 0.85, "share", 0.05, 2.0, "assumption",
+     "forecast utilisation of a site's suites (installed and being built) at the end of the "
+     "build lead time that triggers an expansion", plausible=(0.75, 0.95))
+_add("manufacturing.expansion_target_utilisation", 0.7, "share", 0.05, 1.0, "assumption",
+     "utilisation an expansion sizes the site for, at the forecast demand (below the trigger: "
+     "hysteresis)", plausible=(0.6, 0.8))
+_add("manufacturing.demand_window_months", 12.0, "months", 1.0, 120.0, "assumption",
+     "window over which a site measures the suite time ordered from it (its demand) and that "
+     "demand's growth, for the forecast", plausible=(6.0, 24.0))
 _add("manufacturing.expansion_lead_months", 15.0, "months", 0.0, 120.0, "FOSUNKITE_PLANT",
      "build and qualification time of new GMP suites (plant built in 11 months, plus ~4 "
      "months of qualification, an assumption)")
 _add("manufacturing.review_months", 3.0, "months", 0.25, 60.0, "assumption",
      "how often a site reviews utilisation and decides to expand", plausible=(1.0, 6.0))
+_add("manufacturing.own_plant_share", 0.7, "probability", *PROB, "assumption",
+     "chance that a sponsor builds its own commercial plant the first year its products treat "
+     "manufacturing.own_plant_min_patients (every CAR-T marketed in China is made in its "
+     "sponsor's plant: JW Suzhou, Fosun Kite Shanghai, IASO Nanjing, CARsgen Shanghai, Legend "
+     "Nanjing; others stay on CDMO suites)", plausible=(0.3, 1.0))
+_add("manufacturing.own_plant_min_patients", 100.0, "patients/year", 0.0, 1e6, "assumption",
+     "patients a year a sponsor's products must treat before it considers its own plant (a "
+     "commercial plant is not built for a product that fills less than a few suites)",
+     plausible=(30.0, 300.0))
+_add("manufacturing.own_plant_capex_cny", 200e6, "CNY", 0.0, 1e11, "PLANT_CAPEX",
+     "capital cost of a commercial cell-therapy plant, paid from the sponsor's cash (JW "
+     "Therapeutics Suzhou up to 30 M USD; CARsgen's Shanghai commercial base 370 M CNY)",
+     plausible=(100e6, 400e6))
+_add("manufacturing.own_plant_lead_months", 12.0, "months", 0.0, 120.0, "FOSUNKITE_PLANT",
+     "build and qualification time of a sponsor's plant (Fosun Kite's Shanghai plant in under a "
+     "year; CARsgen's US plant in 12 months)", plausible=(9.0, 24.0))
+_add("manufacturing.own_plant_suites", 4, "suites", 1, 10000, "assumption",
+     "suites a sponsor's plant starts with; it then expands by the same rule as a CDMO site, as "
+     "its products' demand grows (CARsgen's US plant makes up to 700 patients a year, about 20 "
+     "suites at 10 days a batch)", kind="int", plausible=(2, 20))
 
 # --- logistics -----------------------------------------------------------------------------
 _add("logistics.transit_days", 2.0, "days", 0.0, 60.0, "assumption",
@@ -267,10 +314,12 @@ _add("logistics.loss_rate", 0.01, "probability", *PROB, "EPR2023",
 _each("clinical.p_phase1", MODALITIES, _m(0.65, 0.55, 0.70, 0.60), "probability", *PROB,
       _m("BIO2016", "ELSALLAB2025", "ELSALLAB2025", "BIO2021"),
       "probability of success of Phase I (haematology 61.8%, BIO 2016)")
-_each("clinical.p_phase2", MODALITIES, _m(0.40, 0.25, 0.35, 0.35), "probability", *PROB,
-      _m("BIO2021", "ELSALLAB2025", "ELSALLAB2025", "BIO2021"),
-      "probability of success of Phase II, set so that the likelihood of approval from "
-      "Phase I is near the published figure (CAR-T 13.6-17.3%, CGT 5.3%, AAV 13.6%, all 7.9%)")
+_each("clinical.p_phase2", MODALITIES, _m(0.31, 0.17, 0.34, 0.35), "probability", *PROB,
+      _m("ELSALLAB2025", "ELSALLAB2025", "ELSALLAB2025", "BIO2021"),
+      "probability of success of Phase II, set so that the likelihood of approval from Phase I "
+      "matches the CGT-specific figures of Elsallab et al. 2025: CAR-T 13.6% (95% CI 7.3-23.9), AAV "
+      "gene therapy 13.6% (6.4-26.7); other cell therapies ~4%, the rate their pooled 5.3% (4.0-6.9) "
+      "implies for the products that are neither; RNA / in-vivo CAR: all drugs 7.9% (BIO 2021)")
 _each("clinical.p_phase3", MODALITIES, _m(0.60, 0.45, 0.55, 0.55), "probability", *PROB,
       _m("BIO2016", "BIO2016", "BIO2016", "BIO2016"),
       "probability of success of Phase III (haematology 52.6%, all 58.1%)")
@@ -330,17 +379,142 @@ _each("regulatory.p_approval", MODALITIES, _m(0.90, 0.85, 0.90, 0.85), "probabil
       _m("BIO2016", "BIO2016", "BIO2016", "BIO2016"),
       "probability a marketing application is approved (filing->approval 82-89%)")
 
+# --- demand: indications ---------------------------------------------------------------------
+def _i(**values):
+    """A value per indication (0 for those not given)."""
+    return {i: values.get(i, 0.0) for i in INDICATIONS}
+
+
+_each("demand.eligible_2025", INDICATIONS,
+      _i(lbcl=3600.0, b_all=2800.0, myeloma=2500.0, indolent_b=3000.0, gi_solid=31600.0,
+         liver_solid=38600.0, other_solid=28400.0, rare_genetic=1600.0, gvhd=1200.0, degenerative=20000.0),
+      "patients/year", 0.0, 1e8,
+      _i(lbcl="PACIS2024", b_all="CCLG2008", myeloma="TANG2023_MM", indolent_b="assumption",
+         gi_solid="NCC2022", liver_solid="NCC2022", other_solid="NCC2022", autoimmune="SLE_GUIDE2020",
+         haemoglobinopathy="THAL_BLUEBOOK2015", haemophilia="HEMO_REPORT2023", rare_genetic="SMA_GUIDE2023",
+         gvhd="XU2021_HSCT", degenerative="assumption"),
+      "patients a year who newly reach the line of therapy a CGT serves, in 2025 (a flow: those "
+      "not treated leave it). LBCL 3rd line+: 45,000 DLBCL x 8% (NHL 92,834 in 2020, GLOBOCAN; "
+      "DLBCL 45%; German claims 5.2% reach LOT3+); B-ALL: 950 children (relapse 15.3%, CCLG-ALL "
+      "2008) + 1,875 adults (assumption); myeloma 4th line+: 22,000 new cases (1.60/10^5, insurance "
+      "claims) x 11.5% (West China cohort); MCL/FL/CLL r/r: assumption from subtype shares; solid "
+      "tumours: NCC 2022 incidence x late-line and biomarker shares (assumptions: gastric x 20% x "
+      "50% Claudin18.2 x 88% HER2-; HCC x 87.5% x 80% GPC3 x 15%; glioblastoma, lung 1%, ovarian "
+      "10%); SMA and DMD births (carrier 1.2-2.2%; 1/5,000 male births; 7.92 m births); "
+      "steroid-refractory aGVHD: ~14,000 allo-HSCT x 35% x 40% x 60%; degenerative: assumption. "
+      "Chronic diseases are pools (demand.prevalent_2025)",
+      plausible=_i(lbcl=(1800.0, 6500.0), b_all=(1700.0, 5300.0), myeloma=(1400.0, 5600.0),
+                   indolent_b=(1500.0, 5400.0), gi_solid=(12600.0, 56800.0), liver_solid=(12500.0, 62900.0),
+                   other_solid=(12900.0, 57400.0), autoimmune=(0.0, 0.0), haemoglobinopathy=(0.0, 0.0),
+                   haemophilia=(0.0, 0.0), rare_genetic=(700.0, 2300.0), gvhd=(450.0, 2700.0),
+                   degenerative=(5000.0, 100000.0)))
+_each("demand.prevalent_2025", INDICATIONS,
+      _i(autoimmune=98000.0, haemoglobinopathy=100000.0, haemophilia=9300.0, rare_genetic=1000.0),
+      "patients", 0.0, 1e9,
+      _i(lbcl="assumption", b_all="assumption", myeloma="assumption", indolent_b="assumption",
+         gi_solid="assumption", liver_solid="assumption", other_solid="assumption",
+         autoimmune="KANDANE2025", haemoglobinopathy="THAL_BLUEBOOK2015", haemophilia="HEMO_REPORT2023",
+         rare_genetic="IRD_REVIEW2022", gvhd="assumption", degenerative="assumption"),
+      "untreated prevalent patients of a chronic indication in 2025 (a pool that one-time "
+      "therapies drain; 0 for acute indications): refractory lupus 702,000 SLE (50/10^5) x 14% "
+      "severe refractory; transfusion-dependent thalassaemia ~300,000 major + intermedia x 1/3; "
+      "haemophilia 50,600 (3.6/10^5) x adult moderate-severe AAV-eligible shares (assumptions); "
+      "RPE65 retinal disease ~1,000",
+      plausible=_i(autoimmune=(25000.0, 138000.0), haemoglobinopathy=(60000.0, 150000.0),
+                   haemophilia=(4200.0, 12300.0), rare_genetic=(200.0, 5500.0), lbcl=(0.0, 0.0),
+                   b_all=(0.0, 0.0), myeloma=(0.0, 0.0), indolent_b=(0.0, 0.0), gi_solid=(0.0, 0.0),
+                   liver_solid=(0.0, 0.0), other_solid=(0.0, 0.0), gvhd=(0.0, 0.0), degenerative=(0.0, 0.0)))
+_each("demand.pool_inflow_2025", INDICATIONS,
+      _i(autoimmune=13500.0, haemoglobinopathy=2000.0, haemophilia=300.0, rare_genetic=50.0),
+      "patients/year", 0.0, 1e8,
+      _i(lbcl="assumption", b_all="assumption", myeloma="assumption", indolent_b="assumption",
+         gi_solid="assumption", liver_solid="assumption", other_solid="assumption",
+         autoimmune="KANDANE2025", haemoglobinopathy="assumption", haemophilia="assumption",
+         rare_genetic="assumption", gvhd="assumption", degenerative="assumption"),
+      "patients a year joining the prevalent pool in 2025 (newly refractory lupus ~10,000-17,000: "
+      "new SLE x 14%; new transfusion-dependent thalassaemia births 1,000-3,000; haemophilia and "
+      "retinal births: assumptions). The pool's yearly exit (death, remission) is the inflow over "
+      "the pool less its growth, so an untreated pool stays in step with its growth",
+      plausible=_i(autoimmune=(10000.0, 17000.0), haemoglobinopathy=(1000.0, 3000.0),
+                   haemophilia=(100.0, 600.0), rare_genetic=(0.0, 200.0), lbcl=(0.0, 0.0), b_all=(0.0, 0.0),
+                   myeloma=(0.0, 0.0), indolent_b=(0.0, 0.0), gi_solid=(0.0, 0.0), liver_solid=(0.0, 0.0),
+                   other_solid=(0.0, 0.0), gvhd=(0.0, 0.0), degenerative=(0.0, 0.0)))
+_each("demand.growth", INDICATIONS,
+      _i(lbcl=0.025, b_all=-0.01, myeloma=0.04, indolent_b=0.03, gi_solid=0.0, liver_solid=0.0,
+         other_solid=0.015, autoimmune=0.03, haemoglobinopathy=-0.03, haemophilia=0.0, rare_genetic=-0.03,
+         gvhd=0.07, degenerative=0.03),
+      "1/year", -0.5, 1.0,
+      _i(lbcl="LIN2024", b_all="assumption", myeloma="assumption", indolent_b="assumption",
+         gi_solid="NCC2022", liver_solid="NCC2022", other_solid="assumption", autoimmune="assumption",
+         haemoglobinopathy="assumption", haemophilia="assumption", rare_genetic="NBS_BIRTHS",
+         gvhd="XU2021_HSCT", degenerative="assumption"),
+      "yearly growth of an indication's flows (incidence trend and ageing; falling births for "
+      "childhood disease: 7.92 m births in 2025, -17% on 2024; thalassaemia prevention; allo-HSCT "
+      "+5-10%/y); flows before 2025 are back-cast at the same rate",
+      plausible=_i(lbcl=(0.01, 0.04), b_all=(-0.03, 0.01), myeloma=(0.03, 0.05), indolent_b=(0.02, 0.04),
+                   gi_solid=(-0.01, 0.01), liver_solid=(-0.01, 0.01), other_solid=(0.0, 0.03),
+                   autoimmune=(0.02, 0.04), haemoglobinopathy=(-0.05, 0.0), haemophilia=(-0.01, 0.02),
+                   rare_genetic=(-0.05, 0.0), gvhd=(0.05, 0.10), degenerative=(0.01, 0.05)))
+_each("demand.line_expansion", INDICATIONS,
+      _i(lbcl=[(D(2015, 1, 1), 1.0), (D(2023, 6, 1), 1.0), (D(2030, 1, 1), 3.5)],
+         myeloma=[(D(2015, 1, 1), 1.0), (D(2025, 1, 1), 1.0), (D(2032, 1, 1), 2.4)],
+         b_all=1.0, indolent_b=1.0, gi_solid=1.0, liver_solid=1.0, other_solid=1.0, autoimmune=1.0,
+         haemoglobinopathy=1.0, haemophilia=1.0, rare_genetic=1.0, gvhd=1.0, degenerative=1.0),
+      "x", 0.0, 100.0,
+      _i(lbcl="REALTREND", myeloma="TANG2023_MM", b_all="assumption", indolent_b="assumption",
+         gi_solid="assumption", liver_solid="assumption", other_solid="assumption", autoimmune="assumption",
+         haemoglobinopathy="assumption", haemophilia="assumption", rare_genetic="assumption",
+         gvhd="assumption", degenerative="assumption"),
+      "multiplier on an indication's flow as CGT moves to earlier lines of therapy: LBCL from 3rd "
+      "line (3,600) to 2nd-line high risk (+9,000: primary refractory ~20%, REAL-TREND) after "
+      "axi-cel's 2nd-line approval in China (June 2023), reached by 2030 (timing an assumption); "
+      "myeloma from 4th line (2,500) to 3rd line+ (6,100, West China cohort) by 2032 (assumption)",
+      plausible=_i(lbcl=(2.5, 4.5), myeloma=(1.5, 3.0), b_all=(1.0, 1.5), indolent_b=(1.0, 2.0),
+                   gi_solid=(1.0, 1.5), liver_solid=(1.0, 1.5), other_solid=(1.0, 1.5), autoimmune=(1.0, 2.0),
+                   haemoglobinopathy=(1.0, 1.0), haemophilia=(1.0, 1.0), rare_genetic=(1.0, 1.0),
+                   gvhd=(1.0, 1.5), degenerative=(1.0, 2.0)))
+_each("demand.fit_share", INDICATIONS,
+      _i(lbcl=0.5, b_all=0.5, myeloma=0.5, indolent_b=0.5, gi_solid=0.3, liver_solid=0.3,
+         other_solid=0.3, autoimmune=0.7, haemoglobinopathy=0.7, haemophilia=0.6, rare_genetic=0.7,
+         gvhd=0.6, degenerative=0.5),
+      "share", *PROB, _i(lbcl="HARRYSSON2022", b_all="HARRYSSON2022", myeloma="HARRYSSON2022",
+                         indolent_b="HARRYSSON2022", gi_solid="assumption", liver_solid="assumption",
+                         other_solid="assumption", autoimmune="assumption", haemoglobinopathy="assumption",
+                         haemophilia="assumption", rare_genetic="assumption", gvhd="assumption",
+                         degenerative="assumption"),
+      "share of eligible patients fit for the therapy (performance status, organ function, time "
+      "to make a dose): 35% of Swedish r/r LBCL patients up to 76 met CAR-T trial criteria "
+      "(Harrysson 2022; China's patients are younger); late-line solid tumours far fewer",
+      plausible=_i(lbcl=(0.35, 0.6), b_all=(0.35, 0.6), myeloma=(0.35, 0.6), indolent_b=(0.35, 0.6),
+                   gi_solid=(0.15, 0.45), liver_solid=(0.15, 0.45), other_solid=(0.15, 0.45),
+                   autoimmune=(0.5, 0.9), haemoglobinopathy=(0.5, 0.9), haemophilia=(0.4, 0.8),
+                   rare_genetic=(0.5, 0.9), gvhd=(0.4, 0.8), degenerative=(0.3, 0.7)))
+_add("demand.pool_treatment_share", 0.2, "share/year", *PROB, "assumption",
+     "share of an untreated prevalent pool that comes forward for a one-time therapy each year "
+     "(referral, work-up, patient choice)", plausible=(0.05, 0.4))
+# Which indications a modality's programs target (weights, normalised per modality).
+_MIX = {
+    "autologous_car_t": _i(lbcl=0.27, b_all=0.16, myeloma=0.17, indolent_b=0.10, gi_solid=0.07, liver_solid=0.06,
+                           other_solid=0.07, autoimmune=0.10),
+    "allogeneic_cell": _i(lbcl=0.06, b_all=0.04, myeloma=0.04, indolent_b=0.02, gi_solid=0.04, liver_solid=0.04,
+                          other_solid=0.06, autoimmune=0.10, gvhd=0.15, degenerative=0.45),
+    "in_vivo_gene": _i(haemophilia=0.22, haemoglobinopathy=0.18, rare_genetic=0.45, other_solid=0.10,
+                       liver_solid=0.05),
+    "rna_in_vivo_car": _i(lbcl=0.15, b_all=0.10, myeloma=0.15, autoimmune=0.30, gi_solid=0.05, liver_solid=0.05,
+                          other_solid=0.10, rare_genetic=0.10),
+}
+_MIX_SOURCE = {"autologous_car_t": "GU2024_CART", "allogeneic_cell": "CDE2024_TRIALS",
+               "in_vivo_gene": "GINN2024_GT", "rna_in_vivo_car": "assumption"}
+for _modality, _weights in _MIX.items():
+    _each(f"demand.mix.{_modality}", INDICATIONS, _weights, "weight", 0.0, 1.0, _MIX_SOURCE[_modality],
+          f"weight of an indication among the targets of new {MODALITY_LABELS[_modality]} programs "
+          "(normalised over indications): CAR-T 73% haematological (ChiCTR and NMPA registrations "
+          "2015-22, CD19 43% and BCMA 9% of single-target trials), about 20% solid, autoimmune rising "
+          "(China runs 48% of autoimmune CAR-T trials); stem-cell trials mostly MSC; gene therapy "
+          "split by global trial shares; the split within a group is an assumption",
+          plausible=(0.0, 0.6))
+
 # --- market --------------------------------------------------------------------------------
-_each("market.eligible_per_year", MODALITIES, _m(4000.0, 3000.0, 1500.0, 5000.0),
-      "patients/year", 0.0, 1e8, _m("CAIXIN2026", "assumption", "assumption", "assumption"),
-      "median eligible patients per year of one approved product (lognormal, sigma "
-      "market.eligible_sigma); CAR-T: >30,000 eligible / 8 products")
-_add("market.eligible_sigma", 0.8, "-", 0.0, 3.0, "assumption",
-     "log-sd of eligible patients across products", plausible=(0.5, 1.2))
-_add("market.eligible_growth", 0.02, "1/year", -0.5, 1.0, "assumption",
-     "yearly growth of eligible populations (ageing, earlier lines of therapy), accrued month "
-     "by month at the rate in force",
-     plausible=(0.0, 0.06))
 _each("market.launch_price_cny", MODALITIES, _m(1.2e6, 0.6e6, 2.0e6, 0.8e6), "CNY/patient",
       0.0, 1e9, _m("PHARMALETTER", "assumption", "assumption", "assumption"),
       "launch list price per treated patient when cost of goods is at "
@@ -369,6 +543,18 @@ _add("market.nrdl_price_cut", 0.6, "share", *PROB, "NRDL_CUTS",
      "negotiated price cut on national-list entry (average 50.6-63% in 2019-2024 rounds)")
 _add("market.nrdl_reimbursed_share", 0.6, "share", *PROB, "assumption",
      "share of the listed price paid by basic medical insurance", plausible=(0.5, 0.75))
+_add("market.bmi_fund_spending_2024_cny", 2.9764e12, "CNY/year", 0.0, 1e15, "NHSA2024",
+     "basic medical insurance fund expenditure in 2024 (2.4597 trillion in 2022, 2.8140 in 2023); "
+     "grows at market.health_spending_growth")
+_add("market.health_spending_growth", 0.05, "1/year", -0.2, 0.5, "assumption",
+     "yearly growth of health spending and of the payers' budgets after 2024 (insurance fund "
+     "expenditure +14.4% in 2023 and +5.8% in 2024; total health expenditure +6.2% and +0.4%)",
+     plausible=(0.03, 0.07))
+_add("market.nrdl_cgt_budget_share", 0.002, "share", *PROB, "assumption",
+     "share of the basic medical insurance fund's yearly spending the national list can commit "
+     "to CGT: a product is listed only when its expected yearly reimbursement fits in what is "
+     "left (the NHSA's budget-impact test), so spending saturates (0.2% of 2024 spending: about "
+     "6 bn CNY a year)", plausible=(0.0005, 0.01))
 _add("market.city_insurance_coverage", 0.10, "share", *PROB, "HUIMINBAO",
      "share of eligible patients whose city commercial insurance (Hui Min Bao) covers CGT "
      "(~140 m insured of 1.4 bn in 2021)")
@@ -378,6 +564,11 @@ _add("market.city_insurance_deductible_cny", 20e3, "CNY", 0.0, 1e9, "HUHUIBAO",
      "city insurance deductible")
 _add("market.city_insurance_paid_share", 0.8, "share", *PROB, "HUHUIBAO",
      "share of the cost above the deductible that city insurance pays")
+_add("market.city_insurance_cgt_budget_2025_cny", 1.0e9, "CNY/year", 0.0, 1e13, "assumption",
+     "what city insurance schemes (Hui Min Bao) can pay for CGT in 2025, growing at "
+     "market.health_spending_growth; when claims would exceed it, coverage is rationed for the "
+     "rest of the year (national Hui Min Bao premiums about 16-18 bn CNY a year, Shanghai's "
+     "first year paid out 88% of premiums)", plausible=(0.3e9, 3e9))
 _add("market.commercial_list_coverage",
      [(D(2015, 1, 1), 0.0), (D(2026, 1, 1), 0.0), (D(2026, 1, 1), 0.05)],
      "share", *PROB, "YICAI2025",
@@ -397,11 +588,20 @@ _add("market.access_ceiling", 0.5, "share", *PROB, "assumption",
      "share of eligible patients reachable through qualified treatment centres",
      plausible=(0.3, 0.8))
 _add("market.uptake_midpoint_years", 2.0, "years", 0.0, 20.0, "assumption",
-     "years after launch at which uptake reaches half its ceiling (logistic; read at each "
-     "product's launch)",
-     plausible=(1.0, 4.0))
+     "years after the first launch in an indication at which its uptake reaches half its ceiling "
+     "(logistic: treatment centres, referral; read at that launch); a later product's share "
+     "follows the same curve from its own launch", plausible=(1.0, 4.0))
 _add("market.uptake_steepness", 1.5, "1/year", 0.05, 20.0, "assumption",
-     "steepness of the logistic uptake curve (read at each product's launch)", plausible=(0.8, 3.0))
+     "steepness of the logistic uptake curve (read at each launch)", plausible=(0.8, 3.0))
+_add("market.entry_order_exponent", 0.5, "-", 0.0, 3.0, "KALYANARAM1995",
+     "an entrant's share relative to the pioneer's is (order of entry) ** -this, at equal "
+     "prices and maturity (about 1/sqrt(order) across consumer goods and prescription drugs)",
+     plausible=(0.3, 0.7))
+_add("market.withdrawal_patients_per_year", 20.0, "patients/year", 0.0, 1e6, "assumption",
+     "a product that has been on the market for market.withdrawal_grace_years and treated fewer "
+     "patients than this in the last year is withdrawn", plausible=(5.0, 50.0))
+_add("market.withdrawal_grace_years", 3.0, "years", 0.0, 50.0, "assumption",
+     "years after launch before a product with few patients is withdrawn", plausible=(2.0, 5.0))
 _add("market.wait_tolerance_days", 150.0, "days", 1.0, 10000.0, "FRONTIMMUNOL2021",
      "mean days a patient can wait from order to infusion before dropping out (exponential); "
      "value an assumption chosen so 8-30% of patients are never infused")

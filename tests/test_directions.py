@@ -133,7 +133,7 @@ def test_a_manufacturing_cost_decline_reaches_prices_and_patients():
 
 
 def test_households_that_can_pay_nothing_buy_nothing():
-    from cgt_sim.model.market import out_of_pocket_share_able
+    from cgt_sim.model.payers import out_of_pocket_share_able
 
     assert list(out_of_pocket_share_able([0.0, 1.0, 5e5], 0.0, 1.2)) == [1.0, 0.0, 0.0]
     annual = cgt_sim.run(SCEN / "baseline.yaml", replications=1, seed=3, workers=1, until=2024,

@@ -21,6 +21,7 @@ import yaml
 import cgt_sim
 from cgt_sim import CATALOGUE, MODALITIES
 from cgt_sim.analysis.calibration import load_targets
+from cgt_sim.parameters import INDICATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -161,6 +162,8 @@ def _documented_annual_columns() -> set:
                 names |= {f"programs_{s}" for s in states}
             elif name.endswith("_<modality>"):
                 names |= {name.replace("<modality>", m) for m in MODALITIES}
+            elif name.endswith("_<indication>"):
+                names |= {name.replace("<indication>", i) for i in INDICATIONS}
             else:
                 assert "<" not in name, name
                 names.add(name)

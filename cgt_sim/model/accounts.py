@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..outputs import CATEGORIES, FLOW_METRICS, HIDDEN_FLOWS, IN_CLINIC
-from ..parameters import CLUSTERS, MODALITIES
+from ..parameters import CLUSTERS, INDICATIONS, MODALITIES
 from ..timeline import year_index
 from .program import END_STAGES, NOT_STARTED, STATES, Program, State
 
@@ -152,6 +152,13 @@ def tables(world: World) -> dict:
     with np.errstate(invalid="ignore", divide="ignore"):
         annual["manufacturing_utilisation"] = np.where(suite_days > 0, busy / suite_days, np.nan)
     annual["suites"] = suite_days / year_days
+    plant_days = np.zeros(ny)
+    for site in world.facilities.values():
+        if site.name not in world.sites:
+            site.close_year_accounts()
+            plant_days += site.suite_days
+    annual["suites_own_plants"] = plant_days / year_days
+    annual["products_on_market"] = world.market.on_market_snapshot.copy()
 
     # Compact columns (fixed categories, 32-bit ids and days): a 1,000-replication result
     # holds tens of millions of program rows.
@@ -162,6 +169,8 @@ def tables(world: World) -> dict:
         "program_id": np.array([q.id for q in progs], dtype=np.int32),
         "modality": _categorical([q.modality for q in progs], MODALITIES),
         "cluster": _categorical([q.cluster for q in progs], CLUSTERS),
+        "indication": pd.Categorical.from_codes(np.array([q.indication for q in progs], dtype=np.int8),
+                                                list(INDICATIONS)),
         "sponsor_id": np.array([q.sponsor.id if q.sponsor else -1 for q in progs], dtype=np.int32),
         "arrival_year": np.array([year_of(q.arrival) for q in progs], dtype=np.int16),
         "iit_track": np.array([q.iit for q in progs], dtype=bool),
@@ -180,12 +189,14 @@ def tables(world: World) -> dict:
         "program_id": market.program_id[:n].astype(np.int32),  # (replication, program_id)
         "modality": pd.Categorical.from_codes(market.modality[:n], MODALITIES),
         "cluster": pd.Categorical.from_codes(market.cluster[:n], CLUSTERS),
+        "indication": pd.Categorical.from_codes(market.indication[:n], list(INDICATIONS)),
+        "entry_order": market.order[:n].astype(np.int16),
         "approval_year": np.array([year_of(d) for d in market.launch[:n]], dtype=np.int16),
         "approval_day": market.launch[:n].astype(np.float32),  # as in programs: the tables join on it
         "launch_price_cny": market.price0[:n].copy(),
-        "eligible_per_year": market.eligible0[:n].copy(),
         "nrdl_listed": market.listed[:n].copy(),
         "nrdl_listed_day": market.listed_day[:n].copy(),
+        "withdrawn_day": market.withdrawn_day[:n].copy(),
         "patients_treated": market.treated[:n].copy(),
         "revenue_cny": market.revenue[:n].copy(),
     }

@@ -125,10 +125,15 @@ class Financing:
         return self.inputs.guided_fund_cny[cluster](t) - self.guided_fund_spent[cluster]
 
     def try_round(self, program: Program, stage: str) -> bool:
-        """One funding attempt by the program's sponsor before ``stage``; True if money came in."""
-        inputs, t, sponsor, rng = self.inputs, self.env.now, program.sponsor, self.rng
-        assert sponsor is not None
-        u = program.next_financing_uniform(rng)
+        """One funding attempt by the program's sponsor before ``stage``, decided by the
+        program's own next uniform; True if money came in."""
+        assert program.sponsor is not None
+        return self.raise_round(program.sponsor, stage, program.next_financing_uniform(self.rng))
+
+    def raise_round(self, sponsor: Sponsor, stage: str, u: float) -> bool:
+        """One funding attempt by ``sponsor`` before ``stage`` (it closes when ``u`` is below the
+        odds; a guided fund may step in when it does not); True if money came in."""
+        inputs, t, rng = self.inputs, self.env.now, self.rng
         prob = round_success_probability(inputs.round_success(t), inputs.capital_climate(t),
                                          inputs.climate_elasticity(t))
         size = inputs.round_size_cny[stage](t) * math.exp(
@@ -186,6 +191,19 @@ class Financing:
         accounts.move(program, prior_state)
         sponsor.cash -= need
         accounts.record("program_spend_cny", env.now, need)
+        return True
+
+    def pay_capex(self, sponsor: Sponsor, amount: float) -> bool:
+        """``sponsor`` pays ``amount`` of capital spending (a plant) from its cash, raising one
+        late-stage round first if its cash falls short; True if it paid."""
+        t = self.env.now
+        if not self.inputs.unconstrained:
+            if sponsor.cash < amount:
+                self.raise_round(sponsor, "review", float(self.rng.random()))
+            if sponsor.cash < amount:
+                return False
+            sponsor.cash -= amount
+        self.accounts.record("plant_capex_cny", t, amount)
         return True
 
     def credit(self, sponsor: Sponsor, revenue: float, gain: float) -> None:

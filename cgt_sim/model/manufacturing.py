@@ -21,12 +21,16 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..parameters import CLUSTERS, MODALITIES
-from ..timeline import DAYS_PER_MONTH, year_index
+from ..timeline import DAYS_PER_MONTH, DAYS_PER_YEAR, year_index
 from .runparams import Count, RunParams, Value
+
+if TYPE_CHECKING:
+    from .financing import Sponsor
 
 SEQUENTIAL_MAX = 64  # orders up to this many batches are booked batch by batch
 
@@ -53,7 +57,7 @@ class ManufacturingSite:
     suite_days: np.ndarray = field(init=False)  # per year: suite-days installed
     batches: np.ndarray = field(init=False)
     pending_suites: int = 0
-    high_reviews: int = 0
+    ordered: float = 0.0  # suite-days ordered from the site so far (its demand, waits aside)
 
     def __post_init__(self):
         # The calendar, grouped: _at[i] (strictly increasing) is a day on which _count[i] suites
@@ -101,6 +105,7 @@ class ManufacturingSite:
         """Book ``n`` batches of ``duration`` days arriving at ``t`` (FIFO, earliest-free suite)."""
         if n <= 0:
             return Booking(0, t, 0.0, t, duration)
+        self.ordered += n * duration
         if self.unlimited:
             self._count_batches(t, n)
             return Booking(n, t, 0.0, t + duration, duration)
@@ -341,9 +346,15 @@ class ManufacturingInputs:
     learning_reference_batches: Value
     cogs_annual_decline: Value
     expansion_threshold: Value
-    expansion_step: Value
+    expansion_target_utilisation: Value
+    demand_window_months: Value
     expansion_lead_months: Value
     review_months: Value
+    own_plant_share: Value
+    own_plant_min_patients: Value
+    own_plant_capex_cny: Value
+    own_plant_lead_months: Value
+    own_plant_suites: Count
 
     @classmethod
     def bind(cls, params: RunParams) -> ManufacturingInputs:
@@ -372,41 +383,79 @@ class ManufacturingInputs:
             learning_reference_batches=b("manufacturing.learning_reference_batches"),
             cogs_annual_decline=b("manufacturing.cogs_annual_decline"),
             expansion_threshold=b("manufacturing.expansion_threshold"),
-            expansion_step=b("manufacturing.expansion_step"),
+            expansion_target_utilisation=b("manufacturing.expansion_target_utilisation"),
+            demand_window_months=b("manufacturing.demand_window_months"),
             expansion_lead_months=b("manufacturing.expansion_lead_months"),
             review_months=b("manufacturing.review_months"),
+            own_plant_share=b("manufacturing.own_plant_share"),
+            own_plant_min_patients=b("manufacturing.own_plant_min_patients"),
+            own_plant_capex_cny=b("manufacturing.own_plant_capex_cny"),
+            own_plant_lead_months=b("manufacturing.own_plant_lead_months"),
+            own_plant_suites=whole("manufacturing.own_plant_suites"),
         )
 
 
 def expansion_review(env, site: ManufacturingSite, inputs: ManufacturingInputs,
                      on_expand: Callable[[ManufacturingSite, int], None] | None = None):
-    """Every review period, order new suites (ready after a build lead time) when load stays high.
+    """Every review period, forecast the site's demand at the end of the build lead time and
+    order suites when its installed and planned suites would then be too busy.
 
-    Load is the booked backlog: suite-days already booked from now on, over the suite-days of
-    one review window (1.0 = every suite booked for the whole window; it can exceed 1). When it
-    is at or above ``expansion_threshold`` at two reviews running, the site orders enough suites
-    for the backlog to fit at the threshold, at least ``expansion_step`` x installed suites,
-    counting suites already under construction.
+    Demand is the suite time ordered from the site per day (``ManufacturingSite.ordered``; waits
+    do not lower it), measured over the last ``demand_window_months`` and, for its growth, the
+    window before; the forecast carries the recent rate forward over the lead time at that growth
+    (no decline is assumed, and no growth beyond +50% a year: a planner does not build on a
+    burst). When the
+    forecast would keep the suites installed and being built at or above
+    ``expansion_threshold`` utilisation, the site orders enough suites to bring it to
+    ``expansion_target_utilisation`` (a lower level: hysteresis), ready after
+    ``expansion_lead_months``. A site sized from demand, not from its backlog, ends with the
+    suites its demand needs, however many it started with.
     """
+    history = [(float(env.now), site.ordered)]
     while True:
-        window = inputs.review_months(env.now) * 30.4375
-        yield env.timeout(window)
+        yield env.timeout(inputs.review_months(env.now) * DAYS_PER_MONTH)
         t = env.now
+        history.append((t, site.ordered))
         if site.unlimited:
             continue
-        load = site.backlog_ratio(t, window)
-        threshold = inputs.expansion_threshold(t)
-        site.high_reviews = site.high_reviews + 1 if load >= threshold else 0
-        if site.high_reviews < 2:
+        window = inputs.demand_window_months(t) * DAYS_PER_MONTH
+        while len(history) > 2 and history[1][0] <= t - 2.0 * window:
+            history.pop(0)  # older reviews no longer count
+        recent = _order_rate(history, t - window, t)
+        if recent <= 0.0:
             continue
+        earlier = _order_rate(history, t - 2.0 * window, t - window)
+        years = window / DAYS_PER_YEAR  # growth over one window, between none and +50% a year
+        growth = min(max(recent / earlier, 1.0), 1.5 ** years) if earlier > 0.0 else 1.0
+        lead = inputs.expansion_lead_months(t) * DAYS_PER_MONTH
+        forecast = recent * growth ** (lead / window)
         planned = site.suites + site.pending_suites
-        needed = math.ceil(site.suites * load / threshold) - planned
-        k = max(needed, max(1, math.ceil(inputs.expansion_step(t) * site.suites)))
-        if needed <= 0 and site.pending_suites > 0:
-            continue  # what is being built already covers the backlog
+        if forecast < inputs.expansion_threshold(t) * planned:
+            continue
+        k = math.ceil(forecast / inputs.expansion_target_utilisation(t) - planned)
+        if k < 1:
+            continue
         site.pending_suites += k
-        site.high_reviews = 0
-        env.process(_commission(env, site, k, inputs.expansion_lead_months(t) * 30.4375, on_expand))
+        env.process(_commission(env, site, k, lead, on_expand))
+
+
+def _order_rate(history: list[tuple[float, float]], start: float, end: float) -> float:
+    """Suite-days ordered per day between ``start`` and ``end``, from the (day, ordered so far)
+    samples of ``history`` (linear between samples; a window reaching before the first sample
+    is cut to it). 0 for an empty window."""
+    start = max(start, history[0][0])
+    if end - start <= 0.0:
+        return 0.0
+    days = [d for d, _ in history]
+
+    def ordered_at(day: float) -> float:
+        i = bisect.bisect_right(days, day)
+        if i >= len(history):
+            return history[-1][1]
+        (d0, o0), (d1, o1) = history[i - 1], history[i]
+        return o0 + (o1 - o0) * (day - d0) / (d1 - d0) if d1 > d0 else o1
+
+    return (ordered_at(end) - ordered_at(start)) / (end - start)
 
 
 def _commission(env, site, k, lead, on_expand):
@@ -415,6 +464,44 @@ def _commission(env, site, k, lead, on_expand):
     site.pending_suites -= k
     if on_expand is not None:
         on_expand(site, k)
+
+
+class OwnPlants:
+    """Sponsors' own commercial plants. The first year a sponsor's products treat
+    ``own_plant_min_patients``, it decides, with ``own_plant_share``, to build one: it pays the
+    capital cost from its cash (raising a round if it must; without the money it stays on CDMO
+    suites), and after the build lead time the plant's suites serve its commercial patients,
+    growing by the same rule as a CDMO site's. Its trials stay on the cluster's CDMO suites."""
+
+    def __init__(self, inputs: ManufacturingInputs, env, rng: np.random.Generator, year_edges: np.ndarray,
+                 pay: Callable[[Sponsor, float], bool], on_ready: Callable[[Sponsor, ManufacturingSite], None]):
+        self.inputs = inputs
+        self.env = env
+        self.rng = rng
+        self.year_edges = year_edges
+        self.pay = pay  # pay(sponsor, capex) -> whether the sponsor could pay
+        self.on_ready = on_ready
+        self.decided: set[int] = set()  # sponsors that have decided
+        self.plants: dict[int, ManufacturingSite] = {}  # sponsor id -> its plant, once built
+
+    def consider(self, sponsor: Sponsor, patients: float) -> None:
+        """At a year's end: ``sponsor``'s products treated ``patients`` in the year; the first
+        time that is enough, it decides on a plant."""
+        t = self.env.now
+        if sponsor.id in self.decided or patients < self.inputs.own_plant_min_patients(t):
+            return
+        self.decided.add(sponsor.id)
+        if self.rng.random() >= self.inputs.own_plant_share(t):
+            return
+        if self.pay(sponsor, self.inputs.own_plant_capex_cny(t)):
+            self.env.process(self._build(sponsor, self.inputs.own_plant_lead_months(t) * DAYS_PER_MONTH,
+                                         self.inputs.own_plant_suites(t)))
+
+    def _build(self, sponsor: Sponsor, lead: float, suites: int):
+        yield self.env.timeout(lead)
+        site = ManufacturingSite(f"plant-{sponsor.id}", suites, float(self.env.now), False, self.year_edges)
+        self.plants[sponsor.id] = site
+        self.on_ready(sponsor, site)
 
 
 # --- cost of goods ---------------------------------------------------------------------------

@@ -1,24 +1,29 @@
-"""Pricing, payment and patients: approved products turn eligible patients into treated ones.
+"""Pricing, payment and patients: approved products compete for their indication's patients.
 
-Each month, for every launched product (vectorised over products):
+Each month, for every indication and the products on the market in it (vectorised over
+products):
 
-* eligible patients = a product-specific base (lognormal) growing, and price = launch price
-  (set at launch: the catalogue price moved with the cost of goods, ``launch_price``)
-  eroding, month by month at the yearly rates then in force (a dated change moves them on from
-  its date); the price is cut by the negotiated amount once the product enters the national
-  reimbursement list (a yearly listing probability, 0 in the baseline: CAR-Ts have been
-  excluded);
-* who pays: basic insurance pays its share of a listed price; city commercial insurance (Hui Min
-  Bao: deductible, paid share, cap) and the 2026 commercial innovative-drug list cover part of
-  the patients; the rest is out of pocket;
-* affordability = the share of patients whose household can pay their out-of-pocket cost
-  (lognormal ability to pay), averaged over insurance groups;
-* uptake ramps after launch (logistic; each product's curve is the one in force at its launch)
-  toward access ceiling x affordability;
-* new patients (Poisson) are ordered from the product's cluster site as one booking per
-  (site, modality) per month. Autologous products need one batch per patient and patients drop
-  out while they wait (exponential tolerance); off-the-shelf products serve patients from stock
-  and make lots to keep two months of demand in stock.
+* the indication's patients come forward (``demand.Demand``: a flow reaching the line of
+  therapy, and for chronic diseases part of an untreated pool);
+* a product's list price is set at launch (the catalogue price moved with the cost of goods,
+  ``launch_price``) and erodes month by month at the yearly rate in force; a national listing
+  cuts it by the negotiated share (``payers``: listing only when the national list's CGT budget
+  has room for it);
+* who pays (``payers.PayerInputs.payments``): the national list, the commercial innovative-drug
+  list and city insurance (rationed to its budget) pay their shares; the share of patients
+  whose household can pay the rest is ``able``;
+* the indication's patients reached: fit for the therapy x access through treatment centres x
+  an uptake curve since the first launch in the indication (logistic) x the share able to pay
+  the most affordable product. They are split among the products in proportion to
+  (order of entry) ** -``market.entry_order_exponent`` x able to pay x each product's own
+  uptake since its launch, so a pioneer keeps an advantage, a cheaper entrant takes share, and
+  a product's sales can fall as others arrive; one that treats too few patients for a year is
+  withdrawn;
+* a product's new patients are ordered from its sponsor's own plant if it has one, else from its
+  cluster's CDMO site, as one booking per (site, modality) per month. Autologous products need
+  one batch per patient and patients drop out while they wait (exponential tolerance);
+  off-the-shelf products serve patients from stock and make lots to keep two months of demand
+  in stock.
 
 Patients move as counts, so a month costs the same whether it treats ten patients or ten
 thousand. Patients are counted in the month their order is placed; infusion follows the
@@ -33,14 +38,15 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import ndtr
 
-from ..parameters import CLUSTERS, MODALITIES
+from ..parameters import CLUSTERS, INDICATIONS, MODALITIES
 from ..timeline import DAYS_PER_YEAR
 from .accounts import Accounts
+from .demand import Demand, DemandInputs
 from .financing import Financing, Sponsor
 from .logistics import LogisticsInputs
 from .manufacturing import CostOfGoods, ManufacturingInputs, ManufacturingSite
+from .payers import PayerInputs, Payers, Payments
 from .program import Program
 from .runparams import RunParams, Value
 from .streams import gamma_draw
@@ -50,86 +56,40 @@ STOCK_MONTHS = 2.0  # assumption: off-the-shelf products keep two months of dema
 
 @dataclass(frozen=True, slots=True)
 class MarketInputs:
-    eligible_per_year: dict[str, Value]  # by modality
-    eligible_sigma: Value
-    eligible_growth: Value
     launch_price_cny: dict[str, Value]  # by modality
     cost_pass_through: Value
     reference_cost_per_dose_cny: dict[str, Value]  # by modality
     price_erosion: Value
-    nrdl_listing_hazard: Value
-    nrdl_scope: dict[str, Value]  # by modality
-    nrdl_price_cut: Value
-    nrdl_reimbursed_share: Value
-    city_insurance_coverage: Value
-    city_insurance_cap_cny: Value
-    city_insurance_deductible_cny: Value
-    city_insurance_paid_share: Value
-    commercial_list_coverage: Value
-    commercial_list_paid_share: Value
-    ability_to_pay_median_cny: Value
-    ability_to_pay_sigma: Value
     access_ceiling: Value
     uptake_midpoint_years: Value
     uptake_steepness: Value
+    entry_order_exponent: Value
+    withdrawal_patients_per_year: Value
+    withdrawal_grace_years: Value
     wait_tolerance_days: Value
     gross_margin_to_sponsor: Value
+    payers: PayerInputs
+    demand: DemandInputs
 
     @classmethod
     def bind(cls, params: RunParams) -> MarketInputs:
         b = params.bind
-
-        def per_modality(name: str) -> dict[str, Value]:
-            return {m: b(f"market.{name}.{m}") for m in MODALITIES}
-
         return cls(
-            eligible_per_year=per_modality("eligible_per_year"),
-            eligible_sigma=b("market.eligible_sigma"),
-            eligible_growth=b("market.eligible_growth"),
-            launch_price_cny=per_modality("launch_price_cny"),
+            launch_price_cny={m: b(f"market.launch_price_cny.{m}") for m in MODALITIES},
             cost_pass_through=b("market.cost_pass_through"),
-            reference_cost_per_dose_cny=per_modality("reference_cost_per_dose_cny"),
+            reference_cost_per_dose_cny={m: b(f"market.reference_cost_per_dose_cny.{m}") for m in MODALITIES},
             price_erosion=b("market.price_erosion"),
-            nrdl_listing_hazard=b("market.nrdl_listing_hazard"),
-            nrdl_scope=per_modality("nrdl_scope"),
-            nrdl_price_cut=b("market.nrdl_price_cut"),
-            nrdl_reimbursed_share=b("market.nrdl_reimbursed_share"),
-            city_insurance_coverage=b("market.city_insurance_coverage"),
-            city_insurance_cap_cny=b("market.city_insurance_cap_cny"),
-            city_insurance_deductible_cny=b("market.city_insurance_deductible_cny"),
-            city_insurance_paid_share=b("market.city_insurance_paid_share"),
-            commercial_list_coverage=b("market.commercial_list_coverage"),
-            commercial_list_paid_share=b("market.commercial_list_paid_share"),
-            ability_to_pay_median_cny=b("market.ability_to_pay_median_cny"),
-            ability_to_pay_sigma=b("market.ability_to_pay_sigma"),
             access_ceiling=b("market.access_ceiling"),
             uptake_midpoint_years=b("market.uptake_midpoint_years"),
             uptake_steepness=b("market.uptake_steepness"),
+            entry_order_exponent=b("market.entry_order_exponent"),
+            withdrawal_patients_per_year=b("market.withdrawal_patients_per_year"),
+            withdrawal_grace_years=b("market.withdrawal_grace_years"),
             wait_tolerance_days=b("market.wait_tolerance_days"),
             gross_margin_to_sponsor=b("market.gross_margin_to_sponsor"),
+            payers=PayerInputs.bind(params),
+            demand=DemandInputs.bind(params),
         )
-
-    def affordable_share(self, t: float, net_price: np.ndarray, listed: np.ndarray) -> np.ndarray:
-        """Share of eligible patients who can pay, averaged over insurance groups."""
-        oop = np.where(listed, net_price * (1.0 - self.nrdl_reimbursed_share(t)), net_price)
-        c_city = self.city_insurance_coverage(t)
-        c_com = self.commercial_list_coverage(t)
-        after_com = oop * (1.0 - self.commercial_list_paid_share(t))
-        med, sig = self.ability_to_pay_median_cny(t), self.ability_to_pay_sigma(t)
-        cap = self.city_insurance_cap_cny(t)
-        ded = self.city_insurance_deductible_cny(t)
-        paid = self.city_insurance_paid_share(t)
-
-        def city(x):
-            return x - np.minimum(cap, paid * np.maximum(x - ded, 0.0))
-
-        share: float | np.ndarray = 0.0
-        for w_com, base in ((1.0 - c_com, oop), (c_com, after_com)):
-            if w_com <= 0:
-                continue
-            share = share + w_com * ((1.0 - c_city) * out_of_pocket_share_able(base, med, sig)
-                                     + c_city * out_of_pocket_share_able(city(base), med, sig))
-        return np.asarray(share)
 
     def launch_price(self, modality: str, t: float, cost_per_dose: Callable[[str, float], float]) -> float:
         """List price of a product of ``modality`` launched on day ``t``, with the national cost
@@ -143,16 +103,6 @@ class MarketInputs:
         return launch_price(price, elasticity, cost_per_dose(modality, t), reference)
 
 
-def out_of_pocket_share_able(oop: np.ndarray, median: float, sigma: float) -> np.ndarray:
-    """Share of households able to pay ``oop`` CNY (lognormal ability to pay)."""
-    oop = np.asarray(oop, dtype=float)
-    if median <= 0.0:  # no household can pay anything
-        return np.where(oop <= 0.0, 1.0, 0.0)
-    with np.errstate(divide="ignore"):
-        zz = (math.log(median) - np.log(np.maximum(oop, 1e-9))) / sigma
-    return np.where(oop <= 0.0, 1.0, ndtr(zz))
-
-
 def launch_price(list_price: float, elasticity: float, cost_per_dose: float, reference_cost: float) -> float:
     """A launch price: the catalogue ``list_price``, moved by the ratio of the national cost per
     dose to the ``reference_cost`` at which that price holds, to the power of the pass-through
@@ -163,110 +113,261 @@ def launch_price(list_price: float, elasticity: float, cost_per_dose: float, ref
     return list_price * max(ratio, 0.0) ** elasticity
 
 
-def uptake(years_since_launch: np.ndarray, midpoint, steepness) -> np.ndarray:
+def uptake(years_since_launch, midpoint, steepness):
     return 1.0 / (1.0 + np.exp(-steepness * (years_since_launch - midpoint)))
 
 
+def entry_shares(order: np.ndarray, able: np.ndarray, ramp: np.ndarray, exponent: float) -> np.ndarray:
+    """How an indication's treated patients split among its products: in proportion to
+    (order of entry) ** -exponent x share able to pay x the product's own uptake (zeros when
+    no product can take any)."""
+    weights = np.asarray(order, dtype=float) ** -exponent * able * ramp
+    total = weights.sum()
+    return weights / total if total > 0 else np.zeros_like(weights)
+
+
 class Market:
-    """The approved products of one replication and their monthly patient flows."""
+    """The approved products of one replication, the indications they compete in, and their
+    monthly patient flows."""
+
+    _ARRAYS = ("program_id", "modality", "cluster", "indication", "order", "site", "launch", "price0",
+               "listed", "listed_day", "updated", "log_price", "uptake_mid", "uptake_steep", "on_market",
+               "withdrawn_day", "stock", "treated", "treated_year", "revenue", "nrdl_committed", "nrdl_month")
 
     def __init__(self, inputs: MarketInputs, manufacturing: ManufacturingInputs, logistics: LogisticsInputs,
                  accounts: Accounts, sites: dict[str, ManufacturingSite], cost_of_goods: CostOfGoods,
-                 financing: Financing, rng: dict[str, np.random.Generator]):
+                 financing: Financing, rng: dict[str, np.random.Generator], day_2024: float, years: int):
         self.inputs = inputs
         self.manufacturing = manufacturing
         self.logistics = logistics
         self.accounts = accounts
-        self.sites = sites
         self.cost_of_goods = cost_of_goods
         self.financing = financing
         self.rng = rng
+        self.demand = Demand(inputs.demand, day_2024 + DAYS_PER_YEAR, rng["market"])
+        self.payers = Payers(inputs.payers, accounts, day_2024)
+        self.site_list: list[ManufacturingSite] = [sites[c] for c in CLUSTERS]  # CDMO sites, then plants
+        self.plant_of: dict[int, int] = {}  # sponsor id -> index of its plant in site_list
         self.n = 0
         cap = 64
-        self.program_id = np.zeros(cap, dtype=np.int64)
-        self.modality = np.zeros(cap, dtype=np.int64)
-        self.cluster = np.zeros(cap, dtype=np.int64)
+        ints, flags = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=bool)
+        self.program_id = ints.copy()
+        self.modality = ints.copy()
+        self.cluster = ints.copy()
+        self.indication = ints.copy()
+        self.order = ints.copy()  # order of entry in its indication (1: the pioneer)
+        self.site = ints.copy()  # index into site_list of where it is made
         self.launch = np.zeros(cap)
-        self.eligible0 = np.zeros(cap)
         self.price0 = np.zeros(cap)
-        self.listed = np.zeros(cap, dtype=bool)
+        self.listed = flags.copy()
         self.listed_day = np.full(cap, np.nan)
-        self.updated = np.zeros(cap)  # day to which price and eligible patients have moved on
+        self.updated = np.zeros(cap)  # day to which the price has moved on
         self.log_price = np.zeros(cap)  # log of the price factor accumulated since launch (erosion)
-        self.log_eligible = np.zeros(cap)  # log of the eligible-patient factor since launch (growth)
-        self.uptake_mid = np.zeros(cap)  # the uptake curve, fixed at launch
+        self.uptake_mid = np.zeros(cap)  # the product's own uptake curve, fixed at launch
         self.uptake_steep = np.zeros(cap)
+        self.on_market = flags.copy()
+        self.withdrawn_day = np.full(cap, np.nan)
         self.stock = np.zeros(cap)
         self.treated = np.zeros(cap)
+        self.treated_year = np.zeros(cap)  # patients treated this year (for withdrawal)
         self.revenue = np.zeros(cap)
+        self.nrdl_committed = np.zeros(cap)  # expected yearly reimbursement when listed
+        self.nrdl_month = np.zeros(cap)  # reimbursement last month
         self.sponsors: list[Sponsor] = []
+        n_ind = len(INDICATIONS)
+        self.first_launch = np.full(n_ind, np.nan)  # day of the first launch in each indication
+        self.class_mid = np.zeros(n_ind)  # the indication's uptake curve, read at its first launch
+        self.class_steep = np.zeros(n_ind)
+        self.entrants = np.zeros(n_ind, dtype=np.int64)
+        self.on_market_snapshot = np.zeros(years)
 
     def _grow(self):
-        for name in ("program_id", "modality", "cluster", "launch", "eligible0", "price0", "listed",
-                     "listed_day", "updated", "log_price", "log_eligible", "uptake_mid", "uptake_steep",
-                     "stock", "treated", "revenue"):
+        for name in self._ARRAYS:
             a = getattr(self, name)
-            fill = np.nan if name == "listed_day" else 0
+            fill = np.nan if name in ("listed_day", "withdrawn_day") else 0
             setattr(self, name, np.concatenate((a, np.full(a.size, fill, dtype=a.dtype))))
 
-    def launch_product(self, program: Program, t: float, z_eligible: float) -> None:
+    # --- products ----------------------------------------------------------------------------
+    def launch_product(self, program: Program, t: float) -> None:
         inputs = self.inputs
         if self.n == self.program_id.size:
             self._grow()
-        i = self.n
-        m = program.modality
-        assert program.sponsor is not None
+        i, m, k = self.n, program.modality, program.indication
+        sponsor = program.sponsor
+        assert sponsor is not None
         self.program_id[i] = program.id
         self.modality[i] = MODALITIES.index(m)
         self.cluster[i] = CLUSTERS.index(program.cluster)
+        self.indication[i] = k
+        self.entrants[k] += 1
+        self.order[i] = self.entrants[k]
+        if self.entrants[k] == 1:
+            self.first_launch[k] = t
+            self.class_mid[k] = inputs.uptake_midpoint_years(t)
+            self.class_steep[k] = inputs.uptake_steepness(t)
+        self.site[i] = self.plant_of.get(sponsor.id, self.cluster[i])
         self.launch[i] = t
-        self.eligible0[i] = inputs.eligible_per_year[m](t) * math.exp(inputs.eligible_sigma(t) * z_eligible)
         self.price0[i] = inputs.launch_price(m, t, self.cost_of_goods.cost_per_dose)
         self.updated[i] = t
-        self.log_price[i] = self.log_eligible[i] = 0.0
+        self.log_price[i] = 0.0
         self.uptake_mid[i] = inputs.uptake_midpoint_years(t)
         self.uptake_steep[i] = inputs.uptake_steepness(t)
-        self.sponsors.append(program.sponsor)
+        self.on_market[i] = True
+        self.sponsors.append(sponsor)
         self.n += 1
 
+    def use_plant(self, sponsor: Sponsor, site: ManufacturingSite) -> None:
+        """``sponsor``'s own plant is ready: its products (and later ones) are made there."""
+        self.site_list.append(site)
+        index = len(self.site_list) - 1
+        self.plant_of[sponsor.id] = index
+        for i, s in enumerate(self.sponsors):
+            if s is sponsor:
+                self.site[i] = index
+
+    # --- the month -----------------------------------------------------------------------------
     def month(self, t: float, start: float) -> None:
-        """Serve the month from day ``start`` to ``t`` for every launched product: growth and
-        erosion accrue at the rates in force at the month's start."""
+        """Serve the month from day ``start`` to ``t``: patients come forward in every
+        indication; where products are on the market they are reached, split among the products
+        and ordered; prices erode and national listings happen at the rates in force at the
+        month's start."""
+        inputs, accounts, payers = self.inputs, self.accounts, self.payers
+        expected_flow, expected_pool = self.demand.expected(t, start)
+        came = self.demand.month(t, start)
+        for k, ind in enumerate(INDICATIONS):
+            accounts.record(f"eligible_patients_{ind}", t, float(came[k]))
         n = self.n
         if n == 0:
             return
-        inputs, accounts = self.inputs, self.accounts
         rng = self.rng["market"]
         sl = slice(0, n)
-        years = (t - self.launch[sl]) / DAYS_PER_YEAR
-        listing = inputs.nrdl_listing_hazard(t)  # a yearly probability: its monthly share
-        if listing > 0:
-            scope = np.array([inputs.nrdl_scope[m](t) for m in MODALITIES])[self.modality[sl]]
-            newly = (~self.listed[sl]) & (rng.random(n) < 1.0 - (1.0 - listing * scope) ** (1.0 / 12.0))
-            if newly.any():
-                self.listed[sl] |= newly
-                self.listed_day[sl][newly] = t
-        # growth and erosion accrue month by month at the rates in force (a dated change moves
-        # prices and populations on from its date, not over each product's past)
+        on = self.on_market[sl]
+        indication = self.indication[sl]
+        live = np.unique(indication[on])
+        accounts.record("eligible_patients", t, float(came[live].sum()))
+        # prices move on at the rates in force (a dated change moves them on from its date)
         span = (t - self.updated[sl]) / DAYS_PER_YEAR
-        self.log_eligible[sl] += math.log1p(inputs.eligible_growth(start)) * span
         self.log_price[sl] += math.log1p(-inputs.price_erosion(start)) * span
         self.updated[sl] = t
-        eligible = self.eligible0[sl] * np.exp(self.log_eligible[sl]) / 12.0
         price = self.price0[sl] * np.exp(self.log_price[sl])
-        listed = self.listed[sl]
-        net = np.where(listed, price * (1.0 - inputs.nrdl_price_cut(t)), price)
-        able = inputs.affordable_share(t, net, listed)
-        ramp = uptake(years, self.uptake_mid[sl], self.uptake_steep[sl])
-        demand = eligible * inputs.access_ceiling(t) * able * ramp
-        new = rng.poisson(demand)
-        accounts.record("eligible_patients", t, float(eligible.sum()))
-        accounts.record("patients_demand", t, float(new.sum()))
-        if new.any():
-            self._serve(t, np.flatnonzero(new), new, net)
+        cut = inputs.payers.nrdl_price_cut(t)
+        years = (t - self.launch[sl]) / DAYS_PER_YEAR
+        own_ramp = uptake(years, self.uptake_mid[sl], self.uptake_steep[sl])
+        exponent = inputs.entry_order_exponent(t)
+        reach = np.zeros(len(INDICATIONS))
+        for k in live.tolist():
+            since = (t - self.first_launch[k]) / DAYS_PER_YEAR
+            reach[k] = (inputs.access_ceiling(t) * inputs.demand.fit_share[INDICATIONS[k]](t)
+                        * float(uptake(since, self.class_mid[k], self.class_steep[k])))
+        expected_came = expected_flow + expected_pool
 
-    def _serve(self, t: float, idx: np.ndarray, new_all: np.ndarray, net_all: np.ndarray) -> None:
-        """Order, make and deliver the doses of one month's new patients (``new_all[idx]``).
+        def allocation(pay: Payments) -> tuple[np.ndarray, np.ndarray]:
+            """Per product, its share of its indication's patients reached, and per indication the
+            chance that a patient who comes forward is treated."""
+            share = np.zeros(n)
+            p_any = np.zeros(len(INDICATIONS))
+            for k in live.tolist():
+                members = np.flatnonzero(on & (indication == k))
+                share[members] = entry_shares(self.order[members], pay.able[members], own_ramp[members], exponent)
+                p_any[k] = min(reach[k] * float(pay.able[members].max()), 1.0)
+            return share, p_any
+
+        self._list_products(t, price, cut, on, indication, own_ramp, exponent, reach, expected_came)
+        listed = self.listed[sl]
+        net = np.where(listed, price * (1.0 - cut), price)
+        # city insurance rations its cover when this month's expected claims would overrun its budget
+        full = inputs.payers.payments(t, net, listed)
+        share, p_any = allocation(full)
+        claims = float((expected_came[indication] * p_any[indication] * share * full.city)[on].sum())
+        months_left = (accounts.edges[accounts.year_of_day(start) + 1] - start) / (t - start)
+        factor = payers.city_factor(t, claims, months_left)
+        pay = full if factor >= 1.0 else inputs.payers.payments(t, net, listed, factor)
+        if factor < 1.0:
+            share, p_any = allocation(pay)
+        # patients reached in each indication, split among its products
+        new = np.zeros(n, dtype=np.int64)
+        for k in live.tolist():
+            reached = int(rng.binomial(int(came[k]), p_any[k]))
+            if reached:
+                members = np.flatnonzero(on & (indication == k))
+                new[members] = rng.multinomial(reached, share[members])
+        accounts.record("patients_demand", t, float(new.sum()))
+        treated = self._serve(t, np.flatnonzero(new), new, net) if new.any() else np.zeros(n)
+        by_indication = np.bincount(indication, weights=treated, minlength=len(INDICATIONS))
+        for k in live.tolist():
+            accounts.record(f"patients_treated_{INDICATIONS[k]}", t, float(by_indication[k]))
+        self.demand.treated(by_indication)
+        self.nrdl_month[sl] = treated * pay.nrdl
+        payers.paid(t, float((treated * pay.nrdl).sum()), float((treated * pay.commercial).sum()),
+                    float((treated * pay.city).sum()), float((treated * pay.out_of_pocket).sum()))
+
+    def _list_products(self, t, price, cut, on, indication, own_ramp, exponent, reach, expected_came) -> None:
+        """National listing: each unlisted product on the market applies with the yearly
+        listing probability in force (its monthly share, by modality scope) and is listed when
+        its expected yearly reimbursement fits in the list's CGT budget left by the products
+        listed before it (each counted at the larger of its expected and its last month's
+        reimbursement)."""
+        inputs = self.inputs.payers
+        hazard = inputs.nrdl_listing_hazard(t)
+        if hazard <= 0:
+            return
+        n = self.n
+        sl = slice(0, n)
+        scope = np.array([inputs.nrdl_scope[m](t) for m in MODALITIES])[self.modality[sl]]
+        rng = self.rng["market"]
+        applies = on & ~self.listed[sl] & (rng.random(n) < 1.0 - (1.0 - hazard * scope) ** (1.0 / 12.0))
+        if not applies.any():
+            return
+        listed = self.listed[sl]
+        committed = float(np.maximum(self.nrdl_committed[sl], 12.0 * self.nrdl_month[sl])[listed].sum())
+        budget = self.payers.nrdl_budget(t)
+        for j in np.flatnonzero(applies).tolist():
+            k = indication[j]
+            members = np.flatnonzero(on & (indication == k))
+            as_listed = listed.copy()
+            as_listed[j] = True
+            net = np.where(as_listed, price * (1.0 - cut), price)[members]
+            pay = inputs.payments(t, net, as_listed[members])
+            share = entry_shares(self.order[members], pay.able, own_ramp[members], exponent)
+            p_any = min(reach[k] * float(pay.able.max()), 1.0)
+            mine = int(np.flatnonzero(members == j)[0])
+            expected = 12.0 * expected_came[k] * p_any * share[mine] * pay.nrdl[mine]
+            if committed + expected <= budget:
+                self.listed[j] = True
+                self.listed_day[j] = t
+                self.nrdl_committed[j] = expected
+                committed += expected
+                listed[j] = True
+
+    def products_on_market(self) -> np.ndarray:
+        """Products on the market, per indication."""
+        n = self.n
+        return np.bincount(self.indication[:n][self.on_market[:n]], minlength=len(INDICATIONS))
+
+    def close_year(self, yi: int, t: float) -> list[tuple[Sponsor, float]]:
+        """Withdraw the products that have been on the market long enough and treated too few
+        patients in the year; count those on the market. Returns the patients each sponsor's
+        products treated in the year."""
+        n = self.n
+        inputs = self.inputs
+        volumes: dict[int, tuple[Sponsor, float]] = {}
+        for sponsor, treated in zip(self.sponsors, self.treated_year[:n].tolist()):
+            volumes[sponsor.id] = (sponsor, volumes.get(sponsor.id, (sponsor, 0.0))[1] + treated)
+        if n:
+            sl = slice(0, n)
+            old = (t - self.launch[sl]) >= inputs.withdrawal_grace_years(t) * DAYS_PER_YEAR
+            gone = self.on_market[sl] & old & (self.treated_year[sl] < inputs.withdrawal_patients_per_year(t))
+            if gone.any():
+                self.on_market[sl] &= ~gone
+                self.withdrawn_day[sl][gone] = t
+                self.accounts.record("products_withdrawn", t - 1e-9, float(gone.sum()))
+            self.treated_year[sl] = 0.0
+        self.on_market_snapshot[yi] = float(self.on_market[:n].sum())
+        return list(volumes.values())
+
+    def _serve(self, t: float, idx: np.ndarray, new_all: np.ndarray, net_all: np.ndarray) -> np.ndarray:
+        """Order, make and deliver the doses of one month's new patients (``new_all[idx]``);
+        return the patients treated, per product.
 
         Products are served in groups of one site and modality, each group one booking; the
         random draws of all groups are made together. Patients decide whether to wait on the
@@ -274,14 +375,14 @@ class Market:
         made, logistics, accounts = self.manufacturing, self.logistics, self.accounts
         rng = self.rng["market"]
         new, net = new_all[idx], net_all[idx]
-        cl, mo = self.cluster[idx], self.modality[idx]
+        cl, mo = self.site[idx], self.modality[idx]  # (the site each product is made at)
         key = cl * len(MODALITIES) + mo
         order = np.argsort(key, kind="stable")
         idx, new, net, cl, mo, key = idx[order], new[order], net[order], cl[order], mo[order], key[order]
         bounds = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1], [True])))
         groups = []
         for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-            site, m = self.sites[CLUSTERS[cl[a]]], MODALITIES[mo[a]]
+            site, m = self.site_list[cl[a]], MODALITIES[mo[a]]
             d = gamma_draw(self.rng["manufacturing"], made.batch_days[m](t), made.batch_cv(t))
             groups.append(_Group(slice(a, b), site, m, d, made.qc_release_days[m](t),
                                  self.cost_of_goods.batch_cost(m, t, d, site),
@@ -365,6 +466,10 @@ class Market:
         sponsors, credit = self.sponsors, self.financing.credit
         for i, rev, gain in zip(idx.tolist(), revenue_i.tolist(), gains):
             credit(sponsors[i], rev, gain)
+        self.treated_year[idx] += treated
+        out = np.zeros(self.n)
+        out[idx] = treated
+        return out
 
 
 class _Group(NamedTuple):

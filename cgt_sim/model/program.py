@@ -1,10 +1,9 @@
 """A development program: its state, its own random numbers, and where it ended.
 
 Each program carries the random numbers its science is decided by, drawn when it arrives:
-``uniforms`` (stage outcomes, track, review class, sponsor choice; indexed by the ``U_*``
-constants below), ``normals`` (standard normals of its stage durations, ``Z_*``),
-``financing_uniforms`` (the first few funding rounds' outcomes), and a standard normal of the
-size of its product's market (``z_eligible``). So a program's science is the
+``uniforms`` (stage outcomes, track, review class, sponsor choice, indication; indexed by the
+``U_*`` constants below), ``normals`` (standard normals of its stage durations, ``Z_*``)
+and ``financing_uniforms`` (the first few funding rounds' outcomes). So a program's science is the
 same in every scenario (common random numbers), whatever the scenario changes about money or
 capacity.
 """
@@ -49,10 +48,11 @@ END_STAGES = ("", "preclinical", "iit", "ind_review", "phase1", "phase2", "phase
 # What each of a program's uniforms decides (indices into Program.uniforms): preclinical
 # success, the IIT track and its success, the IND review, Phase I, II, a pivotal Phase II,
 # Phase III, a priority review, the marketing decision, the sponsor's response time, and the
-# choice of sponsor (a follow-on program of an existing one, and which).
+# choice of sponsor (a follow-on program of an existing one, and which), the indication it
+# targets, and whether it starts at all in a crowded indication.
 (U_PRECLIN, U_IIT, U_IIT_OK, U_IND, U_P1, U_P2, U_PIVOTAL, U_P3, U_PRIORITY, U_NDA, U_RESPONSE, U_SPONSOR,
- U_SPONSOR_PICK) = range(13)
-N_UNIFORMS = 13
+ U_SPONSOR_PICK, U_INDICATION, U_CROWDING) = range(15)
+N_UNIFORMS = 15
 # The standard normals of its durations (indices into Program.normals).
 Z_PRECLIN, Z_IIT, Z_P1, Z_P2, Z_P3 = range(5)
 N_NORMALS = 5
@@ -64,11 +64,11 @@ class Program:
     id: int
     modality: str
     cluster: str
+    indication: int  # index into parameters.INDICATIONS
     arrival: float  # simulation day
     uniforms: list  # U(0, 1) numbers of its science (U_*)
     normals: list  # standard normals of its durations (Z_*)
     financing_uniforms: list  # U(0, 1) numbers of its first funding rounds
-    z_eligible: float  # standard normal of its product's eligible population
     sponsor: Sponsor | None = None
     state: int = -1  # a State once started
     financing_used: int = 0  # how many of financing_uniforms are used

@@ -34,6 +34,7 @@ class ResearchInputs:
     capital_climate: Value
     capital_elasticity: Value
     cluster_weight: dict[str, Value]  # by cluster
+    crowding_products: Value
 
     @classmethod
     def bind(cls, params: RunParams) -> ResearchInputs:
@@ -46,7 +47,13 @@ class ResearchInputs:
             capital_climate=b("financing.capital_climate"),
             capital_elasticity=b("research.capital_elasticity"),
             cluster_weight={c: b(f"research.cluster_weight.{c}") for c in CLUSTERS},
+            crowding_products=b("research.crowding_products"),
         )
+
+    def start_probability(self, products_on_market: int, t: float) -> float:
+        """Chance that a new program targeting an indication with ``products_on_market``
+        approved products is started at all."""
+        return 1.0 / (1.0 + products_on_market / self.crowding_products(t))
 
     def yearly_rates(self, t: float, growth: np.ndarray) -> np.ndarray:
         """Expected arrivals per year by (modality, cluster) at the rates in force on day ``t``."""

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 MECHANISMS = ("discovery", "programs", "financing", "manufacturing", "logistics", "market",
-              "uncertain")
+              "uncertain", "plants")
 
 
 def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:

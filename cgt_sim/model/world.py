@@ -23,11 +23,11 @@ from ..timeline import DAYS_PER_MONTH
 from . import clinical
 from .accounts import Accounts, tables
 from .clinical import ClinicalInputs
-from .financing import Financing, FinancingInputs
+from .financing import Financing, FinancingInputs, Sponsor
 from .logistics import LogisticsInputs
-from .manufacturing import CostOfGoods, ManufacturingInputs, ManufacturingSite, expansion_review
+from .manufacturing import CostOfGoods, ManufacturingInputs, ManufacturingSite, OwnPlants, expansion_review
 from .market import Market, MarketInputs
-from .program import N_FINANCING_UNIFORMS, N_NORMALS, N_UNIFORMS, Program
+from .program import N_FINANCING_UNIFORMS, N_NORMALS, N_UNIFORMS, U_CROWDING, U_INDICATION, Program
 from .research import ResearchInputs, discovery
 from .runparams import RunParams
 from .streams import streams
@@ -53,28 +53,39 @@ class World:
         self.clinical = ClinicalInputs.bind(params)
         self.manufacturing = made = ManufacturingInputs.bind(params)
         self.logistics = LogisticsInputs.bind(params)
+        # the clusters' CDMO sites (which trials use) and, as sponsors build them, their own plants
         self.sites = {c: ManufacturingSite(c, made.suites_2015[c], 0.0, made.capacity_unlimited, self.year_edges)
                       for c in CLUSTERS}
-        self.cost_of_goods = CostOfGoods(made, self.sites, len(self.years))
+        self.facilities = dict(self.sites)
+        self.cost_of_goods = CostOfGoods(made, self.facilities, len(self.years))
         self.financing = Financing(FinancingInputs.bind(params), self.env, self.rng["financing"], self.accounts)
         self.market = Market(MarketInputs.bind(params), made, self.logistics, self.accounts, self.sites,
-                             self.cost_of_goods, self.financing, self.rng)
+                             self.cost_of_goods, self.financing, self.rng, self.clock.year_start_day(2024),
+                             len(self.years))
+        self.plants = OwnPlants(made, self.env, self.rng["plants"], self.year_edges, self.financing.pay_capex,
+                                self._plant_ready)
         self.programs: list[Program] = []
 
     # --- programs ----------------------------------------------------------------------------
     def add_programs(self, times, modalities, clusters) -> None:
         """Programs arriving at ``times`` (with modality and cluster indices): each draws the
-        numbers its science is decided by, and starts at its arrival."""
+        numbers its science is decided by and its indication, and starts at its arrival unless
+        its indication is too crowded (``ResearchInputs.start_probability``)."""
         n = len(times)
         rng = self.rng["programs"]
         uniforms = rng.random((n, N_UNIFORMS)).tolist()
-        normals = rng.standard_normal((n, N_NORMALS + 1)).tolist()
+        normals = rng.standard_normal((n, N_NORMALS)).tolist()
         financing = rng.random((n, N_FINANCING_UNIFORMS)).tolist()
         now = self.env.now
+        indication_of = self.market.inputs.demand.indication_of
+        crowded = self.market.products_on_market()
         for i in range(n):
-            z = normals[i]
-            program = Program(len(self.programs), MODALITIES[modalities[i]], CLUSTERS[clusters[i]],
-                              float(times[i]), uniforms[i], z[:-1], financing[i], z[-1])
+            modality, day = MODALITIES[modalities[i]], float(times[i])
+            indication = indication_of(modality, day, uniforms[i][U_INDICATION])
+            if uniforms[i][U_CROWDING] >= self.research.start_probability(int(crowded[indication]), day):
+                continue
+            program = Program(len(self.programs), modality, CLUSTERS[clusters[i]], indication, day, uniforms[i],
+                              normals[i], financing[i])
             self.programs.append(program)
             self.env.timeout(float(times[i]) - now).callbacks.append(partial(clinical.arrive, self, program))
 
@@ -86,7 +97,14 @@ class World:
     def approve(self, program: Program) -> None:
         t = self.env.now
         self.accounts.approved(program, t)
-        self.market.launch_product(program, t, program.z_eligible)
+        self.market.launch_product(program, t)
+
+    def _plant_ready(self, sponsor: Sponsor, site: ManufacturingSite) -> None:
+        """A sponsor's plant is built: its commercial patients go there from now on, its cost
+        of goods counts in the nation's, and it expands as a CDMO site does."""
+        self.facilities[site.name] = site
+        self.market.use_plant(sponsor, site)
+        self.env.process(expansion_review(self.env, site, self.manufacturing))
 
     # --- the calendar --------------------------------------------------------------------------
     def year_ends(self, env):
@@ -100,6 +118,13 @@ class World:
         t = self.env.now
         self.accounts.close_year(yi, t)
         self.cost_of_goods.close_year(yi, t)
+        volumes = self.market.close_year(yi, t)
+
+        def decide(_event) -> None:  # sponsors decide on plants in the new year (none after the horizon)
+            for sponsor, patients in volumes:
+                self.plants.consider(sponsor, patients)
+
+        self.env.timeout(0.0).callbacks.append(decide)
 
     def month_ends(self, env):
         """Generator: at the end of every month, cost of goods moves on by the month's

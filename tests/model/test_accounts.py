@@ -45,7 +45,7 @@ def test_every_declared_parameter_is_read_and_nothing_else():
 
 def test_programs_move_between_states_and_the_snapshot_counts_them():
     acc = Accounts([0.0, 365.25, 730.5])
-    a, b, c = (Program(i, "autologous_car_t", "beijing", 1.0, [0.5] * 13, [0.0] * 5, [0.5] * 6, 0.0)
+    a, b, c = (Program(i, "autologous_car_t", "beijing", 0, 1.0, [0.5] * 15, [0.0] * 5, [0.5] * 6)
                for i in range(3))
     for p in (a, b, c):
         acc.start(p, 10.0)

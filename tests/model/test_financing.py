@@ -49,7 +49,7 @@ def make(overrides: dict | None = None, cash: float | None = None, uniforms=(0.5
     env = simpy.Environment()
     accounts = Accounts(YEAR_EDGES)
     financing = Financing(FinancingInputs.bind(RunParams(sc, sc.clock)), env, np.random.default_rng(1), accounts)
-    program = Program(0, "autologous_car_t", "jiangsu", 0.0, [0.9] * 13, [0.0] * 5, list(uniforms), 0.0)
+    program = Program(0, "autologous_car_t", "jiangsu", 0, 0.0, [0.9] * 15, [0.0] * 5, list(uniforms))
     program.sponsor = financing.sponsor_for(program, 0.0)  # uniforms of 0.9: a new sponsor
     accounts.start(program, 0.0)
     if cash is not None:
@@ -60,9 +60,9 @@ def make(overrides: dict | None = None, cash: float | None = None, uniforms=(0.5
 def test_a_new_program_founds_a_sponsor_with_seed_cash_and_a_follow_on_joins_one():
     _, financing, _, program = make({"financing.follow_on_share": 0.5})
     assert program.sponsor.cash == 30e6 and financing.sponsors == [program.sponsor]
-    follow = Program(1, "autologous_car_t", "jiangsu", 0.0, [0.0] * 13, [0.0] * 5, [0.5] * 6, 0.0)
+    follow = Program(1, "autologous_car_t", "jiangsu", 0, 0.0, [0.0] * 15, [0.0] * 5, [0.5] * 6)
     assert financing.sponsor_for(follow, 0.0) is program.sponsor  # uniform 0.0 < 0.5: an existing one
-    elsewhere = Program(2, "autologous_car_t", "beijing", 0.0, [0.0] * 13, [0.0] * 5, [0.5] * 6, 0.0)
+    elsewhere = Program(2, "autologous_car_t", "beijing", 0, 0.0, [0.0] * 15, [0.0] * 5, [0.5] * 6)
     assert financing.sponsor_for(elsewhere, 0.0) is not program.sponsor  # none in Beijing yet
 
 
