@@ -24,8 +24,9 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cgt_sim import MODALITIES, load_scenario, run
+from cgt_sim import load_scenario, run
 from cgt_sim.model.world import World
+from cgt_sim.parameters import INDICATIONS
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 
@@ -153,8 +154,8 @@ def main() -> None:
     group("arrival rate", [(f"{k}x", {"research.arrival_scale": float(k)}) for k in (1, 4)])
     demand = (1, 10, 100)
     group("patient demand", [
-        (f"{k}x", {f"market.eligible_per_year.{m}": v * k for m, v in
-                   ((m, load_scenario(BASELINE).value(f"market.eligible_per_year.{m}")) for m in MODALITIES)})
+        (f"{k}x", {f"demand.{name}.{i}": load_scenario(BASELINE).value(f"demand.{name}.{i}") * k
+                   for name in ("eligible_2025", "prevalent_2025", "pool_inflow_2025") for i in INDICATIONS})
         for k in demand])
 
     n = 4 if args.quick else 8

@@ -113,10 +113,11 @@ _add("simulation.horizon_year", 2045, "year", 2015, 2200, "assumption",
      plausible=(2035, 2045))
 
 # --- research / discovery ------------------------------------------------------------------
-_each("research.arrivals_2015", MODALITIES, _m(55.0, 22.0, 14.0, 2.0), "programs/year",
+_each("research.arrivals_2015", MODALITIES, _m(80.0, 30.0, 20.0, 3.0), "programs/year",
       0.0, 10000.0, "assumption",
-      "new discovery programs nationally in 2015; grows with research.arrival_growth",
-      plausible=_m((30.0, 90.0), (10.0, 40.0), (6.0, 25.0), (0.5, 5.0)))
+      "candidate discovery programs nationally in 2015 (of which those whose indication promises "
+      "enough revenue start: research.start_revenue_cny); grows with research.arrival_growth",
+      plausible=_m((40.0, 150.0), (10.0, 80.0), (6.0, 50.0), (0.5, 8.0)))
 _add("research.arrival_growth",
      [(D(2015, 1, 1), 0.20), (D(2021, 1, 1), 0.20), (D(2030, 1, 1), 0.02)],
      "1/year", -0.5, 1.0, "assumption",
@@ -133,11 +134,12 @@ _add("research.arrival_scale", 1.0, "x", 0.0, 100.0, "assumption",
      "multiplier on all program arrivals (scenario lever; 1 = baseline)", plausible=(0.8, 1.2))
 _add("research.capital_elasticity", 0.5, "-", 0.0, 3.0, "assumption",
      "elasticity of program arrivals to financing.capital_climate", plausible=(0.0, 1.0))
-_add("research.crowding_products", 5.0, "products", 0.1, 1e6, "assumption",
-     "products on the market in an indication at which half the programs that would target it "
-     "are not started (a new program starts with probability 1 / (1 + products / this)): "
-     "investors fund few late entrants once an indication has several approved therapies",
-     plausible=(3.0, 10.0))
+_add("research.start_revenue_cny", 100e6, "CNY/year", 1.0, 1e12, "assumption",
+     "yearly revenue a product entering an indication now could expect at maturity (its share as "
+     "the next entrant of the patients reached, at its modality's catalogue price and the payers "
+     "in force) at which half the programs that would target the indication are started (a "
+     "program starts with probability R / (R + this)): investors fund few late entrants once an "
+     "indication is crowded, more where payers open a market", plausible=(30e6, 300e6))
 _each("research.cluster_weight", CLUSTERS, _c(0.18, 0.20, 0.22, 0.15, 0.25), "share",
       0.0, 1.0, {"beijing": "assumption", "jiangsu": "A002", "shanghai": "assumption",
                  "guangdong": "assumption", "rest_of_china": "assumption"},
@@ -279,15 +281,14 @@ _add("manufacturing.expansion_lead_months", 15.0, "months", 0.0, 120.0, "FOSUNKI
      "months of qualification, an assumption)")
 _add("manufacturing.review_months", 3.0, "months", 0.25, 60.0, "assumption",
      "how often a site reviews utilisation and decides to expand", plausible=(1.0, 6.0))
-_add("manufacturing.own_plant_share", 0.7, "probability", *PROB, "assumption",
-     "chance that a sponsor builds its own commercial plant the first year its products treat "
-     "manufacturing.own_plant_min_patients (every CAR-T marketed in China is made in its "
-     "sponsor's plant: JW Suzhou, Fosun Kite Shanghai, IASO Nanjing, CARsgen Shanghai, Legend "
-     "Nanjing; others stay on CDMO suites)", plausible=(0.3, 1.0))
-_add("manufacturing.own_plant_min_patients", 100.0, "patients/year", 0.0, 1e6, "assumption",
-     "patients a year a sponsor's products must treat before it considers its own plant (a "
-     "commercial plant is not built for a product that fills less than a few suites)",
-     plausible=(30.0, 300.0))
+_each("manufacturing.own_plant_share", MODALITIES, _m(0.9, 0.5, 0.5, 0.5), "probability", *PROB,
+      _m("PLANT_CAPEX", "assumption", "assumption", "assumption"),
+      "chance that a sponsor builds its own commercial plant when it files its first marketing "
+      "application (of this modality), so that the plant is ready about when the product is "
+      "approved: every CAR-T marketed in China is made in its sponsor's plant (JW Suzhou; Fosun "
+      "Kite Shanghai, built in 2019 before its 2021 approval; IASO Nanjing; CARsgen Shanghai; "
+      "Legend Nanjing); other modalities use CDMOs more (an assumption)",
+      plausible=_m((0.7, 1.0), (0.2, 0.8), (0.2, 0.8), (0.2, 0.8)))
 _add("manufacturing.own_plant_capex_cny", 200e6, "CNY", 0.0, 1e11, "PLANT_CAPEX",
      "capital cost of a commercial cell-therapy plant, paid from the sponsor's cash (JW "
      "Therapeutics Suzhou up to 30 M USD; CARsgen's Shanghai commercial base 370 M CNY)",
@@ -295,10 +296,13 @@ _add("manufacturing.own_plant_capex_cny", 200e6, "CNY", 0.0, 1e11, "PLANT_CAPEX"
 _add("manufacturing.own_plant_lead_months", 12.0, "months", 0.0, 120.0, "FOSUNKITE_PLANT",
      "build and qualification time of a sponsor's plant (Fosun Kite's Shanghai plant in under a "
      "year; CARsgen's US plant in 12 months)", plausible=(9.0, 24.0))
-_add("manufacturing.own_plant_suites", 4, "suites", 1, 10000, "assumption",
-     "suites a sponsor's plant starts with; it then expands by the same rule as a CDMO site, as "
-     "its products' demand grows (CARsgen's US plant makes up to 700 patients a year, about 20 "
-     "suites at 10 days a batch)", kind="int", plausible=(2, 20))
+_add("manufacturing.own_plant_suites", 2, "suites", 1, 10000, "assumption",
+     "the fewest suites a sponsor's plant starts with; it is sized for the patients its product "
+     "can expect in its first year (its indication's patients reached, its share as the next "
+     "entrant, the uptake a year after launch, at the expansion target utilisation) and then "
+     "grows with its demand by the same "
+     "rule as a CDMO site (CARsgen's US plant makes up to 700 patients a year, about 20 suites "
+     "at 10 days a batch)", kind="int", plausible=(1, 10))
 
 # --- logistics -----------------------------------------------------------------------------
 _add("logistics.transit_days", 2.0, "days", 0.0, 60.0, "assumption",

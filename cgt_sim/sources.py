@@ -145,6 +145,10 @@ SOURCES: dict[str, str] = {
     "GLOBAL_CGT_RATE": "FDA CBER approved 7 new cell and gene therapy products in 2023 and 8 in "
     "2024 (12 in 2017-2022); 13 novel CGTs were authorised by FDA, NMPA, EMA and PMDA together in "
     "2024",
+    "CART_SALES2022": "JW Therapeutics results: relma-cel 64 infusions in H1 2022 and 168 in 2023 "
+    "(revenue 145.8 M CNY in 2022, 173.9 M in 2023); Fosun Pharma 2023 results: over 600 patients "
+    "treated with axi-cel since launch; BioWorld 2024-04-30 (Clarivate): China CAR-T market 72 M USD "
+    "in 2022, about 420-500 patients at 1.0-1.2 M CNY",
     "NMPA_CART": "NMPA CAR-T approvals: axi-cel 2021-06-22, relma-cel 2021-09-01, eque-cel "
     "2023-06-30, inati-cel 2023-11-07, zevor-cel 2024-02-23, cilta-cel 2024-08-27, a seventh "
     "2025-07-31 and an eighth by December 2025 (J Hematol Oncol 2024, doi:10.1186/s13045-024-01602-0; "

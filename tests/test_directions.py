@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import cgt_sim
 
@@ -137,5 +138,37 @@ def test_households_that_can_pay_nothing_buy_nothing():
 
     assert list(out_of_pocket_share_able([0.0, 1.0, 5e5], 0.0, 1.2)) == [1.0, 0.0, 0.0]
     annual = cgt_sim.run(SCEN / "baseline.yaml", replications=1, seed=3, workers=1, until=2024,
-                         overrides={"market.ability_to_pay_median_cny": 0}).annual
+                         overrides={"market.ability_to_pay_median_cny": {"value": 0, "from": "2021-01-01"}}).annual
     assert annual["cumulative_approvals"].iloc[-1] > 0 and (annual["patients_treated"] == 0).all()
+
+
+@pytest.mark.slow
+def test_payment_reform_does_not_lower_approvals_unless_cdmos_are_the_only_capacity():
+    """Commercial patients after reimbursement crowd out trials only where they share CDMO
+    suites: with sponsors' own plants (the baseline) approvals do not fall; with none
+    (payment_reform_cdmo_only) the wait for a suite grows."""
+    kw = dict(replications=12, seed=3, workers=2, until=2030, years=[2028, 2030],
+              metrics=["approvals", "vein_to_vein_days_median", "suites"])
+    table = cgt_sim.compare([SCEN / "baseline.yaml", SCEN / "payment_reform.yaml",
+                             SCEN / "payment_reform_cdmo_only.yaml"], **kw).set_index(["scenario", "metric", "year"])
+    reform = table.loc["payment_reform"]
+    for year in (2028, 2030):
+        assert reform.loc[("cumulative_approvals", year), "diff_high"] >= 0.0, reform.loc["cumulative_approvals"]
+    cdmo, own = table.loc["payment_reform_cdmo_only"], reform
+    assert cdmo.loc[("suites", 2030), "diff_mean"] > own.loc[("suites", 2030), "diff_mean"]
+
+
+@pytest.mark.slow
+def test_fewer_starting_suites_never_give_more_suites_or_shorter_waits():
+    """The expansion rule sizes sites from forecast demand, so a site that starts smaller ends no
+    bigger than one that starts larger, and its patients wait no less (paired, same seed)."""
+    from cgt_sim.parameters import CLUSTERS
+
+    base = cgt_sim.load_scenario(SCEN / "baseline.yaml")
+    small = base.with_overrides({f"manufacturing.suites_2015.{c}": round(0.4 * base.value(f"manufacturing.suites_2015.{c}"))
+                                 for c in CLUSTERS})
+    table = cgt_sim.compare([base, small], replications=12, seed=3, workers=2, until=2025, years=[2025],
+                            metrics=["suites", "vein_to_vein_days_median"]).set_index("metric")
+    assert table.loc["suites", "diff_low"] <= 0.0 and table.loc["suites", "diff_mean"] <= 0.0
+    assert table.loc["vein_to_vein_days_median", "diff_high"] >= 0.0
+    assert table.loc["vein_to_vein_days_median", "diff_mean"] >= 0.0

@@ -68,6 +68,7 @@ PROGRAM_OUTPUTS = {
     "cumulative_approvals": "marketing approvals by 31 December of the year",
     "cumulative_ind_approvals": "IND approvals by 31 December of the year",
     "new_ind_approvals": "IND approvals within the year",
+    "new_approvals": "marketing approvals within the year",
     "active_programs": "programs started and not ended on 31 December",
 }
 INFLECTION = "inflection_year"
@@ -117,6 +118,8 @@ def _program_counts(res, measure: str, member: str, year: int) -> pd.Series:
         hit = p["ind_day"] < end
     elif measure == "new_ind_approvals":
         hit = (p["ind_day"] >= begin) & (p["ind_day"] < end)
+    elif measure == "new_approvals":
+        hit = (p["approval_day"] >= begin) & (p["approval_day"] < end)
     else:  # active_programs
         hit = (p["arrival_day"] < end) & ~(p["end_day"] < end)
     return hit.groupby(p["replication"]).sum()

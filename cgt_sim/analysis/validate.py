@@ -18,6 +18,11 @@ published likelihoods of approval.
   Figures that set the phase probabilities are consistency checks, the others held-out
   comparisons; the verdict (inside the published confidence interval, when one is given) is
   shown but does not fail the run.
+* **long run**: in 2035 and 2045, bounds a domain expert holds a projection to: no indication
+  treats more patients than came forward in it (every replication), CGT revenue stays a small
+  share of China's drug spending, and yearly approvals stay within twice today's global rate.
+* **backtest** (``backtest``): the scenario fitted to the figures of 2022 and earlier only
+  (``calibration/backtest/``) against what was observed in 2023-2025; shown, not counted.
 """
 
 from __future__ import annotations
@@ -41,6 +46,17 @@ LOA_HORIZON = 2045  # validate runs the scenario at least this far (likelihood o
 LOA_LAG = 15  # ... and counts programs whose IND cleared at least this many years before it
 FUNNEL_PROGRAMS = 2000  # programs per modality in the unconstrained chain run
 QUEUE_ORDERS = 100_000  # orders through the M/M/c queue
+LONG_RUN_YEARS = (2035, 2045)  # years of the long-run bounds
+# China's drug sales in 2023 (Menet, three terminals and six markets), grown at the scenario's
+# health-spending growth: the denominator of the spending bound.
+DRUG_SPENDING_2023_CNY = 1.8865e12
+# CGT revenue at most this share of drug spending: the NEWDIGS projection of US durable CGT
+# revenue in 2030, 24.4 bn USD (Young, Quinn & Trusheim 2022), is about 4% of US prescription
+# drug spending; China's prices and payers leave less room.
+CGT_DRUG_SHARE_BOUND = 0.03
+# New approvals a year at most twice the 13 novel CGTs authorised worldwide in 2024 (FDA, NMPA,
+# EMA and PMDA together): China holds about a quarter of global pipelines (article 002).
+APPROVALS_PER_YEAR_BOUND = 26.0
 
 # Published likelihood of approval from Phase I (figure B1): modality ("all" =
 # every modality pooled), what the figure is, value, 95% interval or None, source, role.
@@ -49,7 +65,7 @@ QUEUE_ORDERS = 100_000  # orders through the M/M/c queue
 PUBLISHED_LOA = (
     ("autologous_car_t", "CAR-T 2011-2020", 0.173, None, "BIO2021", "input"),
     ("autologous_car_t", "CAR-T", 0.136, (0.073, 0.239), "ELSALLAB2025", "input"),
-    ("allogeneic_cell", "all CGT", 0.053, (0.040, 0.069), "ELSALLAB2025", "input"),
+    ("allogeneic_cell", "CGT other than CAR-T and AAV (implied)", 0.04, None, "ELSALLAB2025", "input"),
     ("in_vivo_gene", "AAV gene therapy", 0.136, (0.064, 0.267), "ELSALLAB2025", "input"),
     ("in_vivo_gene", "durable rare-disease gene therapy", 0.19, None, "PHARES2025", "held-out"),
     ("rna_in_vivo_car", "all drugs 2011-2020", 0.079, None, "BIO2021", "input"),
@@ -101,10 +117,12 @@ def failed(rows: list[Check]) -> list[Check]:
 def funnel_overrides(arrivals: dict, extra: dict | None = None) -> dict:
     """Overrides for a chain run: money and capacity unconstrained, the IND route open, programs
     arriving in 2015 only (``arrivals`` per modality, scaled by 1.2; 0 for modalities not
-    given) and a 60-year horizon, so every program ends approved or failed for science."""
+    given), every one of them started whatever its market, and a 60-year horizon, so every
+    program ends approved or failed for science."""
     overrides = {
         "financing.unconstrained": True,
         "manufacturing.capacity_unlimited": True,
+        "research.start_revenue_cny": 1.0,
         "regulatory.ind_pathway_open": "2000-01-01",
         "research.arrival_scale": {"steps": {"2015-01-01": 1.2, "2016-01-01": 0.0}},
         "simulation.horizon_year": 2075,
@@ -231,6 +249,87 @@ def _wilson(k: int, n: int, z: float = Z90) -> tuple[float, float, float]:
     return phat, centre - half, centre + half
 
 
+# --------------------------------------------------------------------------------- long run
+
+def long_run_checks(res, scenario: Scenario) -> list[Check]:
+    """The long-run bounds in each year of ``LONG_RUN_YEARS`` the result simulates."""
+    from ..parameters import INDICATIONS
+
+    annual = res.annual
+    rows = []
+    growth = RunParams(scenario, scenario.clock)("market.health_spending_growth")
+    for year in LONG_RUN_YEARS:
+        at = annual[annual["year"] == year]
+        if at.empty:
+            continue
+        excess = max(float((at[f"patients_treated_{i}"] - at[f"eligible_patients_{i}"]).max()) for i in INDICATIONS)
+        worst = max(INDICATIONS, key=lambda i: float((at[f"patients_treated_{i}"] / at[f"eligible_patients_{i}"]
+                                                     .where(at[f"eligible_patients_{i}"] > 0)).max()))
+        share = (at[f"patients_treated_{worst}"] / at[f"eligible_patients_{worst}"].where(
+            at[f"eligible_patients_{worst}"] > 0)).to_numpy(dtype=float)
+        rows.append(Check("long run", f"treated / eligible, highest indication ({worst}), {year}",
+                          float(np.nanmean(share)), *_band(share), "<= 1 in every indication and replication",
+                          excess <= 0.0, fmt="{:.2f}", interval="5-95% of replications"))
+        spending = DRUG_SPENDING_2023_CNY * (1.0 + growth) ** (year - 2023)
+        cgt = at["revenue_cny"].to_numpy(dtype=float) / spending
+        rows.append(Check("long run", f"CGT revenue / China's drug spending, {year}", float(cgt.mean()), *_band(cgt),
+                          f"<= {CGT_DRUG_SHARE_BOUND:.0%} (drug spending {spending / 1e12:.1f} trn CNY)",
+                          bool(np.quantile(cgt, 0.95) <= CGT_DRUG_SHARE_BOUND), fmt="{:.2%}",
+                          interval="5-95% of replications", note="95th percentile must hold"))
+        approvals = at["new_approvals"].to_numpy(dtype=float)
+        rows.append(Check("long run", f"new approvals a year, {year}", float(approvals.mean()), *_band(approvals),
+                          f"<= {APPROVALS_PER_YEAR_BOUND:g} (2 x the world's 2024 rate)",
+                          bool(approvals.mean() <= APPROVALS_PER_YEAR_BOUND), interval="5-95% of replications"))
+    return rows
+
+
+def _band(x: np.ndarray) -> tuple[float, float]:
+    x = x[np.isfinite(x)]
+    return (float(np.quantile(x, 0.05)), float(np.quantile(x, 0.95))) if x.size else (math.nan, math.nan)
+
+
+# --------------------------------------------------------------------------------- backtest
+
+BACKTEST = "backtest"  # beside the targets file: targets.yaml (to 2022), fitted.yaml, observations.yaml
+
+
+def backtest_scenario(scenario_path, folder) -> tuple[Scenario, object, object]:
+    """The scenario with the backtest's fitted values in place of its own calibration, the
+    backtest's targets (2022 and earlier) and the observations it must predict."""
+    from pathlib import Path
+
+    from ..paths import user_path
+    from ..scenario import read_fitted
+    from .calibration import load_targets
+
+    folder = user_path(folder)
+    targets = load_targets(Path(folder) / "targets.yaml")
+    observations = load_targets(Path(folder) / "observations.yaml")
+    fitted = read_fitted(Path(folder) / "fitted.yaml")
+    sc = load_scenario(scenario_path, use_calibrated=False).with_overrides(fitted, label="backtest")
+    return sc, targets, observations
+
+
+def backtest_checks(scenario_path, folder, replications: int = 16, seed: int = 42, workers: int | None = None,
+                    progress=None) -> list[Check]:
+    """The backtest: the fitted targets (2022 and earlier) and the 2023-2025 observations,
+    at the scenario fitted to 2022 only."""
+    from ..runner import run
+    from .calibration import score
+
+    sc, targets, observations = backtest_scenario(scenario_path, folder)
+    until = max(t.year for t in observations.targets + targets.targets)
+    res = run(sc, replications=replications, seed=seed, workers=workers, until=until, progress=progress)
+    rows = []
+    for group, ts in (("backtest fit", targets), ("backtest", observations)):
+        for s in score(res, ts.targets):
+            row = target_check(s)
+            rows.append(Check(group, row.name, row.simulated, row.low, row.high, row.expected, row.passed,
+                              counted=False, interval=row.interval,
+                              note="fitted to it" if group == "backtest fit" else "predicted, not fitted"))
+    return rows
+
+
 # --------------------------------------------------------------------------------- all
 
 def prepare(scenario_path, targets_path):
@@ -254,4 +353,5 @@ def validate(scenario: Scenario, ts, replications: int = 16, seed: int = 42, wor
     res = run(scenario, replications=replications, seed=seed, workers=workers, until=until, progress=progress)
     rows += [target_check(s) for s in score(res, ts.targets)]
     rows += loa_checks(res, scenario, LOA_HORIZON - LOA_LAG)  # the same programs whatever the targets
+    rows += long_run_checks(res, scenario)
     return rows

@@ -214,6 +214,7 @@ def program_life(world: World, program: Program, days: float, paid: bool):
     if not financing.pay_now(program, "review", days) and not (
             yield from financing.secure_funding(program, "review", days)):
         return
+    world.plants.consider(program)  # a plant of its own, ready about when approved?
     accounts.move(program, State.NDA_REVIEW)
     yield env.timeout(days)
     if uniforms[U_NDA] >= regulatory.p_approval[m](env.now):

@@ -31,6 +31,7 @@ from .runparams import Count, RunParams, Value
 
 if TYPE_CHECKING:
     from .financing import Sponsor
+    from .program import Program
 
 SEQUENTIAL_MAX = 64  # orders up to this many batches are booked batch by batch
 
@@ -350,8 +351,7 @@ class ManufacturingInputs:
     demand_window_months: Value
     expansion_lead_months: Value
     review_months: Value
-    own_plant_share: Value
-    own_plant_min_patients: Value
+    own_plant_share: dict[str, Value]  # by modality
     own_plant_capex_cny: Value
     own_plant_lead_months: Value
     own_plant_suites: Count
@@ -387,8 +387,7 @@ class ManufacturingInputs:
             demand_window_months=b("manufacturing.demand_window_months"),
             expansion_lead_months=b("manufacturing.expansion_lead_months"),
             review_months=b("manufacturing.review_months"),
-            own_plant_share=b("manufacturing.own_plant_share"),
-            own_plant_min_patients=b("manufacturing.own_plant_min_patients"),
+            own_plant_share=per_modality("own_plant_share"),
             own_plant_capex_cny=b("manufacturing.own_plant_capex_cny"),
             own_plant_lead_months=b("manufacturing.own_plant_lead_months"),
             own_plant_suites=whole("manufacturing.own_plant_suites"),
@@ -467,35 +466,56 @@ def _commission(env, site, k, lead, on_expand):
 
 
 class OwnPlants:
-    """Sponsors' own commercial plants. The first year a sponsor's products treat
-    ``own_plant_min_patients``, it decides, with ``own_plant_share``, to build one: it pays the
-    capital cost from its cash (raising a round if it must; without the money it stays on CDMO
-    suites), and after the build lead time the plant's suites serve its commercial patients,
-    growing by the same rule as a CDMO site's. Its trials stay on the cluster's CDMO suites."""
+    """Sponsors' own commercial plants. When a sponsor files its first marketing application it
+    decides, with ``own_plant_share``, to build one: it pays the capital cost from its cash
+    (raising a round if it must; without the money it tries again at each year's end, on CDMO
+    suites meanwhile), and after the build lead time (about the length of the review) the
+    plant's suites serve its commercial patients, growing with their demand by the same rule as
+    a CDMO site's. Its trials stay on the cluster's CDMO suites."""
 
     def __init__(self, inputs: ManufacturingInputs, env, rng: np.random.Generator, year_edges: np.ndarray,
-                 pay: Callable[[Sponsor, float], bool], on_ready: Callable[[Sponsor, ManufacturingSite], None]):
+                 pay: Callable[[Sponsor, float], bool], on_ready: Callable[[Sponsor, ManufacturingSite], None],
+                 expected_patients: Callable[[Program, float], float]):
         self.inputs = inputs
         self.env = env
         self.rng = rng
         self.year_edges = year_edges
         self.pay = pay  # pay(sponsor, capex) -> whether the sponsor could pay
         self.on_ready = on_ready
+        self.expected_patients = expected_patients  # patients a product can expect in its first year
         self.decided: set[int] = set()  # sponsors that have decided
+        self.waiting: list[tuple[Sponsor, int]] = []  # (sponsor, suites) wanting a plant, not yet paid
         self.plants: dict[int, ManufacturingSite] = {}  # sponsor id -> its plant, once built
 
-    def consider(self, sponsor: Sponsor, patients: float) -> None:
-        """At a year's end: ``sponsor``'s products treated ``patients`` in the year; the first
-        time that is enough, it decides on a plant."""
-        t = self.env.now
-        if sponsor.id in self.decided or patients < self.inputs.own_plant_min_patients(t):
+    def consider(self, program: Program) -> None:
+        """``program``'s sponsor files a marketing application for it: at its first, it decides
+        on a plant, sized for the patients the product can expect in its first year."""
+        inputs, t, sponsor = self.inputs, self.env.now, program.sponsor
+        assert sponsor is not None
+        if sponsor.id in self.decided:
             return
         self.decided.add(sponsor.id)
-        if self.rng.random() >= self.inputs.own_plant_share(t):
+        if self.rng.random() >= inputs.own_plant_share[program.modality](t):
             return
-        if self.pay(sponsor, self.inputs.own_plant_capex_cny(t)):
-            self.env.process(self._build(sponsor, self.inputs.own_plant_lead_months(t) * DAYS_PER_MONTH,
-                                         self.inputs.own_plant_suites(t)))
+        m = program.modality
+        batches = self.expected_patients(program, t) / max(1, inputs.doses_per_batch[m](t))
+        busy = batches * inputs.batch_days[m](t) / DAYS_PER_YEAR  # suites busy at that demand
+        suites = max(inputs.own_plant_suites(t), math.ceil(busy / inputs.expansion_target_utilisation(t)))
+        if not self._start(sponsor, suites):
+            self.waiting.append((sponsor, suites))
+
+    def retry(self) -> None:
+        """At a year's end: sponsors still waiting to pay for their plant try again."""
+        self.waiting = [(sponsor, suites) for sponsor, suites in self.waiting if not self._start(sponsor, suites)]
+
+    def _start(self, sponsor: Sponsor, suites: int) -> bool:
+        """Pay for ``sponsor``'s plant of ``suites`` suites and start building it; False if it
+        cannot pay."""
+        t = self.env.now
+        if not self.pay(sponsor, self.inputs.own_plant_capex_cny(t)):
+            return False
+        self.env.process(self._build(sponsor, self.inputs.own_plant_lead_months(t) * DAYS_PER_MONTH, suites))
+        return True
 
     def _build(self, sponsor: Sponsor, lead: float, suites: int):
         yield self.env.timeout(lead)

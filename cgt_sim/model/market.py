@@ -339,20 +339,49 @@ class Market:
                 committed += expected
                 listed[j] = True
 
+    def entrant_patients(self, t: float) -> np.ndarray:
+        """Patients a year a product entering each indication on day ``t`` could expect once
+        uptake matures, by modality and indication: the indication's patients reached (fit x
+        access x able to pay the modality's catalogue price, listed if the national list is
+        open), its share as the next entrant beside equal products."""
+        inputs, payers = self.inputs, self.inputs.payers
+        flow, pool = self.demand.expected(t + DAYS_PER_YEAR, t)
+        reached = (flow + pool) * inputs.access_ceiling(t) * np.array(
+            [inputs.demand.fit_share[i](t) for i in INDICATIONS])
+        prices = np.array([inputs.launch_price_cny[m](t) for m in MODALITIES])
+        listed = np.full(len(MODALITIES), payers.nrdl_listing_hazard(t) > 0)
+        net = np.where(listed, prices * (1.0 - payers.nrdl_price_cut(t)), prices)
+        able = payers.payments(t, net, listed).able
+        exponent = inputs.entry_order_exponent(t)
+        on_market = self.products_on_market()
+        share = np.array([float(entry_shares(np.arange(1, c + 2), np.ones(c + 1), np.ones(c + 1), exponent)[-1])
+                          for c in on_market.tolist()])
+        return np.outer(able, reached * share)
+
+    def entrant_revenue(self, t: float) -> np.ndarray:
+        """Yearly revenue a product entering each indication on day ``t`` could expect at
+        maturity, by modality and indication (``entrant_patients`` x the catalogue price)."""
+        prices = np.array([self.inputs.launch_price_cny[m](t) for m in MODALITIES])
+        return self.entrant_patients(t) * prices[:, None]
+
+    def first_year_patients(self, program: Program, t: float) -> float:
+        """Patients a product of ``program`` launched on day ``t`` could expect in its first
+        year on the market: ``entrant_patients`` at the uptake a year after launch (what a
+        sponsor sizes its plant for; the plant grows with demand after)."""
+        inputs = self.inputs
+        ramp = float(uptake(1.0, inputs.uptake_midpoint_years(t), inputs.uptake_steepness(t)))
+        return ramp * float(self.entrant_patients(t)[MODALITIES.index(program.modality), program.indication])
+
     def products_on_market(self) -> np.ndarray:
         """Products on the market, per indication."""
         n = self.n
         return np.bincount(self.indication[:n][self.on_market[:n]], minlength=len(INDICATIONS))
 
-    def close_year(self, yi: int, t: float) -> list[tuple[Sponsor, float]]:
+    def close_year(self, yi: int, t: float) -> None:
         """Withdraw the products that have been on the market long enough and treated too few
-        patients in the year; count those on the market. Returns the patients each sponsor's
-        products treated in the year."""
+        patients in the year; count those on the market."""
         n = self.n
         inputs = self.inputs
-        volumes: dict[int, tuple[Sponsor, float]] = {}
-        for sponsor, treated in zip(self.sponsors, self.treated_year[:n].tolist()):
-            volumes[sponsor.id] = (sponsor, volumes.get(sponsor.id, (sponsor, 0.0))[1] + treated)
         if n:
             sl = slice(0, n)
             old = (t - self.launch[sl]) >= inputs.withdrawal_grace_years(t) * DAYS_PER_YEAR
@@ -363,7 +392,6 @@ class Market:
                 self.accounts.record("products_withdrawn", t - 1e-9, float(gone.sum()))
             self.treated_year[sl] = 0.0
         self.on_market_snapshot[yi] = float(self.on_market[:n].sum())
-        return list(volumes.values())
 
     def _serve(self, t: float, idx: np.ndarray, new_all: np.ndarray, net_all: np.ndarray) -> np.ndarray:
         """Order, make and deliver the doses of one month's new patients (``new_all[idx]``);

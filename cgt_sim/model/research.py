@@ -34,7 +34,7 @@ class ResearchInputs:
     capital_climate: Value
     capital_elasticity: Value
     cluster_weight: dict[str, Value]  # by cluster
-    crowding_products: Value
+    start_revenue_cny: Value
 
     @classmethod
     def bind(cls, params: RunParams) -> ResearchInputs:
@@ -47,13 +47,13 @@ class ResearchInputs:
             capital_climate=b("financing.capital_climate"),
             capital_elasticity=b("research.capital_elasticity"),
             cluster_weight={c: b(f"research.cluster_weight.{c}") for c in CLUSTERS},
-            crowding_products=b("research.crowding_products"),
+            start_revenue_cny=b("research.start_revenue_cny"),
         )
 
-    def start_probability(self, products_on_market: int, t: float) -> float:
-        """Chance that a new program targeting an indication with ``products_on_market``
-        approved products is started at all."""
-        return 1.0 / (1.0 + products_on_market / self.crowding_products(t))
+    def start_probability(self, revenue: float, t: float) -> float:
+        """Chance that a new program is started at all, when a product entering its indication
+        now could expect ``revenue`` a year."""
+        return revenue / (revenue + self.start_revenue_cny(t))
 
     def yearly_rates(self, t: float, growth: np.ndarray) -> np.ndarray:
         """Expected arrivals per year by (modality, cluster) at the rates in force on day ``t``."""

@@ -63,14 +63,15 @@ class World:
                              self.cost_of_goods, self.financing, self.rng, self.clock.year_start_day(2024),
                              len(self.years))
         self.plants = OwnPlants(made, self.env, self.rng["plants"], self.year_edges, self.financing.pay_capex,
-                                self._plant_ready)
+                                self._plant_ready, self.market.first_year_patients)
         self.programs: list[Program] = []
 
     # --- programs ----------------------------------------------------------------------------
     def add_programs(self, times, modalities, clusters) -> None:
         """Programs arriving at ``times`` (with modality and cluster indices): each draws the
         numbers its science is decided by and its indication, and starts at its arrival unless
-        its indication is too crowded (``ResearchInputs.start_probability``)."""
+        a product entering its indication now could expect too little
+        (``ResearchInputs.start_probability``)."""
         n = len(times)
         rng = self.rng["programs"]
         uniforms = rng.random((n, N_UNIFORMS)).tolist()
@@ -78,11 +79,11 @@ class World:
         financing = rng.random((n, N_FINANCING_UNIFORMS)).tolist()
         now = self.env.now
         indication_of = self.market.inputs.demand.indication_of
-        crowded = self.market.products_on_market()
+        revenue = self.market.entrant_revenue(now)  # by modality and indication
         for i in range(n):
             modality, day = MODALITIES[modalities[i]], float(times[i])
             indication = indication_of(modality, day, uniforms[i][U_INDICATION])
-            if uniforms[i][U_CROWDING] >= self.research.start_probability(int(crowded[indication]), day):
+            if uniforms[i][U_CROWDING] >= self.research.start_probability(revenue[modalities[i], indication], day):
                 continue
             program = Program(len(self.programs), modality, CLUSTERS[clusters[i]], indication, day, uniforms[i],
                               normals[i], financing[i])
@@ -118,13 +119,9 @@ class World:
         t = self.env.now
         self.accounts.close_year(yi, t)
         self.cost_of_goods.close_year(yi, t)
-        volumes = self.market.close_year(yi, t)
-
-        def decide(_event) -> None:  # sponsors decide on plants in the new year (none after the horizon)
-            for sponsor, patients in volumes:
-                self.plants.consider(sponsor, patients)
-
-        self.env.timeout(0.0).callbacks.append(decide)
+        self.market.close_year(yi, t)
+        # sponsors waiting to pay for a plant try again in the new year (none after the horizon)
+        self.env.timeout(0.0).callbacks.append(lambda _event: self.plants.retry())
 
     def month_ends(self, env):
         """Generator: at the end of every month, cost of goods moves on by the month's
