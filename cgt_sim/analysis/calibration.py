@@ -48,11 +48,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import __version__
 from ..errors import ScenarioError
 from ..outputs import annual_columns
 from ..parameters import CATALOGUE, CLUSTERS, MODALITIES
 from ..paths import user_path
+from ..provenance import made_by
 from ..runner import run
 from ..scenario import Scenario, _suggest, as_number, load_scenario, read_yaml
 from ..sources import SOURCES
@@ -573,7 +573,7 @@ def fitted_document(result: Fit, ts: TargetSet, scenario_path, replications: int
     fit_horizon = max(t.year for t in ts.fitted)
     return {
         "created": dt.date.today().isoformat(),
-        "package_version": __version__,
+        **made_by(),
         "command": (f"cgt-sim calibrate {ts.path} --scenario {scenario_path} --budget {budget} "
                     f"--replications {replications} --seed {seed}"
                     + (f" --start {start_file}" if start_file is not None else "")

@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from ..errors import OptionError, ScenarioError
 from ..parameters import CATALOGUE
 from ..paths import user_path
+from ..provenance import made_by
 from ..runner import resolve
 from ..scenario import Scenario, whole_number, whole_number_at
 from ..storage import atomic_folder, write_manifest
@@ -243,7 +243,7 @@ def execute(plan: SensitivityPlan, replications: int = 2, workers: int | None = 
                      "declared": plan.scenario.uncertain[f.key].to_dict()} for f in plan.factors],
         "metric_constant": constant,
         "scenario": plan.scenario.to_dict(),
-        "package_version": __version__,
+        **made_by(),
         "salib_version": version("SALib"),
         "wall_time_s": round(time.perf_counter() - started, 3),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

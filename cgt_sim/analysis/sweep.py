@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import __version__
 from ..errors import ScenarioError
 from ..parameters import CATALOGUE
 from ..paths import user_path
+from ..provenance import made_by
 from ..results import metric_columns, summarise
 from ..runner import resolve
 from ..scenario import Scenario, _suggest, yaml_value
@@ -224,7 +224,7 @@ def execute(plan: SweepPlan, replications: int = 20, seed: int = 42, workers: in
         "start_year": plan.scenario.start_year,
         "horizon_year": plan.scenario.horizon_year,
         "scenario": plan.scenario.to_dict(),
-        "package_version": __version__,
+        **made_by(),
         "wall_time_s": round(time.perf_counter() - started, 3),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
