@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from importlib.resources import files
+from pathlib import Path
 
 # the modules whose source decides what a replication produces: the model itself, the parameter
 # catalogue (defaults, ranges), the dated values and calendar, and the declared output columns
@@ -34,11 +35,13 @@ def package_version() -> str:
 
 @functools.cache
 def model_fingerprint() -> str:
-    """A 16-hex-digit hash of the model's source (``MODEL_SOURCES``, in path order, line ends
-    taken as ``\\n``); computed once per process."""
-    from pathlib import Path
+    """The fingerprint of this package's model code (see ``fingerprint``), computed once per process."""
+    return fingerprint(Path(str(files("cgt_sim"))))
 
-    root = Path(str(files("cgt_sim")))
+
+def fingerprint(root: Path) -> str:
+    """A 16-hex-digit hash of the model's source in the package folder ``root``
+    (``MODEL_SOURCES``, in path order, with their paths; line ends taken as ``\\n``)."""
     found = sorted({p for pattern in MODEL_SOURCES for p in root.glob(pattern)})
     digest = hashlib.sha256()
     for path in found:

@@ -16,11 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import OptionError, ScenarioError
+from ..executors import default_workers, kept_open
 from ..paths import path_exists, user_path
 from ..provenance import other_model
 from ..results import ResultSet, load_results, metric_columns, refuse_repeats
 from ..runner import resolve, run
-from ..scenario import Scenario, whole_number
+from ..scenario import Scenario, check_run_counts, whole_number
 from ..stats import interval, unpaired_interval
 from ..storage import check_replaceable_file
 from ..text import number_repeats, replications_text, series_labels, unique_ending
@@ -182,11 +183,13 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
         raise OptionError("allow_other_model", "applies to saved results; scenarios run now all run with this code")
     replications = whole_number(replications, "replications", 2)  # an interval needs two pairs
     scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level)
+    check_run_counts(replications, seed, workers)
     results = []
-    for i, sc in enumerate(scs):
-        cb = (lambda done, total, i=i: progress(i, done, total)) if progress else None
-        results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb,
-                           executor=executor, scheduler=scheduler))
+    with kept_open(default_workers(replications, workers) if executor == "process" else 1):  # one pool for all
+        for i, sc in enumerate(scs):
+            cb = (lambda done, total, i=i: progress(i, done, total)) if progress else None
+            results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb,
+                               executor=executor, scheduler=scheduler))
     return paired_differences(results, metrics, years, level, scenario_labels(scs))
 
 
