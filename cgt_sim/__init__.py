@@ -19,7 +19,7 @@ _WHERE = {  # public name -> the module that defines it
     "load_scenario": "scenario", "load_results": "results", "ResultSet": "results", "Scenario": "scenario",
     "CgtSimError": "errors", "ScenarioError": "errors", "OptionError": "errors", "ResultError": "errors",
     "analytic_funnel": "model.clinical", "CATALOGUE": "parameters", "MODALITIES": "parameters",
-    "CLUSTERS": "parameters", "write_report": "report",
+    "CLUSTERS": "parameters", "write_report": "report", "kept_open": "executors",
 }
 
 __all__ = list(_WHERE) + ["__version__"]

@@ -29,6 +29,7 @@ from .checkpoint import Checkpoint, identity
 from .errors import OptionError, ScenarioError
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .outputs import ALIASES, annual_columns
+from .progress import shows_progress
 from .provenance import made_by
 from .results import (
     PROGRAM_ROWS,
@@ -292,6 +293,7 @@ class _Finished:
 
 # --------------------------------------------------------------------------- run
 
+@shows_progress("run", "replications")
 def run(scenario, replications: int = 100, seed: int = 42, workers: int | None = None,
         overrides: dict | None = None, until: int | None = None, progress=None, executor: str = "process",
         scheduler: str | None = None, out=None, resume: bool = False, precision: float | None = None,
@@ -306,7 +308,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     ``overrides``: {dotted key: value}, values in any form of a scenario's ``set``; ``until``:
     the last simulated year (the horizon).
     ``workers``: processes to use (default: all cores; 1 runs in this process).
-    ``progress``: optional callable(done, total) called as replications finish.
+    ``progress``: True for a progress bar (terminal or Jupyter, see ``progress``), or a
+    callable(done, total) called as replications finish.
     ``executor``: "process" (worker processes on this machine), "serial" (this process) or
     "dask" (a Dask distributed cluster at ``scheduler``, or a LocalCluster of ``workers``
     processes when no address is given).

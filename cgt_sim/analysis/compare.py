@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import OptionError, ScenarioError
 from ..executors import default_workers, kept_open
 from ..paths import path_exists, user_path
+from ..progress import shows_progress
 from ..provenance import other_model
 from ..results import ResultSet, load_results, metric_columns, refuse_repeats
 from ..runner import resolve, run
@@ -147,6 +148,7 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
     return scs, years, metrics
 
 
+@shows_progress("scenario", "replications")
 def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | None = None,
             until: int | None = None, years=None, metrics=None, level: float = 0.90,
             overrides: dict | None = None, progress=None, executor: str = "process",
@@ -159,8 +161,8 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     their folders), compared without running anything (see ``compare_results``). ``years``: a
     year or a list (default 2030, 2035 and the horizon).
     ``metrics``: a name or a list of ``ResultSet.annual`` columns or short names (default the
-    headline metrics). ``level``: of the intervals (default 0.90). ``progress``: optional
-    callable(scenario_index, done, total). ``executor``, ``scheduler``: as for ``run``.
+    headline metrics). ``level``: of the intervals (default 0.90). ``progress``: True for a bar
+    per scenario, or a callable(scenario_index, done, total). ``executor``, ``scheduler``: as for ``run``.
     ``allow_other_model``: saved results made by other model code (see ``provenance``) are
     compared all the same (refused otherwise).
 
