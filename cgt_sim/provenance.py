@@ -23,8 +23,10 @@ MODEL_SOURCES = ("model/*.py", "parameters.py", "timeline.py", "outputs.py")
 UNKNOWN_VERSION = "0+unknown"  # a source tree used without being installed
 
 
+@functools.cache
 def package_version() -> str:
-    """The installed package's version (from its git tag when it was built or installed)."""
+    """The installed package's version (from its git tag when it was built or installed); read
+    once per process."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
