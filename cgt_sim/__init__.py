@@ -1,7 +1,7 @@
 """cgt-sim: a discrete-event model of how cell and gene therapy becomes an industry in China.
 
     import cgt_sim
-    sc = cgt_sim.load_scenario("scenarios/baseline.yaml")
+    sc = cgt_sim.load_scenario("baseline")     # a library scenario by name, or a file's path
     res = cgt_sim.run(sc, replications=20, seed=7)
     res.summary()
 
