@@ -1,7 +1,7 @@
 """cgt-sim: a discrete-event model of how cell and gene therapy becomes an industry in China.
 
     import cgt_sim
-    sc = cgt_sim.load_scenario("scenarios/baseline.yaml")
+    sc = cgt_sim.load_scenario("baseline")     # a library scenario by name, or a file's path
     res = cgt_sim.run(sc, replications=20, seed=7)
     res.summary()
 
@@ -13,22 +13,24 @@ an interruption, not a traceback.
 import importlib as _importlib
 import importlib.util as _importlib_util
 
-__version__ = "0.1.0"
-
 _WHERE = {  # public name -> the module that defines it
     "run": "runner", "compare": "analysis.compare", "sensitivity": "analysis.sensitivity",
     "sweep": "analysis.sweep", "SensitivityResult": "analysis.sensitivity", "SweepResult": "analysis.sweep",
     "load_scenario": "scenario", "load_results": "results", "ResultSet": "results", "Scenario": "scenario",
     "CgtSimError": "errors", "ScenarioError": "errors", "OptionError": "errors", "ResultError": "errors",
     "analytic_funnel": "model.clinical", "CATALOGUE": "parameters", "MODALITIES": "parameters",
-    "CLUSTERS": "parameters", "write_report": "report",
+    "CLUSTERS": "parameters", "write_report": "report", "kept_open": "executors",
 }
 
 __all__ = list(_WHERE) + ["__version__"]
 
 
 def __getattr__(name: str):
-    if name in _WHERE:
+    if name == "__version__":  # from the installed package's metadata (git tags), read when first asked
+        from .provenance import package_version
+
+        value = package_version()
+    elif name in _WHERE:
         value = getattr(_importlib.import_module(f".{_WHERE[name]}", __name__), name)
     elif not name.startswith("_") and _importlib_util.find_spec(f"{__name__}.{name}") is not None:
         value = _importlib.import_module(f".{name}", __name__)  # a module: cgt_sim.runner

@@ -3,9 +3,11 @@
 While ``run(..., out=DIR)`` works it writes each group of finished replications as a part (one
 Parquet file per table) into ``DIR.partial/parts/part-<first>-<last>/``, renamed into place
 when complete, and records in ``DIR.partial/checkpoint.json`` what the parts are replications
-of: the resolved scenario parameters, the root seed and the package version. A resumed run
-refuses parts made with anything else, since replication r depends on exactly these. When the run
-completes, the result is saved to DIR and the partial folder removed.
+of: the resolved scenario parameters, the root seed and the model code (its fingerprint, see
+``provenance``; the package version is recorded beside it). A resumed run refuses parts made with
+anything else, since replication r depends on exactly these (other model code only when told
+to take them: ``allow_other_model``). When the run completes, the result is saved to DIR and
+the partial folder removed.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import shutil
 import uuid
 from pathlib import Path
 
-from . import __version__
 from .errors import OptionError, ScenarioError
 from .paths import user_path
+from .provenance import made_by, other_model
 from .results import load_results, read_table
 from .scenario import Scenario
 from .storage import check_result_folder, check_writable, read_json
@@ -37,8 +39,8 @@ def partial_path(out) -> Path:
 def identity(scenario: Scenario, seed: int, programs: str = "all") -> dict:
     """What a replication's stored tables depend on, in the plain form stored beside them."""
     sc = scenario.to_dict()
-    key = {"seed": seed, "parameters": sc["parameters"], "uncertain": sc["uncertain"],
-           "package_version": __version__, "programs": programs}
+    key = {"seed": seed, "parameters": sc["parameters"], "uncertain": sc["uncertain"], **made_by(),
+           "programs": programs}
     return json.loads(json.dumps(key, default=str))
 
 
@@ -53,12 +55,14 @@ def _held_replications(out: Path) -> list[int]:
         return []
 
 
-def mismatch(found: dict, wanted: dict) -> str | None:
-    """Why results made for ``found`` cannot join a run for ``wanted`` (None when they can)."""
+def mismatch(found: dict, wanted: dict, allow_other_model: bool = False) -> str | None:
+    """Why results made for ``found`` cannot join a run for ``wanted`` (None when they can);
+    ``allow_other_model``: results of other model code may join."""
     if found.get("seed") != wanted["seed"]:
         return f"was made with seed {found.get('seed')}, not {wanted['seed']}"
-    if found.get("package_version") != wanted["package_version"]:
-        return f"was made by cgt-sim {found.get('package_version')}, not {wanted['package_version']}"
+    other = other_model(found.get("model_fingerprint"), wanted["model_fingerprint"])
+    if other and not allow_other_model:
+        return f"{other}, by cgt-sim {found.get('package_version')}"
     if found.get("programs", "all") != wanted["programs"]:
         return f"keeps {found.get('programs', 'all')} program rows, not {wanted['programs']} (`programs`)"
     horizon = "simulation.horizon_year"
@@ -78,10 +82,12 @@ def mismatch(found: dict, wanted: dict) -> str | None:
 class Checkpoint:
     """The partial folder of the result folder ``out``."""
 
-    def __init__(self, out):
+    def __init__(self, out, allow_other_model: bool = False):
         self.out = user_path(out)
         self.path = partial_path(self.out)
         self.parts = self.path / "parts"
+        self.allow_other_model = allow_other_model  # parts of other model code may be resumed
+        self.other_model: str | None = None  # the fingerprint of such parts, once resumed
 
     # ------------------------------------------------------------------ before anything runs
 
@@ -125,10 +131,17 @@ class Checkpoint:
             where, found = self.out, _made_from(manifest)
         else:
             return
-        why = "has no readable record of its seed and scenario" if found is None else mismatch(found, ident)
+        advice = "resume with the same scenario, `overrides`, `until`, `seed` and `programs`, or choose another `out`"
+        if found is None:
+            why = "has no readable record of its seed and scenario"
+        else:
+            why = mismatch(found, ident, allow_other_model=True)
+            if why is None:  # all but the model is the same: the code that made it
+                why = mismatch(found, ident, self.allow_other_model)
+                advice = ("run them again with this code (delete it, or choose another `out`), or add "
+                          "`allow_other_model` to take them as they are")
         if why:
-            raise OptionError("resume", f"{where} {why}; resume with the same scenario, `overrides`, "
-                                "`until`, `seed` and `programs`, or choose another `out`")
+            raise OptionError("resume", f"{where} {why}; {advice}")
         # finished replications are never dropped: not from a finished result, not from the
         # parts of an unfinished run
         if held:
@@ -154,7 +167,8 @@ class Checkpoint:
         if self.finished():
             return False
         m = read_json(self.out / "manifest.json")
-        return (m is not None and mismatch(_made_from(m), ident) is None and m.get("replications") == replications
+        return (m is not None and mismatch(_made_from(m), ident, self.allow_other_model) is None
+                and m.get("replications") == replications
                 and _held_replications(self.out) == list(range(replications)))
 
     # ------------------------------------------------------------------ while running
@@ -166,8 +180,11 @@ class Checkpoint:
         reuse = []
         if resume:
             reuse = [(list(range(first, last + 1)), read_part(p)) for first, last, p in self.part_names()]
+            if reuse:
+                self._note_other_model(read_json(self.path / KEY_FILE), ident)
             found = _made_from(read_json(self.out / "manifest.json"))
-            if found is not None and mismatch(found, ident) is None:
+            if found is not None and mismatch(found, ident, self.allow_other_model) is None:
+                self._note_other_model(found, ident)
                 res = load_results(self.out)
                 reps = sorted(int(r) for r in res.annual["replication"].unique())
                 if reps == list(range(len(reps))):
@@ -184,6 +201,12 @@ class Checkpoint:
         tmp.write_text(json.dumps(ident, indent=1))
         os.replace(tmp, key)
         return reuse
+
+    def _note_other_model(self, found: dict | None, ident: dict) -> None:
+        """Remember the model fingerprint of replications taken over from other model code."""
+        fingerprint = (found or {}).get("model_fingerprint")
+        if fingerprint != ident["model_fingerprint"]:
+            self.other_model = str(fingerprint)
 
     def write(self, reps: list[int], frames: dict) -> None:
         """Write one part (contiguous replications ``reps``) atomically. A part already written
@@ -212,7 +235,7 @@ def _made_from(manifest: dict | None) -> dict | None:
     sc = manifest.get("scenario", {})
     return {"seed": manifest.get("seed"), "parameters": sc.get("parameters", {}),
             "uncertain": sc.get("uncertain", {}), "package_version": manifest.get("package_version"),
-            "programs": manifest.get("programs", "all")}
+            "model_fingerprint": manifest.get("model_fingerprint"), "programs": manifest.get("programs", "all")}
 
 
 def read_part(folder: Path) -> dict:

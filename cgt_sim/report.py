@@ -11,9 +11,7 @@ import os
 import warnings
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
+from . import plot
 from .errors import CgtSimError
 from .outputs import LABELS
 from .paths import user_path
@@ -27,32 +25,13 @@ from .text import (
     series_labels,
 )
 
-FAN_METRICS = (
-    ("cumulative_approvals", "Cumulative marketing approvals", "products"),
-    ("patients_treated", "Patients treated per year", "patients / year"),
-    ("cogs_per_patient_cny", "Cost of goods per patient", "CNY (thousands)"),
-    ("net_price_per_patient_cny", "Net price per patient", "CNY (thousands)"),
-    ("vein_to_vein_days_median", "Median vein-to-vein time (autologous)", "days"),
-    ("manufacturing_utilisation", "Manufacturing utilisation", "share of suite-days booked"),
-)
-SCALE = {"cogs_per_patient_cny": 1e-3, "net_price_per_patient_cny": 1e-3}
-OUTCOMES = (("approved", "approved"), ("failed", "failed\n(science)"),
-            ("abandoned", "abandoned\n(financing)"), ("ongoing", "ongoing\nat horizon"))
+FAN_METRICS, OUTCOMES = plot.FAN_METRICS, plot.OUTCOMES  # the charts of a report
+funnel = plot.outcomes  # programs by outcome at the horizon, mean per replication
 
 
 def report_files() -> list[str]:
     """The files a report writes into its folder."""
     return list(OUTPUT_FILES["report"])
-
-
-# solid, dashed, dotted, dash-dot, long dash, dash-dot-dot: six scenarios each their own dash
-LINE_STYLES = ("-", (0, (5, 3)), (0, (1, 2)), (0, (6, 2, 1, 2)), (0, (10, 3)), (0, (6, 2, 1, 2, 1, 2)))
-
-def _band(res: ResultSet, metric: str) -> pd.DataFrame:
-    g = res.annual.groupby("year")[metric]
-    scale = SCALE.get(metric, 1.0)
-    return pd.DataFrame({"mean": g.mean() * scale, "p5": g.quantile(0.05) * scale,
-                         "p95": g.quantile(0.95) * scale})
 
 
 def _check_columns(res: ResultSet, folder) -> None:
@@ -65,17 +44,6 @@ def _check_columns(res: ResultSet, folder) -> None:
     if missing:
         raise ScenarioError(folder, None, f"annual.parquet has no {missing[0]} column: not a complete run result; "
                             "write it again with `cgt-sim run`")
-
-
-def funnel(res: ResultSet) -> pd.Series:
-    """Mean programs per replication by outcome at the horizon (from the year-end counts of
-    ``annual``, so a result that kept only clinical program rows gives the same funnel)."""
-    a = res.annual
-    last = a[a["year"] == a["year"].max()]
-    states = [c for c in a.columns if c.startswith("programs_") and c != "programs_in_clinic"]
-    ended = {key: float(last[f"programs_{key}"].mean()) for key, _ in OUTCOMES if key != "ongoing"}
-    ongoing = float(last[states].sum(axis=1).mean()) - sum(ended.values())
-    return pd.Series({label: ended.get(key, ongoing) for key, label in OUTCOMES})
 
 
 # Fonts with Chinese characters, tried after the default font for scenario names and labels
@@ -111,15 +79,12 @@ def chart_text(labels):
     and chart. Yields those characters ("" for none)."""
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     families, missing = chart_fonts(labels)
     if missing:
         warnings.warn(ChartFontWarning(
             f"the charts' fonts have no {missing} (in a scenario name), which show as boxes; install a font with "
             "these characters, e.g. Noto Sans CJK SC, or name the scenarios in Latin letters"), stacklevel=3)
-    with plt.rc_context({"font.family": families}), warnings.catch_warnings():
+    with matplotlib.rc_context({"font.family": families}), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")  # said once, above
         yield missing
 
@@ -144,12 +109,9 @@ def check_report_folder(out) -> None:
 
 
 def write_report(result_dirs, out: Path | None = None) -> Path:
-    """Write PNG figures and report.md for one or more result folders; return the report path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """Write PNG figures and report.md for one or more result folders; return the report path.
+    The charts are drawn on figures of their own (``matplotlib.figure.Figure``), with the
+    functions of ``cgt_sim.plot``: matplotlib's backend and pyplot's figures are left alone."""
     refuse_repeats(result_dirs)
     results = [load_results(d) for d in result_dirs]
     for res, d in zip(results, result_dirs):
@@ -161,7 +123,7 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     # an interrupted report leaves the earlier one as it was
     with atomic_folder(out, check=check_report_folder) as tmp:
         with chart_text(names) as missing:
-            figures = _figures(plt, results, names, tmp)
+            figures = _figures(results, names, tmp)
         lines = [REPORT_TITLE + ", ".join(names), ""]
         if missing:
             lines += [f"Note: the charts' fonts have no {missing}; these characters show as boxes.", ""]
@@ -169,84 +131,22 @@ def write_report(result_dirs, out: Path | None = None) -> Path:
     return followed(out) / "report.md"
 
 
-def _tick(v: float, _pos=None) -> str:
-    """An axis tick: 1,234 from 10 up, 2.5 or 0.02 below, never '-0'."""
-    v = round(v, 12) + 0.0  # a tick at -0.0 or -1e-17 reads 0
-    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:g}"
-
-
-def _no_data(ax, what: str) -> None:
-    """An empty chart says why instead of showing axes around nothing."""
-    ax.text(0.5, 0.5, f"no data: {what}", ha="center", va="center", transform=ax.transAxes, color="0.4")
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def _figures(plt, results, names, out: Path) -> list:
+def _figures(results, names, out: Path) -> list:
     """Draw the fan charts and the funnel into ``out``; return (title, file name) pairs."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.figure import Figure
 
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     figures = []
-    for metric, title, unit in FAN_METRICS:
-        fig, ax = plt.subplots(figsize=(7, 4.2))
-        for i, (res, name) in enumerate(zip(results, names)):
-            b = _band(res, metric)
-            c = colors[i % len(colors)]
-            ax.fill_between(b.index, b["p5"], b["p95"], color=c, alpha=0.2, linewidth=0)
-            few = b["mean"].notna().sum() <= 3  # a line alone would not show one or two points
-            # each series its own dash, so a scenario that matches another still shows both
-            ax.plot(b.index, b["mean"], color=c, linewidth=2, marker="o" if few else None,
-                    linestyle=LINE_STYLES[i % len(LINE_STYLES)], label=f"{name}: mean, 5-95% band")
-            if few and b["p5"].notna().any():
-                ax.errorbar(b.index, b["mean"], yerr=[b["mean"] - b["p5"], b["p95"] - b["mean"]], color=c,
-                            fmt="none", capsize=3)
-        ax.set_title(title)
-        if not any(_band(res, metric)["mean"].notna().any() for res in results):
-            _no_data(ax, "no simulated year has a value (no patient treated yet, for instance)")
-        else:
-            ax.set_xlabel("year")
-            ax.set_ylabel(unit)
-            years = sorted({int(y) for res in results for y in res.annual["year"].unique()})
-            if years[0] == years[-1]:  # one simulated year: a year either side, not a century
-                ax.set_xlim(years[0] - 1, years[0] + 1)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.yaxis.set_major_formatter(FuncFormatter(_tick))
-            ax.grid(alpha=0.3)
-            # below the axes, never over a band
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1 if len(results) < 3 else 2,
-                      fontsize=8, frameon=False)
+    for metric, title, _unit in FAN_METRICS:
+        fig = Figure(figsize=(7, 4.2))
+        plot.fan(results, metric, ax=fig.subplots(), labels=names, title=title)
         fig.tight_layout()
-        path = out / f"{metric}.png"
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        figures.append((title, path.name))
-    # stage funnel: programs by outcome at the horizon, one bar group per scenario
-    crowded = len(results) > 2  # labels side by side would overlap: upright, on a wider chart
-    fig, ax = plt.subplots(figsize=(7 + (len(results) - 2) if crowded else 7, 4.6 if crowded else 4.2))
-    width = 0.8 / len(results)
-    labels = [label for _, label in OUTCOMES]
-    x = np.arange(len(labels))
-    horizons = [int(res.annual["year"].max()) for res in results]
-    for i, (res, name, horizon) in enumerate(zip(results, names, horizons)):
-        f = funnel(res)
-        label = name if len(set(horizons)) == 1 else f"{name} (by {horizon})"
-        bars = ax.bar(x + i * width - 0.4 + width / 2, f.values, width, label=label, color=colors[i % len(colors)])
-        ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 10 or v == 0 else f"{v:.1f}" for v in f.values], fontsize=7,
-                     padding=2, rotation=90 if crowded else 0)
-    ax.set_xticks(x, labels)
-    ax.set_ylabel("programs per replication (mean)")
-    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
-    ax.set_title(f"Program outcomes by {horizons[0]}" if len(set(horizons)) == 1
-                 else "Program outcomes by each run's horizon")
-    ax.grid(axis="y", alpha=0.3)
-    if crowded:
-        ax.set_ylim(top=ax.get_ylim()[1] * 1.15)  # room for the upright labels
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(results), 3), fontsize=8,
-              frameon=False)  # below the bars, as on the fan charts
+        fig.savefig(out / f"{metric}.png", dpi=110, bbox_inches="tight")
+        figures.append((title, f"{metric}.png"))
+    crowded = len(results) > 2  # (plot.funnel's own size for a crowded chart)
+    fig = Figure(figsize=(7 + (len(results) - 2) if crowded else 7, 4.6 if crowded else 4.2))
+    plot.funnel(results, ax=fig.subplots(), labels=names)
     fig.tight_layout()
     fig.savefig(out / "funnel.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     figures.append(("Program outcomes", "funnel.png"))
     return figures
 

@@ -98,6 +98,11 @@ class ResultSet:
                 f"{span}; annual {len(self.annual):,} rows, programs {len(self.programs):,}, "
                 f"products {len(self.products):,})")
 
+    def _repr_html_(self) -> str:  # a notebook shows this: what the result is and its headline figures
+        from .text import result_html
+
+        return result_html(self)
+
     @property
     def metrics(self) -> list[str]:
         return [c for c in self.annual.columns if c not in KEYS]

@@ -25,11 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
 from .checkpoint import Checkpoint, identity
 from .errors import OptionError, ScenarioError
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .outputs import ALIASES, annual_columns
+from .progress import shows_progress
+from .provenance import made_by
 from .results import (
     PROGRAM_ROWS,
     ResultSet,
@@ -150,7 +151,7 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
 
 def check(sc: Scenario, replications: int, seed: int, executor: str = "process", scheduler: str | None = None,
           out=None, resume: bool = False, precision=None, metric=None, precision_year=None,
-          programs: str = "all") -> Precision | None:
+          programs: str = "all", allow_other_model: bool = False) -> Precision | None:
     """Check every option of a run before anything runs or is written; raise ScenarioError
     naming the first bad one. Returns the precision target (None without one)."""
     check_executor(executor, scheduler)
@@ -158,7 +159,8 @@ def check(sc: Scenario, replications: int, seed: int, executor: str = "process",
         raise OptionError("programs", f"unknown choice {programs!r}; choose " + ", ".join(PROGRAM_ROWS))
     goal = check_precision(sc, replications, precision, metric, precision_year)
     if out is not None:
-        Checkpoint(out).check(identity(sc, seed, programs), resume, replications if goal is None else None)
+        Checkpoint(out, allow_other_model).check(identity(sc, seed, programs), resume,
+                                                 replications if goal is None else None)
     elif resume:
         raise OptionError("resume", "needs the result folder to complete (out=...)")
     return goal
@@ -291,10 +293,12 @@ class _Finished:
 
 # --------------------------------------------------------------------------- run
 
+@shows_progress("run", "replications")
 def run(scenario, replications: int = 100, seed: int = 42, workers: int | None = None,
         overrides: dict | None = None, until: int | None = None, progress=None, executor: str = "process",
         scheduler: str | None = None, out=None, resume: bool = False, precision: float | None = None,
-        metric: str | None = None, precision_year: int | None = None, programs: str = "all") -> ResultSet:
+        metric: str | None = None, precision_year: int | None = None, programs: str = "all",
+        allow_other_model: bool = False) -> ResultSet:
     """Run ``replications`` replications of a scenario (a Scenario or a YAML path) from root
     ``seed``; return a ``ResultSet`` (``.annual``: a row per replication and year; ``.programs``:
     per replication and program; ``.products``: per replication and approved product;
@@ -304,7 +308,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     ``overrides``: {dotted key: value}, values in any form of a scenario's ``set``; ``until``:
     the last simulated year (the horizon).
     ``workers``: processes to use (default: all cores; 1 runs in this process).
-    ``progress``: optional callable(done, total) called as replications finish.
+    ``progress``: True for a progress bar (terminal or Jupyter, see ``progress``), or a
+    callable(done, total) called as replications finish.
     ``executor``: "process" (worker processes on this machine), "serial" (this process) or
     "dask" (a Dask distributed cluster at ``scheduler``, or a LocalCluster of ``workers``
     processes when no address is given).
@@ -317,6 +322,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     ``programs``: which rows the ``programs`` table keeps: "all" (every program) or "clinical"
     (programs that got past preclinical research, see ``results.reached_clinic``; the other
     tables are the same either way), for long runs that need less memory.
+    ``allow_other_model``: ``resume`` may take over replications made by other model code (see
+    ``provenance``; refused otherwise); the manifest then records their fingerprint.
 
     Ctrl-C raises ``Interrupted`` after cancelling pending work; finished replications stay in
     the partial folder.
@@ -328,9 +335,9 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     for note in after_horizon_notes(sc):
         warnings.warn(note, AfterHorizonWarning, stacklevel=2)
     goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,
-                 programs)
+                 programs, allow_other_model)
     workers = default_workers(replications, workers)
-    store = Checkpoint(out) if out is not None else None
+    store = Checkpoint(out, allow_other_model) if out is not None else None
     ident = identity(sc, seed, programs)
     if resume and goal is None and store.complete(ident, replications):
         if progress:
@@ -389,12 +396,14 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         "programs": programs,
         "start_year": sc.start_year,
         "horizon_year": sc.horizon_year,
-        "package_version": __version__,
+        **made_by(),
         "wall_time_s": round(wall, 3),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     if resume:
         manifest["resumed_replications"] = min(resumed, total)
+        if store.other_model is not None:
+            manifest["resumed_model_fingerprint"] = store.other_model  # taken over with allow_other_model
     if stat is not None:
         manifest["precision"] = {**stat, "replications_needed": total if stat["reached"] else None,
                                  "max_replications": replications,

@@ -304,7 +304,9 @@ def _default_value(p: Param):
 def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = True, *,
                   uncertain: dict | None = None) -> Scenario:
     """Load a scenario file (following ``extends``), validate it, and apply overrides
-    (``{dotted key: value}``, a value in any form a file's ``set`` takes).
+    (``{dotted key: value}``, a value in any form a file's ``set`` takes). ``path``: a file, or
+    the name of a scenario of the library shipped with the package (``"baseline"``; a file of
+    that name in the current folder wins).
 
     ``uncertain``: distributions to declare as well, as in a file's ``uncertain:`` block
     (``{dotted key: {"dist": "uniform", "low": ..., "high": ...}}``; a key may not also be in
@@ -315,12 +317,24 @@ def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = Tr
         raise ScenarioError("use_calibrated", None, f"must be True or False (got {use_calibrated!r})")
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ScenarioError("path", None, f"must be the path of a scenario file (got {path!r})")
-    sc = _load(Path(os.path.normpath(user_path(path))), [], use_calibrated)
+    sc = _load(_scenario_file(path), [], use_calibrated)
     sc = sc.with_overrides(overrides) if overrides else sc
     if uncertain is None:
         return sc
     given = {key for key, _ in _flatten(overrides, "overrides", "")} if isinstance(overrides, dict) else set()
     return sc.with_uncertain(uncertain, given)
+
+
+def _scenario_file(path) -> Path:
+    """The file of a scenario asked for by path or by library name (see ``library.scenario_path``);
+    a plain name that is neither a file here nor in the library is refused with the library's names."""
+    from . import library
+
+    found = library.scenario_path(path)
+    if not path_exists(found) and Path(path).name == str(path):
+        raise ScenarioError(path, None, f"file not found: {path}, nor a scenario of the library ("
+                            + ", ".join(library.names()) + "; cgt-sim scenarios lists them)")
+    return found
 
 
 class _DuplicateKey(yaml.YAMLError):

@@ -113,3 +113,26 @@ def unique_ending(item: str, items, sep: str) -> str:
     return item
 
 
+
+
+def result_html(res) -> str:
+    """A result as a notebook shows it (``ResultSet._repr_html_``): its scenario, replications,
+    seed and years, what its bands hold, and the headline table (mean [p5-p95] by year)."""
+    import html
+
+    from .outputs import LABELS
+
+    m = res.manifest
+    name = (m.get("scenario") or {}).get("name", "?") if isinstance(m.get("scenario"), dict) else "?"
+    years = sorted(int(y) for y in res.annual["year"].unique()) if "year" in res.annual else []
+    span = f"{years[0]}-{years[-1]}" if years else "no years"
+    head = (f"<p><b>ResultSet</b> of scenario <code>{html.escape(str(name))}</code>: "
+            f"{replications_text(m.get('replications', '?'))}, seed {html.escape(str(m.get('seed')))}, {span}; "
+            f"{html.escape(bands_text(m))}</p>")
+    if not years or "replication" not in res.annual:
+        return head
+    h = res.headline()
+    table = pd.DataFrame({str(y): {LABELS.get(r.metric, r.metric): band_text(r.mean, r.p5, r.p95)
+                                   for r in h[h["year"] == y].itertuples()} for y in sorted(h["year"].unique())})
+    table.index.name = "mean [p5-p95]"
+    return head + table.to_html(escape=True)

@@ -426,7 +426,10 @@ def test_calibrate_and_validate_defaults_match_the_readme():
     assert f"`--budget` (default {calibrate['--budget'].default})" in para
     para = " ".join(text[text.index("`validate` checks"):].split())
     assert f"`--replications` (default {validate['--replications'].default})" in para
-    assert f"`--targets`, default `{validate['--targets'].default}`" in para
+    # the defaults are the current folder's files, else the package's (cgt_sim.library)
+    assert validate["--targets"].default is None and validate["--scenario"].default is None
+    assert "`--targets`, default `calibration/targets.yaml` of the current folder, else the package's" in para
+    assert "`--scenario`, default `scenarios/baseline.yaml` of the current folder, else the library's baseline" in para
     for name in ("--scenario", "--targets", "--quiet", "--seed"):
         assert f"`{name}" in para, name
 

@@ -149,9 +149,9 @@ def test_an_interrupted_report_leaves_the_earlier_one_as_it_was(two_results, tmp
     before = folder_bytes(out)
     real, calls = report_module._figures, []
 
-    def stopped(plt, results, names, folder):
+    def stopped(results, names, folder):
         calls.append(folder)
-        real(plt, results, names, folder)
+        real(results, names, folder)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(report_module, "_figures", stopped)

@@ -1,4 +1,7 @@
-"""The scenario library: every file loads, says what it changes and why, and runs."""
+"""The scenario library: every file loads, says what it changes and why, and runs.
+
+A what-if extends the baseline and changes a policy from the date it starts; a variant extends a
+what-if and changes a structural assumption of it (its description says so), from the start."""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from cgt_sim.model.world import simulate
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.yaml"))
-WHAT_IFS = [f for f in FILES if f.name not in ("baseline.yaml", "industrialization.yaml")]
+EXTENDS = {f.name: yaml.safe_load(f.read_text()).get("extends") for f in FILES}
+WHAT_IFS = [f for f in FILES if EXTENDS[f.name] == "baseline.yaml" and f.name != "industrialization.yaml"]
+VARIANTS = [f for f in FILES if EXTENDS[f.name] not in (None, "baseline.yaml")]
 
 
 def test_library_is_complete():
@@ -29,11 +34,19 @@ def test_scenario_loads_cites_and_runs(path):
     assert len(raw.get("description", "")) > 80, "each file says what it changes and why"
     assert raw.get("source"), "each file cites its source"
     if path.name != "baseline.yaml":
-        assert raw["extends"] == "baseline.yaml"
+        assert raw["extends"] == "baseline.yaml" or (SCENARIOS / raw["extends"]) in WHAT_IFS, \
+            "a file extends the baseline (a what-if) or a what-if (a variant of it)"
         assert raw["set"] or raw.get("uncertain"), "a what-if changes something (or leaves something open)"
     sc = load_scenario(path, overrides={"simulation.horizon_year": 2027})
     out = simulate(sc, 0, 3)
     assert len(out["annual"]["year"]) == 2027 - 2015 + 1
+
+
+def test_variants_say_what_they_change():
+    assert VARIANTS, "payment_reform_cdmo_only is a variant"
+    for f in VARIANTS:
+        assert "variant" in yaml.safe_load(f.read_text())["description"] or "sensitivity" in \
+            yaml.safe_load(f.read_text())["description"]
 
 
 def test_industrialization_is_all_what_ifs_together():

@@ -48,11 +48,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import __version__
 from ..errors import ScenarioError
+from ..executors import default_workers, kept_open
 from ..outputs import annual_columns
 from ..parameters import CATALOGUE, CLUSTERS, MODALITIES
 from ..paths import user_path
+from ..provenance import made_by
 from ..runner import run
 from ..scenario import Scenario, _suggest, as_number, load_scenario, read_yaml
 from ..sources import SOURCES
@@ -517,23 +518,24 @@ def fit(scenario: Scenario, ts: TargetSet, budget: int = 110, replications: int 
         return obj
 
     u0 = np.array([fp.position(start[fp.key]) for fp in ts.free])
-    try:
-        f0 = f(u0)
-        n_lhs = min(budget // 8, 2 * d)
-        if n_lhs:
-            for u in qmc.LatinHypercube(d=d, seed=np.random.default_rng(seed)).random(n_lhs):
-                f(u)
-        for step in RESTART_STEPS:  # Nelder-Mead from the best point, restarted smaller
-            ub = best["u"]
-            simplex = [ub] + [np.clip(ub + step * np.eye(d)[i] * (1 if ub[i] <= 0.5 else -1), 0.0, 1.0)
-                              for i in range(d)]
-            minimize(f, ub, method="Nelder-Mead", bounds=[(0.0, 1.0)] * d,
-                     options={"initial_simplex": np.array(simplex), "maxfev": 100 * budget,
-                              "xatol": step / 20, "fatol": 0.01, "adaptive": True})
-    except _BudgetSpent:
-        pass
-    values = values_at(best["u"])
-    scored = evaluate(scenario, ts.targets, replications, seed, workers, values, final_progress)
+    with kept_open(default_workers(replications, workers)):  # one pool of workers for every evaluation
+        try:
+            f0 = f(u0)
+            n_lhs = min(budget // 8, 2 * d)
+            if n_lhs:
+                for u in qmc.LatinHypercube(d=d, seed=np.random.default_rng(seed)).random(n_lhs):
+                    f(u)
+            for step in RESTART_STEPS:  # Nelder-Mead from the best point, restarted smaller
+                ub = best["u"]
+                simplex = [ub] + [np.clip(ub + step * np.eye(d)[i] * (1 if ub[i] <= 0.5 else -1), 0.0, 1.0)
+                                  for i in range(d)]
+                minimize(f, ub, method="Nelder-Mead", bounds=[(0.0, 1.0)] * d,
+                         options={"initial_simplex": np.array(simplex), "maxfev": 100 * budget,
+                                  "xatol": step / 20, "fatol": 0.01, "adaptive": True})
+        except _BudgetSpent:
+            pass
+        values = values_at(best["u"])
+        scored = evaluate(scenario, ts.targets, replications, seed, workers, values, final_progress)
     return Fit(values, start, objective([s for s in scored if s.target.fit]), f0, len(cache), scored)
 
 
@@ -576,7 +578,7 @@ def fitted_document(result: Fit, ts: TargetSet, scenario_path, replications: int
     fit_horizon = max(t.year for t in ts.fitted)
     return {
         "created": dt.date.today().isoformat(),
-        "package_version": __version__,
+        **made_by(),
         "command": (f"cgt-sim calibrate {ts.path} --scenario {scenario_path} --budget {budget} "
                     f"--replications {replications} --seed {seed}"
                     + (f" --start {start_file}" if start_file is not None else "")

@@ -16,10 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import OptionError, ScenarioError
+from ..executors import default_workers, kept_open
 from ..paths import path_exists, user_path
+from ..progress import shows_progress
+from ..provenance import other_model
 from ..results import ResultSet, load_results, metric_columns, refuse_repeats
 from ..runner import resolve, run
-from ..scenario import Scenario, whole_number
+from ..scenario import Scenario, check_run_counts, whole_number
 from ..stats import interval, unpaired_interval
 from ..storage import check_replaceable_file
 from ..text import number_repeats, replications_text, series_labels, unique_ending
@@ -145,10 +148,11 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
     return scs, years, metrics
 
 
+@shows_progress("scenario", "replications")
 def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | None = None,
             until: int | None = None, years=None, metrics=None, level: float = 0.90,
             overrides: dict | None = None, progress=None, executor: str = "process",
-            scheduler: str | None = None) -> pd.DataFrame:
+            scheduler: str | None = None, allow_other_model: bool = False) -> pd.DataFrame:
     """Run scenarios with common random numbers; return paired differences from the first.
 
     ``scenarios``: a list of paths or Scenario objects (the first is the reference), each run
@@ -157,8 +161,10 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     their folders), compared without running anything (see ``compare_results``). ``years``: a
     year or a list (default 2030, 2035 and the horizon).
     ``metrics``: a name or a list of ``ResultSet.annual`` columns or short names (default the
-    headline metrics). ``level``: of the intervals (default 0.90). ``progress``: optional
-    callable(scenario_index, done, total). ``executor``, ``scheduler``: as for ``run``.
+    headline metrics). ``level``: of the intervals (default 0.90). ``progress``: True for a bar
+    per scenario, or a callable(scenario_index, done, total). ``executor``, ``scheduler``: as for ``run``.
+    ``allow_other_model``: saved results made by other model code (see ``provenance``) are
+    compared all the same (refused otherwise).
 
     Returns one row per other scenario, metric and year: scenario, baseline (their labels, see
     ``scenario_labels``), metric, year,
@@ -174,14 +180,18 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
                             "until": until is not None, "overrides": overrides is not None,
                             "progress": progress is not None, "executor": executor != "process",
                             "scheduler": scheduler is not None})
-        return compare_results(saved[0], years, metrics, level, names=saved[1])
+        return compare_results(saved[0], years, metrics, level, names=saved[1], allow_other_model=allow_other_model)
+    if allow_other_model:
+        raise OptionError("allow_other_model", "applies to saved results; scenarios run now all run with this code")
     replications = whole_number(replications, "replications", 2)  # an interval needs two pairs
     scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level)
+    check_run_counts(replications, seed, workers)
     results = []
-    for i, sc in enumerate(scs):
-        cb = (lambda done, total, i=i: progress(i, done, total)) if progress else None
-        results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb,
-                           executor=executor, scheduler=scheduler))
+    with kept_open(default_workers(replications, workers) if executor == "process" else 1):  # one pool for all
+        for i, sc in enumerate(scs):
+            cb = (lambda done, total, i=i: progress(i, done, total)) if progress else None
+            results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb,
+                               executor=executor, scheduler=scheduler))
     return paired_differences(results, metrics, years, level, scenario_labels(scs))
 
 
@@ -241,13 +251,15 @@ def refuse_run_options(given: dict) -> None:
 
 
 def compare_results(results: list, years=None, metrics=None, level: float = 0.90,
-                    names: list[str] | None = None) -> pd.DataFrame:
+                    names: list[str] | None = None, allow_other_model: bool = False) -> pd.DataFrame:
     """Paired differences of saved results from the first (``ResultSet``s, e.g. from
     ``load_results``), as ``compare`` gives for scenarios, without running anything. The
     results must come from the same root seed (so replication r of each drew the same random
     numbers) and cover the same years; each is compared with the first on the replications
     both have (``n`` counts the pairs; both means are over them). ``names``: a label per result (default their
-    scenario names, numbered where they repeat)."""
+    scenario names, numbered where they repeat). Results made by other model code than the
+    first's (their manifests' ``model_fingerprint``) are refused unless ``allow_other_model``:
+    their differences would mix a change of the model with the scenarios'."""
     check_level(level)
     results = list(results)
     if len(results) < 2 or not all(isinstance(r, ResultSet) for r in results):
@@ -272,6 +284,11 @@ def compare_results(results: list, years=None, metrics=None, level: float = 0.90
         if m.get("seed") != first.get("seed"):
             raise ScenarioError("compare", None, f"{name} was run from seed {m.get('seed')} and {names[0]} from "
                                 f"seed {first.get('seed')}: their replications are not paired; run them from one seed")
+        other = other_model(m.get("model_fingerprint"), first.get("model_fingerprint"))
+        if other and not allow_other_model:
+            raise ScenarioError("compare", None, f"{name} {other.replace('not ', 'where ' + names[0] + ' has ')}: "
+                                "the differences would mix a change of the model with the scenarios'; run them again "
+                                "with one cgt-sim, or use `allow_other_model`")
         if (m.get("start_year"), m.get("horizon_year")) != (first.get("start_year"), first.get("horizon_year")):
             raise ScenarioError("compare", None, f"all results must cover the same years: {names[0]} covers "
                                 f"{first.get('start_year')}-{first.get('horizon_year')}, {name} "

@@ -13,13 +13,12 @@ written ``<metric>_<year>``, e.g. ``approvals_2035`` or ``patients_treated_2030`
 from __future__ import annotations
 
 import operator
-import os
 import re
 
 import pandas as pd
 
 from ..errors import OptionError, ScenarioError
-from ..executors import ProcessExecutor
+from ..executors import kept_open, open_executor, process_workers
 from ..outputs import ALIASES, KEYS, annual_columns
 from ..results import as_list
 from ..runner import run
@@ -99,24 +98,25 @@ def run_points(scenarios: list[Scenario], replications: int, seed: int, columns:
     finishes; what it raises stops the run at once (the points not yet run are not run).
     """
     replications, seed, workers = check_run_counts(replications, seed, workers)
-    workers = workers or os.cpu_count() or 1
+    workers = process_workers(workers)
     total = len(scenarios)
     out: list = [None] * total
-    if workers == 1 or total < workers:
-        for i, sc in enumerate(scenarios):
-            out[i] = _point(sc, replications, seed, columns, years, workers)
-            if check:
-                check(i, out[i])
-            if progress:
-                progress(i + 1, total)
-        return out
-    # an error or Ctrl-C stops the workers at once, points running or not yet started
-    with ProcessExecutor(workers) as pool:
-        calls = pool.calls(_point, [(sc, replications, seed, columns, years, 1) for sc in scenarios])
-        for done, (i, rows) in enumerate(calls, 1):
-            out[i] = rows
-            if check:
-                check(i, rows)
-            if progress:
-                progress(done, total)
+    with kept_open(workers):  # one pool of workers for every point
+        if workers == 1 or total < workers:
+            for i, sc in enumerate(scenarios):
+                out[i] = _point(sc, replications, seed, columns, years, workers)
+                if check:
+                    check(i, out[i])
+                if progress:
+                    progress(i + 1, total)
+            return out
+        # an error or Ctrl-C stops the workers at once, points running or not yet started
+        with open_executor("process", workers) as pool:
+            calls = pool.calls(_point, [(sc, replications, seed, columns, years, 1) for sc in scenarios])
+            for done, (i, rows) in enumerate(calls, 1):
+                out[i] = rows
+                if check:
+                    check(i, rows)
+                if progress:
+                    progress(done, total)
     return out

@@ -32,10 +32,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from ..errors import OptionError, ScenarioError
 from ..parameters import CATALOGUE
 from ..paths import user_path
+from ..progress import shows_progress
+from ..provenance import made_by
 from ..runner import resolve
 from ..scenario import Scenario, whole_number, whole_number_at
 from ..storage import atomic_folder, write_manifest
@@ -243,7 +244,7 @@ def execute(plan: SensitivityPlan, replications: int = 2, workers: int | None = 
                      "declared": plan.scenario.uncertain[f.key].to_dict()} for f in plan.factors],
         "metric_constant": constant,
         "scenario": plan.scenario.to_dict(),
-        "package_version": __version__,
+        **made_by(),
         "salib_version": version("SALib"),
         "wall_time_s": round(time.perf_counter() - started, 3),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -329,14 +330,12 @@ def _second_order(names: list[str], r) -> pd.DataFrame | None:
 
 def plot_indices(indices: pd.DataFrame, manifest: dict, path: Path) -> None:
     """Horizontal bars of the indices, most influential factor on top, with 95% error bars."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     method = manifest["method"]
     d = len(indices)
-    fig, ax = plt.subplots(figsize=(8.5, 1.6 + 0.55 * d))
+    fig = Figure(figsize=(8.5, 1.6 + 0.55 * d))
+    ax = fig.subplots()
     y = np.arange(d)[::-1]  # first row (largest) on top
     h = 0.38
     if method == "sobol":
@@ -364,9 +363,9 @@ def plot_indices(indices: pd.DataFrame, manifest: dict, path: Path) -> None:
                 transform=ax.transAxes, ha="center", va="center")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
+@shows_progress("sensitivity", "points")
 def sensitivity(scenario, metric: str = "approvals_2035", method: str = "sobol", samples: int | None = None,
                 replications: int = 2, seed: int = 42, until: int | None = None, workers: int | None = None,
                 progress=None) -> SensitivityResult:
@@ -375,7 +374,7 @@ def sensitivity(scenario, metric: str = "approvals_2035", method: str = "sobol",
     ``method``: "sobol" (``samples`` N a power of 2, default 64: N*(2D+2) points) or "morris"
     (N trajectories, default 10: N*(D+1) points). Every point runs ``replications`` replications
     with root seed ``seed``; ``until``: the last simulated year (default the metric's year).
-    ``progress``: optional callable(done, total) over points.
+    ``progress``: True for a bar, or a callable(done, total) over points.
 
     Returns a ``SensitivityResult``: ``.indices`` (a row per factor, most influential first:
     S1, S1_conf, ST, ST_conf for Sobol; mu, mu_star, mu_star_conf, sigma for Morris),

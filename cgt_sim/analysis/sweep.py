@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import __version__
 from ..errors import ScenarioError
 from ..parameters import CATALOGUE
 from ..paths import user_path
+from ..progress import shows_progress
+from ..provenance import made_by
 from ..results import metric_columns, summarise
 from ..runner import resolve
 from ..scenario import Scenario, _suggest, yaml_value
@@ -224,7 +225,7 @@ def execute(plan: SweepPlan, replications: int = 20, seed: int = 42, workers: in
         "start_year": plan.scenario.start_year,
         "horizon_year": plan.scenario.horizon_year,
         "scenario": plan.scenario.to_dict(),
-        "package_version": __version__,
+        **made_by(),
         "wall_time_s": round(time.perf_counter() - started, 3),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -233,10 +234,7 @@ def execute(plan: SweepPlan, replications: int = 20, seed: int = 42, workers: in
 
 def plot_heatmap(table: pd.DataFrame, manifest: dict, metric: str, path: Path) -> None:
     """Mean of one metric over a two-parameter grid, one panel per year, values written in the cells."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     (row_key, row_values), (col_key, col_values) = list(manifest["grid"].items())
     sub = table[table["metric"] == metric]
@@ -245,7 +243,8 @@ def plot_heatmap(table: pd.DataFrame, manifest: dict, metric: str, path: Path) -
 
     width = max(4.6, 0.9 * len(col_values) + 2.6)
     height = max(2.8, 0.5 * len(row_values) + 2.0)
-    fig, axes = plt.subplots(1, len(years), figsize=(width * len(years), height), squeeze=False)
+    fig = Figure(figsize=(width * len(years), height))
+    axes = fig.subplots(1, len(years), squeeze=False)
     for ax, year in zip(axes[0], years):
         at = sub[sub["year"] == year]
         grid = at.pivot_table(index=row_key, columns=col_key, values="mean", aggfunc="first", dropna=False)
@@ -270,13 +269,13 @@ def plot_heatmap(table: pd.DataFrame, manifest: dict, metric: str, path: Path) -
                  "per cell, common random numbers", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _tick(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
 
 
+@shows_progress("sweep", "points")
 def sweep(scenario, grid: dict, replications: int = 20, seed: int = 42, workers: int | None = None,
           until: int | None = None, years=None, metrics=None, progress=None) -> SweepResult:
     """Run a scenario at every point of ``grid`` ({parameter key: [values]}; any sequence of
@@ -286,7 +285,7 @@ def sweep(scenario, grid: dict, replications: int = 20, seed: int = 42, workers:
 
     ``years``: default 2030, 2035 (when simulated) and the horizon; ``metrics``: names or short
     names of ``annual`` columns (default the headline metrics); ``until``: the last simulated
-    year. ``progress``: optional callable(done, total) over grid points. Bad input raises
+    year. ``progress``: True for a bar, or a callable(done, total) over grid points. Bad input raises
     ``ScenarioError`` before anything runs.
     """
     plan = prepare(scenario, grid, until, years, metrics)

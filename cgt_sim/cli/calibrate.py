@@ -23,8 +23,10 @@ from .common import (
 @app.command()
 def calibrate(
     targets: Path = typer.Argument(..., help="targets file, e.g. calibration/targets.yaml"),
-    scenario: Path = typer.Option(Path("scenarios/baseline.yaml"), "--scenario", "-s",
-                                  help="scenario to fit (its calibrated: file is ignored while fitting)"),
+    scenario: Optional[Path] = typer.Option(None, "--scenario", "-s",
+                                            help="scenario to fit (its calibrated: file is ignored while fitting; "
+                                                 "default: scenarios/baseline.yaml here, else the library's "
+                                                 "baseline)"),
     budget: int = typer.Option(110, "--budget", "-b", help="evaluations the search may spend"),
     replications: int = typer.Option(16, "--replications", "-r", help="replications per evaluation (the same "
                                                                          "ones at every point)"),
@@ -45,7 +47,9 @@ def calibrate(
         start_from,
         write_fitted,
     )
+    from ..library import default_scenario
 
+    scenario = scenario or default_scenario()
     check_run_options(replications, seed, workers)
     if budget < 1:
         fail(f"--budget: must be a whole number >= 1 (got {budget})")

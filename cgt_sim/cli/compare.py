@@ -40,6 +40,9 @@ def compare(
     executor: Optional[str] = typer.Option(None, "--executor", "-e",
                                            help="process, serial or dask (as for run; default process)"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (as for run)"),
+    allow_other_model: bool = typer.Option(False, "--allow-other-model",
+                                           help="compare saved results made by other model code (refused "
+                                                "otherwise)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Paired differences of scenarios from the first, under common random numbers."""
@@ -81,7 +84,10 @@ def compare(
         saved = saved_results(scenarios)
         if saved is not None:
             refuse_run_options(options_given)
-            table = compare_results(saved[0], year_list, metric, level, names=saved[1])
+            table = compare_results(saved[0], year_list, metric, level, names=saved[1],
+                                    allow_other_model=allow_other_model)
+        elif allow_other_model:
+            refuse_run_options({"allow_other_model": True})
     except CgtSimError as exc:
         fail(exc)
     if saved is not None:

@@ -27,7 +27,8 @@ from .common import (
 
 @app.command()
 def run(
-    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    scenario: Path = typer.Argument(..., help="scenario YAML file, or the name of one of the library "
+                                              "(cgt-sim scenarios)"),
     replications: int = typer.Option(50, "--replications", "-r", help="replications to run"),
     seed: int = typer.Option(42, "--seed", help="root random seed (>= 0)"),
     until: Optional[int] = typer.Option(None, "--until", help="last simulated year (default: the scenario's horizon)"),
@@ -51,6 +52,9 @@ def run(
     programs: str = typer.Option("all", "--programs",
                                  help="rows of the programs table: all, or clinical (programs that got past "
                                       "preclinical research; less memory for long runs)"),
+    allow_other_model: bool = typer.Option(False, "--allow-other-model",
+                                           help="with --resume: take over replications made by other model code "
+                                                "(refused otherwise)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Run a scenario and write its results (Parquet tables, summary.csv, manifest.json)."""
@@ -59,14 +63,15 @@ def run(
 
     check_run_options(replications, seed, workers)
     options = dict(executor=executor, scheduler=scheduler, resume=resume, precision=precision, metric=metric,
-                   precision_year=precision_year, programs=programs)
+                   precision_year=precision_year, programs=programs, allow_other_model=allow_other_model)
     try:
         sc = resolve(scenario, parse_sets(set_), until)
         target = out or Path("results") / sc.name
         check(sc, replications, seed, out=target, **options)
     except CgtSimError as exc:
         fail(exc)
-    untouched = resume and precision is None and _nothing_to_resume(target, sc, seed, programs, replications)
+    untouched = resume and precision is None and _nothing_to_resume(target, sc, seed, programs, replications,
+                                                                    allow_other_model)
     replaced = None if resume else earlier_run_text(target)  # said at the end: a new run replaces it
     say_notes(after_horizon_notes(sc))
     progress_cm, callback = progress(quiet, replications, sc.name)
@@ -86,11 +91,12 @@ def run(
         _print_headline(res, target, untouched=untouched, replaced=replaced)
 
 
-def _nothing_to_resume(target: Path, sc, seed: int, programs: str, replications: int) -> bool:
+def _nothing_to_resume(target: Path, sc, seed: int, programs: str, replications: int,
+                       allow_other_model: bool = False) -> bool:
     """Whether ``target`` already holds exactly this run (the runner then returns it as it is)."""
     from ..checkpoint import Checkpoint, identity
 
-    return Checkpoint(target).complete(identity(sc, seed, programs), replications)
+    return Checkpoint(target, allow_other_model).complete(identity(sc, seed, programs), replications)
 
 
 def _print_headline(res, path: Path, untouched: bool = False, replaced: str | None = None) -> None:

@@ -15,8 +15,10 @@ from .common import check_run_options, fail, print_checks, progress, say_notes
 
 @app.command()
 def validate(
-    targets: Path = typer.Option(Path("calibration/targets.yaml"), "--targets", "-t", help="targets file"),
-    scenario: Path = typer.Option(Path("scenarios/baseline.yaml"), "--scenario", "-s", help="scenario to check"),
+    targets: Optional[Path] = typer.Option(None, "--targets", "-t", help="targets file (default: "
+                                           "calibration/targets.yaml here, else the package's)"),
+    scenario: Optional[Path] = typer.Option(None, "--scenario", "-s", help="scenario to check (default: "
+                                            "scenarios/baseline.yaml here, else the library's baseline)"),
     replications: int = typer.Option(16, "--replications", "-r", help="replications of the scenario"),
     seed: int = typer.Option(42, "--seed", help="root random seed (>= 0)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
@@ -31,9 +33,12 @@ def validate(
     from ..analysis.validate import BACKTEST, backtest_checks, backtest_scenario, failed
     from ..analysis.validate import prepare as prepare_validation
     from ..analysis.validate import validate as run_validation
+    from ..library import default_scenario, default_targets
 
     check_run_options(replications, seed, workers)
-    folder = targets.parent / BACKTEST
+    scenario = scenario or default_scenario()
+    targets = targets or default_targets()
+    folder = Path(targets).parent / BACKTEST
     try:
         sc, ts = prepare_validation(scenario, targets)
         if backtest:

@@ -1,0 +1,85 @@
+"""cgt_sim.plot draws on the Axes it is given (what the report saves), a notebook's result shows
+as a table, and progress=True draws a bar."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import cgt_sim
+from cgt_sim import plot
+from cgt_sim.analysis.compare import compare_results
+from cgt_sim.errors import OptionError
+
+SHORT = dict(replications=3, seed=4, until=2027, workers=1)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return cgt_sim.run("baseline", **SHORT), cgt_sim.run("faster_approval", **SHORT)
+
+
+def _axes():
+    return Figure().subplots()
+
+
+def test_fan_draws_the_mean_by_year_on_the_axes_given(pair):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    ax = _axes()
+    assert plot.fan(list(pair), "approvals", ax=ax) is ax
+    assert plt.get_fignums() == before  # nothing drawn on a pyplot figure
+    lines = [line for line in ax.get_lines() if line.get_label().endswith("mean, 5-95% band")]
+    assert [line.get_label() for line in lines] == ["baseline: mean, 5-95% band", "faster_approval: mean, 5-95% band"]
+    for line, res in zip(lines, pair):
+        mean = res.annual.groupby("year")["cumulative_approvals"].mean()
+        assert np.array_equal(line.get_xdata(), mean.index) and np.allclose(line.get_ydata(), mean.to_numpy())
+    assert ax.get_title() == "Cumulative marketing approvals"
+    money = plot.fan(pair[0], "cogs_per_patient_cny", ax=_axes(), title="cost")
+    assert money.get_ylabel() == "CNY (thousands)" and money.get_title() == "cost"
+
+
+def test_difference_from_two_results_and_from_compare_s_table(pair):
+    expected = compare_results(list(pair), years=list(range(2015, 2028)), metrics=["cumulative_approvals"])
+    ax = plot.difference(pair[0], pair[1], "approvals", ax=_axes())
+    (line,) = [x for x in ax.get_lines() if x.get_label().startswith("faster_approval")]
+    assert np.allclose(line.get_ydata(), expected["diff_mean"]) and list(line.get_xdata()) == list(range(2015, 2028))
+    assert ax.get_title() == "Cumulative marketing approvals: difference from baseline"
+    table = compare_results(list(pair), metrics=["patients_treated", "cumulative_approvals"])
+    ax = plot.difference(table, metric="patients_treated", scenario="faster_approval", ax=_axes())
+    assert len(ax.containers) == 1  # three years: points with their intervals
+    with pytest.raises(OptionError, match="^metric: 'net_price_per_patient_cny' is not in the table"):
+        plot.difference(table, metric="net_price_per_patient_cny", ax=_axes())
+    with pytest.raises(OptionError, match="^other: give the ResultSet"):
+        plot.difference(pair[0], metric="approvals", ax=_axes())
+
+
+def test_funnel_draws_the_report_s_outcomes(pair):
+    ax = plot.funnel(list(pair), ax=_axes(), labels=["a", "b"])
+    heights = [bar.get_height() for bar in ax.containers[0]]
+    assert heights == pytest.approx(list(cgt_sim.report.funnel(pair[0]).values))
+    assert [c.get_label() for c in ax.containers] == ["a", "b"]
+    with pytest.raises(OptionError, match="^res: give a ResultSet"):
+        plot.funnel("results/baseline", ax=_axes())
+
+
+def test_a_result_shows_in_a_notebook_as_its_headline_table(pair):
+    html = pair[0]._repr_html_()
+    assert html.startswith("<p><b>ResultSet</b> of scenario <code>baseline</code>: 3 replications, seed 4, 2015-2027")
+    assert "<th>2025</th>" in html and "<th>2027</th>" in html and "cumulative marketing approvals" in html
+
+
+def test_progress_true_draws_a_bar_and_a_callable_is_still_called(capsys):
+    cgt_sim.run("baseline", replications=2, until=2016, workers=1, progress=True)
+    err = capsys.readouterr().err
+    assert "run: 100%" in err and "2/2" in err
+    cgt_sim.run("baseline", replications=2, until=2016, workers=1, progress=False)
+    assert capsys.readouterr().err == ""
+    seen = []
+    cgt_sim.run("baseline", replications=2, until=2016, workers=1, progress=lambda done, total: seen.append(done))
+    assert seen[-1] == 2
+    cgt_sim.sweep("baseline", {"regulatory.ind_review_working_days": [30, 60]}, replications=1, until=2016,
+                  workers=1, progress=True)
+    assert "sweep: 100%" in capsys.readouterr().err
