@@ -20,7 +20,7 @@ import socket
 import threading
 from collections.abc import Iterator
 
-from .errors import OptionError
+from .errors import OptionError, quoted
 from .model.world import simulate
 from .scenario import Scenario
 
@@ -46,7 +46,7 @@ def chunks(reps: list[int], size: int) -> list[list[int]]:
 def check_executor(executor: str, scheduler: str | None) -> None:
     """Raise ScenarioError for an unknown executor or a scheduler given without Dask."""
     if executor not in EXECUTORS:
-        raise OptionError("executor", f"unknown executor {executor!r}; choose "
+        raise OptionError("executor", f"unknown executor {quoted(executor)}; choose "
                             + ", ".join(EXECUTORS))
     if scheduler is not None and executor != "dask":
         raise OptionError("scheduler", "only used with `executor` dask")
@@ -252,7 +252,7 @@ def check_scheduler(address: str, seconds: float | None = None) -> None:
         try:
             host, port = parse_host_port(location)
         except ValueError:
-            raise ValueError(f"{location!r} is not host:port, e.g. 10.0.0.5:8786") from None
+            raise ValueError(f"{quoted(location)} is not host:port, e.g. 10.0.0.5:8786") from None
         if not 0 < port < 65536:  # the connection would only time out
             raise ValueError(f"port {port} is not a port number, which runs from 1 to 65535")
         # a refused connection or an unknown host fails at once here; Dask's own connect
@@ -305,7 +305,7 @@ class DaskExecutor:
                     self.client = Client(self.scheduler, timeout=CONNECT_SECONDS)
                 except (OSError, ValueError, TypeError) as exc:
                     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                    raise OptionError("scheduler", f"cannot connect to {self.scheduler!r} ({reason})") from None
+                    raise OptionError("scheduler", f"cannot connect to {quoted(self.scheduler)} ({reason})") from None
             self.slots = max(1, sum(self.client.nthreads().values()))
         except BaseException:  # Ctrl-C while starting, too: nothing is left running
             self.__exit__()

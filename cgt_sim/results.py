@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import OptionError, ResultError
+from .errors import OptionError, ResultError, quoted
 from .outputs import ALIASES, CATEGORIES, HEADLINE, KEYS, annual_columns
 from .paths import user_path
 from .storage import atomic_folder, result_kind, write_manifest
@@ -59,7 +59,7 @@ def metric_columns(names, known: list[str] | None = None) -> list[str]:
     for name in as_list(names):
         column = ALIASES.get(name, name) if isinstance(name, str) else name
         if column not in known:
-            raise OptionError("metric", f"unknown metric {name!r}; choose from "
+            raise OptionError("metric", f"unknown metric {quoted(name)}; choose from "
                                 + ", ".join(list(ALIASES) + list(known)))
         if column not in out:  # a metric asked twice (or by its short name too) is one metric
             out.append(column)
@@ -118,7 +118,7 @@ class ResultSet:
         years = as_list(years)
         missing = [y for y in years if y not in all_years]
         if missing:
-            raise ValueError(f"year {missing[0]!r} is not in the result ({all_years[0]}-{all_years[-1]})")
+            raise ValueError(f"year {quoted(missing[0])} is not in the result ({all_years[0]}-{all_years[-1]})")
         s = self.summary(HEADLINE)
         return s[s["year"].isin(years)].reset_index(drop=True)
 
@@ -261,7 +261,7 @@ def load_results(path) -> ResultSet:
     reps = annual["replication"].nunique()
     stated = manifest.get("replications")
     if isinstance(stated, bool) or not isinstance(stated, int) or stated != reps:
-        raise ResultError(path / "manifest.json", None, f"says {stated!r} replications where annual.parquet "
+        raise ResultError(path / "manifest.json", None, f"says {quoted(stated)} replications where annual.parquet "
                             f"holds {reps}: the result is damaged; {again}")
     scenario = manifest.get("scenario")
     uncertain = scenario.get("uncertain") if isinstance(scenario, dict) else None

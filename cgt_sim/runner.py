@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import __version__
 from .checkpoint import Checkpoint, identity
-from .errors import OptionError, ScenarioError
+from .errors import OptionError, ScenarioError, quoted
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .outputs import ALIASES, annual_columns
 from .results import (
@@ -76,7 +76,7 @@ def resolve(scenario, overrides: dict | None = None, until: int | None = None) -
         sc = sc.with_overrides(overrides)
     if until is not None:
         if isinstance(until, bool) or not isinstance(until, numbers.Integral):
-            raise OptionError("until", f"must be a year such as 2035 (got {until!r})")
+            raise OptionError("until", f"must be a year such as 2035 (got {quoted(until)})")
         until = int(until)
         if until < sc.start_year:
             raise OptionError("until", f"must not be before the start year "
@@ -132,7 +132,7 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
         return None
     if isinstance(precision, bool) or not isinstance(precision, numbers.Real) or not 0.0 < precision < 1.0:
         raise OptionError("precision", "must be a relative half-width between 0 and 1, "
-                            f"e.g. 0.05 for 5% of the mean (got {precision!r})")
+                            f"e.g. 0.05 for 5% of the mean (got {quoted(precision)})")
 
     if metric is None:
         raise OptionError("precision", "needs `metric`, one of "
@@ -141,7 +141,7 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
     year = sc.horizon_year if precision_year is None else precision_year
     if isinstance(year, bool) or not isinstance(year, numbers.Integral) or not sc.start_year <= year <= sc.horizon_year:
         raise OptionError("precision_year", f"must be a simulated year, {sc.start_year}-"
-                            f"{sc.horizon_year} (got {year!r})")
+                            f"{sc.horizon_year} (got {quoted(year)})")
     if replications < 2:
         raise OptionError("replications", f"is the most `precision` may run; must be >= 2 "
                             f"(got {replications})")
@@ -155,7 +155,7 @@ def check(sc: Scenario, replications: int, seed: int, executor: str = "process",
     naming the first bad one. Returns the precision target (None without one)."""
     check_executor(executor, scheduler)
     if programs not in PROGRAM_ROWS:
-        raise OptionError("programs", f"unknown choice {programs!r}; choose " + ", ".join(PROGRAM_ROWS))
+        raise OptionError("programs", f"unknown choice {quoted(programs)}; choose " + ", ".join(PROGRAM_ROWS))
     goal = check_precision(sc, replications, precision, metric, precision_year)
     if out is not None:
         Checkpoint(out).check(identity(sc, seed, programs), resume, replications if goal is None else None)
