@@ -70,3 +70,16 @@ LABELS = {
 def annual_columns() -> list[str]:
     """The metrics of the annual table (its columns but the keys), in order."""
     return list(ANNUAL_METRICS)
+
+
+# The type of every column of the stored tables (pandas dtype names), as a run writes them: what a
+# resumed run checks the tables it takes over against. (The sampled table: replication, int32,
+# and a float64 column per uncertain parameter.)
+COLUMN_TYPES = {
+    "annual": {"replication": "int32", "year": "int64",
+               **{c: ("int64" if c.startswith("programs_") else "float64") for c in ANNUAL_METRICS}},
+    "programs": dict(zip(PROGRAM_COLUMNS, ("int32", "int32", "category", "category", "int32", "int16", "bool",
+                                           "category", "category", "float32", "float32", "float32", "float32"))),
+    "products": dict(zip(PRODUCT_COLUMNS, ("int32", "int32", "category", "category", "int16", "float32", "float64",
+                                           "float64", "bool", "float64", "float64", "float64"))),
+}

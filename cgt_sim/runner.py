@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import __version__
 from .checkpoint import Checkpoint, identity
-from .errors import OptionError, ScenarioError, quoted
+from .errors import OptionError, ScenarioError, SystemRefused, quoted
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .outputs import ALIASES, annual_columns
 from .results import (
@@ -47,6 +47,7 @@ from .scenario import (
     load_scenario,
 )
 from .storage import sigint_deferred
+from .text import replications_text
 
 TABLES = ("annual", "programs", "products", "sampled")
 FIRST_BATCH = 10  # replications before the first precision check
@@ -323,7 +324,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     """
     replications, seed, workers = check_run_counts(replications, seed, workers)
     if progress is not None and not callable(progress):
-        raise ScenarioError("progress", None, f"must be a function progress(done, total) or None (got {progress!r})")
+        raise ScenarioError("progress", None, "must be a function progress(done, total) or None "
+                            f"(got {quoted(progress)})")
     sc = resolve(scenario, overrides, until)
     for note in after_horizon_notes(sc):
         warnings.warn(note, AfterHorizonWarning, stacklevel=2)
@@ -405,7 +407,11 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         # the run is finished: a Ctrl-C while its result is written takes effect once it is in
         # place and the partial folder is gone (never a result beside a stale partial folder)
         with sigint_deferred():
-            res.save(store.out)
+            try:
+                res.save(store.out)
+            except SystemRefused as exc:  # (a full disk, say): what finished is kept
+                raise SystemRefused(exc.subject, exc.key, f"{exc.message}; the {replications_text(total)} "
+                                    f"finished stay in {store.path} for `resume`", errno=exc.errno) from None
             store.remove()
     return res
 

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ResultError
+from .errors import CgtSimError, ResultError, refused
 from .paths import path_exists, user_path
+from .safe_load import read_json as safe_read_json
+from .safe_load import read_text
 from .text import replications_text
 
 # What cgt-sim writes into a folder of each kind (a sweep adds heatmap_<metric>.png per metric;
@@ -109,8 +111,18 @@ def atomic_folder(path, kind: str | None = None, check=None):
     result (a user's notes, say, also inside a report folder there) is moved into the new one
     first: only the earlier output's own files are replaced. A ``path`` that is a symbolic
     link is written where it points. A Ctrl-C during the swap takes effect after it.
-    ``check(path)``: what may be replaced, when not a result of ``kind``."""
+    ``check(path)``: what may be replaced, when not a result of ``kind``. An OSError in the block
+    (no space left, say) is a ``SystemRefused`` naming ``path``."""
     path = followed(user_path(path))
+    try:
+        with _atomic_folder(path, kind, check) as tmp:
+            yield tmp
+    except OSError as exc:
+        raise refused(exc, path) from None
+
+
+@contextlib.contextmanager
+def _atomic_folder(path: Path, kind: str | None, check):
     made = [p for p in path.parents if not p.exists()]  # folders made for it, deepest first
     if check is None:
         check_result_folder(path, kind)
@@ -168,10 +180,11 @@ def result_kind(manifest) -> str | None:
 
 
 def read_json(file: Path) -> dict | None:
-    """The JSON object in ``file``, or None when there is none, it is no JSON or no object."""
+    """The JSON object in ``file``, or None when there is none, it is no JSON or no object
+    (read within bounds: see ``safe_load``; a FIFO is not waited on)."""
     try:
-        found = json.loads(Path(file).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        found = safe_read_json(file)
+    except CgtSimError:
         return None
     return found if isinstance(found, dict) else None
 
@@ -187,8 +200,12 @@ def earlier_run_text(folder) -> str | None:
     manifest = _read_manifest(user_path(folder))
     if result_kind(manifest) != "run":
         return None
-    name = (manifest.get("scenario") or {}).get("name", "?")
-    return f"{name}, {replications_text(manifest.get('replications', 0))} to {manifest.get('horizon_year', '?')}"
+    scenario, replications = manifest.get("scenario"), manifest.get("replications")
+    name = scenario.get("name") if isinstance(scenario, dict) else None
+    name = name if isinstance(name, str) else "?"
+    replications = replications if isinstance(replications, int) else "?"
+    horizon = manifest.get("horizon_year")
+    return f"{name}, {replications_text(replications)} to {horizon if isinstance(horizon, int) else '?'}"
 
 
 def earlier_output(folder: Path) -> str | None:
@@ -199,10 +216,9 @@ def earlier_output(folder: Path) -> str | None:
     if kind is not None:
         return kind
     try:
-        with open(folder / "report.md", encoding="utf-8") as f:
-            if f.readline().startswith(REPORT_TITLE):
-                return "report"
-    except (OSError, ValueError):
+        if read_text(folder / "report.md", 1 << 24, ResultError).startswith(REPORT_TITLE):
+            return "report"
+    except CgtSimError:  # none, not a file (a FIFO is not waited on), not text
         pass
     return None
 
@@ -222,7 +238,10 @@ def check_result_folder(out, kind: str | None = None) -> None:
 def followed(path: Path) -> Path:
     """``path``, or where it points when it is a symbolic link (a result is written there); a
     link that loops is a ResultError naming it."""
-    if not path.is_symlink():
+    try:
+        if not path.is_symlink():
+            return path
+    except OSError:  # a name the system cannot look up (too long): no link; writing it says why
         return path
     try:
         return path.resolve()
@@ -257,8 +276,8 @@ def check_replaceable_file(path, written: Callable[[str], bool], what: str) -> s
     if not path_exists(path):
         return None
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_text(path, 1 << 24, ResultError)
+    except CgtSimError:  # a folder, a FIFO, a device, unreadable, not text
         text = None
     if text is None or not written(text):
         raise ResultError(path, None, f"exists and is not {what} (nothing was written); choose another `out`")
@@ -281,7 +300,7 @@ def check_writable(path) -> None:
         probe.mkdir()
         probe.rmdir()
     except OSError as exc:
-        raise ResultError(path, None, f"cannot be written ({exc.strerror or exc}); choose another place") from None
+        raise refused(exc, path, "cannot be written", "choose another place") from None
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:

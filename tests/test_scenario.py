@@ -848,7 +848,7 @@ def test_a_path_too_long_for_the_system_is_a_clear_error(tmp_path):
     assert caught.value.exit_code == 3
     from cgt_sim.storage import check_result_folder
 
-    with pytest.raises(cgt_sim.ResultError, match="cannot be written"):
+    with pytest.raises(cgt_sim.SystemRefused, match="cannot be written: the name is too long"):
         check_result_folder(tmp_path / "q" / ("a" * 300))
 
 

@@ -49,7 +49,7 @@ import pandas as pd
 import yaml
 
 from .. import __version__
-from ..errors import ScenarioError, quoted
+from ..errors import ScenarioError, quoted, refused
 from ..outputs import annual_columns
 from ..parameters import CATALOGUE, CLUSTERS, MODALITIES
 from ..paths import user_path
@@ -635,15 +635,16 @@ def _same_file(recorded, targets: Path) -> bool:
 def write_fitted(path, document: dict) -> Path:
     """Write a fitted file atomically (a temporary file beside it, then a rename)."""
     path = user_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True,
                                                width=1000), encoding="utf-8")
         os.replace(tmp, path)
+    except OSError as exc:
+        raise refused(exc, path) from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return path
 
 
