@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import CgtSimError, OptionError, ResultError, ScenarioError, refused
+from .locks import hold
 from .paths import user_path
 from .records import arrow_types, check_manifest, check_record, table_problem
 from .results import load_results, read_table
@@ -106,6 +107,8 @@ class Checkpoint:
         """Raise ScenarioError if the run cannot write here (or resume from here); writes nothing.
         ``replications``: what a resumed run asks for (None: no fixed count), which must not drop
         replications of a finished result."""
+        with hold(self.out):  # another run writing here is said first (its parts are not to be judged)
+            pass
         check_result_folder(self.out, "run")
         check_writable(self.path)
         if self.path.exists() and not self.path.is_dir():

@@ -46,7 +46,7 @@ from .scenario import (
     check_values,
     load_scenario,
 )
-from .storage import sigint_deferred
+from .storage import held, sigint_deferred
 from .text import replications_text
 
 TABLES = ("annual", "programs", "products", "sampled")
@@ -321,14 +321,29 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
 
     Ctrl-C raises ``Interrupted`` after cancelling pending work; finished replications stay in
     the partial folder.
+
+    A run with ``out`` holds the lock of ``out`` (and so of ``<out>.partial``) from its checks to
+    its last write: another run into ``out`` meanwhile is a ResultError naming this one (see
+    ``locks``); temporary folders a killed run left beside ``out`` are removed first.
     """
     replications, seed, workers = check_run_counts(replications, seed, workers)
     if progress is not None and not callable(progress):
         raise ScenarioError("progress", None, "must be a function progress(done, total) or None "
                             f"(got {quoted(progress)})")
+    if out is None:
+        return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
+                    resume, precision, metric, precision_year, programs)
+    with held(out):
+        return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
+                    resume, precision, metric, precision_year, programs)
+
+
+def _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out, resume,
+         precision, metric, precision_year, programs) -> ResultSet:
+    """``run`` after its counts are checked (holding the lock of ``out``, when given)."""
     sc = resolve(scenario, overrides, until)
     for note in after_horizon_notes(sc):
-        warnings.warn(note, AfterHorizonWarning, stacklevel=2)
+        warnings.warn(note, AfterHorizonWarning, stacklevel=3)
     goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,
                  programs)
     workers = default_workers(replications, workers)

@@ -11,8 +11,10 @@ import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -370,3 +372,160 @@ def test_resume_refuses_a_damaged_checkpoint_record(unfinished, change):
     record.write_text(json.dumps(data))
     with pytest.raises(cgt_sim.ResultError, match="checkpoint.json: .*damaged"):
         _resume(unfinished)
+
+
+# --------------------------------------------------------------------------- two writers
+
+HOLD = textwrap.dedent("""
+    import sys, time
+    from cgt_sim.locks import hold
+    with hold(sys.argv[1]):
+        print("held", flush=True)
+        time.sleep(120)
+""")
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """Another process holding the lock of tmp_path/r (killed at the end)."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "r")], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def test_a_second_writer_is_refused_naming_the_holder(tmp_path, monkeypatch, holder, results):
+    monkeypatch.chdir(tmp_path)
+    line = refusal(invoke([*RUN, "-r", "1", "--out", tmp_path / "r"]), 2,
+                   [str(tmp_path / "r"), f"is being written by another cgt-sim run (process {holder.pid}",
+                    "started "])
+    assert "wait for it to end, or choose another --out" in line
+    with pytest.raises(cgt_sim.ResultError, match=f"process {holder.pid}"):
+        cgt_sim.run(BASELINE, replications=1, until=2015, executor="serial", out=tmp_path / "r")
+    with pytest.raises(cgt_sim.ResultError, match=f"process {holder.pid}"):
+        cgt_sim.load_results(results / "base").save(tmp_path / "r")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.lock"]  # the holder's, nothing else
+
+
+def test_a_stale_lock_is_taken_over_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    (tmp_path / ".r.lock").write_text(json.dumps({"pid": pid, "host": "here", "started": "2025-01-01T00:00:00",
+                                                  "command": "cgt-sim run x"}))
+    result = invoke([*RUN, "-r", "1", "--out", tmp_path / "r"])
+    assert result.exit_code == 0, result.stderr
+    assert f"note: {tmp_path / 'r'}: took over the lock left by process {pid} on here" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+    (tmp_path / ".r.lock").write_text(json.dumps({"pid": pid}))
+    from cgt_sim.locks import StaleNote
+
+    with pytest.warns(StaleNote, match=f"took over the lock left by process {pid}"):
+        cgt_sim.run(BASELINE, replications=1, until=2015, executor="serial", out=tmp_path / "r")
+
+
+def test_another_thread_of_this_process_is_refused(tmp_path):
+    import threading
+
+    from cgt_sim.locks import hold
+
+    entered, leave, seen = threading.Event(), threading.Event(), []
+
+    def other():
+        with hold(tmp_path / "r"):
+            entered.set()
+            leave.wait(30)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    entered.wait(30)
+    try:
+        with pytest.raises(cgt_sim.ResultError, match="another thread of this process"):
+            cgt_sim.run(BASELINE, replications=1, until=2015, executor="serial", out=tmp_path / "r")
+        with hold(tmp_path / "s"), hold(tmp_path / "s"):  # re-entrant within a thread
+            seen.append(True)
+    finally:
+        leave.set()
+        thread.join()
+    assert seen and sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_two_runs_into_one_folder_one_writes_the_other_refuses(tmp_path):
+    args = [sys.executable, "-m", "cgt_sim.cli", "run", str(BASELINE), "-r", "2", "--until", "2016", "--workers", "1",
+            "--quiet", "--out", str(tmp_path / "r")]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    done = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
+    codes = sorted(code for _, _, code in done)
+    assert codes == [0, 2], done
+    refused = next(err for _, err, code in done if code == 2)
+    assert refused.count("\n") == 1 and "is being written by another cgt-sim run" in refused
+    assert cgt_sim.load_results(tmp_path / "r").annual["replication"].nunique() == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+# --------------------------------------------------------------------------- killed parents
+
+WORKERS = textwrap.dedent("""
+    import time
+    from cgt_sim.executors import ProcessExecutor
+    with ProcessExecutor(2) as ex:
+        print(" ".join(str(p.pid) for p, _ in ex.workers), flush=True)
+        for _ in ex.calls(time.sleep, [(120,), (120,)]):
+            pass
+""")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # (a zombie has ended; its new parent reaps it)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_their_parent_is_killed():
+    parent = subprocess.Popen([sys.executable, "-c", WORKERS], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    try:
+        deadline = time.monotonic() + 20
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in workers), "workers outlived their parent"
+    finally:
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_run_removes_what_a_killed_save_left_beside_its_out(results, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "r"
+    shutil.copytree(results / "base", out)
+    ours = tmp_path / ".r.tmp-0123abcd"
+    shutil.copytree(results / "base", ours)  # a save killed while writing: cgt-sim's files only
+    users = tmp_path / ".r.tmp-89abcdef"
+    users.mkdir()
+    (users / "notes.txt").write_text("mine")  # a swap killed after it moved a user's file aside
+    old = tmp_path / ".r.old-deadbeef"
+    shutil.copytree(results / "base", old)
+    (tmp_path / ".r.probe-00000000").mkdir()
+    (tmp_path / ".other.tmp-0123abcd").mkdir()  # another output's: not this run's to touch
+    result = invoke([*RUN, "-r", "1", "--out", out])
+    assert result.exit_code == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert sum("removed" in n for n in notes) == 3 and sum("left .r.tmp-89abcdef" in n for n in notes) == 1, notes
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tmp-0123abcd", ".r.tmp-89abcdef", "r"]
+
+
+def test_an_earlier_result_moved_aside_by_a_killed_swap_is_put_back(results, tmp_path):
+    from cgt_sim.storage import clean_strays
+
+    shutil.copytree(results / "base", tmp_path / ".r.old-deadbeef")
+    with pytest.warns(UserWarning, match="put back the earlier output"):
+        clean_strays(tmp_path / "r")
+    assert folder_bytes(tmp_path / "r") == folder_bytes(results / "base")

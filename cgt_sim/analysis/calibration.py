@@ -57,7 +57,7 @@ from ..runner import run
 from ..safe_load import Unreadable, yaml_text
 from ..scenario import Scenario, _suggest, as_number, load_scenario, read_yaml
 from ..sources import SOURCES
-from ..storage import check_replaceable_file
+from ..storage import check_replaceable_file, held
 from ..timeline import Clock, Schedule
 
 TOP_KEYS = {"description", "free", "targets"}
@@ -636,15 +636,16 @@ def write_fitted(path, document: dict) -> Path:
     """Write a fitted file atomically (a temporary file beside it, then a rename)."""
     path = user_path(path)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True,
-                                               width=1000), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise refused(exc, path) from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    with held(path):  # one writer at a time
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True,
+                                                   width=1000), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise refused(exc, path) from None
+        finally:
+            tmp.unlink(missing_ok=True)
     return path
 
 

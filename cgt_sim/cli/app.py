@@ -3,16 +3,19 @@ turns a mistyped command or a Ctrl-C into one line and an exit code."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import signal
 import sys
+import warnings
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from ..errors import CgtSimError, SystemRefused, reason
+from ..locks import StaleNote
 from ..storage import WRITTEN
-from .common import fail
+from .common import fail, say_notes
 
 
 class _PlainFlags:
@@ -47,18 +50,37 @@ def system_refusal(exc: BaseException) -> SystemRefused:
     return SystemRefused(subject, None, f"{reason(exc)} (the system refused)")
 
 
+@contextlib.contextmanager
+def _notes():
+    """Notes of state a killed writer left (``locks.StaleNote``) said on stderr as they come,
+    every time, as "note: ..."; other warnings as Python shows them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", StaleNote)
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, StaleNote):
+                say_notes([message])
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
 def _guarded(command):
     """``command`` with the refusals every command shares: an error of the library (one line,
     exit code 2, or 3 when the system refused) and an OSError or MemoryError left unhandled
-    (one line, exit code 3), never a traceback."""
+    (one line, exit code 3), never a traceback; notes said as they come."""
     @functools.wraps(command)
     def guarded(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except CgtSimError as exc:
-            fail(exc)
-        except (OSError, MemoryError) as exc:
-            fail(system_refusal(exc))
+        with _notes():
+            try:
+                return command(*args, **kwargs)
+            except CgtSimError as exc:
+                fail(exc)
+            except (OSError, MemoryError) as exc:
+                fail(system_refusal(exc))
     return guarded
 
 

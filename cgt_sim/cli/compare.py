@@ -11,7 +11,7 @@ import typer
 from ..errors import CgtSimError, refused
 from ..outputs import LABELS
 from ..paths import user_path
-from ..storage import WRITTEN, followed, sigint_deferred
+from ..storage import WRITTEN, followed, held, sigint_deferred
 from ..text import band_text
 from .app import app
 from .common import (
@@ -105,19 +105,21 @@ def compare(
 
 
 def _write_comparison(table, target: Path, level: float, pairs: str, quiet: bool) -> None:
-    """Write the table whole beside ``target`` and rename it into place; a failed write (no
-    space left) leaves ``target`` as it was and no temporary file."""
-    tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(tmp, index=False)
-        with sigint_deferred():
-            tmp.replace(target)
-            WRITTEN.append(target)
-    except OSError as exc:
-        raise refused(exc, target) from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write the table whole beside ``target`` and rename it into place, holding the lock of
+    ``target``; a failed write (no space left) leaves ``target`` as it was and no temporary
+    file."""
+    with held(target):
+        tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(tmp, index=False)
+            with sigint_deferred():
+                tmp.replace(target)
+                WRITTEN.append(target)
+        except OSError as exc:
+            raise refused(exc, target) from None
+        finally:
+            tmp.unlink(missing_ok=True)
     if not quiet:
         _print_comparison(table, level, pairs)
         typer.echo(f"comparison written to {target}")
