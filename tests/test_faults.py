@@ -529,3 +529,17 @@ def test_an_earlier_result_moved_aside_by_a_killed_swap_is_put_back(results, tmp
     with pytest.warns(UserWarning, match="put back the earlier output"):
         clean_strays(tmp_path / "r")
     assert folder_bytes(tmp_path / "r") == folder_bytes(results / "base")
+
+
+def test_the_readme_shows_the_lines_the_commands_print():
+    """The README's examples of a full disk and of a second writer are the lines cgt-sim gives."""
+    from cgt_sim.cli.common import option_of
+    from cgt_sim.errors import command_line, refused
+    from cgt_sim.locks import busy
+
+    readme = (ROOT / "README.md").read_text()
+    full = refused(OSError(errno.ENOSPC, "No space left on device"), "results/big")
+    assert f"error: {command_line(full, option_of)}\n" in readme
+    second = busy("results/baseline", {"pid": 4242, "host": "host", "started": "2025-06-01T10:00:00+08:00",
+                                       "command": "cgt-sim run scenarios/baseline.yaml"})
+    assert f"error: {command_line(second, option_of)}\n" in readme
