@@ -18,6 +18,7 @@ _WHERE = {  # public name -> the module that defines it
     "sweep": "analysis.sweep", "SensitivityResult": "analysis.sensitivity", "SweepResult": "analysis.sweep",
     "load_scenario": "scenario", "load_results": "results", "ResultSet": "results", "Scenario": "scenario",
     "CgtSimError": "errors", "ScenarioError": "errors", "OptionError": "errors", "ResultError": "errors",
+    "SystemRefused": "errors",
     "analytic_funnel": "model.clinical", "CATALOGUE": "parameters", "MODALITIES": "parameters",
     "CLUSTERS": "parameters", "write_report": "report", "kept_open": "executors",
 }

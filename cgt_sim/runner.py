@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .checkpoint import Checkpoint, identity
-from .errors import OptionError, ScenarioError
+from .errors import OptionError, ScenarioError, SystemRefused, quoted
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .outputs import ALIASES, annual_columns
 from .progress import shows_progress
@@ -47,7 +47,8 @@ from .scenario import (
     check_values,
     load_scenario,
 )
-from .storage import sigint_deferred
+from .storage import held, sigint_deferred
+from .text import replications_text
 
 TABLES = ("annual", "programs", "products", "sampled")
 FIRST_BATCH = 10  # replications before the first precision check
@@ -77,7 +78,7 @@ def resolve(scenario, overrides: dict | None = None, until: int | None = None) -
         sc = sc.with_overrides(overrides)
     if until is not None:
         if isinstance(until, bool) or not isinstance(until, numbers.Integral):
-            raise OptionError("until", f"must be a year such as 2035 (got {until!r})")
+            raise OptionError("until", f"must be a year such as 2035 (got {quoted(until)})")
         until = int(until)
         if until < sc.start_year:
             raise OptionError("until", f"must not be before the start year "
@@ -133,7 +134,7 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
         return None
     if isinstance(precision, bool) or not isinstance(precision, numbers.Real) or not 0.0 < precision < 1.0:
         raise OptionError("precision", "must be a relative half-width between 0 and 1, "
-                            f"e.g. 0.05 for 5% of the mean (got {precision!r})")
+                            f"e.g. 0.05 for 5% of the mean (got {quoted(precision)})")
 
     if metric is None:
         raise OptionError("precision", "needs `metric`, one of "
@@ -142,7 +143,7 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
     year = sc.horizon_year if precision_year is None else precision_year
     if isinstance(year, bool) or not isinstance(year, numbers.Integral) or not sc.start_year <= year <= sc.horizon_year:
         raise OptionError("precision_year", f"must be a simulated year, {sc.start_year}-"
-                            f"{sc.horizon_year} (got {year!r})")
+                            f"{sc.horizon_year} (got {quoted(year)})")
     if replications < 2:
         raise OptionError("replications", f"is the most `precision` may run; must be >= 2 "
                             f"(got {replications})")
@@ -156,7 +157,7 @@ def check(sc: Scenario, replications: int, seed: int, executor: str = "process",
     naming the first bad one. Returns the precision target (None without one)."""
     check_executor(executor, scheduler)
     if programs not in PROGRAM_ROWS:
-        raise OptionError("programs", f"unknown choice {programs!r}; choose " + ", ".join(PROGRAM_ROWS))
+        raise OptionError("programs", f"unknown choice {quoted(programs)}; choose " + ", ".join(PROGRAM_ROWS))
     goal = check_precision(sc, replications, precision, metric, precision_year)
     if out is not None:
         Checkpoint(out, allow_other_model).check(identity(sc, seed, programs), resume,
@@ -327,13 +328,29 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
 
     Ctrl-C raises ``Interrupted`` after cancelling pending work; finished replications stay in
     the partial folder.
+
+    A run with ``out`` holds the lock of ``out`` (and so of ``<out>.partial``) from its checks to
+    its last write: another run into ``out`` meanwhile is a ResultError naming this one (see
+    ``locks``); temporary folders a killed run left beside ``out`` are removed first.
     """
     replications, seed, workers = check_run_counts(replications, seed, workers)
     if progress is not None and not callable(progress):
-        raise ScenarioError("progress", None, f"must be a function progress(done, total) or None (got {progress!r})")
+        raise ScenarioError("progress", None, "must be a function progress(done, total) or None "
+                            f"(got {quoted(progress)})")
+    if out is None:
+        return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
+                    resume, precision, metric, precision_year, programs, allow_other_model)
+    with held(out):
+        return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
+                    resume, precision, metric, precision_year, programs, allow_other_model)
+
+
+def _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out, resume,
+         precision, metric, precision_year, programs, allow_other_model) -> ResultSet:
+    """``run`` after its counts are checked (holding the lock of ``out``, when given)."""
     sc = resolve(scenario, overrides, until)
     for note in after_horizon_notes(sc):
-        warnings.warn(note, AfterHorizonWarning, stacklevel=2)
+        warnings.warn(note, AfterHorizonWarning, stacklevel=3)
     goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,
                  programs, allow_other_model)
     workers = default_workers(replications, workers)
@@ -414,7 +431,11 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         # the run is finished: a Ctrl-C while its result is written takes effect once it is in
         # place and the partial folder is gone (never a result beside a stale partial folder)
         with sigint_deferred():
-            res.save(store.out)
+            try:
+                res.save(store.out)
+            except SystemRefused as exc:  # (a full disk, say): what finished is kept
+                raise SystemRefused(exc.subject, exc.key, f"{exc.message}; the {replications_text(total)} "
+                                    f"finished stay in {store.path} for `resume`", errno=exc.errno) from None
             store.remove()
     return res
 

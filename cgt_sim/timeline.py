@@ -15,6 +15,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from .errors import quoted
+
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
 
@@ -43,10 +45,10 @@ def parse_date(value) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
-        raise ValueError(f"expected a date, got {value!r}")
+        raise ValueError(f"expected a date, got {quoted(value)}")
     if isinstance(value, (int, float)):
         if not (isinstance(value, int) or math.isfinite(value)) or not 1900 <= value <= 2200 or value != int(value):
-            raise ValueError(f"expected a date such as 2026-01-01 or a year, got {value!r}")
+            raise ValueError(f"expected a date such as 2026-01-01 or a year, got {quoted(value)}")
         return dt.date(int(value), 1, 1)
     if isinstance(value, str):
         text = value.strip()
@@ -56,7 +58,7 @@ def parse_date(value) -> dt.date:
             return dt.date.fromisoformat(text)
         except ValueError:
             pass
-    raise ValueError(f"expected a date such as 2026-01-01 or a year, got {value!r}")
+    raise ValueError(f"expected a date such as 2026-01-01 or a year, got {quoted(value)}")
 
 
 @dataclass(frozen=True)

@@ -48,16 +48,17 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, quoted, refused
 from ..executors import default_workers, kept_open
 from ..outputs import annual_columns
 from ..parameters import CATALOGUE, CLUSTERS, MODALITIES
 from ..paths import user_path
 from ..provenance import made_by
 from ..runner import run
+from ..safe_load import Unreadable, yaml_text
 from ..scenario import Scenario, _suggest, as_number, load_scenario, read_yaml
 from ..sources import SOURCES
-from ..storage import check_replaceable_file
+from ..storage import check_replaceable_file, held
 from ..timeline import Clock, Schedule
 
 TOP_KEYS = {"description", "free", "targets"}
@@ -139,15 +140,15 @@ def parse_output(name, file, key: str, annual_columns: list[str]) -> Output:
     if head == INFLECTION and tail in annual_columns:
         return Output(name, "inflection", tail)
     if head in PROGRAM_OUTPUTS:
-        raise ScenarioError(file, key, f"unknown output {name!r}: {head}.<member> takes a modality or "
+        raise ScenarioError(file, key, f"unknown output {quoted(name)}: {head}.<member> takes a modality or "
                             f"a cluster ({', '.join(members)})" + _suggest(tail, members))
     if head == INFLECTION:
-        raise ScenarioError(file, key, f"unknown output {name!r}: {INFLECTION}.<annual column>"
+        raise ScenarioError(file, key, f"unknown output {quoted(name)}: {INFLECTION}.<annual column>"
                             + _suggest(tail, annual_columns))
     known = list(annual_columns) + [f"{h}.<modality|cluster>" for h in PROGRAM_OUTPUTS] + [
         f"{INFLECTION}.<annual column>"]
-    raise ScenarioError(file, key, f"unknown output {name!r}; allowed: " + ", ".join(known)
-                        + _suggest(name, list(annual_columns) + list(PROGRAM_OUTPUTS)))
+    raise ScenarioError(file, key, f"unknown output {quoted(name)}"  # the hint first: the list is long
+                        + _suggest(name, list(annual_columns) + list(PROGRAM_OUTPUTS)) + "; allowed: " + ", ".join(known))
 
 
 # --------------------------------------------------------------------------------- targets
@@ -276,7 +277,7 @@ def load_targets(path) -> TargetSet:
 def _number(file, key: str, value, positive: bool = False) -> float:
     number = as_number(value)  # numbers written as text (1e2) too, as in scenario files
     if number is None or not math.isfinite(number):
-        raise ScenarioError(file, key, f"must be a number (got {value!r})")
+        raise ScenarioError(file, key, f"must be a number (got {quoted(value)})")
     value = number
     if positive and value <= 0:
         raise ScenarioError(file, key, f"must be > 0 (got {value:g})")
@@ -296,7 +297,7 @@ def _parse_target(file, name: str, spec, columns) -> Target:
     output = parse_output(spec["output"], file, f"{where}.output", columns)
     year = spec.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
-        raise ScenarioError(file, f"{where}.year", f"must be a year such as 2025 (got {year!r})")
+        raise ScenarioError(file, f"{where}.year", f"must be a year such as 2025 (got {quoted(year)})")
     given = [k for k in KINDS if k in spec]
     if len(given) != 1:
         raise ScenarioError(file, where, "give exactly one of value (with tolerance), interval: [low, high], "
@@ -305,7 +306,7 @@ def _parse_target(file, name: str, spec, columns) -> Target:
     if kind == "interval":
         iv = spec["interval"]
         if not isinstance(iv, list) or len(iv) != 2:
-            raise ScenarioError(file, f"{where}.interval", f"must be [low, high] (got {iv!r})")
+            raise ScenarioError(file, f"{where}.interval", f"must be [low, high] (got {quoted(iv)})")
         low = _number(file, f"{where}.interval", iv[0])
         high = _number(file, f"{where}.interval", iv[1])
         if not low < high:
@@ -326,10 +327,10 @@ def _parse_target(file, name: str, spec, columns) -> Target:
         if not isinstance(key, str) or key not in SOURCES:
             raise ScenarioError(file, f"{where}.source", "must be a key of cgt_sim/sources.py (a seed article "
                                 f"such as A001, or a publication such as YICAI2025), or a list of them; got "
-                                f"{key!r}" + _suggest(str(key), SOURCES))
+                                f"{quoted(key)}" + _suggest(str(key), SOURCES))
     fit = spec.get("fit", True)
     if not isinstance(fit, bool):
-        raise ScenarioError(file, f"{where}.fit", f"must be true or false (got {fit!r})")
+        raise ScenarioError(file, f"{where}.fit", f"must be true or false (got {quoted(fit)})")
     texts = {}
     for key in ("figure", "note", "known_gap"):
         v = spec.get(key, "")
@@ -359,7 +360,7 @@ def _parse_free(file, key: str, spec) -> Free:
     if "range" in spec:
         rg = spec["range"]
         if not isinstance(rg, list) or len(rg) != 2:
-            raise ScenarioError(file, f"{where}.range", f"must be [low, high] (got {rg!r})")
+            raise ScenarioError(file, f"{where}.range", f"must be [low, high] (got {quoted(rg)})")
         low, high = (_number(file, f"{where}.range", v) for v in rg)
     elif p.plausible is not None:
         low, high = (float(v) for v in p.plausible)
@@ -567,7 +568,7 @@ def start_from(path, ts: TargetSet) -> dict:
         fp, number = free[key], as_number(value)
         if number is None or not fp.low <= number <= fp.high:
             raise ScenarioError(path, f"parameters.{key}", f"must be a number between {fp.low:g} and "
-                                f"{fp.high:g} (got {value!r})")
+                                f"{fp.high:g} (got {quoted(value)})")
         out[key] = number
     return out
 
@@ -613,7 +614,7 @@ def check_fitted_target(path, targets=None) -> None:
     text = check_replaceable_file(path, _is_fitted, "a fitted file written by cgt-sim calibrate")
     if text is None or targets is None:
         return
-    recorded = yaml.safe_load(text)["targets_file"]
+    recorded = yaml_text(text)["targets_file"]
     if not _same_file(recorded, Path(targets)):
         raise ScenarioError(path, None, f"holds the fit to {recorded}, not to {targets} "
                             f"(nothing was written); give `out` to write this fit elsewhere, or `out` {path} "
@@ -622,8 +623,8 @@ def check_fitted_target(path, targets=None) -> None:
 
 def _is_fitted(text: str) -> bool:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = yaml_text(text)  # within bounds (see safe_load)
+    except Unreadable:
         return False
     return isinstance(data, dict) and {"parameters", "targets_file", "objective"} <= set(data)
 
@@ -639,15 +640,17 @@ def _same_file(recorded, targets: Path) -> bool:
 def write_fitted(path, document: dict) -> Path:
     """Write a fitted file atomically (a temporary file beside it, then a rename)."""
     path = user_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        tmp.write_text(HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True,
-                                               width=1000), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with held(path):  # one writer at a time
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True,
+                                                   width=1000), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise refused(exc, path) from None
+        finally:
+            tmp.unlink(missing_ok=True)
     return path
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import OptionError, ScenarioError
+from ..errors import OptionError, ScenarioError, quoted
 from ..executors import default_workers, kept_open
 from ..paths import path_exists, user_path
 from ..progress import shows_progress
@@ -123,7 +123,7 @@ def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=
 def check_level(level) -> None:
     """The level of the intervals: a number strictly between 0 and 1."""
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
-        raise OptionError("level", f"must be a number between 0 and 1 (got {level!r})")
+        raise OptionError("level", f"must be a number between 0 and 1 (got {quoted(level)})")
 
 
 def prepare(scenarios, until: int | None = None, years=None, metrics=None,

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import OptionError, ScenarioError
+from ..errors import OptionError, ScenarioError, quoted
 from ..parameters import CATALOGUE
 from ..paths import user_path
 from ..progress import shows_progress
@@ -136,7 +136,7 @@ def prepare(scenario, metric: str = "approvals_2035", method: str = "sobol", sam
     ``until``: last simulated year (default: the metric's year). Raises ScenarioError naming
     what is wrong."""
     if method not in METHODS:
-        raise OptionError("method", f"must be sobol or morris (got {method!r})")
+        raise OptionError("method", f"must be sobol or morris (got {quoted(method)})")
     samples = DEFAULT_SAMPLES[method] if samples is None else samples
     samples = whole_number(samples, "samples", 2)
     if method == "sobol" and samples & (samples - 1):

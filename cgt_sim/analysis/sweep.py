@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, quoted
 from ..parameters import CATALOGUE
 from ..paths import user_path
 from ..progress import shows_progress
@@ -50,9 +50,9 @@ def parse_grid(items: list[str] | None) -> dict[str, list]:
             try:
                 v = yaml_value(text) if text.strip() else None
             except (yaml.YAMLError, ValueError, TypeError):
-                raise ScenarioError("grid", key, f"could not read the value {text!r}", argument=True) from None
+                raise ScenarioError("grid", key, f"could not read the value {quoted(text)}", argument=True) from None
             if v is None:
-                raise ScenarioError("grid", key, f"empty value in {raw!r} ({GRID_EXAMPLE})", argument=True)
+                raise ScenarioError("grid", key, f"empty value in {quoted(raw)} ({GRID_EXAMPLE})", argument=True)
             values.append(v)
         grid[key] = values
     return grid
@@ -73,14 +73,16 @@ def check_grid(grid: dict, scenario: Scenario) -> dict[str, list]:
                    else "every grid point simulates the same years")
             raise ScenarioError("grid", key, f"cannot be swept ({why})", argument=True)
         if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
-            raise ScenarioError("grid", key, f"needs a list of one or more values (got {values!r})", argument=True)
+            raise ScenarioError("grid", key, f"needs a list of one or more values (got {quoted(values)})",
+                                argument=True)
         values = list(values)  # a list, a tuple, a range, a numpy array
         if not values:
             raise ScenarioError("grid", key, "needs a list of one or more values", argument=True)
         seen = []
         for v in values:
             if hasattr(v, "__len__") and not isinstance(v, str):  # a list, a mapping, an array
-                raise ScenarioError("grid", key, f"takes single values {p.range_text()} (got {v!r})", argument=True)
+                raise ScenarioError("grid", key, f"takes single values {p.range_text()} (got {quoted(v)})",
+                                    argument=True)
             scenario.with_overrides(grid_change(scenario, {key: v}), label="--grid")  # raises on a bad value
             v = _stored(p, v)
             if v in seen:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from ..errors import CgtSimError
+from ..errors import CgtSimError, refused
 from ..outputs import LABELS
 from ..paths import user_path
-from ..storage import WRITTEN, followed, sigint_deferred
+from ..storage import WRITTEN, followed, held, sigint_deferred
 from ..text import band_text
 from .app import app
 from .common import (
@@ -110,12 +111,21 @@ def compare(
 
 
 def _write_comparison(table, target: Path, level: float, pairs: str, quiet: bool) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    table.to_csv(tmp, index=False)
-    with sigint_deferred():
-        tmp.replace(target)
-        WRITTEN.append(target)
+    """Write the table whole beside ``target`` and rename it into place, holding the lock of
+    ``target``; a failed write (no space left) leaves ``target`` as it was and no temporary
+    file."""
+    with held(target):
+        tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(tmp, index=False)
+            with sigint_deferred():
+                tmp.replace(target)
+                WRITTEN.append(target)
+        except OSError as exc:
+            raise refused(exc, target) from None
+        finally:
+            tmp.unlink(missing_ok=True)
     if not quiet:
         _print_comparison(table, level, pairs)
         typer.echo(f"comparison written to {target}")

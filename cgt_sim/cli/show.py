@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from ..errors import CgtSimError
+from ..errors import CgtSimError, quoted
 from ..parameters import CATALOGUE
 from ..scenario import default_scenario, fitted_targets, load_scenario, value_text
 from ..schema import key_prefixes, scenario_json_schema
@@ -83,7 +83,7 @@ def _unknown_prefix(only: str) -> str:
     from ..scenario import _suggest
 
     sections = dict.fromkeys(key.split(".")[0] for key in CATALOGUE)
-    return (f"--only: no parameter starts with {only!r}{_suggest(only, key_prefixes(CATALOGUE, whole=True))}; "
+    return (f"--only: no parameter starts with {quoted(only)}{_suggest(only, key_prefixes(CATALOGUE, whole=True))}; "
             "the sections are " + ", ".join(sections))
 
 
