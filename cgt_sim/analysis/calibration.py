@@ -147,8 +147,8 @@ def parse_output(name, file, key: str, annual_columns: list[str]) -> Output:
                             + _suggest(tail, annual_columns))
     known = list(annual_columns) + [f"{h}.<modality|cluster>" for h in PROGRAM_OUTPUTS] + [
         f"{INFLECTION}.<annual column>"]
-    raise ScenarioError(file, key, f"unknown output {quoted(name)}"  # the hint first: the list is long
-                        + _suggest(name, list(annual_columns) + list(PROGRAM_OUTPUTS)) + "; allowed: " + ", ".join(known))
+    hint = _suggest(name, list(annual_columns) + list(PROGRAM_OUTPUTS))  # before the list: it is long
+    raise ScenarioError(file, key, f"unknown output {quoted(name)}{hint}; allowed: " + ", ".join(known))
 
 
 # --------------------------------------------------------------------------------- targets
