@@ -66,8 +66,9 @@ class Interrupted(KeyboardInterrupt):
         return type(self), (self.finished, self.total, self.partial)
 
 
-def resolve(scenario, overrides: dict | None = None, until: int | None = None) -> Scenario:
-    """A Scenario from a Scenario or a path, with overrides and an optional horizon year."""
+def resolve(scenario, overrides: dict | None = None, until: int | None = None, ensemble=None) -> Scenario:
+    """A Scenario from a Scenario or a path, with overrides, an optional horizon year and an
+    optional ensemble (an ``Ensemble`` or the path of an ensemble file, see ``ensemble.attach``)."""
     if not isinstance(scenario, (Scenario, str, os.PathLike)):
         raise ScenarioError("scenario", None, "must be the path of a scenario file or a Scenario "
                             f"(cgt_sim.load_scenario), not a {type(scenario).__name__}")
@@ -82,6 +83,10 @@ def resolve(scenario, overrides: dict | None = None, until: int | None = None) -
             raise OptionError("until", f"must not be before the start year "
                                 f"{sc.start_year} (got {until})")
         sc = sc.with_overrides({"simulation.horizon_year": until}, label="--until")
+    if ensemble is not None:
+        from .ensemble import attach
+
+        sc = attach(sc, ensemble)
     check_values(sc)
     return sc
 
@@ -294,7 +299,8 @@ class _Finished:
 def run(scenario, replications: int = 100, seed: int = 42, workers: int | None = None,
         overrides: dict | None = None, until: int | None = None, progress=None, executor: str = "process",
         scheduler: str | None = None, out=None, resume: bool = False, precision: float | None = None,
-        metric: str | None = None, precision_year: int | None = None, programs: str = "all") -> ResultSet:
+        metric: str | None = None, precision_year: int | None = None, programs: str = "all",
+        ensemble=None) -> ResultSet:
     """Run ``replications`` replications of a scenario (a Scenario or a YAML path) from root
     ``seed``; return a ``ResultSet`` (``.annual``: a row per replication and year; ``.programs``:
     per replication and program; ``.products``: per replication and approved product;
@@ -317,6 +323,9 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     ``programs``: which rows the ``programs`` table keeps: "all" (every program) or "clinical"
     (programs that got past preclinical research, see ``results.reached_clinic``; the other
     tables are the same either way), for long runs that need less memory.
+    ``ensemble``: an ensemble file (or ``cgt_sim.load_ensemble``'s result): replication r takes
+    the parameter set of one member, a function of ``seed`` and r (see ``cgt_sim.ensemble``),
+    so the bands carry the parameters' uncertainty as well as the model's randomness.
 
     Ctrl-C raises ``Interrupted`` after cancelling pending work; finished replications stay in
     the partial folder.
@@ -324,7 +333,7 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     replications, seed, workers = check_run_counts(replications, seed, workers)
     if progress is not None and not callable(progress):
         raise ScenarioError("progress", None, f"must be a function progress(done, total) or None (got {progress!r})")
-    sc = resolve(scenario, overrides, until)
+    sc = resolve(scenario, overrides, until, ensemble)
     for note in after_horizon_notes(sc):
         warnings.warn(note, AfterHorizonWarning, stacklevel=2)
     goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,

@@ -52,7 +52,7 @@ from .. import __version__
 from ..errors import ScenarioError
 from ..outputs import annual_columns
 from ..parameters import CATALOGUE, CLUSTERS, MODALITIES
-from ..paths import user_path
+from ..paths import same_file, user_path
 from ..runner import run
 from ..scenario import Scenario, _suggest, as_number, load_scenario, read_yaml
 from ..sources import SOURCES
@@ -609,7 +609,7 @@ def check_fitted_target(path, targets=None) -> None:
     if text is None or targets is None:
         return
     recorded = yaml.safe_load(text)["targets_file"]
-    if not _same_file(recorded, Path(targets)):
+    if not same_file(recorded, Path(targets)):
         raise ScenarioError(path, None, f"holds the fit to {recorded}, not to {targets} "
                             f"(nothing was written); give `out` to write this fit elsewhere, or `out` {path} "
                             "to replace that fit")
@@ -621,14 +621,6 @@ def _is_fitted(text: str) -> bool:
     except yaml.YAMLError:
         return False
     return isinstance(data, dict) and {"parameters", "targets_file", "objective"} <= set(data)
-
-
-def _same_file(recorded, targets: Path) -> bool:
-    """Whether a targets file recorded in a fitted file (as it was given) is ``targets``."""
-    recorded = Path(str(recorded))
-    if recorded.exists() and targets.exists():
-        return recorded.resolve() == targets.resolve()
-    return recorded.name == targets.name
 
 
 def write_fitted(path, document: dict) -> Path:

@@ -51,6 +51,9 @@ def run(
     programs: str = typer.Option("all", "--programs",
                                  help="rows of the programs table: all, or clinical (programs that got past "
                                       "preclinical research; less memory for long runs)"),
+    ensemble: Optional[Path] = typer.Option(None, "--ensemble",
+                                            help="ensemble file of a history match (calibration/ensemble.parquet): "
+                                                 "replication r takes the parameters of one of its members"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Run a scenario and write its results (Parquet tables, summary.csv, manifest.json)."""
@@ -61,7 +64,7 @@ def run(
     options = dict(executor=executor, scheduler=scheduler, resume=resume, precision=precision, metric=metric,
                    precision_year=precision_year, programs=programs)
     try:
-        sc = resolve(scenario, parse_sets(set_), until)
+        sc = resolve(scenario, parse_sets(set_), until, ensemble)
         target = out or Path("results") / sc.name
         check(sc, replications, seed, out=target, **options)
     except CgtSimError as exc:
