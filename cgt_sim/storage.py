@@ -32,6 +32,9 @@ OUTPUT_FILES = {
                "manufacturing_utilisation.png"),
     "sweep": ("manifest.json", "sweep.csv", "sweep.parquet"),
     "sensitivity": ("manifest.json", "indices.csv", "samples.parquet", "second_order.csv", "indices.png"),
+    "history-matching": ("manifest.json", "report.md", "waves.csv", "runs.parquet", "loo.csv", "constraints.csv",
+                         "checked.csv", "waves.png", "loo.png", "constraints.png", "members.png"),
+    "discovery": ("manifest.json", "report.md", "experiments.parquet", "peeling.csv", "box.csv", "peeling.png"),
 }
 
 
@@ -152,7 +155,7 @@ def atomic_folder(path, kind: str | None = None, check=None):
             shutil.rmtree(old, ignore_errors=True)
 
 
-RESULT_KINDS = ("run", "sweep", "sensitivity")
+RESULT_KINDS = ("run", "sweep", "sensitivity", "history-matching", "discovery")
 WRITTEN_BY = "cgt-sim"  # every manifest.json it writes says so
 REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md
 

@@ -16,6 +16,9 @@ A targets file (``calibration/targets.yaml``)::
         note: ...                           # optional
         fit: true                           # optional; false: scored and reported, not fitted
         known_gap: ...                      # optional: a documented miss (see calibration/README.md)
+        discrepancy: 10%                    # optional: the model discrepancy of history matching, a
+                                            # standard deviation in the output's units or a share of
+                                            # the target's value (default DEFAULT_DISCREPANCY)
 
 Every target has a *misfit* z: (simulated mean - value) / tolerance for a value;
 (mean - centre) / half-width for an interval; the shortfall past the bound / tolerance for
@@ -61,7 +64,7 @@ from ..timeline import Clock, Schedule
 
 TOP_KEYS = {"description", "free", "targets"}
 TARGET_KEYS = {"figure", "output", "year", "value", "tolerance", "interval", "at_least", "at_most",
-               "weight", "source", "note", "fit", "known_gap"}
+               "weight", "source", "note", "fit", "known_gap", "discrepancy"}
 FREE_KEYS = {"range", "start"}
 KINDS = ("value", "interval", "at_least", "at_most")
 PROGRAM_OUTPUTS = {
@@ -71,6 +74,7 @@ PROGRAM_OUTPUTS = {
     "active_programs": "programs started and not ended on 31 December",
 }
 INFLECTION = "inflection_year"
+DEFAULT_DISCREPANCY = 0.10  # model discrepancy of a target without one: 10% of its value (history matching)
 NAN_MISFIT = 100.0  # an output the run does not produce (e.g. no patients) counts as far off
 SIGNIFICANT = 4  # fitted values are stored (and the final table computed) at 4 significant digits
 RESTART_STEPS = (0.3, 0.3, 0.1, 0.04)  # Nelder-Mead's successive initial simplex sizes (on [0, 1])
@@ -162,6 +166,13 @@ class Target:
     note: str = ""
     fit: bool = True
     known_gap: str = ""
+    discrepancy: float | None = None  # model discrepancy (a standard deviation; None: the default)
+    discrepancy_text: str = ""  # as the targets file gives it ("10%", "4"; "" for the default)
+
+    @property
+    def discrepancy_sd(self) -> float:
+        """The model discrepancy: as given, else DEFAULT_DISCREPANCY of the target's value."""
+        return self.discrepancy if self.discrepancy is not None else DEFAULT_DISCREPANCY * abs(self.value)
 
     def misfit(self, simulated: float) -> float:
         """Signed distance from the target in tolerances (0 when a bound holds)."""
@@ -332,7 +343,26 @@ def _parse_target(file, name: str, spec, columns) -> Target:
         if not isinstance(v, (str, int, float)) or isinstance(v, bool):
             raise ScenarioError(file, f"{where}.{key}", "must be text")
         texts[key] = str(v).strip()
-    return Target(name, output, year, kind, value, tol, tuple(keys), weight, fit=fit, **texts)
+    disc, disc_text = _discrepancy(file, f"{where}.discrepancy", spec.get("discrepancy"), value)
+    return Target(name, output, year, kind, value, tol, tuple(keys), weight, fit=fit, discrepancy=disc,
+                  discrepancy_text=disc_text, **texts)
+
+
+def _discrepancy(file, key: str, raw, value: float) -> tuple[float | None, str]:
+    """A target's model discrepancy: a number >= 0 in the output's units, or a share of the
+    target's value written as a percentage ("10%"); (None, "") when not given."""
+    if raw is None:
+        return None, ""
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        share = as_number(raw.strip()[:-1].strip())
+        if share is None or not math.isfinite(share) or share < 0:
+            raise ScenarioError(file, key, f"must be a percentage such as 10% or a number >= 0 (got {raw!r})")
+        return share / 100.0 * abs(value), raw.strip()
+    number = as_number(raw)
+    if number is None or not math.isfinite(number) or number < 0:
+        raise ScenarioError(file, key, f"must be a number >= 0 (a standard deviation in the output's units) or a "
+                            f"percentage of the target's value such as 10% (got {raw!r})")
+    return float(number), f"{number:g}"
 
 
 def _parse_free(file, key: str, spec) -> Free:
