@@ -185,3 +185,14 @@ def test_the_command_line_refuses_an_ensemble_of_another_scenario_in_one_line(en
                                "--ensemble", str(ensemble)], capture_output=True, text=True, timeout=120)
         check_error(proc.returncode, proc.stdout, proc.stderr, [str(ensemble), "does not extend"])
     assert not out.exists() and not (tmp_path / "c.csv").exists()
+
+
+def test_validate_runs_over_an_ensemble_and_says_its_coverage(ensemble):
+    from cgt_sim.analysis.calibration import Scored, load_targets
+    from cgt_sim.analysis.validate import prepare, target_check
+
+    sc, _ = prepare(BASELINE, ROOT / "calibration" / "targets.yaml", ensemble)
+    assert sc.ensemble is not None and len(sc.ensemble) == 5
+    target = load_targets(ROOT / "calibration" / "targets.yaml").targets[0]
+    row = target_check(Scored(target, 450.0, 400.0, 500.0, 10), 0.7)
+    assert row.note == "70% of replications within the target" and row.passed

@@ -82,8 +82,9 @@ def test_the_toy_rules_out_a_provably_implausible_region(toy_match):
 
 
 def test_observations_read_the_kinds_of_target():
-    iv = Observation("iv", "interval", 450.0, 50.0 ** 2 / 3, 0.0)
-    assert iv.implausibility(np.array([450.0 + 3 * 50 / np.sqrt(3)]), 0.0)[0] == pytest.approx(3.0)
+    iv = Observation("iv", "interval", 450.0, 0.0, 10.0 ** 2, 50.0)  # 400-500: 0 inside, from the nearer end
+    assert iv.implausibility(np.array([420.0, 530.0, 340.0]), 6.0 ** 2 + 8.0 ** 2 - 10.0 ** 2 + 100.0).tolist() == [
+        0.0, pytest.approx(30.0 / np.sqrt(200.0)), pytest.approx(60.0 / np.sqrt(200.0))]
     low = Observation("low", "at_least", 50.0, 10.0 ** 2, 0.0)
     assert low.implausibility(np.array([80.0, 20.0]), 0.0).tolist() == [0.0, 3.0]
     high = Observation("high", "at_most", 5.0, 1.0, 0.0)
@@ -93,7 +94,7 @@ def test_observations_read_the_kinds_of_target():
     assert criterion_value(imp, "second").tolist() == [2.0, 0.2]
     ts = load_targets(ROOT / "calibration" / "targets.yaml")
     obs = {t.name: Observation.of(t) for t in ts.targets}
-    assert obs["programs_in_clinic_2024"].var_obs == pytest.approx(50.0 ** 2 / 3)  # uniform over 400-500
+    assert obs["programs_in_clinic_2024"].var_obs == 0.0 and obs["programs_in_clinic_2024"].half == 50.0
     assert obs["car_t_approvals_2025"].var_obs == pytest.approx(9.0)
     for t in ts.targets:
         if not t.discrepancy_text:

@@ -74,6 +74,8 @@ PROGRAM_OUTPUTS = {
     "active_programs": "programs started and not ended on 31 December",
 }
 INFLECTION = "inflection_year"
+BUDGET = 110  # evaluations of the point fit's search
+REPLICATIONS = 16  # replications per evaluation of the point fit
 DEFAULT_DISCREPANCY = 0.10  # model discrepancy of a target without one: 10% of its value (history matching)
 NAN_MISFIT = 100.0  # an output the run does not produce (e.g. no patients) counts as far off
 SIGNIFICANT = 4  # fitted values are stored (and the final table computed) at 4 significant digits
@@ -496,7 +498,7 @@ class _BudgetSpent(Exception):
     pass
 
 
-def fit(scenario: Scenario, ts: TargetSet, budget: int = 110, replications: int = 16, seed: int = 42,
+def fit(scenario: Scenario, ts: TargetSet, budget: int = BUDGET, replications: int = REPLICATIONS, seed: int = 42,
         workers: int | None = None, progress=None, final_progress=None, start: dict | None = None) -> Fit:
     """Choose the free parameters within their ranges to minimise the objective.
 

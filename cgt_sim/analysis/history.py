@@ -8,17 +8,17 @@ implausibility is
     I(x) = |z - E[f(x)]| / sqrt(V_obs + V_disc + V_em(x) + V_ens(x))
 
 E[f(x)] is the model output's mean over its randomness, predicted by an emulator; V_obs is the
-observation error (from the target's tolerance: a value's tolerance is one standard deviation,
-an interval [a, b] is read as the figure lying anywhere in it with equal chance, so z is its
-centre and V_obs = (b - a)^2 / 12, and a bound's tolerance is one standard deviation below or
-above it, with I = 0 where the bound holds); V_disc is the model discrepancy (the target's
-``discrepancy``: how far the model's structure may stand from the world, default 10% of the
-value); V_em is the emulator's own uncertainty; and V_ens is the variance of a single run's
-output over the model's randomness: the history observed is one draw of the process, not its
-mean. A parameter set is ruled out when the largest implausibility over the targets (or, with
-``criterion='second'``, the second largest, which forgives one target whose emulator fails)
-exceeds the cut-off, 3 (Pukelsheim's three-sigma rule: at least 95% of any unimodal
-distribution lies within 3 standard deviations).
+observation error (from the target's tolerance: a value's tolerance is one standard deviation; a
+bound's tolerance is one standard deviation beyond it, and I = 0 where the bound holds; an
+interval [a, b] is the figure's own uncertainty, every reading of it in the interval, so I = 0
+inside it and the distance is measured from its nearer end, with V_obs = 0); V_disc is the model
+discrepancy (the target's ``discrepancy``: how far the model's structure may stand from the
+world, default 10% of the value); V_em is the emulator's own uncertainty; and V_ens is the
+variance of a single run's output over the model's randomness: the history observed is one draw
+of the process, not its mean. A parameter set is ruled out when the largest implausibility over
+the targets (or, with ``criterion='second'``, the second largest, which forgives one target
+whose emulator fails) exceeds the cut-off, 3 (Pukelsheim's three-sigma rule: at least 95% of any
+unimodal distribution lies within 3 standard deviations).
 
 Waves. Wave 1 runs a Latin hypercube of design points over the free parameters' ranges (the
 targets file's ``free:`` block, as the point fit uses), each point for a few replications with
@@ -87,21 +87,25 @@ CHECK = "check"
 class Observation:
     """A target as history matching reads it: ``kind`` value, interval, at_least or at_most;
     ``value`` the figure (an interval's centre, a bound); ``var_obs`` and ``var_disc`` its
-    observation error and model discrepancy (variances)."""
+    observation error and model discrepancy (variances); ``half`` an interval's half-width."""
 
     name: str
     kind: str
     value: float
     var_obs: float
     var_disc: float
+    half: float = 0.0
 
     def distance(self, mean: np.ndarray) -> np.ndarray:
-        """z - E[f] as far as it counts: 0 where a bound holds."""
+        """E[f] - z as far as it counts: 0 where a bound holds or inside an interval (from
+        whose nearer end it is measured outside)."""
         d = np.asarray(mean, dtype=float) - self.value
         if self.kind == "at_least":
             d = np.minimum(d, 0.0)
         elif self.kind == "at_most":
             d = np.maximum(d, 0.0)
+        elif self.kind == "interval":
+            d = np.sign(d) * np.maximum(np.abs(d) - self.half, 0.0)
         return d
 
     def implausibility(self, mean, var_other) -> np.ndarray:
@@ -112,9 +116,10 @@ class Observation:
     @classmethod
     def of(cls, target) -> Observation:
         """The observation of a calibration ``Target``."""
-        tol = target.tolerance
-        var_obs = tol * tol / 3.0 if target.kind == "interval" else tol * tol  # uniform over [a, b]
-        return cls(target.name, target.kind, float(target.value), float(var_obs), float(target.discrepancy_sd) ** 2)
+        tol = float(target.tolerance)
+        if target.kind == "interval":  # the interval is the observation's uncertainty
+            return cls(target.name, target.kind, float(target.value), 0.0, float(target.discrepancy_sd) ** 2, tol)
+        return cls(target.name, target.kind, float(target.value), tol * tol, float(target.discrepancy_sd) ** 2)
 
 
 def excluded(targets) -> list[tuple]:
@@ -143,8 +148,8 @@ def criterion_value(imp: np.ndarray, criterion: str) -> np.ndarray:
 class Emulator:
     """A Gaussian-process emulator of one output over [0, 1]^d (see the module's docstring)."""
 
-    def __init__(self, seed: int = 0):
-        self.seed = seed
+    def __init__(self, seed: int = 0, ard: bool = True):
+        self.seed, self.ard = seed, ard  # ard: a length scale per input (else one for all)
 
     def fit(self, X: np.ndarray, y: np.ndarray, noise: np.ndarray) -> Emulator:
         """Fit to outputs ``y`` at the rows of ``X``, each known to within a variance ``noise``."""
@@ -154,11 +159,15 @@ class Emulator:
         X, y = np.asarray(X, float) - 0.5, np.asarray(y, float)  # inputs centred: the linear part's origin
         self.centre, self.scale = float(y.mean()), float(y.std()) or 1.0
         d = X.shape[1]
-        # a linear trend (Bayesian: its uncertainty is in the emulator's variance) and a smooth rest
-        kernel = (ConstantKernel(1.0, (1e-4, 1e3)) * Matern(np.full(d, 0.5), (0.02, 50.0), nu=2.5)
+        # a linear trend (Bayesian: its uncertainty is in the emulator's variance) and a smooth rest.
+        # The rest keeps at least a tenth of the output's spread (a floor that keeps the optimiser
+        # from explaining everything by the trend and growing overconfident), and its length
+        # scales start at 0.3 of a range and stay above 0.1 (closer design points are rare)
+        scales = np.full(d, 0.3) if self.ard else 0.3
+        kernel = (ConstantKernel(1.0, (1e-2, 1e3)) * Matern(scales, (0.1, 50.0), nu=2.5)
                   + ConstantKernel(0.1, (1e-6, 1e3)) * DotProduct(1.0, sigma_0_bounds="fixed"))
         self.alpha = np.asarray(noise, float) / self.scale ** 2 + 1e-8
-        self.gp = GaussianProcessRegressor(kernel, alpha=self.alpha, normalize_y=False, n_restarts_optimizer=1,
+        self.gp = GaussianProcessRegressor(kernel, alpha=self.alpha, normalize_y=False, n_restarts_optimizer=0,
                                            random_state=self.seed)
         with warnings.catch_warnings():  # a length scale at its bound: an input the output ignores
             warnings.simplefilter("ignore")
@@ -231,6 +240,7 @@ class Settings:
     criterion: str = "max"
     shrink: float = SHRINK
     seed: int = 42
+    stop_early: bool = True  # False: every wave asked for runs (unless nothing is left): for timing
 
 
 class MemoryStore:
@@ -353,7 +363,7 @@ class Matcher:
 
         X = np.vstack([x for _, x, _ in self.found.runs])
         Y = np.concatenate([y for _, _, y in self.found.runs], axis=0)
-        inside = self.nroy(X)
+        inside = np.flatnonzero(self.nroy(X))[-2 * self.s.points:]  # the latest runs: at most two waves' worth
         X, Y = X[inside], Y[inside]
         mean, var, n = sample_stats(Y)
         means, logvars = [], []
@@ -369,8 +379,8 @@ class Matcher:
             # the log of a sample variance of k = n - 1 degrees of freedom (normal outputs) is biased
             # by digamma(k/2) - log(k/2) and varies by trigamma(k/2): corrected and given as its noise
             half = (n[ok, j] - 1) / 2.0
-            logvars.append(Emulator(self.s.seed + j).fit(X[ok], np.log(v) - (digamma(half) - np.log(half)),
-                                                         polygamma(1, half)))
+            unbiased = np.log(v) - (digamma(half) - np.log(half))
+            logvars.append(Emulator(self.s.seed + j, ard=False).fit(X[ok], unbiased, polygamma(1, half)))
             m_loo, v_loo = means[-1].loo()
             self.found.loo.append(pd.DataFrame({"wave": wave, "target": obs.name, "simulated": mean[ok, j],
                                                 "predicted": m_loo, "sd": np.sqrt(v_loo)}))
@@ -406,6 +416,8 @@ class Matcher:
             if fraction == 0.0 and not len(self.pool(1)):
                 found.stop = f"wave {wave} ruled out every parameter set"
                 break
+            if not s.stop_early:
+                continue
             if wave > 1 and fraction > (1.0 - s.shrink) * before:
                 found.stop = (f"wave {wave} ruled out less than {s.shrink:.0%} of the space the waves before it left: "
                               "the space stopped shrinking")
@@ -587,7 +599,8 @@ class HistoryPlan:
 
 def prepare(targets, scenario="scenarios/baseline.yaml", waves: int = WAVES, points: int | None = None,
             replications: int = REPLICATIONS, members: int = MEMBERS, seed: int = 42, cutoff: float = CUTOFF,
-            criterion: str = "max", candidates: int = CANDIDATES, shrink: float = SHRINK) -> HistoryPlan:
+            criterion: str = "max", candidates: int = CANDIDATES, shrink: float = SHRINK,
+            stop_early: bool = True) -> HistoryPlan:
     """Check the inputs of a history match (nothing runs); raises a CgtSimError naming what is wrong."""
     from ..runner import resolve
     from .calibration import check_fittable
@@ -614,8 +627,10 @@ def prepare(targets, scenario="scenarios/baseline.yaml", waves: int = WAVES, poi
                             "an inflection year)")
     points = POINTS_PER_PARAMETER * len(ts.free) if points is None else whole_number(points, "points", 3)
     sc = resolve(sc, until=max(max(t.year for t in matched), sc.start_year))
+    if not isinstance(stop_early, bool):
+        raise OptionError("stop_early", f"must be True or False (got {stop_early!r})")
     settings = Settings(waves, points, replications, members, candidates, float(cutoff), criterion, float(shrink),
-                        seed)
+                        seed, stop_early)
     return HistoryPlan(str(targets), str(scenario), sc, list(ts.free), matched, left_out, settings)
 
 
@@ -673,7 +688,7 @@ def history_match(targets, scenario="scenarios/baseline.yaml", *, waves: int = W
                   replications: int = REPLICATIONS, members: int = MEMBERS, seed: int = 42, cutoff: float = CUTOFF,
                   criterion: str = "max", candidates: int = CANDIDATES, shrink: float = SHRINK,
                   workers: int | None = None, executor: str = "process", scheduler: str | None = None, out=None,
-                  resume: bool = False, progress=None) -> HistoryMatch:
+                  resume: bool = False, progress=None, stop_early: bool = True) -> HistoryMatch:
     """History-match the free parameters of a targets file (``targets``) on ``scenario``
     (loaded without its calibration, as the point fit starts).
 
@@ -688,11 +703,13 @@ def history_match(targets, scenario="scenarios/baseline.yaml", *, waves: int = W
     beside it); with ``out``, work is kept in ``<out>.partial/`` and ``resume`` completes an
     interrupted match. ``progress``: optional callable(stage, done, total) over design points,
     stage being "wave-1", "wave-2", ... or "check". Ctrl-C raises ``Interrupted``.
+    ``stop_early=False`` runs every wave asked for even when the space stopped shrinking or the
+    emulators are precise enough (to time a match, or to see what further waves do).
 
     Returns a ``HistoryMatch``: ``.ensemble`` (the members the simulator confirmed), ``.waves``,
     ``.runs``, ``.loo``, ``.constraints``, ``.checked``, ``.manifest``, ``.save(out)``."""
     plan = prepare(targets, scenario, waves, points, replications, members, seed, cutoff, criterion, candidates,
-                   shrink)
+                   shrink, stop_early)
     if out is not None:
         from ..ensemble import check_ensemble_target
 
@@ -824,18 +841,21 @@ def _scored(values: pd.DataFrame, Y: np.ndarray, observations: list, names: list
 def _constraints(matcher: Matcher, found: Matched, keys: list, names: list) -> pd.DataFrame:
     """Which targets constrain which parameters: over the box, with wave 1's emulators (the only
     ones made for the whole box), each target alone; ``ruled_out`` the share of the box it rules
-    out, and per parameter 1 - (spread of what it leaves / spread of the box): 0 when the target
-    says nothing about the parameter, towards 1 when it pins it."""
+    out, and per parameter the Kolmogorov-Smirnov distance between the parameter's values in
+    what the target leaves and its uniform spread over the range: 0 when the target says nothing
+    about the parameter, towards 1 when it pins it (a target that rules out the low end of a
+    range moves it as much as one that rules out both ends)."""
     if not found.emulators:
         return pd.DataFrame(columns=["target", "ruled_out", *keys])
+    from scipy.stats import kstest
+
     imp, _, _ = found.emulators[0].score(matcher.box, found.observations)
-    box_sd = matcher.box.std(axis=0)
     rows = []
     for j, name in enumerate(names):
         keep = imp[:, j] <= matcher.s.cutoff
         row = {"target": name, "ruled_out": float(1.0 - keep.mean())}
         for i, key in enumerate(keys):
-            row[key] = float(1.0 - matcher.box[keep, i].std() / box_sd[i]) if keep.sum() > 1 else math.nan
+            row[key] = float(kstest(matcher.box[keep, i], "uniform").statistic) if keep.sum() > 1 else math.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -925,7 +945,7 @@ def _charts(result: HistoryMatch, tmp: Path) -> None:
     ax.set_xticks(range(len(keys)), [k.split(".", 1)[-1] for k in keys], rotation=35, ha="right", fontsize=7)
     ax.set_yticks(range(len(c)), [f"{t} ({100 * r:.0f}% out)" for t, r in zip(c["target"], c["ruled_out"])],
                   fontsize=7)
-    fig.colorbar(im, ax=ax, label="1 - spread left / spread of the box")
+    fig.colorbar(im, ax=ax, label="KS distance from the range's uniform spread")
     ax.set_title("Which targets constrain which parameters (each target alone, wave 1)", fontsize=9)
     fig.tight_layout()
     fig.savefig(tmp / "constraints.png", dpi=110)
@@ -975,7 +995,8 @@ def _markdown(result: HistoryMatch) -> str:
     last = m["emulator_variance_share"].get(len(result.waves), {}) if result.waves is not None else {}
     for t in m["targets"]:
         share = last.get(t["name"])
-        lines.append(f"| {t['name']} | {t['output']}, {t['year']} | {t['expected']} | {fmt(t['observation_sd'])} | "
+        obs_sd = "the interval" if t["kind"] == "interval" else fmt(t["observation_sd"])
+        lines.append(f"| {t['name']} | {t['output']}, {t['year']} | {t['expected']} | {obs_sd} | "
                      f"{fmt(t['discrepancy_sd'])} ({t['discrepancy']}) | "
                      f"{'-' if share is None else f'{100 * share:.0f}%'} |")
     for t in m["left_out"]:
@@ -992,8 +1013,9 @@ def _markdown(result: HistoryMatch) -> str:
         lines.append(f"| {k} | {name} | {len(g)} | {100 * (z <= 3).mean():.0f}% | {z.max():.2f} |")
     lines += ["", "![leave-one-out predictions](loo.png)", "", "## Which targets constrain which parameters", "",
               "Each target alone, with wave 1's emulators over the whole box: the share of the box it rules out, "
-              "and per parameter 1 - (spread of what it leaves / spread of the box): 0 when it says nothing "
-              "about the parameter, 1 when it pins it.", "", "![constraints](constraints.png)", "",
+              "and per parameter the Kolmogorov-Smirnov distance between the parameter's values in what it "
+              "leaves and the range's uniform spread: 0 when it says nothing about the parameter, towards 1 "
+              "when it pins it.", "", "![constraints](constraints.png)", "",
               "## The ensemble", "",
               f"{m['members_checked']} parameter sets drawn to spread over the space left, each run for "
               f"{s['replications']} replications with seeds of its own; kept when the simulated means are not "

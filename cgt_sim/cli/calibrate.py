@@ -70,8 +70,10 @@ def calibrate(
                         ("--resume", resume or None)):
         if given is not None:
             fail(f"{name}: only used with --method history-matching")
-    budget = 110 if budget is None else budget
-    replications = 16 if replications is None else replications
+    from ..analysis.calibration import BUDGET, REPLICATIONS
+
+    budget = BUDGET if budget is None else budget
+    replications = REPLICATIONS if replications is None else replications
     from ..analysis.calibration import (
         check_fitted_target,
         fit,

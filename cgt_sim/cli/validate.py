@@ -20,6 +20,8 @@ def validate(
     replications: int = typer.Option(16, "--replications", "-r", help="replications of the scenario"),
     seed: int = typer.Option(42, "--seed", help="root random seed (>= 0)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    ensemble: Optional[Path] = typer.Option(None, "--ensemble", help="run the scenario over the members of an "
+                                            "ensemble file; each target row gives the share of replications within it"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table; the exit code says it all"),
 ):
     """Check the model against closed forms, its calibration targets and published rates.
@@ -31,7 +33,7 @@ def validate(
 
     check_run_options(replications, seed, workers)
     try:
-        sc, ts = prepare_validation(scenario, targets)
+        sc, ts = prepare_validation(scenario, targets, ensemble)
     except CgtSimError as exc:
         fail(exc)
     say_notes(ts.after_horizon(sc))
