@@ -180,8 +180,7 @@ def attach(scenario: Scenario, ensemble) -> Scenario:
     ens = load_ensemble(ensemble)
     meta = ens.meta
     made_for = meta.get("scenario")
-    if made_for and not any(same_file(made_for, f) or same_file(meta.get("scenario_path", made_for), f)
-                            for f in scenario.files):
+    if made_for and not any(same_file(made_for, f) for f in scenario.files):
         files = " <- ".join(reversed([Path(f).name for f in scenario.files])) or "no scenario file"
         raise ScenarioError(ens.path, None, f"was made for {made_for}, which the scenario ({files}) does not "
                             "extend; make an ensemble for it (calibrate with the history-matching method)")

@@ -817,8 +817,6 @@ class HistoryMatch:
         m = self.manifest
         meta = {k: m[k] for k in ("targets_file", "scenario", "scenario_name", "parameters", "ranges", "settings",
                                   "stop", "members_checked", "members_kept", "package_version", "created")}
-        meta["scenario_path"] = str(Path(m["scenario"]).resolve())
-        meta["targets_path"] = str(Path(m["targets_file"]).resolve())
         write_report(self, folder)
         if len(self.ensemble):
             write_ensemble(out, self.ensemble, meta)
