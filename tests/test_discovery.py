@@ -157,3 +157,10 @@ def test_the_command_line_refuses_a_malformed_outcome_in_one_line(explored, tmp_
     assert not out.exists()
     with pytest.raises(CgtSimError, match="threshold: must be a density"):
         prepare(explored, "approvals_2030 > 1", threshold=1.5)
+
+
+def test_without_the_ema_workbench_discovery_says_how_to_get_it(explored, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ema_workbench", None)  # as if it were not installed
+    with pytest.raises(OptionError, match=r"^discovery: scenario discovery needs the EMA Workbench: pip install "
+                                          r"'cgt-sim\[discovery\]'"):
+        cgt_sim.discover(explored, "new_programs_2016 > 1", experiments=2, until=2016)
