@@ -43,7 +43,24 @@ def identity(scenario: Scenario, seed: int, programs: str = "all") -> dict:
     sc = scenario.to_dict()
     key = {"seed": seed, "parameters": sc["parameters"], "uncertain": sc["uncertain"], **made_by(),
            "programs": programs}
+    if "ensemble" in sc:
+        key["ensemble"] = _ensemble_key(sc["ensemble"])
     return json.loads(json.dumps(key, default=str))
+
+
+def _ensemble_key(described) -> dict | None:
+    """What replications depend on of the ensemble a run is over: its members (their
+    fingerprint) and the parameters they vary (None without an ensemble)."""
+    if not isinstance(described, dict):
+        return None
+    return {"sha256": described.get("sha256"), "parameters": described.get("parameters")}
+
+
+def _drawn(ident: dict) -> list[str]:
+    """The parameters a replication made from ``ident`` draws (its sampled table's columns
+    beside replication and member): the uncertain ones and those an ensemble's member sets."""
+    ensemble = ident.get("ensemble") or {}
+    return [*(ident.get("uncertain") or {}), *(ensemble.get("parameters") or [])]
 
 
 def _held_replications(out: Path) -> list[int]:
@@ -77,6 +94,13 @@ def mismatch(found: dict, wanted: dict, allow_other_model: bool = False) -> str 
     differ += [k for k in sorted(set(found.get("uncertain", {})) | set(wanted["uncertain"]))
                if found.get("uncertain", {}).get(k) != wanted["uncertain"].get(k)]
     differ = list(dict.fromkeys(differ))  # a key fixed by --set differs in both
+    have, want = found.get("ensemble"), wanted.get("ensemble")
+    if have != want:
+        if have is None or want is None:
+            return f"was made {'without' if have is None else 'over'} an ensemble (`ensemble`)"
+        which = "the same ensemble varying other parameters" if have.get("sha256") == want.get("sha256") else (
+            "another ensemble")
+        return f"was made over {which} (`ensemble`)"
     if differ:
         shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3 else "")
         return f"was made with a different scenario ({shown} {'differs' if len(differ) == 1 else 'differ'})"
@@ -287,7 +311,7 @@ def _check_tables(folder: Path, first: int, last: int, ident: dict, advice: str)
         try:
             if not file.is_file():
                 raise ResultError(folder, None, f"has no {file.name}; {advice}")
-            problem = table_problem(name, arrow_types(pq.read_schema(file)), ident.get("uncertain") or {})
+            problem = table_problem(name, arrow_types(pq.read_schema(file)), _drawn(ident), "ensemble" in ident)
             reps = set(pd.read_parquet(file, columns=["replication"])["replication"].unique().tolist())
         except CgtSimError:
             raise
@@ -308,9 +332,12 @@ def _made_from(manifest: dict | None) -> dict | None:
     if manifest is None:
         return None
     sc = manifest.get("scenario", {})
-    return {"seed": manifest.get("seed"), "parameters": sc.get("parameters", {}),
+    made = {"seed": manifest.get("seed"), "parameters": sc.get("parameters", {}),
             "uncertain": sc.get("uncertain", {}), "package_version": manifest.get("package_version"),
             "model_fingerprint": manifest.get("model_fingerprint"), "programs": manifest.get("programs", "all")}
+    if sc.get("ensemble") is not None:
+        made["ensemble"] = _ensemble_key(sc["ensemble"])
+    return made
 
 
 def read_part(folder: Path) -> dict:

@@ -1,6 +1,7 @@
 """Where replications run: in this process, in worker processes, or on a Dask cluster.
 
-Every executor runs the same function on lists of replication indices, and each replication
+Every executor runs the same function on lists of replication indices (``run``), or any
+module-level function on lists of arguments (``calls``: the design points of an analysis), and each replication
 depends only on (scenario, root seed, replication index), so the results are the same whatever
 the executor and the number of workers. Work goes out in chunks of several replications to keep
 scheduling overhead small. An executor yields (replication indices, results) as chunks finish
@@ -151,6 +152,11 @@ class SerialExecutor:
     def run(self, scenario: Scenario, seed: int, reps: list[int], size: int) -> Iterator[tuple[list, list]]:
         for r in reps:  # one at a time, so progress and Ctrl-C see every replication
             yield [r], simulate_chunk(scenario, seed, [r])
+
+    def calls(self, fn, arguments: list[tuple]) -> Iterator[tuple[int, object]]:
+        """``fn(*args)`` for each ``args`` of ``arguments``, in order; yields (index, value)."""
+        for i, args in enumerate(arguments):
+            yield i, fn(*args)
 
 
 def _ignore_sigint() -> None:
@@ -435,9 +441,17 @@ class DaskExecutor:
         return False
 
     def run(self, scenario: Scenario, seed: int, reps: list[int], size: int) -> Iterator[tuple[list, list]]:
+
+        parts = chunks(reps, size)
+        for i, tables in self.calls(simulate_chunk, [(scenario, seed, part) for part in parts]):
+            yield parts[i], tables
+
+    def calls(self, fn, arguments: list[tuple]) -> Iterator[tuple[int, object]]:
+        """``fn(*args)`` for each ``args`` of ``arguments`` on the cluster (``fn`` a module-level
+        function its workers can import); yields (index into ``arguments``, value) as each finishes."""
         from dask.distributed import as_completed
 
-        work = {self.client.submit(simulate_chunk, scenario, seed, c, pure=False): c for c in chunks(reps, size)}
+        work = {self.client.submit(fn, *args, pure=False): i for i, args in enumerate(arguments)}
         try:
             for fut in as_completed(list(work)):
                 yield work.pop(fut), fut.result()  # popped: the cluster lets the result go

@@ -24,3 +24,13 @@ def path_exists(path) -> bool:
         return Path(path).exists()
     except (OSError, ValueError):
         return False
+
+
+def same_file(recorded, path) -> bool:
+    """Whether a file recorded in an output (as it was given then, relative to the folder the
+    command ran in) is ``path``: the same file when both exist, else the same file name (the
+    record may come from another folder or machine)."""
+    recorded, path = user_path(str(recorded)), user_path(path)
+    if path_exists(recorded) and path_exists(path):
+        return recorded.resolve() == path.resolve()
+    return recorded.name == path.name

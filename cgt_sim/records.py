@@ -137,11 +137,13 @@ def check_record(record, file) -> None:
 
 # --------------------------------------------------------------------------- tables
 
-def expected_columns(table: str, uncertain=()) -> dict[str, str]:
+def expected_columns(table: str, uncertain=(), member: bool = False) -> dict[str, str]:
     """The columns of a stored table and their types (pandas dtype names), as a run of this
-    version writes them; the sampled table: replication and a number per uncertain parameter."""
+    version writes them; the sampled table: replication, the ensemble member (a run over an
+    ensemble, ``member``) and a number per uncertain parameter."""
     if table == "sampled":
-        return {"replication": "int32", **{key: "float64" for key in uncertain}}
+        return {"replication": "int32", **({"member": "int64"} if member else {}),
+                **{key: "float64" for key in uncertain}}
     return dict(COLUMN_TYPES[table])
 
 
@@ -163,10 +165,10 @@ def arrow_types(schema) -> dict[str, str]:
     return out
 
 
-def table_problem(table: str, found: dict[str, str], uncertain=()) -> str | None:
+def table_problem(table: str, found: dict[str, str], uncertain=(), member: bool = False) -> str | None:
     """Why a table with columns and types ``found`` is not a ``table`` of this version (its
     columns in their order, each of its type), or None."""
-    wanted = expected_columns(table, uncertain)
+    wanted = expected_columns(table, uncertain, member)
     if table == "sampled":  # (its draws in the order the scenario declares them)
         same = set(found) == set(wanted)
     else:

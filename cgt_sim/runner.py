@@ -68,8 +68,9 @@ class Interrupted(KeyboardInterrupt):
         return type(self), (self.finished, self.total, self.partial)
 
 
-def resolve(scenario, overrides: dict | None = None, until: int | None = None) -> Scenario:
-    """A Scenario from a Scenario or a path, with overrides and an optional horizon year."""
+def resolve(scenario, overrides: dict | None = None, until: int | None = None, ensemble=None) -> Scenario:
+    """A Scenario from a Scenario or a path, with overrides, an optional horizon year and an
+    optional ensemble (an ``Ensemble`` or the path of an ensemble file, see ``ensemble.attach``)."""
     if not isinstance(scenario, (Scenario, str, os.PathLike)):
         raise ScenarioError("scenario", None, "must be the path of a scenario file or a Scenario "
                             f"(cgt_sim.load_scenario), not a {type(scenario).__name__}")
@@ -84,6 +85,10 @@ def resolve(scenario, overrides: dict | None = None, until: int | None = None) -
             raise OptionError("until", f"must not be before the start year "
                                 f"{sc.start_year} (got {until})")
         sc = sc.with_overrides({"simulation.horizon_year": until}, label="--until")
+    if ensemble is not None:
+        from .ensemble import attach
+
+        sc = attach(sc, ensemble)
     check_values(sc)
     return sc
 
@@ -299,7 +304,7 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         overrides: dict | None = None, until: int | None = None, progress=None, executor: str = "process",
         scheduler: str | None = None, out=None, resume: bool = False, precision: float | None = None,
         metric: str | None = None, precision_year: int | None = None, programs: str = "all",
-        allow_other_model: bool = False) -> ResultSet:
+        allow_other_model: bool = False, ensemble=None) -> ResultSet:
     """Run ``replications`` replications of a scenario (a Scenario or a YAML path) from root
     ``seed``; return a ``ResultSet`` (``.annual``: a row per replication and year; ``.programs``:
     per replication and program; ``.products``: per replication and approved product;
@@ -325,6 +330,9 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     tables are the same either way), for long runs that need less memory.
     ``allow_other_model``: ``resume`` may take over replications made by other model code (see
     ``provenance``; refused otherwise); the manifest then records their fingerprint.
+    ``ensemble``: an ensemble file (or ``cgt_sim.load_ensemble``'s result): replication r takes
+    the parameter set of one member, a function of ``seed`` and r (see ``cgt_sim.ensemble``),
+    so the bands carry the parameters' uncertainty as well as the model's randomness.
 
     Ctrl-C raises ``Interrupted`` after cancelling pending work; finished replications stay in
     the partial folder.
@@ -339,16 +347,16 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
                             f"(got {quoted(progress)})")
     if out is None:
         return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
-                    resume, precision, metric, precision_year, programs, allow_other_model)
+                    resume, precision, metric, precision_year, programs, allow_other_model, ensemble)
     with held(out):
         return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
-                    resume, precision, metric, precision_year, programs, allow_other_model)
+                    resume, precision, metric, precision_year, programs, allow_other_model, ensemble)
 
 
 def _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out, resume,
-         precision, metric, precision_year, programs, allow_other_model) -> ResultSet:
+         precision, metric, precision_year, programs, allow_other_model, ensemble) -> ResultSet:
     """``run`` after its counts are checked (holding the lock of ``out``, when given)."""
-    sc = resolve(scenario, overrides, until)
+    sc = resolve(scenario, overrides, until, ensemble)
     for note in after_horizon_notes(sc):
         warnings.warn(note, AfterHorizonWarning, stacklevel=3)
     goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,

@@ -13,6 +13,8 @@ A scenario file::
       manufacturing.suites_2015.jiangsu: 20                                         # plain
     uncertain:                      # sampled once per replication
       manufacturing.cogs_annual_decline: {dist: triangular, low: 0.0, mode: 0.02, high: 0.08}
+    levers:                         # policy choices a scenario discovery explores (runs keep the value)
+      regulatory.ind_review_working_days: {dist: uniform, low: 30, high: 60}
 
 Every problem is reported as one ``ScenarioError`` naming the file and the key.
 """
@@ -28,6 +30,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Argument, OptionError, ScenarioError, quoted
 from .parameters import CATALOGUE, Param
@@ -36,7 +39,10 @@ from .safe_load import read_yaml as safe_read_yaml
 from .safe_load import yaml_text
 from .timeline import Clock, Schedule, parse_date
 
-TOP_LEVEL_KEYS = {"name", "extends", "description", "source", "calibrated", "set", "uncertain", "notes"}
+if TYPE_CHECKING:
+    from .ensemble import Ensemble
+
+TOP_LEVEL_KEYS = {"name", "extends", "description", "source", "calibrated", "set", "uncertain", "levers", "notes"}
 CHANGE_KEYS = {"value", "from", "to"}
 DISTRIBUTIONS = {
     "uniform": ({"low", "high"}, set()),
@@ -146,6 +152,8 @@ class Scenario:
     uncertain: dict = field(default_factory=dict)  # key -> Uncertain
     files: list = field(default_factory=list)  # the extends chain, base first
     calibrated: dict = field(default_factory=dict)  # key -> fitted file its value comes from
+    levers: dict = field(default_factory=dict)  # key -> Uncertain: the range a scenario discovery explores
+    ensemble: Ensemble | None = None  # an ensemble whose members replications take (see ensemble.attach)
 
     def __post_init__(self):
         if not self.values:  # Scenario(name="x"): the catalogue defaults, as a file without set gives
@@ -182,7 +190,8 @@ class Scenario:
     def _copy(self) -> Scenario:
         """A copy whose parameter tables can change without changing this scenario."""
         return Scenario(self.name, self.description, self.path, self.source, dict(self.values),
-                        dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
+                        dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated),
+                        dict(self.levers), self.ensemble)
 
     def with_overrides(self, overrides: dict | None, label: str = "--set") -> Scenario:
         """A copy with dotted-key overrides applied (values as in a scenario's ``set``).
@@ -241,7 +250,7 @@ class Scenario:
                 out[key] = v.isoformat()
             else:
                 out[key] = v
-        return {
+        plain = {
             "name": self.name,
             "description": self.description,
             "source": self.source,
@@ -250,6 +259,11 @@ class Scenario:
             "origin": {k: o for k, o in self.origin.items() if o != "default"},
             "uncertain": {k: u.to_dict() for k, u in self.uncertain.items()},
         }
+        if self.levers:
+            plain["levers"] = {k: u.to_dict() for k, u in self.levers.items()}
+        if self.ensemble is not None:
+            plain["ensemble"] = self.ensemble.describe(self)
+        return plain
 
 
 def value_text(key: str, v, start: dt.date = dt.date(2015, 1, 1)) -> str:
@@ -425,8 +439,35 @@ def _load(path: Path, chain: list[tuple[Path, Path]], use_calibrated: bool = Tru
         _apply_set(sc, path, key, raw)
         given.add(key)
     _apply_uncertain(sc, path, data.get("uncertain") or {}, given, "this file's set")
+    _apply_levers(sc, path, data.get("levers") or {}, given | set(_uncertain_keys(data)))
     _check_consistency(sc, path)
     return sc
+
+
+def _uncertain_keys(data: dict) -> list[str]:
+    block = data.get("uncertain")
+    if not isinstance(block, dict):
+        return []
+    return [k for k, _ in _flatten(block, "", "uncertain", leaf=lambda v: isinstance(v, dict) and "dist" in v)]
+
+
+def _apply_levers(sc: Scenario, path, block, taken: set) -> None:
+    """Declare the policy choices of a ``levers`` block (a distribution per parameter, as in
+    ``uncertain``: its range is what a scenario discovery explores; a run keeps the scenario's
+    value). ``taken``: keys this file sets or declares uncertain, which may not also be levers.
+    A lever may have dated values: a discovery's value then replaces the value of its last change."""
+    if not isinstance(block, dict):
+        raise ScenarioError(path, "levers", "must be a mapping of parameter keys to distributions")
+    seen = set()
+    for key, raw in _flatten(block, path, "levers", leaf=lambda v: isinstance(v, dict) and "dist" in v):
+        if key in seen:
+            raise ScenarioError(path, f"levers.{key}", "is given twice (nested and as a dotted key); give it once")
+        seen.add(key)
+        if key in taken:
+            raise ScenarioError(path, f"levers.{key}", "is also in this file's set or uncertain: a lever is a "
+                                "policy choice left open, not a value or an uncertainty")
+        sc.uncertain.pop(key, None)  # a lever declared over an inherited uncertainty: a choice now
+        sc.levers[key] = dataclasses.replace(_parse_uncertain(path, key, raw, None, "levers"), declared_in=str(path))
 
 
 def _apply_uncertain(sc: Scenario, path, block, given: set, given_where: str) -> None:
@@ -443,6 +484,7 @@ def _apply_uncertain(sc: Scenario, path, block, given: set, given_where: str) ->
         if key in given:
             raise ScenarioError(path, f"uncertain.{key}", f"is also in {given_where}: give a value or a "
                                 "distribution, not both")
+        sc.levers.pop(key, None)  # an inherited lever declared uncertain: drawn now
         sc.uncertain[key] = dataclasses.replace(_parse_uncertain(path, key, raw, sc.values), declared_in=str(path))
 
 
@@ -633,6 +675,7 @@ def _apply_set(sc: Scenario, where, key: str, raw):
         sc.values[key] = _parse_schedule(p, raw, sc.values[key], where, label)
     sc.origin[key] = where.origin if isinstance(where, Argument) else str(where)
     sc.uncertain.pop(key, None)
+    sc.levers.pop(key, None)
     sc.calibrated.pop(key, None)
 
 
@@ -767,13 +810,16 @@ def _first_date(item):
 MAX_SIGMA = 20.0  # a lognormal's largest log-sd: 3 sigma is still a finite float (e^60)
 
 
-def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain:
-    label = f"uncertain.{key}"
+def _parse_uncertain(path, key, raw, sc_values: dict | None = None, section: str = "uncertain") -> Uncertain:
+    """A distribution of an ``uncertain`` (or ``levers``: ``section``) block; ``sc_values``: the
+    scenario's values, to refuse a parameter with dated values (None: not checked)."""
+    label = f"{section}.{key}"
+    what = "uncertain" if section == "uncertain" else "a lever"
     p = CATALOGUE[key]
     if p.kind not in ("float", "int"):
-        raise ScenarioError(path, label, "only numeric parameters can be uncertain")
+        raise ScenarioError(path, label, f"only numeric parameters can be {what}")
     if key.startswith("simulation."):
-        raise ScenarioError(path, label, "is fixed for the whole run and cannot be uncertain; give it in set")
+        raise ScenarioError(path, label, f"is fixed for the whole run and cannot be {what}; give it in set")
     current = sc_values.get(key) if sc_values is not None else None
     if isinstance(current, Schedule) and not current.is_constant:
         dates = list(dict.fromkeys(d.isoformat() for d, _ in current.knots[1:]))  # a step is two knots on a day

@@ -37,6 +37,9 @@ OUTPUT_FILES = {
                "manufacturing_utilisation.png"),
     "sweep": ("manifest.json", "sweep.csv", "sweep.parquet"),
     "sensitivity": ("manifest.json", "indices.csv", "samples.parquet", "second_order.csv", "indices.png"),
+    "history-matching": ("manifest.json", "report.md", "waves.csv", "runs.parquet", "loo.csv", "constraints.csv",
+                         "checked.csv", "waves.png", "loo.png", "constraints.png", "members.png"),
+    "discovery": ("manifest.json", "report.md", "experiments.parquet", "peeling.csv", "box.csv", "peeling.png"),
 }
 
 
@@ -233,7 +236,7 @@ def _atomic_folder(path: Path, kind: str | None, check):
             shutil.rmtree(old, ignore_errors=True)
 
 
-RESULT_KINDS = ("run", "sweep", "sensitivity")
+RESULT_KINDS = ("run", "sweep", "sensitivity", "history-matching", "discovery")
 WRITTEN_BY = "cgt-sim"  # every manifest.json it writes says so
 REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md
 

@@ -195,6 +195,11 @@ SENSITIVITY_YEAR = "2016"  # the documented metric's year becomes this (the run 
 # copy's calibration/fitted.yaml, which the other lines' baseline reads, stays as it is)
 SHORT_CALIBRATE = {"--budget": "2", "--replications": "1", "--workers": "1", "--out": "redirected/fitted.yaml"}
 SHORT_VALIDATE = {"--replications": "1", "--workers": "1"}
+# history matching: one wave of four design points, two members; the ensemble beside the other redirected
+# output (the copy's calibration/ensemble.parquet, which the other lines read, stays as it is)
+SHORT_HISTORY = {"--waves": "1", "--points": "4", "--replications": "2", "--members": "2", "--workers": "1",
+                 "--out": "redirected/ensemble.parquet"}
+SHORT_DISCOVER = {"--experiments": "4", "--workers": "1"}
 
 
 def _shorten_run(args: list[str], wanted: dict = SHORT_RUN) -> list[str]:
@@ -232,8 +237,12 @@ def _prepare(line: str, workdir: Path) -> tuple[list[str], Path | None]:
         args = _shorten_run(args, SHORT_SENSITIVITY)
         i = args.index("--metric") + 1
         args[i] = args[i][:-4] + SENSITIVITY_YEAR
+    elif args[0] == "calibrate" and "history-matching" in args:
+        args = _shorten_run(args, SHORT_HISTORY)
     elif args[0] == "calibrate":
         args = _shorten_run(args, SHORT_CALIBRATE)
+    elif args[0] == "discover":
+        args = _shorten_run(["--experiments" if a == "-n" else a for a in args], SHORT_DISCOVER)
     elif args[0] == "validate":
         args = _shorten_run(args, SHORT_VALIDATE)[:-1]  # keep the table: the exit code must agree with it
     return args, redirect
@@ -275,7 +284,9 @@ def test_cli_lines_are_the_documented_ones():
 def test_cli_line_runs(workdir, cli_lines_run, index):
     line, args, redirect, proc = cli_lines_run[index]
     command = args[0]
-    if command == "validate" and proc.returncode == 1:
+    if command == "calibrate" and "history-matching" in args and proc.returncode == 1:
+        assert "no parameter set survived" in proc.stderr  # a documented outcome of two tiny checks
+    elif command == "validate" and proc.returncode == 1:
         # a failed check is a documented outcome (exit code 1); with one replication a target may
         # miss by chance (tests/test_targets.py holds the baseline to them): the table must say so
         assert "NO " in proc.stdout and "0 counted check(s) failed" not in proc.stdout, proc.stdout
@@ -312,6 +323,16 @@ def test_cli_line_runs(workdir, cli_lines_run, index):
         keys = [args[i + 1].split("=")[0] for i, a in enumerate(args) if a == "--grid"]
         assert list(table.columns[:len(keys)]) == keys and set(table["year"]) == {2021}
         assert len(list(out.glob("heatmap_*.png"))) == (table["metric"].nunique() if len(keys) == 2 else 0)
+    elif command == "calibrate" and "history-matching" in args:
+        report = workdir / "redirected" / "ensemble_report" / "report.md"
+        assert report.exists() and proc.returncode in (0, 1)
+        assert (workdir / "calibration" / "ensemble.parquet").read_bytes() == (
+            ROOT / "calibration" / "ensemble.parquet").read_bytes()
+    elif command == "discover":
+        scenario = cgt_sim.load_scenario(workdir / args[1])
+        out = workdir / "results" / f"{scenario.name}_discover"
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["experiments"] == 4 and (out / "peeling.png").exists()
     elif command == "calibrate":
         fitted = yaml.safe_load((workdir / "redirected" / "fitted.yaml").read_text())
         free = load_targets(workdir / args[1]).free
@@ -421,9 +442,16 @@ def test_calibrate_and_validate_defaults_match_the_readme():
     calibrate = {name: p for p in commands["calibrate"].params for name in getattr(p, "opts", [])}
     validate = {name: p for p in commands["validate"].params for name in getattr(p, "opts", [])}
     para = " ".join(text[text.index("`calibrate` fits"):text.index("`validate` checks")].split())
-    assert f"`--replications` (default {calibrate['--replications'].default})" in para
+    from cgt_sim.analysis import history
+    from cgt_sim.analysis.calibration import fit
+
+    point = inspect.signature(fit).parameters
+    assert f"`--replications` (default {point['replications'].default})" in para
     assert f"`--seed` (default {calibrate['--seed'].default})" in para
-    assert f"`--budget` (default {calibrate['--budget'].default})" in para
+    assert f"`--budget` (default {point['budget'].default})" in para
+    for option, default in (("--waves", history.WAVES), ("--replications", history.REPLICATIONS),
+                            ("--members", history.MEMBERS), ("--cutoff", f"{history.CUTOFF:g}")):
+        assert f"`{option}` (default {default})" in para, option
     para = " ".join(text[text.index("`validate` checks"):].split())
     assert f"`--replications` (default {validate['--replications'].default})" in para
     # the defaults are the current folder's files, else the package's (cgt_sim.library)
@@ -434,7 +462,7 @@ def test_calibrate_and_validate_defaults_match_the_readme():
         assert f"`{name}" in para, name
 
 
-@pytest.mark.parametrize("name", ["run", "sensitivity", "sweep", "load_scenario"])
+@pytest.mark.parametrize("name", ["run", "sensitivity", "sweep", "load_scenario", "history_match", "discover"])
 def test_python_api_signature_matches_the_readme(name):
     m = re.search(rf"`cgt_sim\.{name}\(([^)]*)\)`", README)
     assert m

@@ -16,6 +16,9 @@ A targets file (``calibration/targets.yaml``)::
         note: ...                           # optional
         fit: true                           # optional; false: scored and reported, not fitted
         known_gap: ...                      # optional: a documented miss (see calibration/README.md)
+        discrepancy: 10%                    # optional: the model discrepancy of history matching, a
+                                            # standard deviation in the output's units or a share of
+                                            # the target's value (default DEFAULT_DISCREPANCY)
 
 Every target has a *misfit* z: (simulated mean - value) / tolerance for a value;
 (mean - centre) / half-width for an interval; the shortfall past the bound / tolerance for
@@ -52,7 +55,7 @@ from ..errors import ScenarioError, quoted, refused
 from ..executors import default_workers, kept_open
 from ..outputs import annual_columns
 from ..parameters import CATALOGUE, CLUSTERS, MODALITIES
-from ..paths import user_path
+from ..paths import same_file, user_path
 from ..provenance import made_by
 from ..runner import run
 from ..safe_load import Unreadable, yaml_text
@@ -63,7 +66,7 @@ from ..timeline import Clock, Schedule
 
 TOP_KEYS = {"description", "free", "targets"}
 TARGET_KEYS = {"figure", "output", "year", "value", "tolerance", "interval", "at_least", "at_most",
-               "weight", "source", "note", "fit", "known_gap"}
+               "weight", "source", "note", "fit", "known_gap", "discrepancy"}
 FREE_KEYS = {"range", "start"}
 KINDS = ("value", "interval", "at_least", "at_most")
 PROGRAM_OUTPUTS = {
@@ -74,6 +77,9 @@ PROGRAM_OUTPUTS = {
     "active_programs": "programs started and not ended on 31 December",
 }
 INFLECTION = "inflection_year"
+BUDGET = 110  # evaluations of the point fit's search
+REPLICATIONS = 16  # replications per evaluation of the point fit
+DEFAULT_DISCREPANCY = 0.10  # model discrepancy of a target without one: 10% of its value (history matching)
 NAN_MISFIT = 100.0  # an output the run does not produce (e.g. no patients) counts as far off
 SIGNIFICANT = 4  # fitted values are stored (and the final table computed) at 4 significant digits
 RESTART_STEPS = (0.3, 0.3, 0.1, 0.04)  # Nelder-Mead's successive initial simplex sizes (on [0, 1])
@@ -167,6 +173,13 @@ class Target:
     note: str = ""
     fit: bool = True
     known_gap: str = ""
+    discrepancy: float | None = None  # model discrepancy (a standard deviation; None: the default)
+    discrepancy_text: str = ""  # as the targets file gives it ("10%", "4"; "" for the default)
+
+    @property
+    def discrepancy_sd(self) -> float:
+        """The model discrepancy: as given, else DEFAULT_DISCREPANCY of the target's value."""
+        return self.discrepancy if self.discrepancy is not None else DEFAULT_DISCREPANCY * abs(self.value)
 
     def misfit(self, simulated: float) -> float:
         """Signed distance from the target in tolerances (0 when a bound holds)."""
@@ -337,7 +350,26 @@ def _parse_target(file, name: str, spec, columns) -> Target:
         if not isinstance(v, (str, int, float)) or isinstance(v, bool):
             raise ScenarioError(file, f"{where}.{key}", "must be text")
         texts[key] = str(v).strip()
-    return Target(name, output, year, kind, value, tol, tuple(keys), weight, fit=fit, **texts)
+    disc, disc_text = _discrepancy(file, f"{where}.discrepancy", spec.get("discrepancy"), value)
+    return Target(name, output, year, kind, value, tol, tuple(keys), weight, fit=fit, discrepancy=disc,
+                  discrepancy_text=disc_text, **texts)
+
+
+def _discrepancy(file, key: str, raw, value: float) -> tuple[float | None, str]:
+    """A target's model discrepancy: a number >= 0 in the output's units, or a share of the
+    target's value written as a percentage ("10%"); (None, "") when not given."""
+    if raw is None:
+        return None, ""
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        share = as_number(raw.strip()[:-1].strip())
+        if share is None or not math.isfinite(share) or share < 0:
+            raise ScenarioError(file, key, f"must be a percentage such as 10% or a number >= 0 (got {raw!r})")
+        return share / 100.0 * abs(value), raw.strip()
+    number = as_number(raw)
+    if number is None or not math.isfinite(number) or number < 0:
+        raise ScenarioError(file, key, f"must be a number >= 0 (a standard deviation in the output's units) or a "
+                            f"percentage of the target's value such as 10% (got {raw!r})")
+    return float(number), f"{number:g}"
 
 
 def _parse_free(file, key: str, spec) -> Free:
@@ -471,7 +503,7 @@ class _BudgetSpent(Exception):
     pass
 
 
-def fit(scenario: Scenario, ts: TargetSet, budget: int = 110, replications: int = 16, seed: int = 42,
+def fit(scenario: Scenario, ts: TargetSet, budget: int = BUDGET, replications: int = REPLICATIONS, seed: int = 42,
         workers: int | None = None, progress=None, final_progress=None, start: dict | None = None) -> Fit:
     """Choose the free parameters within their ranges to minimise the objective.
 
@@ -615,7 +647,7 @@ def check_fitted_target(path, targets=None) -> None:
     if text is None or targets is None:
         return
     recorded = yaml_text(text)["targets_file"]
-    if not _same_file(recorded, Path(targets)):
+    if not same_file(recorded, Path(targets)):
         raise ScenarioError(path, None, f"holds the fit to {recorded}, not to {targets} "
                             f"(nothing was written); give `out` to write this fit elsewhere, or `out` {path} "
                             "to replace that fit")
@@ -627,14 +659,6 @@ def _is_fitted(text: str) -> bool:
     except Unreadable:
         return False
     return isinstance(data, dict) and {"parameters", "targets_file", "objective"} <= set(data)
-
-
-def _same_file(recorded, targets: Path) -> bool:
-    """Whether a targets file recorded in a fitted file (as it was given) is ``targets``."""
-    recorded = Path(str(recorded))
-    if recorded.exists() and targets.exists():
-        return recorded.resolve() == targets.resolve()
-    return recorded.name == targets.name
 
 
 def write_fitted(path, document: dict) -> Path:

@@ -81,15 +81,17 @@ def factors(scenario: Scenario) -> list[Factor]:
     if not scenario.uncertain:
         raise ScenarioError(where, "uncertain", "the scenario has no uncertain parameters; a sensitivity "
                             "analysis varies those of an 'uncertain:' block")
-    out = []
-    for key, u in scenario.uncertain.items():
-        low, high = u.bounds()
-        choices = tuple(sorted(set(u.args["values"]))) if u.dist == "choice" else ()
-        if (len(choices) < 2) if u.dist == "choice" else not low < high:
-            raise ScenarioError(where, f"uncertain.{key}", "has a single value; a sensitivity analysis "
-                                "needs a range")
-        out.append(Factor(key, low, high, choices, CATALOGUE[key].kind == "int"))
-    return out
+    return [factor(where, "uncertain", key, u, "a sensitivity analysis") for key, u in scenario.uncertain.items()]
+
+
+def factor(where, section: str, key: str, u, what: str) -> Factor:
+    """The factor of a declared distribution ``u`` (of ``section``, uncertain or levers): its
+    support, sampled uniformly by ``what`` (an analysis), which needs a range."""
+    low, high = u.bounds()
+    choices = tuple(sorted(set(u.args["values"]))) if u.dist == "choice" else ()
+    if (len(choices) < 2) if u.dist == "choice" else not low < high:
+        raise ScenarioError(where, f"{section}.{key}", f"has a single value; {what} needs a range")
+    return Factor(key, low, high, choices, CATALOGUE[key].kind == "int")
 
 
 def _problem(facs: list[Factor]) -> dict:

@@ -158,12 +158,12 @@ class SweepPlan:
         return out
 
 
-def prepare(scenario, grid: dict, until: int | None = None, years=None, metrics=None) -> SweepPlan:
+def prepare(scenario, grid: dict, until: int | None = None, years=None, metrics=None, ensemble=None) -> SweepPlan:
     """Check the inputs of a sweep (nothing runs); raises ScenarioError naming what is wrong.
 
     ``years``: default 2030, 2035 and the horizon; ``metrics``: annual columns or their short
-    names (default the headline metrics of ``compare``)."""
-    sc = resolve(scenario, until=until)
+    names (default the headline metrics of ``compare``); ``ensemble``: as for ``run``."""
+    sc = resolve(scenario, until=until, ensemble=ensemble)
     grid = check_grid(grid, sc)
     years = check_years(years, sc.start_year, sc.horizon_year)
     metrics = metric_columns(asked(metrics, "metrics", DEFAULT_METRICS))
@@ -279,7 +279,7 @@ def _tick(v) -> str:
 
 @shows_progress("sweep", "points")
 def sweep(scenario, grid: dict, replications: int = 20, seed: int = 42, workers: int | None = None,
-          until: int | None = None, years=None, metrics=None, progress=None) -> SweepResult:
+          until: int | None = None, years=None, metrics=None, progress=None, ensemble=None) -> SweepResult:
     """Run a scenario at every point of ``grid`` ({parameter key: [values]}; any sequence of
     values) with common random numbers; return a ``SweepResult``: ``.table`` has one row per grid
     point, metric and year (a column per grid key, then metric, year, mean, p5, p50, p95, n over
@@ -287,8 +287,9 @@ def sweep(scenario, grid: dict, replications: int = 20, seed: int = 42, workers:
 
     ``years``: default 2030, 2035 (when simulated) and the horizon; ``metrics``: names or short
     names of ``annual`` columns (default the headline metrics); ``until``: the last simulated
-    year. ``progress``: True for a bar, or a callable(done, total) over grid points. Bad input raises
-    ``ScenarioError`` before anything runs.
+    year. ``progress``: True for a bar, or a callable(done, total) over grid points. ``ensemble``: an
+    ensemble file, as for ``run`` (every grid point pairs replication r with the same member).
+    Bad input raises ``ScenarioError`` before anything runs.
     """
-    plan = prepare(scenario, grid, until, years, metrics)
+    plan = prepare(scenario, grid, until, years, metrics, ensemble)
     return execute(plan, replications, seed, workers, progress)

@@ -44,6 +44,9 @@ def compare(
     allow_other_model: bool = typer.Option(False, "--allow-other-model",
                                            help="compare saved results made by other model code (refused "
                                                 "otherwise)"),
+    ensemble: Optional[Path] = typer.Option(None, "--ensemble",
+                                            help="ensemble file of a history match (calibration/ensemble.parquet): "
+                                                 "replication r takes the parameters of one of its members"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Paired differences of scenarios from the first, under common random numbers."""
@@ -60,7 +63,8 @@ def compare(
     from ..executors import check_executor
 
     options_given = dict(replications=replications is not None, seed=seed is not None, until=until is not None,
-                         workers=workers is not None, executor=executor is not None, scheduler=scheduler is not None)
+                         workers=workers is not None, executor=executor is not None, scheduler=scheduler is not None,
+                         ensemble=ensemble is not None)
     replications = 50 if replications is None else replications
     seed = 42 if seed is None else seed
     executor = "process" if executor is None else executor
@@ -95,7 +99,7 @@ def compare(
         _write_comparison(table, target, level, pairs_text(shared_replications(saved[0])), quiet)
         return
     try:
-        scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level)
+        scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level, ensemble=ensemble)
     except CgtSimError as exc:
         fail(exc)
     progress_cm, task_cb = progress(quiet, replications * len(scs), "compare")

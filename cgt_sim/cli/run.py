@@ -55,6 +55,9 @@ def run(
     allow_other_model: bool = typer.Option(False, "--allow-other-model",
                                            help="with --resume: take over replications made by other model code "
                                                 "(refused otherwise)"),
+    ensemble: Optional[Path] = typer.Option(None, "--ensemble",
+                                            help="ensemble file of a history match (calibration/ensemble.parquet): "
+                                                 "replication r takes the parameters of one of its members"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Run a scenario and write its results (Parquet tables, summary.csv, manifest.json)."""
@@ -65,7 +68,7 @@ def run(
     options = dict(executor=executor, scheduler=scheduler, resume=resume, precision=precision, metric=metric,
                    precision_year=precision_year, programs=programs, allow_other_model=allow_other_model)
     try:
-        sc = resolve(scenario, parse_sets(set_), until)
+        sc = resolve(scenario, parse_sets(set_), until, ensemble)
         target = out or Path("results") / sc.name
         check(sc, replications, seed, out=target, **options)
     except CgtSimError as exc:
