@@ -461,8 +461,20 @@ def test_show_cites_a_scenario_files_value_as_its_own():
                                       "market.nrdl_listing_hazard"])
     assert result.exit_code == 0, result.stderr
     text = " ".join(result.stdout.split())
-    assert ("payment_reform.yaml (see its source: line); catalogue default 0: China National Reimbursement "
-            "Drug List practice") in text and "source: the value set in " in text
+    assert ("payment_reform.yaml (source: A002, A004, NRDL_CUTS, HUIMINBAO, YICAI2025); catalogue default 0: "
+            "China National Reimbursement Drug List practice") in text and "source: the value set in " in text
+
+
+def test_show_on_a_scenario_without_a_source_says_it_cites_none(tmp_path):
+    """A user's what-if without a source: line is not sent to look for one."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(f"name: mine\nextends: {ROOT / 'scenarios' / 'baseline.yaml'}\nset:\n  {IND}: 30\n")
+    result = CliRunner().invoke(app, ["show", str(mine), "--only", IND])
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "see its source" not in text
+    assert (f"source: the value set in {mine}, which cites no source (a what-if; a source: line there would cite "
+            "one); catalogue default 60: NMPA") in text
 
 
 def test_show_marks_a_chosen_value_outside_the_plausible_range_and_a_fit_that_missed(tmp_path):
@@ -575,7 +587,8 @@ def schema_validator():
 
     schema = scenario_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)  # a valid JSON Schema (a few seconds: checked once)
-    return jsonschema.Draft202012Validator(schema)
+    # formats checked, as editors check them (a date's day must exist)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
 def test_schema_accepts_every_shipped_scenario_and_the_readme_example(tmp_path, schema_validator):
@@ -675,6 +688,38 @@ def test_schema_rejects_what_the_loader_rejects(tmp_path, schema_validator, text
     assert list(schema_validator.iter_errors(_as_json_data(yaml.safe_load(path.read_text())))), text
 
 
+DATE_FORMS = ["2025-04-01", "2025", "'2025'", "2025.0", "'2025-04-01'", "2025-13-01", "'2025-4-1'", "'20250401'",
+              "1800", "'1800'", "2300", "2025.5", "2025-04-01 10:00:00", "'2025-04-01T00:00'", "'2025-W14-2'",
+              "' 2025-04-01 '", "'2025-02-30'", "true", "''"]
+DATE_PLACES = ["set: {{regulatory.ind_review_working_days: {{value: 30, from: {d}}}}}",
+               "set: {{financing.capital_climate: {{steps: {{{d}: 1.2}}}}}}",
+               "set: {{regulatory.ind_pathway_open: {d}}}"]
+
+
+@pytest.mark.parametrize("place", DATE_PLACES, ids=["from", "steps", "date parameter"])
+def test_the_schema_and_the_loader_take_the_same_dates(tmp_path, schema_validator, place):
+    """Every form of date, in every place a date goes: the JSON Schema accepts exactly what the
+    loader accepts (a year 1900-2200 as a number or four digits, a calendar day YYYY-MM-DD)."""
+    from cgt_sim import load_scenario
+    from cgt_sim.errors import CgtSimError
+    from cgt_sim.scenario import yaml_value
+
+    differ = []
+    for form in DATE_FORMS:
+        text = "name: s\n" + place.format(d=form) + "\n"
+        path = tmp_path / "s.yaml"
+        path.write_text(text)
+        try:
+            load_scenario(path)
+            loader = True
+        except CgtSimError:
+            loader = False
+        schema = schema_validator.is_valid(_as_json_data(yaml_value(text)))  # as an editor reads the file
+        if loader != schema:
+            differ.append((form, loader, schema))
+    assert differ == []
+
+
 def test_a_name_outside_results_writes_nothing_there(work, monkeypatch):
     here = work / "nested"
     (here / "bad").mkdir(parents=True)
@@ -709,7 +754,7 @@ def test_impossible_date_in_a_scenario_file(tmp_path):
     with pytest.raises(CgtSimError) as exc:
         load_scenario(f)
     assert str(exc.value) == (f"{f}: set.regulatory.ind_review_working_days: expected a date such as "
-                              "2026-01-01 or a year, got '2030-13-01'")
+                              "2026-01-01: '2030-13-01' is no calendar day")
 
 
 def test_show_cites_the_targets_a_fitted_file_was_fitted_to(tmp_path):
