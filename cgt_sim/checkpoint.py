@@ -88,6 +88,7 @@ class Checkpoint:
         self.parts = self.path / "parts"
         self.allow_other_model = allow_other_model  # parts of other model code may be resumed
         self.other_model: str | None = None  # the fingerprint of such parts, once resumed
+        self.made: list[Path] = []  # folders made for the partial folder, deepest first
 
     # ------------------------------------------------------------------ before anything runs
 
@@ -192,6 +193,7 @@ class Checkpoint:
                                          "products": res.products, "sampled": res.sampled}))
         else:
             shutil.rmtree(self.path, ignore_errors=True)  # holds no finished replication (checked)
+        self.made = [p for p in self.path.parents if not p.exists()]
         self.parts.mkdir(parents=True, exist_ok=True)
         for p in self.parts.iterdir():  # parts cut short while being written
             if p.name.startswith(".tmp-"):
@@ -225,7 +227,14 @@ class Checkpoint:
             raise
 
     def remove(self) -> None:
+        """Remove the partial folder, and the folders made for it that are left empty (a run
+        that fails leaves no folder behind)."""
         shutil.rmtree(self.path, ignore_errors=True)
+        for folder in self.made:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty: the result is there, or something of the user's
+                break
 
 
 def _made_from(manifest: dict | None) -> dict | None:

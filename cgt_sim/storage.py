@@ -191,6 +191,23 @@ def earlier_run_text(folder) -> str | None:
     return f"{name}, {replications_text(manifest.get('replications', 0))} to {manifest.get('horizon_year', '?')}"
 
 
+def longer_run_text(folder, replications: int, horizon_year: int) -> str | None:
+    """What a run of ``replications`` to ``horizon_year`` would lose by replacing the run
+    result in ``folder``: "holds <scenario>, N replications to YYYY: more replications and a
+    longer horizon than this run's M to YYYY", or None when the folder holds no run result
+    with more replications or a longer horizon."""
+    manifest = _read_manifest(user_path(folder))
+    if result_kind(manifest) != "run":
+        return None
+    held, until = manifest.get("replications"), manifest.get("horizon_year")
+    more = isinstance(held, int) and not isinstance(held, bool) and held > replications
+    longer = isinstance(until, int) and not isinstance(until, bool) and until > horizon_year
+    if not (more or longer):
+        return None
+    what = " and ".join(w for w, found in (("more replications", more), ("a longer horizon", longer)) if found)
+    return (f"holds {earlier_run_text(folder)}: {what} than this run's {replications} to {horizon_year}")
+
+
 def earlier_output(folder: Path) -> str | None:
     """What cgt-sim wrote into ``folder`` before: "run", "sweep" or "sensitivity" (a
     manifest.json that cgt-sim wrote), "report" (a report.md that starts with its title), or
@@ -266,9 +283,10 @@ def check_replaceable_file(path, written: Callable[[str], bool], what: str) -> s
 
 
 def check_writable(path) -> None:
-    """``path`` (a file or folder to be written later) can be made: its parent folder is made if
-    need be, and a probe folder is made in it and removed. Raise ResultError naming ``path``
-    and the reason otherwise (before any work, not after it)."""
+    """``path`` (a file or folder to be written later) can be made: a probe folder is made and
+    removed in the nearest folder above it that exists (no folder is made for it: a command
+    that fails later leaves none behind). Raise ResultError naming ``path`` and the reason
+    otherwise (before any work, not after it)."""
     path = user_path(path)
     above = path.absolute().parent
     while not above.exists() and above != above.parent:
@@ -276,8 +294,7 @@ def check_writable(path) -> None:
     if not above.is_dir():
         raise ResultError(path, None, f"cannot be written: {above} is a file, not a folder")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        probe = path.parent / f".{path.name}.probe-{uuid.uuid4().hex[:8]}"
+        probe = above / f".{path.name}.probe-{uuid.uuid4().hex[:8]}"
         probe.mkdir()
         probe.rmdir()
     except OSError as exc:

@@ -149,7 +149,8 @@ BAD_IN_PROCESS = {
 
 
 def _with_out(args: list[str]) -> list[str]:
-    return args + (["--out", "out/r1", "--workers", "1", "-r", "1"] if args[0] == "run" else [])
+    # (--replace: a bad run is refused for its own reason, not for the longer result in out/r1)
+    return args + (["--out", "out/r1", "--workers", "1", "-r", "1", "--replace"] if args[0] == "run" else [])
 
 
 @pytest.fixture(scope="module")
@@ -788,7 +789,10 @@ def test_run_says_what_it_replaced_reused_and_changed(tmp_path):
     first = CliRunner().invoke(app, argv + ["-r", "2"])
     assert first.exit_code == 0, first.output
     assert "replaced the earlier" not in first.output and "taken from" not in first.output
-    again = CliRunner().invoke(app, argv + ["-r", "1", "--set", f"{IND}=30"])
+    before = folder_bytes(out)
+    refused = CliRunner().invoke(app, argv + ["-r", "1", "--set", f"{IND}=30"])  # fewer replications: asked first
+    assert refused.exit_code == 2 and folder_bytes(out) == before
+    again = CliRunner().invoke(app, argv + ["-r", "1", "--set", f"{IND}=30", "--replace"])
     text = " ".join(again.output.split())
     assert again.exit_code == 0, again.output
     assert "replaced the earlier result there: baseline, 2 replications to 2016)" in text
@@ -961,3 +965,47 @@ def test_time_left_counts_down_at_the_average_pace():
     assert shown(completed=4, elapsed=11.0, pace=(8.0, 2.0)) == "0:00:21"  # counts down in between
     assert shown(completed=4, elapsed=60.0, pace=(8.0, 2.0)) == "0:00:01"  # slower than so far: not done yet
     assert shown(completed=16, finished=True) == "0:00:00"
+
+
+def test_a_quick_run_never_replaces_a_long_one_unasked(tmp_path):
+    """A run that would replace a result with more replications or a longer horizon says so
+    before it starts (nothing runs, nothing is written) and needs --replace."""
+    out = tmp_path / "r"
+    argv = ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--workers", "1", "--out", str(out), "-q"]
+    assert CliRunner().invoke(app, argv + ["-r", "3", "--until", "2017"]).exit_code == 0
+    before = folder_bytes(out)
+    for more, what in ((["-r", "2", "--until", "2017"], "more replications than this run's 2 to 2017"),
+                       (["-r", "3", "--until", "2016"], "a longer horizon than this run's 3 to 2016"),
+                       (["-r", "2", "--until", "2016"], "more replications and a longer horizon than this run's 2 "
+                                                        "to 2016")):
+        result = CliRunner().invoke(app, argv + more)
+        check_error(result.exit_code, result.stdout, result.stderr,
+                    [f"{out}: holds baseline, 3 replications to 2017: {what}; nothing was run", "--replace",
+                     f"--out (such as {out}_r{more[1]}_{more[3]})"])
+        assert folder_bytes(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+    with pytest.raises(cgt_sim.ResultError, match="Add `replace` to replace it"):
+        cgt_sim.run(ROOT / "scenarios" / "baseline.yaml", replications=2, until=2017, workers=1, out=out)
+    assert CliRunner().invoke(app, argv + ["-r", "4", "--until", "2017"]).exit_code == 0  # more: no question
+    replaced = CliRunner().invoke(app, argv + ["-r", "2", "--until", "2016", "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    assert json.loads((out / "manifest.json").read_text())["replications"] == 2
+
+
+def test_a_run_that_fails_leaves_no_folder(tmp_path, monkeypatch):
+    """A run refused at the start, or failing once it has begun, leaves no results/ folder."""
+    from cgt_sim import runner
+    from cgt_sim.errors import ResultError
+
+    monkeypatch.chdir(tmp_path)
+    bad = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--metric", "nope",
+                                   "--precision", "0.1", "-r", "2", "--until", "2016"])
+    assert bad.exit_code == 2 and list(tmp_path.iterdir()) == []
+
+    def unreachable(*args, **kwargs):
+        raise ResultError("scheduler", None, "cannot be reached")
+
+    monkeypatch.setattr(runner, "open_executor", unreachable)
+    result = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.yaml"), "-r", "2", "--until",
+                                      "2016", "--workers", "1", "--out", "results/deep/x"])
+    assert result.exit_code == 2 and "cannot be reached" in result.stderr, result.output
+    assert list(tmp_path.iterdir()) == []

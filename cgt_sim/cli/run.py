@@ -55,6 +55,9 @@ def run(
     allow_other_model: bool = typer.Option(False, "--allow-other-model",
                                            help="with --resume: take over replications made by other model code "
                                                 "(refused otherwise)"),
+    replace: bool = typer.Option(False, "--replace",
+                                 help="replace a result in --out that has more replications or a longer horizon "
+                                      "(refused otherwise, before anything runs)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Run a scenario and write its results (Parquet tables, summary.csv, manifest.json)."""
@@ -67,7 +70,7 @@ def run(
     try:
         sc = resolve(scenario, parse_sets(set_), until)
         target = out or Path("results") / sc.name
-        check(sc, replications, seed, out=target, **options)
+        check(sc, replications, seed, out=target, replace=replace, **options)
     except CgtSimError as exc:
         fail(exc)
     untouched = resume and precision is None and _nothing_to_resume(target, sc, seed, programs, replications,
@@ -79,7 +82,7 @@ def run(
         with progress_cm, warnings.catch_warnings():
             warnings.simplefilter("ignore", AfterHorizonWarning)  # noted above, as the command says it
             res = run_scenario(sc, replications=replications, seed=seed, workers=workers, progress=callback,
-                               out=target, **options)
+                               out=target, replace=replace, **options)
     except CgtSimError as exc:  # found only when the work starts, e.g. an unreachable scheduler
         fail(exc)
     except Interrupted as exc:
