@@ -23,13 +23,17 @@ from .paths import path_exists, user_path
 from .text import replications_text
 
 # What cgt-sim writes into a folder of each kind (a sweep adds heatmap_<metric>.png per metric;
-# report.py writes exactly the report's files, which its tests check).
+# report.py writes exactly the report's files, which its tests check: the difference charts with
+# two results or more, difference_<metric>.png of other metrics when asked for them).
 OUTPUT_FILES = {
     "run": ("manifest.json", "summary.csv", "annual.parquet", "programs.parquet", "products.parquet",
             "sampled.parquet"),
-    "report": ("report.md", "funnel.png", "cumulative_approvals.png", "patients_treated.png",
-               "cogs_per_patient_cny.png", "net_price_per_patient_cny.png", "vein_to_vein_days_median.png",
-               "manufacturing_utilisation.png"),
+    "report": ("report.md", "report.html", "funnel.png", "spending.png", "indications.png",
+               "cumulative_approvals.png", "patients_treated.png", "cogs_per_patient_cny.png",
+               "net_price_per_patient_cny.png", "vein_to_vein_days_median.png", "manufacturing_utilisation.png",
+               "difference_cumulative_approvals.png", "difference_patients_treated.png",
+               "difference_cogs_per_patient_cny.png", "difference_net_price_per_patient_cny.png",
+               "difference_vein_to_vein_days_median.png", "difference_manufacturing_utilisation.png"),
     "sweep": ("manifest.json", "sweep.csv", "sweep.parquet"),
     "sensitivity": ("manifest.json", "indices.csv", "samples.parquet", "second_order.csv", "indices.png"),
 }
@@ -41,6 +45,8 @@ def _written_here(folder: Path, kind: str | None) -> set[str]:
     when it wrote them. A run's sampled.parquet is always its own: load_results would read a
     stale one as the draws."""
     names = set(OUTPUT_FILES.get(kind, ()))
+    if kind == "report":  # difference charts of any metric
+        names |= {p.name for p in folder.glob("difference_*.png")}
     if kind not in ("sweep", "sensitivity"):
         return names
     manifest = _read_manifest(folder) or {}
@@ -154,7 +160,8 @@ def atomic_folder(path, kind: str | None = None, check=None):
 
 RESULT_KINDS = ("run", "sweep", "sensitivity")
 WRITTEN_BY = "cgt-sim"  # every manifest.json it writes says so
-REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md
+REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md (in English)
+REPORT_TITLES = (REPORT_TITLE, "# cgt-sim 报告：")  # (in either language)
 
 
 def result_kind(manifest) -> str | None:
@@ -217,7 +224,7 @@ def earlier_output(folder: Path) -> str | None:
         return kind
     try:
         with open(folder / "report.md", encoding="utf-8") as f:
-            if f.readline().startswith(REPORT_TITLE):
+            if f.readline().startswith(REPORT_TITLES):
                 return "report"
     except (OSError, ValueError):
         pass

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import CgtSimError
-from ..outputs import LABELS
+from ..outputs import HEADLINE, label
 from ..scenario import AfterHorizonWarning, after_horizon_notes
 from ..storage import earlier_run_text
 from ..text import band_text, bands_text, overrides_text, replications_text
@@ -109,8 +109,8 @@ def _print_headline(res, path: Path, untouched: bool = False, replaced: str | No
     h = res.headline()
     years = [str(y) for y in sorted(h["year"].unique())]
     rows = []
-    for metric, label in LABELS.items():
-        row = [label]
+    for metric in HEADLINE:
+        row = [label(metric)]
         for y in years:
             r = h[(h["metric"] == metric) & (h["year"] == int(y))]
             row.append("-" if r.empty else band_text(r.iloc[0]["mean"], r.iloc[0]["p5"], r.iloc[0]["p95"]))
