@@ -271,7 +271,7 @@ def test_bad_inputs_leave_the_previous_result_byte_identical(work, runs):
 
 
 def test_readme_error_example_format(runs):
-    # README: error: scenarios/x.yaml: set.regulatory.p_ind_clear: must be between 0 and 1 (got 1.3)
+    # docs/cli.md: error: scenarios/x.yaml: set.regulatory.p_ind_clear: must be between 0 and 1 (got 1.3)
     assert runs["bad"]["probability_1_3"].stderr == (
         "error: bad/x.yaml: set.regulatory.p_ind_clear: must be between 0 and 1 (got 1.3)\n")
 
@@ -574,10 +574,10 @@ def _as_json_data(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _readme_scenario_example() -> str:
+def _docs_scenario_example() -> str:
     import re
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     return re.search(r"## Scenario files\s+```yaml\n(.*?)```", text, re.S).group(1)
 
 
@@ -597,7 +597,7 @@ def test_schema_accepts_every_shipped_scenario_and_the_readme_example(tmp_path, 
     files = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
     readme = tmp_path / "scenarios" / "readme_example.yaml"
     readme.parent.mkdir()
-    readme.write_text(_readme_scenario_example())
+    readme.write_text(_docs_scenario_example())
     shutil.copy(ROOT / "scenarios" / "baseline.yaml", readme.parent)
     shutil.copytree(ROOT / "calibration", tmp_path / "calibration")
     assert len(files) >= 10
