@@ -18,8 +18,12 @@ _WHERE = {  # public name -> the module that defines it
     "sweep": "analysis.sweep", "SensitivityResult": "analysis.sensitivity", "SweepResult": "analysis.sweep",
     "load_scenario": "scenario", "load_results": "results", "ResultSet": "results", "Scenario": "scenario",
     "CgtSimError": "errors", "ScenarioError": "errors", "OptionError": "errors", "ResultError": "errors",
+    "SystemRefused": "errors",
     "analytic_funnel": "model.clinical", "CATALOGUE": "parameters", "MODALITIES": "parameters",
     "CLUSTERS": "parameters", "write_report": "report", "kept_open": "executors",
+    "history_match": "analysis.history",
+    "HistoryMatch": "analysis.history", "load_ensemble": "ensemble", "discover": "analysis.discovery",
+    "DiscoveryResult": "analysis.discovery", "ema_model": "analysis.discovery",
 }
 
 __all__ = list(_WHERE) + ["__version__"]

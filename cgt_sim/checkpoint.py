@@ -19,9 +19,11 @@ import shutil
 import uuid
 from pathlib import Path
 
-from .errors import OptionError, ScenarioError
+from .errors import CgtSimError, OptionError, ResultError, ScenarioError, refused
+from .locks import hold
 from .paths import user_path
 from .provenance import made_by, other_model
+from .records import arrow_types, check_manifest, check_record, table_problem
 from .results import load_results, read_table
 from .scenario import Scenario
 from .storage import check_result_folder, check_writable, read_json
@@ -41,7 +43,24 @@ def identity(scenario: Scenario, seed: int, programs: str = "all") -> dict:
     sc = scenario.to_dict()
     key = {"seed": seed, "parameters": sc["parameters"], "uncertain": sc["uncertain"], **made_by(),
            "programs": programs}
+    if "ensemble" in sc:
+        key["ensemble"] = _ensemble_key(sc["ensemble"])
     return json.loads(json.dumps(key, default=str))
+
+
+def _ensemble_key(described) -> dict | None:
+    """What replications depend on of the ensemble a run is over: its members (their
+    fingerprint) and the parameters they vary (None without an ensemble)."""
+    if not isinstance(described, dict):
+        return None
+    return {"sha256": described.get("sha256"), "parameters": described.get("parameters")}
+
+
+def _drawn(ident: dict) -> list[str]:
+    """The parameters a replication made from ``ident`` draws (its sampled table's columns
+    beside replication and member): the uncertain ones and those an ensemble's member sets."""
+    ensemble = ident.get("ensemble") or {}
+    return [*(ident.get("uncertain") or {}), *(ensemble.get("parameters") or [])]
 
 
 def _held_replications(out: Path) -> list[int]:
@@ -49,6 +68,8 @@ def _held_replications(out: Path) -> list[int]:
     import pandas as pd
 
     try:
+        if not (out / "annual.parquet").is_file():  # (a FIFO would be waited on)
+            return []
         reps = pd.read_parquet(out / "annual.parquet", columns=["replication"])["replication"]
         return sorted(int(r) for r in reps.unique())
     except Exception:  # a damaged table: load_results names it when the result is read
@@ -73,6 +94,13 @@ def mismatch(found: dict, wanted: dict, allow_other_model: bool = False) -> str 
     differ += [k for k in sorted(set(found.get("uncertain", {})) | set(wanted["uncertain"]))
                if found.get("uncertain", {}).get(k) != wanted["uncertain"].get(k)]
     differ = list(dict.fromkeys(differ))  # a key fixed by --set differs in both
+    have, want = found.get("ensemble"), wanted.get("ensemble")
+    if have != want:
+        if have is None or want is None:
+            return f"was made {'without' if have is None else 'over'} an ensemble (`ensemble`)"
+        which = "the same ensemble varying other parameters" if have.get("sha256") == want.get("sha256") else (
+            "another ensemble")
+        return f"was made over {which} (`ensemble`)"
     if differ:
         shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3 else "")
         return f"was made with a different scenario ({shown} {'differs' if len(differ) == 1 else 'differ'})"
@@ -110,6 +138,8 @@ class Checkpoint:
         """Raise ScenarioError if the run cannot write here (or resume from here); writes nothing.
         ``replications``: what a resumed run asks for (None: no fixed count), which must not drop
         replications of a finished result."""
+        with hold(self.out):  # another run writing here is said first (its parts are not to be judged)
+            pass
         check_result_folder(self.out, "run")
         check_writable(self.path)
         if self.path.exists() and not self.path.is_dir():
@@ -127,8 +157,12 @@ class Checkpoint:
         manifest = None
         if held:
             where, found = self.path, read_json(self.path / KEY_FILE)
+            if found is not None:
+                check_record(found, self.path / KEY_FILE)
         elif (self.out / "manifest.json").exists():
             manifest = read_json(self.out / "manifest.json")
+            if manifest is not None:
+                check_manifest(manifest, self.out / "manifest.json")
             where, found = self.out, _made_from(manifest)
         else:
             return
@@ -146,6 +180,7 @@ class Checkpoint:
         # finished replications are never dropped: not from a finished result, not from the
         # parts of an unfinished run
         if held:
+            self._check_parts(ident)
             reps = [r for first, last, _ in self.part_names() for r in range(first, last + 1)]
             what, need = f"holds {held} finished replications of an unfinished run", max(reps) + 1
         else:
@@ -157,10 +192,25 @@ class Checkpoint:
                                     f"{len(reps)} from 0 that a run makes; resuming needs those (run without "
                                     "`resume` to replace it, or choose another `out`)")
             what = f"holds a finished result of {need} replications"
+            _check_tables(self.out, 0, len(reps) - 1, ident, "run without `resume` to replace the result")
         drop = sum(r >= replications for r in reps) if replications is not None else 0
         if drop:
             raise OptionError("replications", f"{where} {what}; resuming it with {replications} "
                                 f"would drop {drop}: ask for {need} or more, or choose another `out`")
+
+    def _check_parts(self, ident: dict) -> None:
+        """Each part holds the replications its name claims, no other part claims them, and its
+        tables have this version's columns and types: a ResultError naming the part otherwise."""
+        last_seen = None
+        for first, last, part in self.part_names():
+            if last < first:
+                raise ResultError(part, None, f"claims replications {first} to {last}, which is none; delete this "
+                                  "part (its replications run again)")
+            if last_seen is not None and first <= last_seen[1]:
+                raise ResultError(part, None, f"claims replications {first}-{last}, which {last_seen[0].name} "
+                                  "also claims; delete one of them (its replications run again)")
+            _check_tables(part, first, last, ident, "delete this part (its replications run again)")
+            last_seen = (part, last)
 
     def complete(self, ident: dict, replications: int) -> bool:
         """Whether ``out`` already holds the finished result of exactly ``replications``
@@ -168,6 +218,10 @@ class Checkpoint:
         if self.finished():
             return False
         m = read_json(self.out / "manifest.json")
+        try:
+            check_manifest(m, self.out / "manifest.json")
+        except CgtSimError:
+            return False
         return (m is not None and mismatch(_made_from(m), ident, self.allow_other_model) is None
                 and m.get("replications") == replications
                 and _held_replications(self.out) == list(range(replications)))
@@ -194,14 +248,20 @@ class Checkpoint:
         else:
             shutil.rmtree(self.path, ignore_errors=True)  # holds no finished replication (checked)
         self.made = [p for p in self.path.parents if not p.exists()]
-        self.parts.mkdir(parents=True, exist_ok=True)
-        for p in self.parts.iterdir():  # parts cut short while being written
-            if p.name.startswith(".tmp-"):
-                shutil.rmtree(p, ignore_errors=True)
         key = self.path / KEY_FILE
         tmp = self.path / f".{KEY_FILE}.tmp"
-        tmp.write_text(json.dumps(ident, indent=1))
-        os.replace(tmp, key)
+        try:
+            self.parts.mkdir(parents=True, exist_ok=True)
+            for p in self.parts.iterdir():  # parts cut short while being written
+                if p.name.startswith(".tmp-"):
+                    shutil.rmtree(p, ignore_errors=True)
+            tmp.write_text(json.dumps(ident, indent=1))
+            os.replace(tmp, key)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            if not self.finished():  # nothing of value in it: nothing left behind
+                self.remove()
+            raise refused(exc, self.path, "cannot be written (the folder of unfinished replications)") from None
         return reuse
 
     def _note_other_model(self, found: dict | None, ident: dict) -> None:
@@ -217,11 +277,17 @@ class Checkpoint:
         if target.is_dir():
             return
         tmp = self.parts / f".tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
         try:
+            tmp.mkdir()
             for name in TABLES:
                 frames[name].to_parquet(tmp / f"{name}.parquet", index=False)
             os.replace(tmp, target)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            held = self.finished()
+            kept = (f"the {held} finished replication{'s' * (held != 1)} kept there stay, for `resume`" if held
+                    else "nothing was written")
+            raise refused(exc, self.path, "cannot be written (the folder of unfinished replications)", kept) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -237,14 +303,50 @@ class Checkpoint:
                 break
 
 
+def _check_tables(folder: Path, first: int, last: int, ident: dict, advice: str) -> None:
+    """The tables in ``folder`` (a part, or a finished result) have this version's columns and
+    types (see ``records``) and hold replications ``first`` to ``last`` (every one in annual
+    and sampled; no other in any table): a ResultError naming the table and ``advice`` otherwise.
+    Reads only the tables' schemas and replication columns."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    claimed = set(range(first, last + 1))
+    for name in TABLES:
+        file = folder / f"{name}.parquet"
+        part = folder.name.startswith("part-")
+        if name == "sampled" and not part and not file.exists() and not ident.get("uncertain"):
+            continue  # a finished result without draws writes no sampled table
+        try:
+            if not file.is_file():
+                raise ResultError(folder, None, f"has no {file.name}; {advice}")
+            problem = table_problem(name, arrow_types(pq.read_schema(file)), _drawn(ident), "ensemble" in ident)
+            reps = set(pd.read_parquet(file, columns=["replication"])["replication"].unique().tolist())
+        except CgtSimError:
+            raise
+        except Exception as exc:  # pyarrow's errors for a damaged file
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+            raise ResultError(file, None, f"cannot be read ({type(exc).__name__}: {reason}); {advice}") from None
+        if problem:
+            raise ResultError(folder, None, f"{file.name}: {problem}, unlike the tables this version writes; {advice}")
+        every = name in ("annual", "sampled")
+        if (reps != claimed) if every else not reps <= claimed:
+            found = f"{min(reps)}-{max(reps)}" if reps else "none"
+            raise ResultError(folder, None, f"{file.name} holds replications {found}, not the {first}-{last} its "
+                              f"{'name' if part else 'manifest'} claims; {advice}")
+
+
 def _made_from(manifest: dict | None) -> dict | None:
     """What a finished result was made from, from its manifest (None without one)."""
     if manifest is None:
         return None
     sc = manifest.get("scenario", {})
-    return {"seed": manifest.get("seed"), "parameters": sc.get("parameters", {}),
+    made = {"seed": manifest.get("seed"), "parameters": sc.get("parameters", {}),
             "uncertain": sc.get("uncertain", {}), "package_version": manifest.get("package_version"),
             "model_fingerprint": manifest.get("model_fingerprint"), "programs": manifest.get("programs", "all")}
+    if sc.get("ensemble") is not None:
+        made["ensemble"] = _ensemble_key(sc["ensemble"])
+    return made
 
 
 def read_part(folder: Path) -> dict:

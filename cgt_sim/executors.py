@@ -1,6 +1,7 @@
 """Where replications run: in this process, in worker processes, or on a Dask cluster.
 
-Every executor runs the same function on lists of replication indices, and each replication
+Every executor runs the same function on lists of replication indices (``run``), or any
+module-level function on lists of arguments (``calls``: the design points of an analysis), and each replication
 depends only on (scenario, root seed, replication index), so the results are the same whatever
 the executor and the number of workers. Work goes out in chunks of several replications to keep
 scheduling overhead small. An executor yields (replication indices, results) as chunks finish
@@ -21,7 +22,7 @@ import socket
 import threading
 from collections.abc import Iterator
 
-from .errors import OptionError
+from .errors import OptionError, quoted
 from .model.world import simulate
 from .scenario import Scenario
 
@@ -51,7 +52,7 @@ def check_executor(executor: str, scheduler: str | None) -> None:
     """Raise OptionError for an unknown executor, a scheduler given without Dask, or Dask asked
     for where it is not installed (an extra: ``pip install 'cgt-sim[dask]'``)."""
     if executor not in EXECUTORS:
-        raise OptionError("executor", f"unknown executor {executor!r}; choose "
+        raise OptionError("executor", f"unknown executor {quoted(executor)}; choose "
                             + ", ".join(EXECUTORS))
     if executor == "dask" and not dask_installed():
         raise OptionError("executor", DASK_MISSING)
@@ -152,6 +153,11 @@ class SerialExecutor:
         for r in reps:  # one at a time, so progress and Ctrl-C see every replication
             yield [r], simulate_chunk(scenario, seed, [r])
 
+    def calls(self, fn, arguments: list[tuple]) -> Iterator[tuple[int, object]]:
+        """``fn(*args)`` for each ``args`` of ``arguments``, in order; yields (index, value)."""
+        for i, args in enumerate(arguments):
+            yield i, fn(*args)
+
 
 def _ignore_sigint() -> None:
     # Ctrl-C reaches the whole process group; the parent decides what stops
@@ -175,10 +181,13 @@ class ProcessExecutor:
     def __enter__(self):
         ctx = multiprocessing.get_context()
         self.unfinished = False
+        # a worker started by a fork server is that server's child, not this process's: it ends
+        # when this process does by reading the end of its pipe (between chunks)
+        parent = os.getpid() if ctx.get_start_method() in ("fork", "spawn") else None
         try:
             for _ in range(self.slots):
                 here, there = ctx.Pipe()
-                proc = ctx.Process(target=_work, args=(there,), daemon=True)
+                proc = ctx.Process(target=_work, args=(there, parent), daemon=True)
                 proc.start()
                 there.close()
                 self.workers.append((proc, here))
@@ -239,9 +248,45 @@ class ProcessExecutor:
             self.unfinished = bool(busy)
 
 
-def _work(conn) -> None:
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies (Linux)
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when its parent ``parent`` (a process id) ends, however it ends (a
+    ``kill -9`` included, which runs no cleanup of the parent's): on Linux the kernel sends
+    SIGKILL (``prctl(PR_SET_PDEATHSIG)``); elsewhere a thread watches the parent's process id
+    every half second. A worker would otherwise run on, holding its memory, to the end of its
+    chunk or for ever (a worker forked from the parent holds both ends of its own pipe, so it
+    never reads an end of file)."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before the call: nothing will tell us
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="cgt-sim-parent-watch", daemon=True).start()
+
+
+def _work(conn, parent: int | None = None) -> None:
     """A worker process: make the calls that come over ``conn`` (function, arguments) until told
-    to stop."""
+    to stop, or until the process ``parent`` ends."""
+    if parent is not None:
+        die_with_parent(parent)
     _ignore_sigint()
     while True:
         try:
@@ -326,7 +371,7 @@ def check_scheduler(address: str, seconds: float | None = None) -> None:
         try:
             host, port = parse_host_port(location)
         except ValueError:
-            raise ValueError(f"{location!r} is not host:port, e.g. 10.0.0.5:8786") from None
+            raise ValueError(f"{quoted(location)} is not host:port, e.g. 10.0.0.5:8786") from None
         if not 0 < port < 65536:  # the connection would only time out
             raise ValueError(f"port {port} is not a port number, which runs from 1 to 65535")
         # a refused connection or an unknown host fails at once here; Dask's own connect
@@ -379,7 +424,7 @@ class DaskExecutor:
                     self.client = Client(self.scheduler, timeout=CONNECT_SECONDS)
                 except (OSError, ValueError, TypeError) as exc:
                     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                    raise OptionError("scheduler", f"cannot connect to {self.scheduler!r} ({reason})") from None
+                    raise OptionError("scheduler", f"cannot connect to {quoted(self.scheduler)} ({reason})") from None
             self.slots = max(1, sum(self.client.nthreads().values()))
         except BaseException:  # Ctrl-C while starting, too: nothing is left running
             self.__exit__()
@@ -396,9 +441,17 @@ class DaskExecutor:
         return False
 
     def run(self, scenario: Scenario, seed: int, reps: list[int], size: int) -> Iterator[tuple[list, list]]:
+
+        parts = chunks(reps, size)
+        for i, tables in self.calls(simulate_chunk, [(scenario, seed, part) for part in parts]):
+            yield parts[i], tables
+
+    def calls(self, fn, arguments: list[tuple]) -> Iterator[tuple[int, object]]:
+        """``fn(*args)`` for each ``args`` of ``arguments`` on the cluster (``fn`` a module-level
+        function its workers can import); yields (index into ``arguments``, value) as each finishes."""
         from dask.distributed import as_completed
 
-        work = {self.client.submit(simulate_chunk, scenario, seed, c, pure=False): c for c in chunks(reps, size)}
+        work = {self.client.submit(fn, *args, pure=False): i for i, args in enumerate(arguments)}
         try:
             for fut in as_completed(list(work)):
                 yield work.pop(fut), fut.result()  # popped: the cluster lets the result go

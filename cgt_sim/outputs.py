@@ -191,3 +191,21 @@ def label(metric: str, lang: str = "en") -> str:
 def annual_columns() -> list[str]:
     """The metrics of the annual table (its columns but the keys), in order."""
     return list(ANNUAL_METRICS)
+
+
+# The type of every column of the stored tables (pandas dtype names), as a run writes them: what a
+# resumed run checks the tables it takes over against. (The sampled table: replication, int32,
+# and a float64 column per uncertain parameter.)
+COLUMN_TYPES = {
+    "annual": {"replication": "int32", "year": "int64",
+               **{c: ("int64" if c.startswith("programs_") else "float64") for c in ANNUAL_METRICS}},
+    "programs": {"replication": "int32", "program_id": "int32", "modality": "category", "cluster": "category",
+                 "indication": "category", "sponsor_id": "int32", "arrival_year": "int16", "iit_track": "bool",
+                 "state": "category", "end_stage": "category", "arrival_day": "float32", "ind_day": "float32",
+                 "approval_day": "float32", "end_day": "float32"},
+    "products": {"replication": "int32", "program_id": "int32", "modality": "category", "cluster": "category",
+                 "indication": "category", "entry_order": "int16", "approval_year": "int16",
+                 "approval_day": "float32", "launch_price_cny": "float64", "nrdl_listed": "bool",
+                 "nrdl_listed_day": "float64", "withdrawn_day": "float64", "patients_treated": "float64",
+                 "revenue_cny": "float64"},
+}

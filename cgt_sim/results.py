@@ -11,16 +11,20 @@ clobbered result.
 
 from __future__ import annotations
 
-import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import OptionError, ResultError
+from .errors import OptionError, ResultError, quoted
+from .errors import reason as os_reason
 from .outputs import ALIASES, CATEGORIES, HEADLINE, KEYS, annual_columns
 from .paths import user_path
+from .records import check_manifest
+from .safe_load import read_json
 from .storage import atomic_folder, result_kind, write_manifest
 
 PROGRAM_ROWS = ("all", "clinical")  # which rows of the programs table a run keeps
@@ -59,7 +63,7 @@ def metric_columns(names, known: list[str] | None = None) -> list[str]:
     for name in as_list(names):
         column = ALIASES.get(name, name) if isinstance(name, str) else name
         if column not in known:
-            raise OptionError("metric", f"unknown metric {name!r}; choose from "
+            raise OptionError("metric", f"unknown metric {quoted(name)}; choose from "
                                 + ", ".join(list(ALIASES) + list(known)))
         if column not in out:  # a metric asked twice (or by its short name too) is one metric
             out.append(column)
@@ -123,7 +127,7 @@ class ResultSet:
         years = as_list(years)
         missing = [y for y in years if y not in all_years]
         if missing:
-            raise ValueError(f"year {missing[0]!r} is not in the result ({all_years[0]}-{all_years[-1]})")
+            raise ValueError(f"year {quoted(missing[0])} is not in the result ({all_years[0]}-{all_years[-1]})")
         s = self.summary(HEADLINE)
         return s[s["year"].isin(years)].reset_index(drop=True)
 
@@ -225,10 +229,10 @@ def load_results(path) -> ResultSet:
         raise FileNotFoundError(f"{path}: no such folder")
     if not (path / "manifest.json").exists():
         raise FileNotFoundError(f"{path}: not a cgt-sim result folder (no manifest.json)")
-    try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (ValueError, OSError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise ResultError(path, None, f"manifest.json is unreadable ({exc}): not a usable cgt-sim result; "
+    try:  # within bounds (see safe_load); the system's refusals stay SystemRefused
+        manifest = read_json(path / "manifest.json")
+    except ResultError as exc:
+        raise ResultError(path, None, f"manifest.json is unreadable ({exc.message}): not a usable cgt-sim result; "
                             "write it again with `cgt-sim run`") from None
     if not isinstance(manifest, dict):
         raise ResultError(path, None, "manifest.json is not a cgt-sim manifest (not a JSON object); "
@@ -241,6 +245,7 @@ def load_results(path) -> ResultSet:
     if result_kind(manifest) != "run":
         raise ResultError(path, None, "has a manifest.json that cgt-sim did not write: not a cgt-sim result "
                             "folder")
+    check_manifest(manifest, path / "manifest.json")  # types, not only keys
     manifest.pop("written_by", None)
     missing = [t for t in ("annual", "programs", "products") if not (path / f"{t}.parquet").is_file()]
     if missing:
@@ -266,7 +271,7 @@ def load_results(path) -> ResultSet:
     reps = annual["replication"].nunique()
     stated = manifest.get("replications")
     if isinstance(stated, bool) or not isinstance(stated, int) or stated != reps:
-        raise ResultError(path / "manifest.json", None, f"says {stated!r} replications where annual.parquet "
+        raise ResultError(path / "manifest.json", None, f"says {quoted(stated)} replications where annual.parquet "
                             f"holds {reps}: the result is damaged; {again}")
     scenario = manifest.get("scenario")
     uncertain = scenario.get("uncertain") if isinstance(scenario, dict) else None
@@ -280,7 +285,13 @@ def load_results(path) -> ResultSet:
 
 
 def read_table(file: Path, advice: str) -> pd.DataFrame:
-    """A Parquet table; a damaged file is a ResultError naming it, with ``advice``."""
+    """A Parquet table; a damaged file (or no regular file: a FIFO is not waited on) is a
+    ResultError naming it, with ``advice``."""
+    try:
+        if not stat.S_ISREG(os.stat(file).st_mode):
+            raise ResultError(file, None, f"is not a regular file; {advice}")
+    except OSError as exc:
+        raise ResultError(file, None, f"cannot be read ({os_reason(exc)}); {advice}") from None
     try:
         return pd.read_parquet(file)
     except Exception as exc:  # pyarrow raises its own errors for a damaged file

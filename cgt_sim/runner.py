@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .checkpoint import Checkpoint, identity
-from .errors import OptionError, ResultError, ScenarioError
+from .errors import OptionError, ResultError, ScenarioError, SystemRefused, quoted
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .outputs import ALIASES, annual_columns
 from .paths import user_path
@@ -48,7 +48,8 @@ from .scenario import (
     check_values,
     load_scenario,
 )
-from .storage import longer_run_text, sigint_deferred
+from .storage import held, longer_run_text, sigint_deferred
+from .text import replications_text
 
 TABLES = ("annual", "programs", "products", "sampled")
 FIRST_BATCH = 10  # replications before the first precision check
@@ -68,8 +69,9 @@ class Interrupted(KeyboardInterrupt):
         return type(self), (self.finished, self.total, self.partial)
 
 
-def resolve(scenario, overrides: dict | None = None, until: int | None = None) -> Scenario:
-    """A Scenario from a Scenario or a path, with overrides and an optional horizon year."""
+def resolve(scenario, overrides: dict | None = None, until: int | None = None, ensemble=None) -> Scenario:
+    """A Scenario from a Scenario or a path, with overrides, an optional horizon year and an
+    optional ensemble (an ``Ensemble`` or the path of an ensemble file, see ``ensemble.attach``)."""
     if not isinstance(scenario, (Scenario, str, os.PathLike)):
         raise ScenarioError("scenario", None, "must be the path of a scenario file or a Scenario "
                             f"(cgt_sim.load_scenario), not a {type(scenario).__name__}")
@@ -78,12 +80,16 @@ def resolve(scenario, overrides: dict | None = None, until: int | None = None) -
         sc = sc.with_overrides(overrides)
     if until is not None:
         if isinstance(until, bool) or not isinstance(until, numbers.Integral):
-            raise OptionError("until", f"must be a year such as 2035 (got {until!r})")
+            raise OptionError("until", f"must be a year such as 2035 (got {quoted(until)})")
         until = int(until)
         if until < sc.start_year:
             raise OptionError("until", f"must not be before the start year "
                                 f"{sc.start_year} (got {until})")
         sc = sc.with_overrides({"simulation.horizon_year": until}, label="--until")
+    if ensemble is not None:
+        from .ensemble import attach
+
+        sc = attach(sc, ensemble)
     check_values(sc)
     return sc
 
@@ -134,7 +140,7 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
         return None
     if isinstance(precision, bool) or not isinstance(precision, numbers.Real) or not 0.0 < precision < 1.0:
         raise OptionError("precision", "must be a relative half-width between 0 and 1, "
-                            f"e.g. 0.05 for 5% of the mean (got {precision!r})")
+                            f"e.g. 0.05 for 5% of the mean (got {quoted(precision)})")
 
     if metric is None:
         raise OptionError("precision", "needs `metric`, one of "
@@ -143,7 +149,7 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
     year = sc.horizon_year if precision_year is None else precision_year
     if isinstance(year, bool) or not isinstance(year, numbers.Integral) or not sc.start_year <= year <= sc.horizon_year:
         raise OptionError("precision_year", f"must be a simulated year, {sc.start_year}-"
-                            f"{sc.horizon_year} (got {year!r})")
+                            f"{sc.horizon_year} (got {quoted(year)})")
     if replications < 2:
         raise OptionError("replications", f"is the most `precision` may run; must be >= 2 "
                             f"(got {replications})")
@@ -157,7 +163,7 @@ def check(sc: Scenario, replications: int, seed: int, executor: str = "process",
     naming the first bad one. Returns the precision target (None without one)."""
     check_executor(executor, scheduler)
     if programs not in PROGRAM_ROWS:
-        raise OptionError("programs", f"unknown choice {programs!r}; choose " + ", ".join(PROGRAM_ROWS))
+        raise OptionError("programs", f"unknown choice {quoted(programs)}; choose " + ", ".join(PROGRAM_ROWS))
     goal = check_precision(sc, replications, precision, metric, precision_year)
     if out is not None:
         Checkpoint(out, allow_other_model).check(identity(sc, seed, programs), resume,
@@ -313,7 +319,7 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         overrides: dict | None = None, until: int | None = None, progress=None, executor: str = "process",
         scheduler: str | None = None, out=None, resume: bool = False, precision: float | None = None,
         metric: str | None = None, precision_year: int | None = None, programs: str = "all",
-        allow_other_model: bool = False, replace: bool = False) -> ResultSet:
+        allow_other_model: bool = False, replace: bool = False, ensemble=None) -> ResultSet:
     """Run ``replications`` replications of a scenario (a Scenario or a YAML path) from root
     ``seed``; return a ``ResultSet`` (``.annual``: a row per replication and year; ``.programs``:
     per replication and program; ``.products``: per replication and approved product;
@@ -342,16 +348,35 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     ``replace``: the result may replace one in ``out`` with more replications or a longer
     horizon (refused otherwise, before anything runs: a quick run never replaces a long one
     unasked).
+    ``ensemble``: an ensemble file (or ``cgt_sim.load_ensemble``'s result): replication r takes
+    the parameter set of one member, a function of ``seed`` and r (see ``cgt_sim.ensemble``),
+    so the bands carry the parameters' uncertainty as well as the model's randomness.
 
     Ctrl-C raises ``Interrupted`` after cancelling pending work; finished replications stay in
     the partial folder.
+
+    A run with ``out`` holds the lock of ``out`` (and so of ``<out>.partial``) from its checks to
+    its last write: another run into ``out`` meanwhile is a ResultError naming this one (see
+    ``locks``); temporary folders a killed run left beside ``out`` are removed first.
     """
     replications, seed, workers = check_run_counts(replications, seed, workers)
     if progress is not None and not callable(progress):
-        raise ScenarioError("progress", None, f"must be a function progress(done, total) or None (got {progress!r})")
-    sc = resolve(scenario, overrides, until)
+        raise ScenarioError("progress", None, "must be a function progress(done, total) or None "
+                            f"(got {quoted(progress)})")
+    if out is None:
+        return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
+                    resume, precision, metric, precision_year, programs, allow_other_model, replace, ensemble)
+    with held(out):
+        return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
+                    resume, precision, metric, precision_year, programs, allow_other_model, replace, ensemble)
+
+
+def _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out, resume,
+         precision, metric, precision_year, programs, allow_other_model, replace, ensemble) -> ResultSet:
+    """``run`` after its counts are checked (holding the lock of ``out``, when given)."""
+    sc = resolve(scenario, overrides, until, ensemble)
     for note in after_horizon_notes(sc):
-        warnings.warn(note, AfterHorizonWarning, stacklevel=2)
+        warnings.warn(note, AfterHorizonWarning, stacklevel=3)
     goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,
                  programs, allow_other_model, replace)
     workers = default_workers(replications, workers)
@@ -432,7 +457,11 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         # the run is finished: a Ctrl-C while its result is written takes effect once it is in
         # place and the partial folder is gone (never a result beside a stale partial folder)
         with sigint_deferred():
-            res.save(store.out)
+            try:
+                res.save(store.out)
+            except SystemRefused as exc:  # (a full disk, say): what finished is kept
+                raise SystemRefused(exc.subject, exc.key, f"{exc.message}; the {replications_text(total)} "
+                                    f"finished stay in {store.path} for `resume`", errno=exc.errno) from None
             store.remove()
     return res
 

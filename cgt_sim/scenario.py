@@ -13,6 +13,8 @@ A scenario file::
       manufacturing.suites_2015.jiangsu: 20                                         # plain
     uncertain:                      # sampled once per replication
       manufacturing.cogs_annual_decline: {dist: triangular, low: 0.0, mode: 0.02, high: 0.08}
+    levers:                         # policy choices a scenario discovery explores (runs keep the value)
+      regulatory.ind_review_working_days: {dist: uniform, low: 30, high: 60}
 
 Every problem is reported as one ``ScenarioError`` naming the file and the key.
 """
@@ -28,15 +30,19 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
-
-from .errors import Argument, OptionError, ScenarioError
+from .errors import Argument, OptionError, ScenarioError, quoted
 from .parameters import CATALOGUE, Param
 from .paths import path_exists, user_path
+from .safe_load import read_yaml as safe_read_yaml
+from .safe_load import yaml_text
 from .timeline import Clock, Schedule, parse_date
 
-TOP_LEVEL_KEYS = {"name", "extends", "description", "source", "calibrated", "set", "uncertain", "notes"}
+if TYPE_CHECKING:
+    from .ensemble import Ensemble
+
+TOP_LEVEL_KEYS = {"name", "extends", "description", "source", "calibrated", "set", "uncertain", "levers", "notes"}
 CHANGE_KEYS = {"value", "from", "to"}
 DISTRIBUTIONS = {
     "uniform": ({"low", "high"}, set()),
@@ -146,6 +152,8 @@ class Scenario:
     uncertain: dict = field(default_factory=dict)  # key -> Uncertain
     files: list = field(default_factory=list)  # the extends chain, base first
     calibrated: dict = field(default_factory=dict)  # key -> fitted file its value comes from
+    levers: dict = field(default_factory=dict)  # key -> Uncertain: the range a scenario discovery explores
+    ensemble: Ensemble | None = None  # an ensemble whose members replications take (see ensemble.attach)
 
     def __post_init__(self):
         if not self.values:  # Scenario(name="x"): the catalogue defaults, as a file without set gives
@@ -182,7 +190,8 @@ class Scenario:
     def _copy(self) -> Scenario:
         """A copy whose parameter tables can change without changing this scenario."""
         return Scenario(self.name, self.description, self.path, self.source, dict(self.values),
-                        dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated))
+                        dict(self.origin), dict(self.uncertain), list(self.files), dict(self.calibrated),
+                        dict(self.levers), self.ensemble)
 
     def with_overrides(self, overrides: dict | None, label: str = "--set") -> Scenario:
         """A copy with dotted-key overrides applied (values as in a scenario's ``set``).
@@ -197,7 +206,7 @@ class Scenario:
         for key in overrides or {}:
             if not isinstance(key, str):
                 raise ScenarioError(label, None, f"a parameter key must be text such as "
-                                    f"'regulatory.ind_review_working_days' (got {key!r})")
+                                    f"'regulatory.ind_review_working_days' (got {quoted(key)})")
         flat: dict = {}
         for key, raw in _flatten(overrides or {}, label, ""):  # nested keys, as in a file's set
             if key in flat:
@@ -241,7 +250,7 @@ class Scenario:
                 out[key] = v.isoformat()
             else:
                 out[key] = v
-        return {
+        plain = {
             "name": self.name,
             "description": self.description,
             "source": self.source,
@@ -250,6 +259,11 @@ class Scenario:
             "origin": {k: o for k, o in self.origin.items() if o != "default"},
             "uncertain": {k: u.to_dict() for k, u in self.uncertain.items()},
         }
+        if self.levers:
+            plain["levers"] = {k: u.to_dict() for k, u in self.levers.items()}
+        if self.ensemble is not None:
+            plain["ensemble"] = self.ensemble.describe(self)
+        return plain
 
 
 def value_text(key: str, v, start: dt.date = dt.date(2015, 1, 1)) -> str:
@@ -314,9 +328,9 @@ def load_scenario(path, overrides: dict | None = None, use_calibrated: bool = Tr
     keep the values they would have without the fit: what ``cgt-sim calibrate`` starts from).
     """
     if not isinstance(use_calibrated, bool):
-        raise ScenarioError("use_calibrated", None, f"must be True or False (got {use_calibrated!r})")
+        raise ScenarioError("use_calibrated", None, f"must be True or False (got {quoted(use_calibrated)})")
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-        raise ScenarioError("path", None, f"must be the path of a scenario file (got {path!r})")
+        raise ScenarioError("path", None, f"must be the path of a scenario file (got {quoted(path)})")
     sc = _load(_scenario_file(path), [], use_calibrated)
     sc = sc.with_overrides(overrides) if overrides else sc
     if uncertain is None:
@@ -330,6 +344,7 @@ def _scenario_file(path) -> Path:
     a plain name that is neither a file here nor in the library is refused with the library's names."""
     from . import library
 
+    user_path(path, ScenarioError)  # a NUL character is refused naming the scenario
     found = library.scenario_path(path)
     if not path_exists(found) and Path(path).name == str(path):
         raise ScenarioError(path, None, f"file not found: {path}, nor a scenario of the library ("
@@ -337,106 +352,25 @@ def _scenario_file(path) -> Path:
     return found
 
 
-class _DuplicateKey(yaml.YAMLError):
-    def __init__(self, key, mark, first):
-        super().__init__(f"duplicate key {key!r}")
-        self.key, self.mark, self.first = key, mark, first
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a key given twice in one mapping (plain PyYAML keeps the last).
-
-    Keys brought in by a YAML merge (``<<: *anchor``) may be overridden, as YAML intends."""
-
-    def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
-            seen = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = seen.setdefault(key, key_node.start_mark)
-                except TypeError:  # an unhashable key: the base class reports it
-                    continue
-                if first is not key_node.start_mark:
-                    raise _DuplicateKey(key, key_node.start_mark, first)
-        return super().construct_mapping(node, deep)
-
-    def construct_yaml_timestamp(self, node):
-        """A date-like value that is no date (2025-13-01) stays text, so that the loader can
-        say which key holds it (PyYAML would stop the whole file without naming the key)."""
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError:
-            return self.construct_scalar(node)
-
-
-_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _UniqueKeyLoader.construct_yaml_timestamp)
-
-
-def _key_path(text: str, mark) -> str | None:
-    """The dotted path ("set.market.nrdl_price_cut") of the mapping key that starts at
-    ``mark`` in the YAML ``text``, or None."""
-    def walk(node, prefix):
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value in node.value:
-                name = f"{prefix}{key_node.value}" if isinstance(key_node, yaml.ScalarNode) else prefix
-                if (key_node.start_mark.line, key_node.start_mark.column) == (mark.line, mark.column):
-                    return name
-                found = walk(value, name + ".")
-                if found:
-                    return found
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                found = walk(item, f"{prefix}{i}.")
-                if found:
-                    return found
-        return None
-
-    try:
-        return walk(yaml.compose(text, Loader=yaml.SafeLoader), "")
-    except yaml.YAMLError:
-        return None
-
-
 def yaml_value(text: str):
-    """A value written in YAML (``--set``, ``--grid``), read as scenario files are read."""
-    return yaml.load(text, Loader=_UniqueKeyLoader)
+    """A value written in YAML (``--set``, ``--grid``), read as scenario files are read, within
+    the same bounds (see ``safe_load``); ``safe_load.Unreadable`` (a ValueError) otherwise."""
+    return yaml_text(text)
 
 
 def read_yaml(path: Path, where=None, key: str | None = None):
-    """Parse a YAML file. Problems raise ``ScenarioError`` naming the file; a missing file is
+    """Parse a YAML file (a regular file of bounded size, bounded nesting and aliases: see
+    ``safe_load``). Problems raise ``ScenarioError`` naming the file; a missing file is
     reported against ``where``/``key`` (the file and key that refer to it) when given."""
-    path = user_path(path)
-    if not path_exists(path):
-        raise ScenarioError(where or path, key, f"file not found: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except _DuplicateKey as exc:
-        key = _key_path(text, exc.mark) or str(exc.key)
-        raise ScenarioError(path, key, f"line {exc.mark.line + 1}, column {exc.mark.column + 1}: "
-                            f"duplicate key (first on line {exc.first.line + 1}); each key may appear only "
-                            "once in a mapping") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        pos = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ScenarioError(path, None, f"{pos}malformed YAML ({problem})") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(path, None, "not a UTF-8 text file") from None
-    except (ValueError, TypeError) as exc:  # YAML well formed, value impossible (2030-13-01)
-        raise ScenarioError(path, None, f"invalid value in YAML ({exc})") from None
-    except OSError as exc:  # a directory, no permission, ...
-        raise ScenarioError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
-    return data
+    return safe_read_yaml(path, ScenarioError, where, key)
 
 
-def _referenced(path: Path, name: str) -> Path:
-    """The file that ``path`` names as ``name`` (relative to its folder), tidied: ``~``
-    expanded, ``..`` resolved by name."""
-    return Path(os.path.normpath(path.parent / user_path(name)))
+def _referenced(path: Path, name: str, key: str) -> Path:
+    """The file that ``path`` names as ``name`` under ``key`` (relative to its folder), tidied:
+    ``~`` expanded, ``..`` resolved by name."""
+    if "\x00" in name:
+        raise ScenarioError(path, key, f"{quoted(name)}: a path cannot hold a NUL character (\\x00)")
+    return Path(os.path.normpath(path.parent / user_path(name, ScenarioError)))
 
 
 def _read_yaml(path: Path, chain: list[tuple[Path, Path]]):
@@ -466,7 +400,7 @@ def _load(path: Path, chain: list[tuple[Path, Path]], use_calibrated: bool = Tru
         if not isinstance(parent, str) or not parent.strip():
             raise ScenarioError(path, "extends", "must be a file name such as baseline.yaml (without "
                                 "extends, a scenario starts from the catalogue's defaults, not the baseline)")
-        target = _referenced(path, parent)
+        target = _referenced(path, parent, "extends")
         if path_exists(target) and target.is_dir():
             raise ScenarioError(path, "extends", f"{target} is a folder; give a scenario file in it, "
                                 "such as baseline.yaml")
@@ -494,7 +428,7 @@ def _load(path: Path, chain: list[tuple[Path, Path]], use_calibrated: bool = Tru
         if not isinstance(fitted, str) or not fitted.strip():
             raise ScenarioError(path, "calibrated", "must be a file name such as ../calibration/fitted.yaml")
         if use_calibrated:
-            _apply_calibrated(sc, path, _referenced(path, fitted))
+            _apply_calibrated(sc, path, _referenced(path, fitted, "calibrated"))
     sets = data.get("set") or {}
     if not isinstance(sets, dict):
         raise ScenarioError(path, "set", "must be a mapping of parameter keys to values")
@@ -505,8 +439,35 @@ def _load(path: Path, chain: list[tuple[Path, Path]], use_calibrated: bool = Tru
         _apply_set(sc, path, key, raw)
         given.add(key)
     _apply_uncertain(sc, path, data.get("uncertain") or {}, given, "this file's set")
+    _apply_levers(sc, path, data.get("levers") or {}, given | set(_uncertain_keys(data)))
     _check_consistency(sc, path)
     return sc
+
+
+def _uncertain_keys(data: dict) -> list[str]:
+    block = data.get("uncertain")
+    if not isinstance(block, dict):
+        return []
+    return [k for k, _ in _flatten(block, "", "uncertain", leaf=lambda v: isinstance(v, dict) and "dist" in v)]
+
+
+def _apply_levers(sc: Scenario, path, block, taken: set) -> None:
+    """Declare the policy choices of a ``levers`` block (a distribution per parameter, as in
+    ``uncertain``: its range is what a scenario discovery explores; a run keeps the scenario's
+    value). ``taken``: keys this file sets or declares uncertain, which may not also be levers.
+    A lever may have dated values: a discovery's value then replaces the value of its last change."""
+    if not isinstance(block, dict):
+        raise ScenarioError(path, "levers", "must be a mapping of parameter keys to distributions")
+    seen = set()
+    for key, raw in _flatten(block, path, "levers", leaf=lambda v: isinstance(v, dict) and "dist" in v):
+        if key in seen:
+            raise ScenarioError(path, f"levers.{key}", "is given twice (nested and as a dotted key); give it once")
+        seen.add(key)
+        if key in taken:
+            raise ScenarioError(path, f"levers.{key}", "is also in this file's set or uncertain: a lever is a "
+                                "policy choice left open, not a value or an uncertainty")
+        sc.uncertain.pop(key, None)  # a lever declared over an inherited uncertainty: a choice now
+        sc.levers[key] = dataclasses.replace(_parse_uncertain(path, key, raw, None, "levers"), declared_in=str(path))
 
 
 def _apply_uncertain(sc: Scenario, path, block, given: set, given_where: str) -> None:
@@ -523,6 +484,7 @@ def _apply_uncertain(sc: Scenario, path, block, given: set, given_where: str) ->
         if key in given:
             raise ScenarioError(path, f"uncertain.{key}", f"is also in {given_where}: give a value or a "
                                 "distribution, not both")
+        sc.levers.pop(key, None)  # an inherited lever declared uncertain: drawn now
         sc.uncertain[key] = dataclasses.replace(_parse_uncertain(path, key, raw, sc.values), declared_in=str(path))
 
 
@@ -534,7 +496,7 @@ def _check_name(path, name: str, given: bool) -> None:
     """A scenario's name is its default result folder, results/<name>: it must stay inside."""
     if not given:  # the file's own name, held to the same rule
         if name.startswith(".") or not _NAME.fullmatch(name) or ".." in name:
-            raise ScenarioError(path, "name", f"the file name gives the scenario name {name!r}, which cannot "
+            raise ScenarioError(path, "name", f"the file name gives the scenario name {quoted(name)}, which cannot "
                                 f"name the result folder results/<name>; add a name: key ({NAME_CHARS}, "
                                 "not starting with '.')")
         return
@@ -542,10 +504,10 @@ def _check_name(path, name: str, given: bool) -> None:
         raise ScenarioError(path, "name", f"must not be empty: it names the result folder results/<name>; "
                             f"use {NAME_CHARS}")
     if not _NAME.fullmatch(name) or ".." in name:
-        raise ScenarioError(path, "name", f"{name!r} cannot name the result folder results/<name>: use only "
+        raise ScenarioError(path, "name", f"{quoted(name)} cannot name the result folder results/<name>: use only "
                             f"{NAME_CHARS} (no '/', '\\', '..' or spaces)")
     if name.startswith("."):
-        raise ScenarioError(path, "name", f"{name!r} must not start with '.' (it names the result folder "
+        raise ScenarioError(path, "name", f"{quoted(name)} must not start with '.' (it names the result folder "
                             f"results/<name>); use {NAME_CHARS}")
 
 
@@ -554,11 +516,15 @@ def _flatten(mapping: dict, path, section, prefix="", leaf=None):
     leaf = leaf or _is_value
     for k, v in mapping.items():
         key = f"{prefix}{k}"
+        label = f"{section}.{key}" if section else key
         if key in CATALOGUE or (isinstance(v, dict) and leaf(v)) or not isinstance(v, dict):
             if key not in CATALOGUE:
-                raise ScenarioError(path, f"{section}.{key}" if section else key, "unknown parameter"
-                                    + _suggest(key, CATALOGUE))
+                raise ScenarioError(path, label, "unknown parameter" + _suggest(key, CATALOGUE))
             yield key, v
+        elif not any(name.startswith(key + ".") for name in CATALOGUE):  # not a group: unknown, whatever it holds
+            raise ScenarioError(path, label, "unknown parameter" + _suggest(key, CATALOGUE))
+        elif not v:
+            raise ScenarioError(path, label, "an empty mapping sets nothing" + _suggest(key, CATALOGUE))
         else:
             yield from _flatten(v, path, section, key + ".", leaf)
 
@@ -568,6 +534,8 @@ def _is_value(v) -> bool:
 
 
 def _suggest(key: str, options) -> str:
+    if len(key) > 200:  # no parameter's name is that long: nothing close to suggest
+        return ""
     members = [o[len(key) + 1:] for o in options if isinstance(o, str) and o.startswith(key + ".")]
     if members:  # a group such as market.nrdl_scope: one key per modality or cluster
         return f" ({key} is a group: give {key}.<{'|'.join(members)}>, or nest them under it)"
@@ -588,7 +556,7 @@ def whole_number(value, name: str, least: int) -> int:
     """``value`` as an int when it is a whole number (a numpy one too) >= ``least``; otherwise an
     OptionError naming the argument ``name`` (``seed``, ``replications``...)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-        raise OptionError(name, f"must be a whole number >= {least} (got {value!r})")
+        raise OptionError(name, f"must be a whole number >= {least} (got {quoted(value)})")
     return int(value)
 
 
@@ -597,7 +565,7 @@ def check_values(sc: Scenario) -> None:
     range: a Scenario's values may have been edited by hand (``sc.values[key] = ...``), which
     skips the checks that reading a file and ``with_overrides`` make; so may its uncertain
     parameters (``sc.uncertain[key] = Uncertain(...)``). Raises ScenarioError."""
-    where = f"{sc.path} (changed after loading)" if sc.path else f"scenario {sc.name!r}"
+    where = f"{sc.path} (changed after loading)" if sc.path else f"scenario {quoted(sc.name)}"
     if not isinstance(sc.name, str):
         raise ScenarioError(where, "name", f"must be text (got {type(sc.name).__name__})")
     _check_name(where, sc.name, given=True)  # Scenario(name=...) made in Python, or renamed
@@ -673,16 +641,16 @@ def _check_scalar(p: Param, value, where, key):
     """Validate one value for parameter p; return it as stored (float/bool/date)."""
     if p.kind == "bool":
         if not isinstance(value, bool):
-            raise ScenarioError(where, key, f"must be true or false (got {value!r})")
+            raise ScenarioError(where, key, f"must be true or false (got {quoted(value)})")
         return value
     if p.kind == "date":
         try:
             return parse_date(value)
         except ValueError:
-            raise ScenarioError(where, key, f"must be a date such as 2026-01-01 (got {value!r})") from None
+            raise ScenarioError(where, key, f"must be a date such as 2026-01-01 (got {quoted(value)})") from None
     number = as_number(value)
     if number is None:
-        raise ScenarioError(where, key, f"must be a number {p.range_text()} (got {value!r})")
+        raise ScenarioError(where, key, f"must be a number {p.range_text()} (got {quoted(value)})")
     value = number
     if math.isnan(value) or (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
         raise ScenarioError(where, key, f"must be {p.range_text()} (got {value:g})")
@@ -707,6 +675,7 @@ def _apply_set(sc: Scenario, where, key: str, raw):
         sc.values[key] = _parse_schedule(p, raw, sc.values[key], where, label)
     sc.origin[key] = where.origin if isinstance(where, Argument) else str(where)
     sc.uncertain.pop(key, None)
+    sc.levers.pop(key, None)
     sc.calibrated.pop(key, None)
 
 
@@ -755,8 +724,8 @@ def _parse_schedule(p: Param, raw, current: Schedule, where, label, whole: bool 
         latest = None  # (date, index) of the latest start so far
         for i, item in enumerate(raw):
             if i and not isinstance(item, (dict, list)):
-                raise ScenarioError(where, f"{label}[{i}]", f"a plain value ({item!r}) would replace every change "
-                                    "before it; put it first, or give it a date: {value: ..., from: ...}")
+                raise ScenarioError(where, f"{label}[{i}]", f"a plain value ({quoted(item)}) would replace every "
+                                    "change before it; put it first, or give it a date: {value: ..., from: ...}")
             sched = _parse_schedule(p, item, sched, where, f"{label}[{i}]", whole=True)
             first = _first_date(item)
             ramp = isinstance(item, dict) and item.get("to") is not None  # starts from the value then
@@ -841,13 +810,16 @@ def _first_date(item):
 MAX_SIGMA = 20.0  # a lognormal's largest log-sd: 3 sigma is still a finite float (e^60)
 
 
-def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain:
-    label = f"uncertain.{key}"
+def _parse_uncertain(path, key, raw, sc_values: dict | None = None, section: str = "uncertain") -> Uncertain:
+    """A distribution of an ``uncertain`` (or ``levers``: ``section``) block; ``sc_values``: the
+    scenario's values, to refuse a parameter with dated values (None: not checked)."""
+    label = f"{section}.{key}"
+    what = "uncertain" if section == "uncertain" else "a lever"
     p = CATALOGUE[key]
     if p.kind not in ("float", "int"):
-        raise ScenarioError(path, label, "only numeric parameters can be uncertain")
+        raise ScenarioError(path, label, f"only numeric parameters can be {what}")
     if key.startswith("simulation."):
-        raise ScenarioError(path, label, "is fixed for the whole run and cannot be uncertain; give it in set")
+        raise ScenarioError(path, label, f"is fixed for the whole run and cannot be {what}; give it in set")
     current = sc_values.get(key) if sc_values is not None else None
     if isinstance(current, Schedule) and not current.is_constant:
         dates = list(dict.fromkeys(d.isoformat() for d, _ in current.knots[1:]))  # a step is two knots on a day
@@ -859,7 +831,7 @@ def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain
                             + ", ".join(DISTRIBUTIONS) + ")")
     dist = raw["dist"]
     if not isinstance(dist, str) or dist not in DISTRIBUTIONS:
-        raise ScenarioError(path, f"{label}.dist", f"unknown distribution {dist!r}; allowed: "
+        raise ScenarioError(path, f"{label}.dist", f"unknown distribution {quoted(dist)}; allowed: "
                             + ", ".join(DISTRIBUTIONS))
     need, optional = DISTRIBUTIONS[dist]
     args = {k: v for k, v in raw.items() if k != "dist"}
@@ -891,7 +863,7 @@ def _parse_uncertain(path, key, raw, sc_values: dict | None = None) -> Uncertain
     for k in list(args):
         v = as_number(args[k])
         if v is None or not math.isfinite(v):
-            raise ScenarioError(path, f"{label}.{k}", f"must be a finite number (got {args[k]!r})")
+            raise ScenarioError(path, f"{label}.{k}", f"must be a finite number (got {quoted(args[k])})")
         args[k] = v
     if dist in ("uniform", "triangular"):
         for k in ("low", "high") + (("mode",) if dist == "triangular" else ()):

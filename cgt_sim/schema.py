@@ -33,7 +33,7 @@ def _or_text(number: dict) -> dict:
 
 def scenario_json_schema() -> dict:
     """JSON Schema of scenario files: every form of value the loader takes in ``set`` (a plain
-    value, a step, a ramp, steps, a list of these), the distributions of ``uncertain``, and keys
+    value, a step, a ramp, steps, a list of these), the distributions of ``uncertain`` and ``levers``, and keys
     given dotted or as nested mappings (``manufacturing: {suites_2015: {jiangsu: 40}}``)."""
     props, dists = {}, {}
     for key, p in CATALOGUE.items():
@@ -70,7 +70,7 @@ def scenario_json_schema() -> dict:
                       "description": "date: value, each a step from its date"},
             **_distribution_defs()}
     sections = {}
-    for section, leaves in (("set", props), ("uncertain", dists)):
+    for section, leaves in (("set", props), ("uncertain", dists), ("levers", dists)):
         patterns = _nested_key_schemas(section, leaves, defs)
         sections[section] = {"type": ["object", "null"], "properties": leaves, "patternProperties": patterns,
                              "additionalProperties": False}  # null: the key given empty, as the loader allows
@@ -91,6 +91,8 @@ def scenario_json_schema() -> dict:
             "notes": {"type": "string"},
             "set": sections["set"],
             "uncertain": sections["uncertain"],
+            "levers": {**sections["levers"], "description": "policy choices a scenario discovery explores, each "
+                       "over the support of a distribution as in uncertain (a run keeps the scenario's value)"},
         },
         "$defs": defs,
     }

@@ -9,17 +9,22 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import threading
 import uuid
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ResultError
+from .errors import CgtSimError, ResultError, refused
+from .locks import StaleNote, hold
 from .paths import path_exists, user_path
+from .safe_load import read_json as safe_read_json
+from .safe_load import read_text
 from .text import replications_text
 
 # What cgt-sim writes into a folder of each kind (a sweep adds heatmap_<metric>.png per metric;
@@ -36,6 +41,9 @@ OUTPUT_FILES = {
                "difference_vein_to_vein_days_median.png", "difference_manufacturing_utilisation.png"),
     "sweep": ("manifest.json", "sweep.csv", "sweep.parquet"),
     "sensitivity": ("manifest.json", "indices.csv", "samples.parquet", "second_order.csv", "indices.png"),
+    "history-matching": ("manifest.json", "report.md", "waves.csv", "runs.parquet", "loo.csv", "constraints.csv",
+                         "checked.csv", "waves.png", "loo.png", "constraints.png", "members.png"),
+    "discovery": ("manifest.json", "report.md", "experiments.parquet", "peeling.csv", "box.csv", "peeling.png"),
 }
 
 
@@ -108,6 +116,70 @@ def sigint_deferred():
 
 
 @contextlib.contextmanager
+def held(path):
+    """Hold the lock of the output ``path`` (see ``locks``) inside the block, and first remove
+    what a killed writer of it left beside it (see ``clean_strays``)."""
+    with hold(path) as taken:
+        if taken:  # (not again within a writer that holds it already)
+            clean_strays(path)
+        yield
+
+
+_STRAY = re.compile(r"\.(?P<name>.+)\.(?P<what>tmp|old|probe)-[0-9a-f]{8}")
+
+
+def _ours(folder: Path) -> bool:
+    """Whether ``folder`` holds only files that cgt-sim writes into an output (no folder, no
+    file of a user's that a swap had moved into it)."""
+    names = {n for files in OUTPUT_FILES.values() for n in files}
+    try:
+        return all(e.is_file() and not e.is_symlink() and (e.name in names or re.fullmatch(r"heatmap_.+\.png", e.name))
+                   for e in folder.iterdir())
+    except OSError:
+        return False
+
+
+def clean_strays(path) -> list[str]:
+    """Remove what a writer of ``path`` killed while it wrote (``kill -9``, a power cut) left
+    beside it: temporary folders and files (``.<name>.tmp-*``), an earlier result moved aside
+    for the swap (``.<name>.old-*``), probes. An earlier result moved aside with no result in
+    its place is put back. A temporary folder that holds anything cgt-sim does not write (a
+    user's files moved into it by the swap) is left, with a note. Call it holding the lock of
+    ``path`` (no writer of ``path`` is running then). Returns the notes (also warned as
+    ``StaleNote``)."""
+    path = followed(user_path(path))
+    try:
+        strays = sorted(e for e in path.parent.iterdir() if (m := _STRAY.fullmatch(e.name)) and m["name"] == path.name)
+    except OSError:
+        return []
+    notes = []
+    olds = [e for e in strays if ".old-" in e.name]
+    if olds and not path_exists(path) and len(olds) == 1 and not olds[0].is_symlink():
+        with contextlib.suppress(OSError):
+            os.replace(olds[0], path)
+            notes.append(f"{path}: put back the earlier output that a killed write had moved aside to {olds[0].name}")
+            strays.remove(olds[0])
+    for stray in strays:
+        kept = None
+        if ".old-" in stray.name and not path_exists(path):  # several and none in place: the user chooses
+            kept = f"an earlier output a killed write moved aside; rename the one to keep to {path.name}"
+        elif stray.is_dir() and not stray.is_symlink() and ".tmp-" in stray.name and not _ours(stray):
+            kept = "it holds files cgt-sim did not write; look inside, then remove it"
+        elif stray.is_dir() and not stray.is_symlink():
+            shutil.rmtree(stray, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                stray.unlink()
+        if kept is not None:
+            notes.append(f"{path}: left {stray.name}, left by a write that was killed: {kept}")
+        elif not os.path.lexists(stray):
+            notes.append(f"{path}: removed {stray.name}, left by a write that was killed")
+    for note in notes:
+        warnings.warn(note, StaleNote, stacklevel=3)
+    return notes
+
+
+@contextlib.contextmanager
 def atomic_folder(path, kind: str | None = None, check=None):
     """Yield a new temporary folder beside ``path``; when the block ends without error it
     replaces ``path`` (an earlier result, see ``check_result_folder``) in one rename, otherwise
@@ -115,8 +187,20 @@ def atomic_folder(path, kind: str | None = None, check=None):
     result (a user's notes, say, also inside a report folder there) is moved into the new one
     first: only the earlier output's own files are replaced. A ``path`` that is a symbolic
     link is written where it points. A Ctrl-C during the swap takes effect after it.
-    ``check(path)``: what may be replaced, when not a result of ``kind``."""
+    ``check(path)``: what may be replaced, when not a result of ``kind``. The block runs holding
+    the lock of ``path`` (see ``held``); an OSError in it (no space left, say) is a
+    ``SystemRefused`` naming ``path``."""
     path = followed(user_path(path))
+    with held(path):
+        try:
+            with _atomic_folder(path, kind, check) as tmp:
+                yield tmp
+        except OSError as exc:
+            raise refused(exc, path) from None
+
+
+@contextlib.contextmanager
+def _atomic_folder(path: Path, kind: str | None, check):
     made = [p for p in path.parents if not p.exists()]  # folders made for it, deepest first
     if check is None:
         check_result_folder(path, kind)
@@ -158,7 +242,7 @@ def atomic_folder(path, kind: str | None = None, check=None):
             shutil.rmtree(old, ignore_errors=True)
 
 
-RESULT_KINDS = ("run", "sweep", "sensitivity")
+RESULT_KINDS = ("run", "sweep", "sensitivity", "history-matching", "discovery")
 WRITTEN_BY = "cgt-sim"  # every manifest.json it writes says so
 REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md (in English)
 REPORT_TITLES = (REPORT_TITLE, "# cgt-sim 报告：")  # (in either language)
@@ -175,10 +259,11 @@ def result_kind(manifest) -> str | None:
 
 
 def read_json(file: Path) -> dict | None:
-    """The JSON object in ``file``, or None when there is none, it is no JSON or no object."""
+    """The JSON object in ``file``, or None when there is none, it is no JSON or no object
+    (read within bounds: see ``safe_load``; a FIFO is not waited on)."""
     try:
-        found = json.loads(Path(file).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        found = safe_read_json(file)
+    except CgtSimError:
         return None
     return found if isinstance(found, dict) else None
 
@@ -194,8 +279,12 @@ def earlier_run_text(folder) -> str | None:
     manifest = _read_manifest(user_path(folder))
     if result_kind(manifest) != "run":
         return None
-    name = (manifest.get("scenario") or {}).get("name", "?")
-    return f"{name}, {replications_text(manifest.get('replications', 0))} to {manifest.get('horizon_year', '?')}"
+    scenario, replications = manifest.get("scenario"), manifest.get("replications")
+    name = scenario.get("name") if isinstance(scenario, dict) else None
+    name = name if isinstance(name, str) else "?"
+    replications = replications if isinstance(replications, int) else "?"
+    horizon = manifest.get("horizon_year")
+    return f"{name}, {replications_text(replications)} to {horizon if isinstance(horizon, int) else '?'}"
 
 
 def longer_run_text(folder, replications: int, horizon_year: int) -> str | None:
@@ -223,10 +312,9 @@ def earlier_output(folder: Path) -> str | None:
     if kind is not None:
         return kind
     try:
-        with open(folder / "report.md", encoding="utf-8") as f:
-            if f.readline().startswith(REPORT_TITLES):
-                return "report"
-    except (OSError, ValueError):
+        if read_text(folder / "report.md", 1 << 24, ResultError).startswith(REPORT_TITLES):
+            return "report"
+    except CgtSimError:  # none, not a file (a FIFO is not waited on), not text
         pass
     return None
 
@@ -246,7 +334,10 @@ def check_result_folder(out, kind: str | None = None) -> None:
 def followed(path: Path) -> Path:
     """``path``, or where it points when it is a symbolic link (a result is written there); a
     link that loops is a ResultError naming it."""
-    if not path.is_symlink():
+    try:
+        if not path.is_symlink():
+            return path
+    except OSError:  # a name the system cannot look up (too long): no link; writing it says why
         return path
     try:
         return path.resolve()
@@ -281,8 +372,8 @@ def check_replaceable_file(path, written: Callable[[str], bool], what: str) -> s
     if not path_exists(path):
         return None
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_text(path, 1 << 24, ResultError)
+    except CgtSimError:  # a folder, a FIFO, a device, unreadable, not text
         text = None
     if text is None or not written(text):
         raise ResultError(path, None, f"exists and is not {what} (nothing was written); choose another `out`")
@@ -305,7 +396,7 @@ def check_writable(path) -> None:
         probe.mkdir()
         probe.rmdir()
     except OSError as exc:
-        raise ResultError(path, None, f"cannot be written ({exc.strerror or exc}); choose another place") from None
+        raise refused(exc, path, "cannot be written", "choose another place") from None
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:

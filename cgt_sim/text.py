@@ -234,6 +234,11 @@ def bands_text(manifest: dict) -> str:
     """What a result's 5-95% bands hold: the model's randomness, and the draws of the
     scenario's uncertain parameters when it declares any."""
     n = len((manifest.get("scenario") or {}).get("uncertain") or {})
+    ens = (manifest.get("scenario") or {}).get("ensemble")
+    if isinstance(ens, dict):
+        more = f" and {n} uncertain parameter" + ("s" if n > 1 else "") if n else ""
+        return (f"bands: the model's randomness, the parameter sets of {ens.get('members')} members of the "
+                f"ensemble {ens.get('file')}{more}")
     if n:
         return f"bands: the model's randomness and {n} uncertain parameter" + ("s" if n > 1 else "")
     return "bands: the model's randomness only (no parameter drawn from an uncertain: block)"

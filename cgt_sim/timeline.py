@@ -16,6 +16,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from .errors import quoted
+
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
 
@@ -53,12 +55,12 @@ def parse_date(value) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
-        raise ValueError(f"expected a date, got {value!r}")
+        raise ValueError(f"expected a date, got {quoted(value)}")
     if isinstance(value, (int, float)):
         if (not (isinstance(value, int) or math.isfinite(value)) or not FIRST_YEAR <= value <= LAST_YEAR
                 or value != int(value)):
             raise ValueError(f"expected a date such as 2026-01-01 or a year from {FIRST_YEAR} to {LAST_YEAR}, "
-                             f"got {value!r}")
+                             f"got {quoted(value)}")
         return dt.date(int(value), 1, 1)
     if isinstance(value, str):
         if re.fullmatch(YEAR_TEXT, value):
@@ -67,8 +69,9 @@ def parse_date(value) -> dt.date:
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
-                raise ValueError(f"expected a date such as 2026-01-01: {value!r} is no calendar day") from None
-    raise ValueError(f"expected a date such as 2026-01-01 or a year from {FIRST_YEAR} to {LAST_YEAR}, got {value!r}")
+                raise ValueError(f"expected a date such as 2026-01-01: {quoted(value)} is no calendar day") from None
+    raise ValueError(f"expected a date such as 2026-01-01 or a year from {FIRST_YEAR} to {LAST_YEAR}, "
+                     f"got {quoted(value)}")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,16 @@ def as_command_line(error: CgtSimError) -> str:
     return command_line(error, option_of)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Fuzz campaigns run only when asked for by name (``-m fuzz``), not in the normal suite."""
+    if "fuzz" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="a fuzz campaign: run it with -m fuzz")
+    for item in items:
+        if "fuzz" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def command_line_of():
     return as_command_line

@@ -4,6 +4,7 @@ file example), and the guide's worked examples are complete and remade by one sc
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -144,11 +145,18 @@ def test_run_options_and_defaults_match_the_code():
 
 def test_calibrate_and_validate_defaults_match_the_docs():
     text = section("docs/cli.md", "Command line")
+    from cgt_sim.analysis import history
+    from cgt_sim.analysis.calibration import fit
+
     calibrate, validate = _options("calibrate"), _options("validate")
     para = " ".join(text[text.index("`calibrate` fits"):text.index("`validate` checks")].split())
-    assert f"`--replications` (default {calibrate['--replications'].default})" in para
+    point = inspect.signature(fit).parameters
+    assert f"`--replications` (default {point['replications'].default})" in para
     assert f"`--seed` (default {calibrate['--seed'].default})" in para
-    assert f"`--budget` (default {calibrate['--budget'].default})" in para
+    assert f"`--budget` (default {point['budget'].default})" in para
+    for option, default in (("--waves", history.WAVES), ("--replications", history.REPLICATIONS),
+                            ("--members", history.MEMBERS), ("--cutoff", f"{history.CUTOFF:g}")):
+        assert f"`{option}` (default {default})" in para, option
     para = " ".join(text[text.index("`validate` checks"):].split())
     assert f"`--replications` (default {validate['--replications'].default})" in para
     # the defaults are the current folder's files, else the package's (cgt_sim.library)

@@ -150,7 +150,8 @@ def test_documented_command_runs(workdirs, lines_run, index):
     check_line(line, workdirs[doc], *lines_run[(doc, line)])
 
 
-@pytest.mark.parametrize("name", ["run", "sensitivity", "sweep", "load_scenario", "write_report"])
+@pytest.mark.parametrize("name", ["run", "sensitivity", "sweep", "load_scenario", "write_report", "history_match",
+                                  "discover"])
 def test_python_api_signature_matches_the_docs(name):
     m = re.search(rf"`cgt_sim\.{name}\(([^)]*)\)`", DOCS["docs/python.md"])
     assert m, name

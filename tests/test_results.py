@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import cgt_sim
 from cgt_sim import ResultSet, load_results
 from cgt_sim import storage as storage_module
 from cgt_sim.errors import CgtSimError
@@ -262,7 +263,7 @@ def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", flaky)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(cgt_sim.SystemRefused, match="disk full"):  # one line naming the folder
         result_set(seed=2).save(target)
     assert len(calls) == 2
     assert folder_bytes(target) == before
@@ -295,7 +296,7 @@ def test_save_restores_the_previous_result_if_the_final_rename_fails(tmp_path, m
         return real(src, dst)
 
     monkeypatch.setattr(storage_module.os, "replace", flaky)
-    with pytest.raises(OSError, match="rename failed"):
+    with pytest.raises(cgt_sim.SystemRefused, match="rename failed"):
         result_set(seed=2).save(target)
     assert folder_bytes(target) == before
     assert [p.name for p in tmp_path.iterdir()] == ["r"]

@@ -840,12 +840,15 @@ def test_overrides_may_nest_keys_as_a_files_set_does():
 
 
 def test_a_path_too_long_for_the_system_is_a_clear_error(tmp_path):
+    """The system refuses a name too long: one line naming the path and the reason, a
+    SystemRefused (exit code 3 on the command line), not bad input."""
     long = tmp_path / ("a" * 300 + ".yaml")
-    with pytest.raises(cgt_sim.ScenarioError, match="file not found"):
+    with pytest.raises(cgt_sim.SystemRefused, match="cannot be read: the name is too long") as caught:
         cgt_sim.load_scenario(long)
+    assert caught.value.exit_code == 3
     from cgt_sim.storage import check_result_folder
 
-    with pytest.raises(cgt_sim.ResultError, match="cannot be written"):
+    with pytest.raises(cgt_sim.SystemRefused, match="cannot be written: the name is too long"):
         check_result_folder(tmp_path / "q" / ("a" * 300))
 
 

@@ -103,6 +103,16 @@ targets:
     assert failed(rows) == [rows[1]]
 
 
+def test_a_backtest_row_is_shown_without_a_known_gap_mark():
+    """Backtest rows are never counted, but a miss there is a miss of a prediction, not a
+    documented gap: its verdict says NO and nothing more."""
+    from cgt_sim.analysis.validate import Check
+
+    row = Check("backtest", "patients 2025", 663.0, 500.0, 800.0, "1,200-3,600", False, counted=False)
+    assert row.verdict() == "NO" and not row.fails_run
+    assert Check("backtest fit", "x", 1.0, 1.0, 1.0, "1", True, counted=False).verdict() == "yes"
+
+
 # --------------------------------------------------------------------------- the command
 
 TINY = """

@@ -16,6 +16,9 @@ A targets file (``calibration/targets.yaml``)::
         note: ...                           # optional
         fit: true                           # optional; false: scored and reported, not fitted
         known_gap: ...                      # optional: a documented miss (see calibration/README.md)
+        discrepancy: 10%                    # optional: the model discrepancy of history matching, a
+                                            # standard deviation in the output's units or a share of
+                                            # the target's value (default DEFAULT_DISCREPANCY)
 
 Every target has a *misfit* z: (simulated mean - value) / tolerance for a value;
 (mean - centre) / half-width for an interval; the shortfall past the bound / tolerance for
@@ -48,21 +51,22 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, quoted, refused
 from ..executors import default_workers, kept_open
 from ..outputs import annual_columns
 from ..parameters import CATALOGUE, CLUSTERS, MODALITIES
-from ..paths import user_path
+from ..paths import same_file, user_path
 from ..provenance import made_by
 from ..runner import run
+from ..safe_load import Unreadable, yaml_text
 from ..scenario import Scenario, _suggest, as_number, load_scenario, read_yaml
 from ..sources import SOURCES
-from ..storage import check_replaceable_file
+from ..storage import check_replaceable_file, held
 from ..timeline import Clock, Schedule
 
 TOP_KEYS = {"description", "free", "targets"}
 TARGET_KEYS = {"figure", "output", "year", "value", "tolerance", "interval", "at_least", "at_most",
-               "weight", "source", "note", "fit", "known_gap"}
+               "weight", "source", "note", "fit", "known_gap", "discrepancy"}
 FREE_KEYS = {"range", "start"}
 KINDS = ("value", "interval", "at_least", "at_most")
 PROGRAM_OUTPUTS = {
@@ -73,6 +77,9 @@ PROGRAM_OUTPUTS = {
     "active_programs": "programs started and not ended on 31 December",
 }
 INFLECTION = "inflection_year"
+BUDGET = 110  # evaluations of the point fit's search
+REPLICATIONS = 16  # replications per evaluation of the point fit
+DEFAULT_DISCREPANCY = 0.10  # model discrepancy of a target without one: 10% of its value (history matching)
 NAN_MISFIT = 100.0  # an output the run does not produce (e.g. no patients) counts as far off
 SIGNIFICANT = 4  # fitted values are stored (and the final table computed) at 4 significant digits
 RESTART_STEPS = (0.3, 0.3, 0.1, 0.04)  # Nelder-Mead's successive initial simplex sizes (on [0, 1])
@@ -139,15 +146,15 @@ def parse_output(name, file, key: str, annual_columns: list[str]) -> Output:
     if head == INFLECTION and tail in annual_columns:
         return Output(name, "inflection", tail)
     if head in PROGRAM_OUTPUTS:
-        raise ScenarioError(file, key, f"unknown output {name!r}: {head}.<member> takes a modality or "
+        raise ScenarioError(file, key, f"unknown output {quoted(name)}: {head}.<member> takes a modality or "
                             f"a cluster ({', '.join(members)})" + _suggest(tail, members))
     if head == INFLECTION:
-        raise ScenarioError(file, key, f"unknown output {name!r}: {INFLECTION}.<annual column>"
+        raise ScenarioError(file, key, f"unknown output {quoted(name)}: {INFLECTION}.<annual column>"
                             + _suggest(tail, annual_columns))
     known = list(annual_columns) + [f"{h}.<modality|cluster>" for h in PROGRAM_OUTPUTS] + [
         f"{INFLECTION}.<annual column>"]
-    raise ScenarioError(file, key, f"unknown output {name!r}; allowed: " + ", ".join(known)
-                        + _suggest(name, list(annual_columns) + list(PROGRAM_OUTPUTS)))
+    hint = _suggest(name, list(annual_columns) + list(PROGRAM_OUTPUTS))  # before the list: it is long
+    raise ScenarioError(file, key, f"unknown output {quoted(name)}{hint}; allowed: " + ", ".join(known))
 
 
 # --------------------------------------------------------------------------------- targets
@@ -166,6 +173,13 @@ class Target:
     note: str = ""
     fit: bool = True
     known_gap: str = ""
+    discrepancy: float | None = None  # model discrepancy (a standard deviation; None: the default)
+    discrepancy_text: str = ""  # as the targets file gives it ("10%", "4"; "" for the default)
+
+    @property
+    def discrepancy_sd(self) -> float:
+        """The model discrepancy: as given, else DEFAULT_DISCREPANCY of the target's value."""
+        return self.discrepancy if self.discrepancy is not None else DEFAULT_DISCREPANCY * abs(self.value)
 
     def misfit(self, simulated: float) -> float:
         """Signed distance from the target in tolerances (0 when a bound holds)."""
@@ -273,7 +287,7 @@ def load_targets(path) -> TargetSet:
 def _number(file, key: str, value, positive: bool = False) -> float:
     number = as_number(value)  # numbers written as text (1e2) too, as in scenario files
     if number is None or not math.isfinite(number):
-        raise ScenarioError(file, key, f"must be a number (got {value!r})")
+        raise ScenarioError(file, key, f"must be a number (got {quoted(value)})")
     value = number
     if positive and value <= 0:
         raise ScenarioError(file, key, f"must be > 0 (got {value:g})")
@@ -293,7 +307,7 @@ def _parse_target(file, name: str, spec, columns) -> Target:
     output = parse_output(spec["output"], file, f"{where}.output", columns)
     year = spec.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
-        raise ScenarioError(file, f"{where}.year", f"must be a year such as 2025 (got {year!r})")
+        raise ScenarioError(file, f"{where}.year", f"must be a year such as 2025 (got {quoted(year)})")
     given = [k for k in KINDS if k in spec]
     if len(given) != 1:
         raise ScenarioError(file, where, "give exactly one of value (with tolerance), interval: [low, high], "
@@ -302,7 +316,7 @@ def _parse_target(file, name: str, spec, columns) -> Target:
     if kind == "interval":
         iv = spec["interval"]
         if not isinstance(iv, list) or len(iv) != 2:
-            raise ScenarioError(file, f"{where}.interval", f"must be [low, high] (got {iv!r})")
+            raise ScenarioError(file, f"{where}.interval", f"must be [low, high] (got {quoted(iv)})")
         low = _number(file, f"{where}.interval", iv[0])
         high = _number(file, f"{where}.interval", iv[1])
         if not low < high:
@@ -323,17 +337,36 @@ def _parse_target(file, name: str, spec, columns) -> Target:
         if not isinstance(key, str) or key not in SOURCES:
             raise ScenarioError(file, f"{where}.source", "must be a key of cgt_sim/sources.py (a seed article "
                                 f"such as A001, or a publication such as YICAI2025), or a list of them; got "
-                                f"{key!r}" + _suggest(str(key), SOURCES))
+                                f"{quoted(key)}" + _suggest(str(key), SOURCES))
     fit = spec.get("fit", True)
     if not isinstance(fit, bool):
-        raise ScenarioError(file, f"{where}.fit", f"must be true or false (got {fit!r})")
+        raise ScenarioError(file, f"{where}.fit", f"must be true or false (got {quoted(fit)})")
     texts = {}
     for key in ("figure", "note", "known_gap"):
         v = spec.get(key, "")
         if not isinstance(v, (str, int, float)) or isinstance(v, bool):
             raise ScenarioError(file, f"{where}.{key}", "must be text")
         texts[key] = str(v).strip()
-    return Target(name, output, year, kind, value, tol, tuple(keys), weight, fit=fit, **texts)
+    disc, disc_text = _discrepancy(file, f"{where}.discrepancy", spec.get("discrepancy"), value)
+    return Target(name, output, year, kind, value, tol, tuple(keys), weight, fit=fit, discrepancy=disc,
+                  discrepancy_text=disc_text, **texts)
+
+
+def _discrepancy(file, key: str, raw, value: float) -> tuple[float | None, str]:
+    """A target's model discrepancy: a number >= 0 in the output's units, or a share of the
+    target's value written as a percentage ("10%"); (None, "") when not given."""
+    if raw is None:
+        return None, ""
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        share = as_number(raw.strip()[:-1].strip())
+        if share is None or not math.isfinite(share) or share < 0:
+            raise ScenarioError(file, key, f"must be a percentage such as 10% or a number >= 0 (got {raw!r})")
+        return share / 100.0 * abs(value), raw.strip()
+    number = as_number(raw)
+    if number is None or not math.isfinite(number) or number < 0:
+        raise ScenarioError(file, key, f"must be a number >= 0 (a standard deviation in the output's units) or a "
+                            f"percentage of the target's value such as 10% (got {raw!r})")
+    return float(number), f"{number:g}"
 
 
 def _parse_free(file, key: str, spec) -> Free:
@@ -356,7 +389,7 @@ def _parse_free(file, key: str, spec) -> Free:
     if "range" in spec:
         rg = spec["range"]
         if not isinstance(rg, list) or len(rg) != 2:
-            raise ScenarioError(file, f"{where}.range", f"must be [low, high] (got {rg!r})")
+            raise ScenarioError(file, f"{where}.range", f"must be [low, high] (got {quoted(rg)})")
         low, high = (_number(file, f"{where}.range", v) for v in rg)
     elif p.plausible is not None:
         low, high = (float(v) for v in p.plausible)
@@ -467,7 +500,7 @@ class _BudgetSpent(Exception):
     pass
 
 
-def fit(scenario: Scenario, ts: TargetSet, budget: int = 110, replications: int = 16, seed: int = 42,
+def fit(scenario: Scenario, ts: TargetSet, budget: int = BUDGET, replications: int = REPLICATIONS, seed: int = 42,
         workers: int | None = None, progress=None, final_progress=None, start: dict | None = None) -> Fit:
     """Choose the free parameters within their ranges to minimise the objective.
 
@@ -564,7 +597,7 @@ def start_from(path, ts: TargetSet) -> dict:
         fp, number = free[key], as_number(value)
         if number is None or not fp.low <= number <= fp.high:
             raise ScenarioError(path, f"parameters.{key}", f"must be a number between {fp.low:g} and "
-                                f"{fp.high:g} (got {value!r})")
+                                f"{fp.high:g} (got {quoted(value)})")
         out[key] = number
     return out
 
@@ -610,8 +643,8 @@ def check_fitted_target(path, targets=None) -> None:
     text = check_replaceable_file(path, _is_fitted, "a fitted file written by cgt-sim calibrate")
     if text is None or targets is None:
         return
-    recorded = yaml.safe_load(text)["targets_file"]
-    if not _same_file(recorded, Path(targets)):
+    recorded = yaml_text(text)["targets_file"]
+    if not same_file(recorded, Path(targets)):
         raise ScenarioError(path, None, f"holds the fit to {recorded}, not to {targets} "
                             f"(nothing was written); give `out` to write this fit elsewhere, or `out` {path} "
                             "to replace that fit")
@@ -619,32 +652,26 @@ def check_fitted_target(path, targets=None) -> None:
 
 def _is_fitted(text: str) -> bool:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = yaml_text(text)  # within bounds (see safe_load)
+    except Unreadable:
         return False
     return isinstance(data, dict) and {"parameters", "targets_file", "objective"} <= set(data)
-
-
-def _same_file(recorded, targets: Path) -> bool:
-    """Whether a targets file recorded in a fitted file (as it was given) is ``targets``."""
-    recorded = Path(str(recorded))
-    if recorded.exists() and targets.exists():
-        return recorded.resolve() == targets.resolve()
-    return recorded.name == targets.name
 
 
 def write_fitted(path, document: dict) -> Path:
     """Write a fitted file atomically (a temporary file beside it, then a rename)."""
     path = user_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        tmp.write_text(HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True,
-                                               width=1000), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with held(path):  # one writer at a time
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True,
+                                                   width=1000), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise refused(exc, path) from None
+        finally:
+            tmp.unlink(missing_ok=True)
     return path
 
 

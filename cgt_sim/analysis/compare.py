@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import OptionError, ScenarioError
+from ..errors import OptionError, ScenarioError, quoted
 from ..executors import default_workers, kept_open
 from ..paths import path_exists, user_path
 from ..progress import shows_progress
@@ -134,18 +134,22 @@ def includes_zero(row: dict):
 def check_level(level) -> None:
     """The level of the intervals: a number strictly between 0 and 1."""
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0.0 < level < 1.0:
-        raise OptionError("level", f"must be a number between 0 and 1 (got {level!r})")
+        raise OptionError("level", f"must be a number between 0 and 1 (got {quoted(level)})")
 
 
 def prepare(scenarios, until: int | None = None, years=None, metrics=None,
-            overrides: dict | None = None, level: float = 0.90):
+            overrides: dict | None = None, level: float = 0.90, ensemble=None):
     """Resolve and check every input of a comparison before anything runs.
 
     Returns (scenarios, years, metrics); raises ScenarioError naming what is wrong."""
     check_level(level)
     if isinstance(scenarios, (str, Path, Scenario)) or not hasattr(scenarios, "__iter__"):
         raise ScenarioError("compare", None, "give a list of at least two scenarios (the first is the reference)")
-    scs = [resolve(s, overrides, until) for s in scenarios]
+    if ensemble is not None:
+        from ..ensemble import load_ensemble
+
+        ensemble = load_ensemble(ensemble)  # read once for every scenario
+    scs = [resolve(s, overrides, until, ensemble) for s in scenarios]
     if len(scs) < 2:
         raise ScenarioError("compare", None, "give at least two scenario files (the first is the reference)")
     start, horizon = scs[0].start_year, scs[0].horizon_year
@@ -163,7 +167,7 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
 def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | None = None,
             until: int | None = None, years=None, metrics=None, level: float = 0.90,
             overrides: dict | None = None, progress=None, executor: str = "process",
-            scheduler: str | None = None, allow_other_model: bool = False) -> pd.DataFrame:
+            scheduler: str | None = None, allow_other_model: bool = False, ensemble=None) -> pd.DataFrame:
     """Run scenarios with common random numbers; return paired differences from the first.
 
     ``scenarios``: a list of paths or Scenario objects (the first is the reference), each run
@@ -176,6 +180,8 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
     per scenario, or a callable(scenario_index, done, total). ``executor``, ``scheduler``: as for ``run``.
     ``allow_other_model``: saved results made by other model code (see ``provenance``) are
     compared all the same (refused otherwise).
+    ``ensemble``: an ensemble file, as for ``run``: replication r of every scenario takes the
+    same member (and the same random streams), so the pairs share their parameters too.
 
     Returns one row per other scenario, metric and year: scenario, baseline (their labels, see
     ``scenario_labels``), metric, year,
@@ -190,12 +196,12 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
         refuse_run_options({"replications": replications != 50, "seed": seed != 42, "workers": workers is not None,
                             "until": until is not None, "overrides": overrides is not None,
                             "progress": progress is not None, "executor": executor != "process",
-                            "scheduler": scheduler is not None})
+                            "scheduler": scheduler is not None, "ensemble": ensemble is not None})
         return compare_results(saved[0], years, metrics, level, names=saved[1], allow_other_model=allow_other_model)
     if allow_other_model:
         raise OptionError("allow_other_model", "applies to saved results; scenarios run now all run with this code")
     replications = whole_number(replications, "replications", 2)  # an interval needs two pairs
-    scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level)
+    scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level, ensemble)
     results = run_all(scs, replications, seed, workers, progress, executor, scheduler)
     return paired_differences(results, metrics, years, level, scenario_labels(scs))
 
@@ -247,6 +253,12 @@ def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
     if None in where:  # a ResultSet has no folder to tell it apart by
         return results, number_repeats(names)
     return results, series_labels(names, where)
+
+
+def _ensemble_of(manifest: dict) -> tuple | None:
+    """(file, fingerprint) of the ensemble a result was run over (None without one)."""
+    e = (manifest.get("scenario") or {}).get("ensemble")
+    return None if not isinstance(e, dict) else (e.get("file"), e.get("sha256"))
 
 
 def shared_replications(results: list[ResultSet]) -> list[int]:
@@ -310,6 +322,12 @@ def compare_results(results: list, years=None, metrics=None, level: float = 0.90
             raise ScenarioError("compare", None, f"{name} {other.replace('not ', 'where ' + names[0] + ' has ')}: "
                                 "the differences would mix a change of the model with the scenarios'; run them again "
                                 "with one cgt-sim, or use `allow_other_model`")
+        if (_ensemble_of(m) or (None, None))[1] != (_ensemble_of(first) or (None, None))[1]:
+            def over(x):
+                return "without an ensemble" if x is None else f"over the ensemble {x[0]}"
+            raise ScenarioError("compare", None, f"{name} was run {over(_ensemble_of(m))} and {names[0]} "
+                                f"{over(_ensemble_of(first))}: replication r of each did not take the same parameter "
+                                "set; run them over one ensemble (or none)")
         if (m.get("start_year"), m.get("horizon_year")) != (first.get("start_year"), first.get("horizon_year")):
             raise ScenarioError("compare", None, f"all results must cover the same years: {names[0]} covers "
                                 f"{first.get('start_year')}-{first.get('horizon_year')}, {name} "

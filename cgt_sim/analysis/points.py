@@ -17,7 +17,7 @@ import re
 
 import pandas as pd
 
-from ..errors import OptionError, ScenarioError
+from ..errors import OptionError, ScenarioError, quoted
 from ..executors import kept_open, open_executor, process_workers
 from ..outputs import ALIASES, KEYS, annual_columns
 from ..results import as_list
@@ -50,7 +50,7 @@ def check_years(years, start: int, horizon: int) -> list[int]:
         try:
             y = operator.index(y)
         except TypeError:
-            raise OptionError("years", f"{y!r} is not a year (a whole number)") from None
+            raise OptionError("years", f"{quoted(y)} is not a year (a whole number)") from None
         if not start <= y <= horizon:
             raise OptionError("years", f"{y} is outside the simulated years {start}-{horizon}")
         if int(y) not in out:  # a year asked twice is one year
@@ -67,7 +67,7 @@ def year_metric(name: str, scenario: Scenario, last_year: int | None = None) -> 
     known = annual_columns()
     column = ALIASES.get(m.group(1), m.group(1)) if m else None
     if column not in known:
-        raise OptionError("metric", f"unknown metric {name!r}; use <metric>_<year> "
+        raise OptionError("metric", f"unknown metric {quoted(name)}; use <metric>_<year> "
                             "(e.g. approvals_2035) with <metric> one of " + ", ".join(list(ALIASES) + known))
     year = int(m.group(2))
     start, last = scenario.start_year, scenario.horizon_year if last_year is None else last_year

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import OptionError, ScenarioError
+from ..errors import OptionError, ScenarioError, quoted
 from ..parameters import CATALOGUE
 from ..paths import user_path
 from ..progress import shows_progress
@@ -81,15 +81,17 @@ def factors(scenario: Scenario) -> list[Factor]:
     if not scenario.uncertain:
         raise ScenarioError(where, "uncertain", "the scenario has no uncertain parameters; a sensitivity "
                             "analysis varies those of an 'uncertain:' block")
-    out = []
-    for key, u in scenario.uncertain.items():
-        low, high = u.bounds()
-        choices = tuple(sorted(set(u.args["values"]))) if u.dist == "choice" else ()
-        if (len(choices) < 2) if u.dist == "choice" else not low < high:
-            raise ScenarioError(where, f"uncertain.{key}", "has a single value; a sensitivity analysis "
-                                "needs a range")
-        out.append(Factor(key, low, high, choices, CATALOGUE[key].kind == "int"))
-    return out
+    return [factor(where, "uncertain", key, u, "a sensitivity analysis") for key, u in scenario.uncertain.items()]
+
+
+def factor(where, section: str, key: str, u, what: str) -> Factor:
+    """The factor of a declared distribution ``u`` (of ``section``, uncertain or levers): its
+    support, sampled uniformly by ``what`` (an analysis), which needs a range."""
+    low, high = u.bounds()
+    choices = tuple(sorted(set(u.args["values"]))) if u.dist == "choice" else ()
+    if (len(choices) < 2) if u.dist == "choice" else not low < high:
+        raise ScenarioError(where, f"{section}.{key}", f"has a single value; {what} needs a range")
+    return Factor(key, low, high, choices, CATALOGUE[key].kind == "int")
 
 
 def _problem(facs: list[Factor]) -> dict:
@@ -136,7 +138,7 @@ def prepare(scenario, metric: str = "approvals_2035", method: str = "sobol", sam
     ``until``: last simulated year (default: the metric's year). Raises ScenarioError naming
     what is wrong."""
     if method not in METHODS:
-        raise OptionError("method", f"must be sobol or morris (got {method!r})")
+        raise OptionError("method", f"must be sobol or morris (got {quoted(method)})")
     samples = DEFAULT_SAMPLES[method] if samples is None else samples
     samples = whole_number(samples, "samples", 2)
     if method == "sobol" and samples & (samples - 1):

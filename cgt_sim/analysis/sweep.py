@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, quoted
 from ..parameters import CATALOGUE
 from ..paths import user_path
 from ..progress import shows_progress
@@ -50,9 +50,9 @@ def parse_grid(items: list[str] | None) -> dict[str, list]:
             try:
                 v = yaml_value(text) if text.strip() else None
             except (yaml.YAMLError, ValueError, TypeError):
-                raise ScenarioError("grid", key, f"could not read the value {text!r}", argument=True) from None
+                raise ScenarioError("grid", key, f"could not read the value {quoted(text)}", argument=True) from None
             if v is None:
-                raise ScenarioError("grid", key, f"empty value in {raw!r} ({GRID_EXAMPLE})", argument=True)
+                raise ScenarioError("grid", key, f"empty value in {quoted(raw)} ({GRID_EXAMPLE})", argument=True)
             values.append(v)
         grid[key] = values
     return grid
@@ -73,14 +73,16 @@ def check_grid(grid: dict, scenario: Scenario) -> dict[str, list]:
                    else "every grid point simulates the same years")
             raise ScenarioError("grid", key, f"cannot be swept ({why})", argument=True)
         if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
-            raise ScenarioError("grid", key, f"needs a list of one or more values (got {values!r})", argument=True)
+            raise ScenarioError("grid", key, f"needs a list of one or more values (got {quoted(values)})",
+                                argument=True)
         values = list(values)  # a list, a tuple, a range, a numpy array
         if not values:
             raise ScenarioError("grid", key, "needs a list of one or more values", argument=True)
         seen = []
         for v in values:
             if hasattr(v, "__len__") and not isinstance(v, str):  # a list, a mapping, an array
-                raise ScenarioError("grid", key, f"takes single values {p.range_text()} (got {v!r})", argument=True)
+                raise ScenarioError("grid", key, f"takes single values {p.range_text()} (got {quoted(v)})",
+                                    argument=True)
             scenario.with_overrides(grid_change(scenario, {key: v}), label="--grid")  # raises on a bad value
             v = _stored(p, v)
             if v in seen:
@@ -156,12 +158,12 @@ class SweepPlan:
         return out
 
 
-def prepare(scenario, grid: dict, until: int | None = None, years=None, metrics=None) -> SweepPlan:
+def prepare(scenario, grid: dict, until: int | None = None, years=None, metrics=None, ensemble=None) -> SweepPlan:
     """Check the inputs of a sweep (nothing runs); raises ScenarioError naming what is wrong.
 
     ``years``: default 2030, 2035 and the horizon; ``metrics``: annual columns or their short
-    names (default the headline metrics of ``compare``)."""
-    sc = resolve(scenario, until=until)
+    names (default the headline metrics of ``compare``); ``ensemble``: as for ``run``."""
+    sc = resolve(scenario, until=until, ensemble=ensemble)
     grid = check_grid(grid, sc)
     years = check_years(years, sc.start_year, sc.horizon_year)
     metrics = metric_columns(asked(metrics, "metrics", DEFAULT_METRICS))
@@ -277,7 +279,7 @@ def _tick(v) -> str:
 
 @shows_progress("sweep", "points")
 def sweep(scenario, grid: dict, replications: int = 20, seed: int = 42, workers: int | None = None,
-          until: int | None = None, years=None, metrics=None, progress=None) -> SweepResult:
+          until: int | None = None, years=None, metrics=None, progress=None, ensemble=None) -> SweepResult:
     """Run a scenario at every point of ``grid`` ({parameter key: [values]}; any sequence of
     values) with common random numbers; return a ``SweepResult``: ``.table`` has one row per grid
     point, metric and year (a column per grid key, then metric, year, mean, p5, p50, p95, n over
@@ -285,8 +287,9 @@ def sweep(scenario, grid: dict, replications: int = 20, seed: int = 42, workers:
 
     ``years``: default 2030, 2035 (when simulated) and the horizon; ``metrics``: names or short
     names of ``annual`` columns (default the headline metrics); ``until``: the last simulated
-    year. ``progress``: True for a bar, or a callable(done, total) over grid points. Bad input raises
-    ``ScenarioError`` before anything runs.
+    year. ``progress``: True for a bar, or a callable(done, total) over grid points. ``ensemble``: an
+    ensemble file, as for ``run`` (every grid point pairs replication r with the same member).
+    Bad input raises ``ScenarioError`` before anything runs.
     """
-    plan = prepare(scenario, grid, until, years, metrics)
+    plan = prepare(scenario, grid, until, years, metrics, ensemble)
     return execute(plan, replications, seed, workers, progress)

@@ -101,7 +101,9 @@ class Check:
             return "-"
         if self.group == "LoA":
             return "in CI" if self.passed else "outside CI"
-        return ("yes" if self.passed else "NO") + ("" if self.counted else " (known gap)")
+        if self.counted or self.group.startswith("backtest"):  # a backtest row is shown, never counted
+            return "yes" if self.passed else "NO"
+        return ("yes" if self.passed else "NO") + " (known gap)"
 
     @property
     def fails_run(self) -> bool:
@@ -203,11 +205,14 @@ def queue_check(seed: int, c: int = 3, rho: float = 0.75, mean_days: float = 2.0
 
 # --------------------------------------------------------------------------------- targets
 
-def target_check(s) -> Check:
-    """A Check row for a scored calibration target (``calibration.Scored``)."""
+def target_check(s, coverage: float | None = None) -> Check:
+    """A Check row for a scored calibration target (``calibration.Scored``); ``coverage``: the
+    share of replications within the target (over an ensemble), noted."""
     t = s.target
     passed = s.passed
     note = "known gap, see calibration/README.md" if t.known_gap else ""
+    if coverage is not None:
+        note = "; ".join(x for x in (f"{coverage:.0%} of replications within the target", note) if x)
     return Check("target" if t.fit else "check", f"{t.name}: {t.output.name} {t.year}", s.mean,
                  s.p5, s.p95, t.expected(), passed, counted=not t.known_gap,
                  interval="5-95% of replications", note=note)
@@ -332,12 +337,17 @@ def backtest_checks(scenario_path, folder, replications: int = 16, seed: int = 4
 
 # --------------------------------------------------------------------------------- all
 
-def prepare(scenario_path, targets_path):
-    """Load and check the scenario and the targets (ScenarioError on bad input)."""
+def prepare(scenario_path, targets_path, ensemble=None):
+    """Load and check the scenario (over ``ensemble``, an ensemble file, when given) and the
+    targets (ScenarioError on bad input)."""
     from .calibration import load_targets
 
     ts = load_targets(targets_path)
     sc = load_scenario(scenario_path)
+    if ensemble is not None:
+        from ..ensemble import attach
+
+        sc = attach(sc, ensemble)
     ts.check_years(sc)
     return sc, ts
 
@@ -351,7 +361,12 @@ def validate(scenario: Scenario, ts, replications: int = 16, seed: int = 42, wor
     rows = chain_checks(scenario, seed, FUNNEL_PROGRAMS) + [queue_check(seed, customers=QUEUE_ORDERS)]
     until = max([t.year for t in ts.targets] + [LOA_HORIZON])  # later when a target is later
     res = run(scenario, replications=replications, seed=seed, workers=workers, until=until, progress=progress)
-    rows += [target_check(s) for s in score(res, ts.targets)]
+    if scenario.ensemble is None:
+        rows += [target_check(s) for s in score(res, ts.targets)]
+    else:  # how much of the ensemble's spread each target covers: replications within it
+        for s in score(res, ts.targets):
+            within = [s.target.passes(v) for v in s.target.output.values(res, s.target.year)]
+            rows.append(target_check(s, float(np.mean(within))))
     rows += loa_checks(res, scenario, LOA_HORIZON - LOA_LAG)  # the same programs whatever the targets
     rows += long_run_checks(res, scenario)
     return rows

@@ -3,13 +3,19 @@ turns a mistyped command or a Ctrl-C into one line and an exit code."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import signal
 import sys
+import warnings
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from ..errors import CgtSimError, SystemRefused, reason
+from ..locks import StaleNote
 from ..storage import WRITTEN
+from .common import fail, say_notes
 
 
 class _PlainFlags:
@@ -35,12 +41,57 @@ class _Group(_PlainFlags, TyperGroup):
     pass
 
 
+def system_refusal(exc: BaseException) -> SystemRefused:
+    """An OSError (or MemoryError) that no command turned into a message, as one line: the
+    file it names (or cgt-sim) and the system's reason."""
+    if isinstance(exc, MemoryError):
+        return SystemRefused("cgt-sim", None, "ran out of memory (the system refused); nothing was written")
+    subject = exc.filename if isinstance(exc, OSError) and exc.filename else "cgt-sim"
+    return SystemRefused(subject, None, f"{reason(exc)} (the system refused)")
+
+
+@contextlib.contextmanager
+def _notes():
+    """Notes of state a killed writer left (``locks.StaleNote``) said on stderr as they come,
+    every time, as "note: ..."; other warnings as Python shows them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", StaleNote)
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, StaleNote):
+                say_notes([message])
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
+def _guarded(command):
+    """``command`` with the refusals every command shares: an error of the library (one line,
+    exit code 2, or 3 when the system refused) and an OSError or MemoryError left unhandled
+    (one line, exit code 3), never a traceback; notes said as they come."""
+    @functools.wraps(command)
+    def guarded(*args, **kwargs):
+        with _notes():
+            try:
+                return command(*args, **kwargs)
+            except CgtSimError as exc:
+                fail(exc)
+            except (OSError, MemoryError) as exc:
+                fail(system_refusal(exc))
+    return guarded
+
+
 class _App(typer.Typer):
-    """typer.Typer whose commands show flags as flags in their help (see _PlainFlags)."""
+    """typer.Typer whose commands show flags as flags in their help (see _PlainFlags) and share
+    their refusals (see _guarded)."""
 
     def command(self, *args, **kwargs):
         kwargs.setdefault("cls", _Command)
-        return super().command(*args, **kwargs)
+        register = super().command(*args, **kwargs)
+        return lambda command: register(_guarded(command))
 
 
 app = _App(cls=_Group, add_completion=False, no_args_is_help=True,
@@ -104,6 +155,9 @@ def main():  # console-script entry point
         code = exc.exit_code
     except _aborts():
         code = 130
+    except (OSError, MemoryError) as exc:  # (outside a command: its own are said by _guarded)
+        typer.echo(f"error: {system_refusal(exc).line()}", err=True)
+        code = SystemRefused.exit_code
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command is over: a late Ctrl-C changes nothing
     if code == 130 and not INTERRUPTION_SAID:  # (recent typers turn Ctrl-C into exit code 130 silently)
         typer.echo(f"interrupted after writing {', '.join(map(str, WRITTEN))}" if WRITTEN

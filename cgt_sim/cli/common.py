@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 import yaml
 
-from ..errors import CgtSimError, ScenarioError, command_line
+from ..errors import CgtSimError, ScenarioError, command_line, one_line, quoted
 from ..scenario import yaml_value
 
 # The library's arguments as the commands name them: "--" and the name with "-" for "_", but for
@@ -17,7 +17,8 @@ RENAMED = {"overrides": "--set", "metrics": "--metric"}
 ARGUMENTS = {"replications", "seed", "until", "overrides", "out", "workers", "executor", "scheduler", "resume",
              "precision", "metric", "metrics", "precision_year", "programs", "years", "level", "method", "samples",
              "grid", "targets", "scenario", "budget", "start", "only", "allow_other_model", "lang", "replace",
-             "report"}
+             "report", "ensemble", "waves", "points", "members", "cutoff", "criterion", "outcome", "experiments",
+             "threshold"}
 
 
 def option_of(argument: str) -> str | None:
@@ -27,13 +28,20 @@ def option_of(argument: str) -> str | None:
     return f"--{argument.replace('_', '-')}" if argument in ARGUMENTS else None
 
 
+# Exit codes of every command (README, "Bad input, full disks and two writers").
+BAD_INPUT = 2  # input cgt-sim cannot use, or an output it may not replace: one line, nothing written
+SYSTEM_REFUSED = 3  # the system refused to read or write (no space, a name too long, permission, read-only)
+
+
 def fail(message: str | CgtSimError) -> None:
     """Print one line (an error of the library as the command line names things) and exit with
-    code 2."""
+    the error's code: 2 for bad input (and a plain message), 3 when the system refused."""
+    code = BAD_INPUT
     if isinstance(message, CgtSimError):
+        code = message.exit_code
         message = command_line(message, option_of)
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def check_run_options(replications: int, seed: int, workers, min_replications: int = 1) -> None:
@@ -60,11 +68,11 @@ def parse_sets(items: list[str] | None) -> dict:
         key, _, raw = item.partition("=")
         key = key.strip()
         if not key:
-            raise ScenarioError(f"--set {item!r}", None, "expected KEY=VALUE with a parameter name before '='")
+            raise ScenarioError(f"--set {quoted(item)}", None, "expected KEY=VALUE with a parameter name before '='")
         try:
             value = yaml_value(raw) if raw.strip() else None
-        except (yaml.YAMLError, ValueError, TypeError) as exc:
-            raise ScenarioError("--set", key, f"could not read the value {raw!r} ({yaml_problem(exc)})") from None
+        except (yaml.YAMLError, ValueError, TypeError) as exc:  # (safe_load.Unreadable is a ValueError)
+            raise ScenarioError("--set", key, f"could not read the value {quoted(raw)} ({yaml_problem(exc)})") from None
         if value is None:
             raise ScenarioError("--set", key, "needs a value after '='")
         if key in out:
@@ -102,7 +110,7 @@ def parse_years(years: str | None) -> list[int] | None:
     try:
         return [int(y) for y in years.split(",")] if years else None
     except ValueError:
-        fail(f"--years: expected comma-separated years such as 2030,2035 (got {years!r})")
+        fail(f"--years: expected comma-separated years such as 2030,2035 (got {quoted(years)})")
 
 
 def remaining_column():
@@ -228,7 +236,7 @@ def font_notes(write, *args):
 def say_notes(notes) -> None:
     """Each note as one line on stderr, "note: ...", as every command says them."""
     for note in notes:
-        typer.echo(f"note: {note}", err=True)
+        typer.echo(f"note: {one_line(str(note))}", err=True)
 
 
 def print_checks(rows, title: str) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from ..errors import CgtSimError
+from ..errors import CgtSimError, refused
 from ..paths import user_path
-from ..storage import WRITTEN, followed, sigint_deferred
+from ..storage import WRITTEN, followed, held, sigint_deferred
 from ..text import check_lang, difference_rows, say
 from .app import app
 from .common import (
@@ -47,6 +48,9 @@ def compare(
     allow_other_model: bool = typer.Option(False, "--allow-other-model",
                                            help="compare saved results made by other model code (refused "
                                                 "otherwise)"),
+    ensemble: Optional[Path] = typer.Option(None, "--ensemble",
+                                            help="ensemble file of a history match (calibration/ensemble.parquet): "
+                                                 "replication r takes the parameters of one of its members"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Paired differences of scenarios from the first, under common random numbers: each
@@ -67,7 +71,8 @@ def compare(
     from ..report import check_report_folder
 
     options_given = dict(replications=replications is not None, seed=seed is not None, until=until is not None,
-                         workers=workers is not None, executor=executor is not None, scheduler=scheduler is not None)
+                         workers=workers is not None, executor=executor is not None, scheduler=scheduler is not None,
+                         ensemble=ensemble is not None)
     replications = 50 if replications is None else replications
     seed = 42 if seed is None else seed
     executor = "process" if executor is None else executor
@@ -108,7 +113,7 @@ def compare(
             _write_report([str(user_path(x)) for x in scenarios], report, metric, level, lang, quiet)
         return
     try:
-        scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level)
+        scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level, ensemble=ensemble)
     except CgtSimError as exc:
         fail(exc)
     progress_cm, task_cb = progress(quiet, replications * len(scs), "compare")
@@ -139,12 +144,21 @@ def _write_report(results, folder: Path, metrics, level: float, lang: str, quiet
 
 
 def _write_comparison(table, target: Path, level: float, pairs: str, quiet: bool, lang: str = "en") -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    table.to_csv(tmp, index=False)
-    with sigint_deferred():
-        tmp.replace(target)
-        WRITTEN.append(target)
+    """Write the table whole beside ``target`` and rename it into place, holding the lock of
+    ``target``; a failed write (no space left) leaves ``target`` as it was and no temporary
+    file."""
+    with held(target):
+        tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(tmp, index=False)
+            with sigint_deferred():
+                tmp.replace(target)
+                WRITTEN.append(target)
+        except OSError as exc:
+            raise refused(exc, target) from None
+        finally:
+            tmp.unlink(missing_ok=True)
     if not quiet:
         _print_comparison(table, level, pairs, lang)
         typer.echo(f"comparison written to {target}")

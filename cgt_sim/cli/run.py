@@ -58,6 +58,9 @@ def run(
     replace: bool = typer.Option(False, "--replace",
                                  help="replace a result in --out that has more replications or a longer horizon "
                                       "(refused otherwise, before anything runs)"),
+    ensemble: Optional[Path] = typer.Option(None, "--ensemble",
+                                            help="ensemble file of a history match (calibration/ensemble.parquet): "
+                                                 "replication r takes the parameters of one of its members"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Run a scenario and write its results (Parquet tables, summary.csv, manifest.json)."""
@@ -68,7 +71,7 @@ def run(
     options = dict(executor=executor, scheduler=scheduler, resume=resume, precision=precision, metric=metric,
                    precision_year=precision_year, programs=programs, allow_other_model=allow_other_model)
     try:
-        sc = resolve(scenario, parse_sets(set_), until)
+        sc = resolve(scenario, parse_sets(set_), until, ensemble)
         target = out or Path("results") / sc.name
         check(sc, replications, seed, out=target, replace=replace, **options)
     except CgtSimError as exc:

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from ..errors import CgtSimError
+from ..errors import CgtSimError, quoted
 from ..parameters import CATALOGUE
 from ..scenario import default_scenario, fitted_targets, load_scenario, value_text
 from ..schema import key_prefixes, scenario_json_schema
@@ -34,8 +34,9 @@ def show(
     if as_json:
         data = sc.to_dict()
         if only:
-            for part in ("parameters", "origin", "uncertain"):
-                data[part] = {k: v for k, v in data[part].items() if k.startswith(only)}
+            for part in ("parameters", "origin", "uncertain", "levers"):
+                if part in data:
+                    data[part] = {k: v for k, v in data[part].items() if k.startswith(only)}
         typer.echo(json.dumps(data, indent=2, default=str))
         return
     typer.echo(f"# {sc.name}: {sc.description}" if sc.description else f"# {sc.name}")
@@ -56,6 +57,10 @@ def show(
         unc = sc.uncertain.get(key)
         unc_text = (f"   ~ {unc.dist}({', '.join(f'{k}={v}' for k, v in unc.args.items())})"
                     + (f" declared in {unc.declared_in}" if unc.declared_in else "")) if unc else ""
+        lever = sc.levers.get(key)
+        if lever:
+            unc_text += (f"   lever: {lever.dist}({', '.join(f'{k}={v}' for k, v in lever.args.items())})"
+                         + (f" declared in {lever.declared_in}" if lever.declared_in else ""))
         outside = origin != "default" and key not in sc.calibrated and _outside_plausible(p, sc.values[key])
         typer.echo(f"  {key} = {value_text(key, sc.values[key])} {p.unit}{marker}{unc_text}"
                    + ("   (outside the plausible range)" if outside else ""))
@@ -83,7 +88,7 @@ def _unknown_prefix(only: str) -> str:
     from ..scenario import _suggest
 
     sections = dict.fromkeys(key.split(".")[0] for key in CATALOGUE)
-    return (f"--only: no parameter starts with {only!r}{_suggest(only, key_prefixes(CATALOGUE, whole=True))}; "
+    return (f"--only: no parameter starts with {quoted(only)}{_suggest(only, key_prefixes(CATALOGUE, whole=True))}; "
             "the sections are " + ", ".join(sections))
 
 

@@ -34,6 +34,9 @@ def sweep(
     metric: Optional[List[str]] = typer.Option(None, "--metric", "-m", help="annual metric (repeatable)"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="result folder (default results/<scenario>_sweep)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    ensemble: Optional[Path] = typer.Option(None, "--ensemble",
+                                            help="ensemble file of a history match (calibration/ensemble.parquet): "
+                                                 "replication r takes the parameters of one of its members"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
     """Run a scenario over a grid of parameter values with common random numbers: one tidy table."""
@@ -43,7 +46,7 @@ def sweep(
     year_list = parse_years(years)
     metric = metric or None  # no --metric: the defaults
     try:
-        plan = prepare(scenario, parse_grid(grid), until, year_list, metric)
+        plan = prepare(scenario, parse_grid(grid), until, year_list, metric, ensemble)
     except CgtSimError as exc:
         fail(exc)
     target = out or Path("results") / f"{plan.scenario.name}_sweep"

@@ -22,6 +22,8 @@ def validate(
     replications: int = typer.Option(16, "--replications", "-r", help="replications of the scenario"),
     seed: int = typer.Option(42, "--seed", help="root random seed (>= 0)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
+    ensemble: Optional[Path] = typer.Option(None, "--ensemble", help="run the scenario over the members of an "
+                                            "ensemble file; each target row gives the share of replications within it"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table; the exit code says it all"),
     backtest: bool = typer.Option(False, "--backtest", help="add the out-of-sample test: the scenario fitted to "
                                   "the figures of 2022 and earlier (the backtest folder beside the targets "
@@ -40,7 +42,7 @@ def validate(
     targets = targets or default_targets()
     folder = Path(targets).parent / BACKTEST
     try:
-        sc, ts = prepare_validation(scenario, targets)
+        sc, ts = prepare_validation(scenario, targets, ensemble)
         if backtest:
             backtest_scenario(scenario, folder)  # bad backtest files are refused before any work
     except CgtSimError as exc:

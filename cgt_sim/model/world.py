@@ -45,6 +45,10 @@ class World:
                                    + [self.clock.year_start_day(self.years[-1] + 1)])
         self.rng = streams(seed, replication)
         sampled = {k: u.sample(self.rng["uncertain"]) for k, u in sorted(scenario.uncertain.items())}
+        self.member = None  # the ensemble member whose parameters this replication takes
+        if scenario.ensemble is not None:  # (a function of seed and replication: no stream is drawn from)
+            self.member, values = scenario.ensemble.draw(scenario, seed, replication)
+            sampled.update(values)
         self.params = params = RunParams(scenario, self.clock, sampled)
         self.env = simpy.Environment()
         self.accounts = Accounts(self.year_edges.tolist())
@@ -156,7 +160,10 @@ class World:
         self.accounts.forget()
 
     def tables(self) -> dict:
-        return tables(self)
+        out = tables(self)
+        if self.member is not None:
+            out["sampled"] = {"member": self.member, **out["sampled"]}
+        return out
 
 
 def simulate(scenario: Scenario, replication: int, seed: int) -> dict:

@@ -62,3 +62,13 @@ def test_programs_move_between_states_and_the_snapshot_counts_them():
     assert acc.flows["new_programs"] == [3.0, 0.0] and acc.flows["failed_science"] == [1.0, 1.0]
     assert acc.flows["new_approvals"] == [0.0, 1.0]
     assert int(acc.snapshots.sum(axis=1)[-1]) == 3 and np.all(acc.snapshots >= 0)
+
+
+def test_a_run_has_the_declared_column_types(short_tables):
+    from cgt_sim.outputs import COLUMN_TYPES
+    from cgt_sim.runner import tables
+
+    frames = tables([short_tables])
+    for name in ("annual", "programs", "products"):
+        assert list(COLUMN_TYPES[name]) == list(frames[name].columns), name
+        assert {c: str(t) for c, t in frames[name].dtypes.items()} == COLUMN_TYPES[name], name
