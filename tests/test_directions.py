@@ -161,14 +161,16 @@ def test_payment_reform_does_not_lower_approvals_unless_cdmos_are_the_only_capac
 @pytest.mark.slow
 def test_fewer_starting_suites_never_give_more_suites_or_shorter_waits():
     """The expansion rule sizes sites from forecast demand, so a site that starts smaller ends no
-    bigger than one that starts larger, and its patients wait no less (paired, same seed)."""
+    bigger than one that starts larger, its patients wait no less and no more of them are treated
+    (paired, same seed). Patients who wait too long drop out, so the median wait of those treated
+    moves little: the test holds it to its interval, and the count treated to a clear fall."""
     from cgt_sim.parameters import CLUSTERS
 
     base = cgt_sim.load_scenario(SCEN / "baseline.yaml")
     small = base.with_overrides({f"manufacturing.suites_2015.{c}": round(0.4 * base.value(f"manufacturing.suites_2015.{c}"))
                                  for c in CLUSTERS})
     table = cgt_sim.compare([base, small], replications=12, seed=3, workers=2, until=2025, years=[2025],
-                            metrics=["suites", "vein_to_vein_days_median"]).set_index("metric")
+                            metrics=["suites", "vein_to_vein_days_median", "patients_treated"]).set_index("metric")
     assert table.loc["suites", "diff_low"] <= 0.0 and table.loc["suites", "diff_mean"] <= 0.0
     assert table.loc["vein_to_vein_days_median", "diff_high"] >= 0.0
-    assert table.loc["vein_to_vein_days_median", "diff_mean"] >= 0.0
+    assert table.loc["patients_treated", "diff_high"] < 0.0
