@@ -37,6 +37,7 @@ h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bo
 table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.88em; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.55em; vertical-align: top; }
 th { background: #f4f4f4; text-align: left; } td.num { text-align: right; white-space: nowrap; }
+tbody td:first-child { white-space: nowrap; }
 .toggles { position: sticky; top: 0; background: #fff; padding: 0.5em 0; border-bottom: 1px solid #eee; z-index: 10; }
 .toggles label { margin-right: 1.2em; cursor: pointer; white-space: nowrap; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px; vertical-align: -0.1em; }
@@ -94,9 +95,18 @@ def _mark_traces(starts, i: int, name: str, low: float, high: float, lang: str, 
     return traces
 
 
+def _log_ticks(lang: str) -> dict:
+    """Tick labels of a log axis: Plotly's short 10k in English, whole numbers with separators
+    in Chinese (10,000: "k" is no Chinese unit, and 万 ticks would read unevenly)."""
+    return {} if lang == "en" else {"tickformat": ","}
+
+
 def _span(values) -> tuple[float, float]:
-    finite = [v for v in values if np.isfinite(v)]
-    return (min(finite + [0.0]), max(finite + [1.0]))
+    """The heights a policy mark spans: the data's, with zero (a mark never stretches the axis
+    beyond the data: a share that changes by 0.1 is not drawn on an axis to 1)."""
+    finite = [float(v) for v in values if np.isfinite(v)]
+    low, high = min(finite + [0.0]), max(finite + [0.0])
+    return (low, high) if high > low else (low, low + 1.0)
 
 
 def fan_figure(results, names, metric: str, marks, lang: str):
@@ -221,8 +231,8 @@ def indications_figure(results, names, lang: str):
                                          "line": {"width": 3, "color": plot.color(i)}}))
     layout = _layout(say("indications_title", lang, year=year), lang, barmode="group", hovermode="closest",
                      height=max(480, 60 + 34 * len(order) * max(1, len(results)) // 2))
-    layout["xaxis"] = {"type": "log", "title": {"text": unit_name("patients", lang) + (" (log)" if lang == "en"
-                                                                                       else "（对数刻度）")}}
+    layout["xaxis"] = {"type": "log", **_log_ticks(lang),
+                       "title": {"text": unit_name("patients", lang) + (" (log)" if lang == "en" else "（对数刻度）")}}
     layout["yaxis"] = {"automargin": True}
     layout["margin"] = {"l": 160, "r": 20, "t": 60, "b": 110}
     return go.Figure(traces, layout)
@@ -243,7 +253,7 @@ def funnel_figure(results, names, lang: str):
     title = (say("outcomes_title", lang, year=horizons.pop()) if len(horizons) == 1 else say("outcomes_each", lang))
     top = max((float(np.nanmax(t.y)) for t in traces if len(t.y)), default=1.0)
     layout = _layout(title, lang, barmode="group", hovermode="closest",
-                     yaxis={"type": "log", "title": {"text": say("programs_per_replication", lang)},
+                     yaxis={"type": "log", **_log_ticks(lang), "title": {"text": say("programs_per_replication", lang)},
                             "range": [-0.3, float(np.log10(max(top, 1.0))) + 0.5]})  # from 0.5, room for labels
     layout["xaxis"] = {"type": "category"}
     return go.Figure(traces, layout)

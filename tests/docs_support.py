@@ -152,6 +152,8 @@ def prepare(line: str, workdir: Path) -> tuple[list[str], Path | None]:
         args = shorten_run(args, SHORT_CALIBRATE)
     elif args[0] == "discover":
         args = shorten_run(["--experiments" if a == "-n" else a for a in args], SHORT_DISCOVER)
+        i = args.index("--outcome") + 1
+        args[i] = re.sub(r"_\d{4}\b", f"_{SENSITIVITY_YEAR}", args[i])  # the runs stop at the outcome's year
     elif args[0] == "validate":
         args = shorten_run(args, SHORT_VALIDATE)[:-1]  # keep the table: the exit code must agree with it
     return args, redirect

@@ -365,3 +365,23 @@ def test_report_html_is_self_contained_and_says_where_each_result_comes_from(two
         assert fact in page, fact
     assert "Differences from baseline (mean [90% paired interval])" in page
     assert "Headline figures (mean [5-95%])" in page and 'data-group="s1"' in page
+
+
+def test_a_policy_mark_spans_the_data_and_never_stretches_the_axis():
+    """The dotted line of a policy start runs over the chart's data (and zero), so a difference
+    in a share of 0.1 is drawn on an axis of about 0.1, not 0 to 1."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from cgt_sim.interactive import difference_figure
+    from cgt_sim.policy import PolicyStart
+
+    table = pd.DataFrame({"scenario": "reform", "baseline": "baseline", "metric": "manufacturing_utilisation",
+                          "year": [2025, 2026, 2027], "diff_mean": [0.0, 0.05, 0.12],
+                          "diff_low": [0.0, 0.02, 0.08], "diff_high": [0.0, 0.07, 0.16]})
+    start = PolicyStart(dt.date(2026, 1, 1), ("market.nrdl_listing_hazard",))
+    figure = difference_figure(table, "manufacturing_utilisation", [[], [start]], 0.9, "en")
+    marks = [t for t in figure.data if t.line.dash == "dot" and t.mode == "lines"]
+    assert len(marks) == 1 and list(marks[0].x) == [2026, 2026]
+    assert tuple(marks[0].y) == (0.0, pytest.approx(0.16))
