@@ -116,6 +116,7 @@ class Checkpoint:
         self.parts = self.path / "parts"
         self.allow_other_model = allow_other_model  # parts of other model code may be resumed
         self.other_model: str | None = None  # the fingerprint of such parts, once resumed
+        self.made: list[Path] = []  # folders made for the partial folder, deepest first
 
     # ------------------------------------------------------------------ before anything runs
 
@@ -246,6 +247,7 @@ class Checkpoint:
                                          "products": res.products, "sampled": res.sampled}))
         else:
             shutil.rmtree(self.path, ignore_errors=True)  # holds no finished replication (checked)
+        self.made = [p for p in self.path.parents if not p.exists()]
         key = self.path / KEY_FILE
         tmp = self.path / f".{KEY_FILE}.tmp"
         try:
@@ -258,7 +260,7 @@ class Checkpoint:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             if not self.finished():  # nothing of value in it: nothing left behind
-                shutil.rmtree(self.path, ignore_errors=True)
+                self.remove()
             raise refused(exc, self.path, "cannot be written (the folder of unfinished replications)") from None
         return reuse
 
@@ -291,7 +293,14 @@ class Checkpoint:
             raise
 
     def remove(self) -> None:
+        """Remove the partial folder, and the folders made for it that are left empty (a run
+        that fails leaves no folder behind)."""
         shutil.rmtree(self.path, ignore_errors=True)
+        for folder in self.made:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty: the result is there, or something of the user's
+                break
 
 
 def _check_tables(folder: Path, first: int, last: int, ident: dict, advice: str) -> None:

@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 
 from .checkpoint import Checkpoint, identity
-from .errors import OptionError, ScenarioError, SystemRefused, quoted
+from .errors import OptionError, ResultError, ScenarioError, SystemRefused, quoted
 from .executors import check_executor, chunk_size, default_workers, open_executor
 from .outputs import ALIASES, annual_columns
+from .paths import user_path
 from .progress import shows_progress
 from .provenance import made_by
 from .results import (
@@ -47,7 +48,7 @@ from .scenario import (
     check_values,
     load_scenario,
 )
-from .storage import held, sigint_deferred
+from .storage import held, longer_run_text, sigint_deferred
 from .text import replications_text
 
 TABLES = ("annual", "programs", "products", "sampled")
@@ -157,7 +158,7 @@ def check_precision(sc: Scenario, replications: int, precision, metric, precisio
 
 def check(sc: Scenario, replications: int, seed: int, executor: str = "process", scheduler: str | None = None,
           out=None, resume: bool = False, precision=None, metric=None, precision_year=None,
-          programs: str = "all", allow_other_model: bool = False) -> Precision | None:
+          programs: str = "all", allow_other_model: bool = False, replace: bool = False) -> Precision | None:
     """Check every option of a run before anything runs or is written; raise ScenarioError
     naming the first bad one. Returns the precision target (None without one)."""
     check_executor(executor, scheduler)
@@ -167,9 +168,23 @@ def check(sc: Scenario, replications: int, seed: int, executor: str = "process",
     if out is not None:
         Checkpoint(out, allow_other_model).check(identity(sc, seed, programs), resume,
                                                  replications if goal is None else None)
+        if not resume and not replace:
+            check_not_shorter(out, replications, sc.horizon_year)
     elif resume:
         raise OptionError("resume", "needs the result folder to complete (out=...)")
     return goal
+
+
+def check_not_shorter(out, replications: int, horizon_year: int) -> None:
+    """A quick run never replaces a longer one unasked: a result in ``out`` with more
+    replications or a longer horizon than this run's is a ResultError naming ``out``, which
+    says so and how to keep it (``replace``, or another folder)."""
+    lost = longer_run_text(out, replications, horizon_year)
+    if lost is not None:
+        out = user_path(out)
+        beside = out.with_name(f"{out.name}_r{replications}_{horizon_year}")
+        raise ResultError(out, None, f"{lost}; nothing was run. Add `replace` to replace it, or give another "
+                          f"`out` (such as {beside})")
 
 
 # --------------------------------------------------------------------------- finished replications
@@ -304,12 +319,12 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
         overrides: dict | None = None, until: int | None = None, progress=None, executor: str = "process",
         scheduler: str | None = None, out=None, resume: bool = False, precision: float | None = None,
         metric: str | None = None, precision_year: int | None = None, programs: str = "all",
-        allow_other_model: bool = False, ensemble=None) -> ResultSet:
+        allow_other_model: bool = False, replace: bool = False, ensemble=None) -> ResultSet:
     """Run ``replications`` replications of a scenario (a Scenario or a YAML path) from root
     ``seed``; return a ``ResultSet`` (``.annual``: a row per replication and year; ``.programs``:
     per replication and program; ``.products``: per replication and approved product;
     ``.sampled``: each replication's uncertain draws; ``.manifest``; ``.summary()``,
-    ``.headline()``, ``.save(folder)``; columns in the README).
+    ``.headline()``, ``.save(folder)``; columns in docs/cli.md).
 
     ``overrides``: {dotted key: value}, values in any form of a scenario's ``set``; ``until``:
     the last simulated year (the horizon).
@@ -330,6 +345,9 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     tables are the same either way), for long runs that need less memory.
     ``allow_other_model``: ``resume`` may take over replications made by other model code (see
     ``provenance``; refused otherwise); the manifest then records their fingerprint.
+    ``replace``: the result may replace one in ``out`` with more replications or a longer
+    horizon (refused otherwise, before anything runs: a quick run never replaces a long one
+    unasked).
     ``ensemble``: an ensemble file (or ``cgt_sim.load_ensemble``'s result): replication r takes
     the parameter set of one member, a function of ``seed`` and r (see ``cgt_sim.ensemble``),
     so the bands carry the parameters' uncertainty as well as the model's randomness.
@@ -347,20 +365,20 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
                             f"(got {quoted(progress)})")
     if out is None:
         return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
-                    resume, precision, metric, precision_year, programs, allow_other_model, ensemble)
+                    resume, precision, metric, precision_year, programs, allow_other_model, replace, ensemble)
     with held(out):
         return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
-                    resume, precision, metric, precision_year, programs, allow_other_model, ensemble)
+                    resume, precision, metric, precision_year, programs, allow_other_model, replace, ensemble)
 
 
 def _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out, resume,
-         precision, metric, precision_year, programs, allow_other_model, ensemble) -> ResultSet:
+         precision, metric, precision_year, programs, allow_other_model, replace, ensemble) -> ResultSet:
     """``run`` after its counts are checked (holding the lock of ``out``, when given)."""
     sc = resolve(scenario, overrides, until, ensemble)
     for note in after_horizon_notes(sc):
         warnings.warn(note, AfterHorizonWarning, stacklevel=3)
     goal = check(sc, replications, seed, executor, scheduler, out, resume, precision, metric, precision_year,
-                 programs, allow_other_model)
+                 programs, allow_other_model, replace)
     workers = default_workers(replications, workers)
     store = Checkpoint(out, allow_other_model) if out is not None else None
     ident = identity(sc, seed, programs)

@@ -7,11 +7,23 @@ import re
 
 from .parameters import CATALOGUE
 from .scenario import DISTRIBUTIONS, fixed_for_run, support_bounds
+from .timeline import DATE_TEXT, FIRST_YEAR, LAST_YEAR, YEAR_TEXT
 
 # A number written as text (YAML 1.1 reads 50e6 or 1.5e3 as text; the loader takes them as
 # numbers). Its range is checked by the loader only.
 NUMBER_TEXT = {"type": "string", "description": "a number written as text, such as 50e6",
                "pattern": r"^\s*[+-]?(\d(_?\d)*(\.(\d(_?\d)*)?)?|\.\d(_?\d)*)([eE][+-]?\d(_?\d)*)?\s*$"}
+
+
+# A date, as the loader takes it (timeline.parse_date): a year, as a whole number or as text, or
+# a calendar day YYYY-MM-DD ("format": "date" checks the day exists where formats are checked).
+DATE = {"anyOf": [{"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
+                  {"type": "string", "pattern": f"^{YEAR_TEXT}$"},
+                  {"type": "string", "pattern": f"^{DATE_TEXT}$", "format": "date"}],
+        "description": f"a date (YYYY-MM-DD) or a year ({FIRST_YEAR}-{LAST_YEAR})"}
+# A date as a key of steps: the same forms as text (a key is text in JSON; a year written
+# 2026.0 in YAML is the key "2026.0").
+DATE_KEY = {"anyOf": [{"pattern": f"^{YEAR_TEXT}(\\.0+)?$"}, {"pattern": f"^{DATE_TEXT}$", "format": "date"}]}
 
 
 def _or_text(number: dict) -> dict:
@@ -29,7 +41,7 @@ def scenario_json_schema() -> dict:
             props[key] = {"type": "boolean", "description": p.doc}
             continue
         if p.kind == "date":
-            props[key] = {"type": ["string", "integer"], "description": p.doc}
+            props[key] = {**DATE, "description": p.doc}
             continue
         num = {"type": "number" if p.kind == "float" else "integer"}
         if p.low is not None:
@@ -47,13 +59,13 @@ def scenario_json_schema() -> dict:
         steps = {"$ref": "#/$defs/steps", "properties": {"steps": {"additionalProperties": value}}}
         changes = {"type": "array", "items": {"$ref": f"#/properties/set/properties/{key}"}}  # applied in order
         props[key] = {"description": description, "anyOf": [num, NUMBER_TEXT, dated, steps, changes]}
-    date = {"type": ["string", "integer"], "description": "a date (YYYY-MM-DD) or a year"}
+    date = DATE
     defs = {"dated": {"type": "object", "properties": {"value": {}, "from": date, "to": date},
                       "required": ["value"], "dependentRequired": {"to": ["from"]}, "additionalProperties": False,
                       "description": "a value from a date (a step), or reached by 'to' (a ramp from 'from')"},
             "steps": {"type": "object", "properties": {"steps": {
                           "type": "object", "minProperties": 1,
-                          "propertyNames": {"pattern": "^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$"}}},
+                          "propertyNames": DATE_KEY}},
                       "required": ["steps"], "additionalProperties": False,
                       "description": "date: value, each a step from its date"},
             **_distribution_defs()}

@@ -28,13 +28,17 @@ from .safe_load import read_text
 from .text import replications_text
 
 # What cgt-sim writes into a folder of each kind (a sweep adds heatmap_<metric>.png per metric;
-# report.py writes exactly the report's files, which its tests check).
+# report.py writes exactly the report's files, which its tests check: the difference charts with
+# two results or more, difference_<metric>.png of other metrics when asked for them).
 OUTPUT_FILES = {
     "run": ("manifest.json", "summary.csv", "annual.parquet", "programs.parquet", "products.parquet",
             "sampled.parquet"),
-    "report": ("report.md", "funnel.png", "cumulative_approvals.png", "patients_treated.png",
-               "cogs_per_patient_cny.png", "net_price_per_patient_cny.png", "vein_to_vein_days_median.png",
-               "manufacturing_utilisation.png"),
+    "report": ("report.md", "report.html", "funnel.png", "spending.png", "indications.png",
+               "cumulative_approvals.png", "patients_treated.png", "cogs_per_patient_cny.png",
+               "net_price_per_patient_cny.png", "vein_to_vein_days_median.png", "manufacturing_utilisation.png",
+               "difference_cumulative_approvals.png", "difference_patients_treated.png",
+               "difference_cogs_per_patient_cny.png", "difference_net_price_per_patient_cny.png",
+               "difference_vein_to_vein_days_median.png", "difference_manufacturing_utilisation.png"),
     "sweep": ("manifest.json", "sweep.csv", "sweep.parquet"),
     "sensitivity": ("manifest.json", "indices.csv", "samples.parquet", "second_order.csv", "indices.png"),
     "history-matching": ("manifest.json", "report.md", "waves.csv", "runs.parquet", "loo.csv", "constraints.csv",
@@ -49,6 +53,8 @@ def _written_here(folder: Path, kind: str | None) -> set[str]:
     when it wrote them. A run's sampled.parquet is always its own: load_results would read a
     stale one as the draws."""
     names = set(OUTPUT_FILES.get(kind, ()))
+    if kind == "report":  # difference charts of any metric
+        names |= {p.name for p in folder.glob("difference_*.png")}
     if kind not in ("sweep", "sensitivity"):
         return names
     manifest = _read_manifest(folder) or {}
@@ -238,7 +244,8 @@ def _atomic_folder(path: Path, kind: str | None, check):
 
 RESULT_KINDS = ("run", "sweep", "sensitivity", "history-matching", "discovery")
 WRITTEN_BY = "cgt-sim"  # every manifest.json it writes says so
-REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md
+REPORT_TITLE = "# cgt-sim report: "  # the first line of every report.md (in English)
+REPORT_TITLES = (REPORT_TITLE, "# cgt-sim 报告：")  # (in either language)
 
 
 def result_kind(manifest) -> str | None:
@@ -280,6 +287,23 @@ def earlier_run_text(folder) -> str | None:
     return f"{name}, {replications_text(replications)} to {horizon if isinstance(horizon, int) else '?'}"
 
 
+def longer_run_text(folder, replications: int, horizon_year: int) -> str | None:
+    """What a run of ``replications`` to ``horizon_year`` would lose by replacing the run
+    result in ``folder``: "holds <scenario>, N replications to YYYY: more replications and a
+    longer horizon than this run's M to YYYY", or None when the folder holds no run result
+    with more replications or a longer horizon."""
+    manifest = _read_manifest(user_path(folder))
+    if result_kind(manifest) != "run":
+        return None
+    held, until = manifest.get("replications"), manifest.get("horizon_year")
+    more = isinstance(held, int) and not isinstance(held, bool) and held > replications
+    longer = isinstance(until, int) and not isinstance(until, bool) and until > horizon_year
+    if not (more or longer):
+        return None
+    what = " and ".join(w for w, found in (("more replications", more), ("a longer horizon", longer)) if found)
+    return (f"holds {earlier_run_text(folder)}: {what} than this run's {replications} to {horizon_year}")
+
+
 def earlier_output(folder: Path) -> str | None:
     """What cgt-sim wrote into ``folder`` before: "run", "sweep" or "sensitivity" (a
     manifest.json that cgt-sim wrote), "report" (a report.md that starts with its title), or
@@ -288,7 +312,7 @@ def earlier_output(folder: Path) -> str | None:
     if kind is not None:
         return kind
     try:
-        if read_text(folder / "report.md", 1 << 24, ResultError).startswith(REPORT_TITLE):
+        if read_text(folder / "report.md", 1 << 24, ResultError).startswith(REPORT_TITLES):
             return "report"
     except CgtSimError:  # none, not a file (a FIFO is not waited on), not text
         pass
@@ -357,9 +381,10 @@ def check_replaceable_file(path, written: Callable[[str], bool], what: str) -> s
 
 
 def check_writable(path) -> None:
-    """``path`` (a file or folder to be written later) can be made: its parent folder is made if
-    need be, and a probe folder is made in it and removed. Raise ResultError naming ``path``
-    and the reason otherwise (before any work, not after it)."""
+    """``path`` (a file or folder to be written later) can be made: a probe folder is made and
+    removed in the nearest folder above it that exists (no folder is made for it: a command
+    that fails later leaves none behind). Raise ResultError naming ``path`` and the reason
+    otherwise (before any work, not after it)."""
     path = user_path(path)
     above = path.absolute().parent
     while not above.exists() and above != above.parent:
@@ -367,8 +392,7 @@ def check_writable(path) -> None:
     if not above.is_dir():
         raise ResultError(path, None, f"cannot be written: {above} is a file, not a folder")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        probe = path.parent / f".{path.name}.probe-{uuid.uuid4().hex[:8]}"
+        probe = above / f".{path.name}.probe-{uuid.uuid4().hex[:8]}"
         probe.mkdir()
         probe.rmdir()
     except OSError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 
 from .errors import quoted
@@ -38,27 +39,39 @@ def year_index(edges, t: float) -> int:
     return min(max(i, 0), len(edges) - 2)
 
 
+# The dates a scenario may give, as text: a year from 1900 to 2200, or a calendar date
+# YYYY-MM-DD. The JSON Schema of scenario files (schema.py) takes exactly these forms.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+YEAR_TEXT = "(19[0-9]{2}|2[01][0-9]{2}|2200)"
+DATE_TEXT = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
 def parse_date(value) -> dt.date:
-    """Accept a date, a datetime, an ISO string 'YYYY-MM-DD', or a year (int/float/'2026')."""
+    """Accept a date, an ISO date 'YYYY-MM-DD' (a real calendar day), or a year from 1900 to
+    2200 (a whole number, or four digits as text). A time of day (a YAML timestamp such as
+    2025-04-01 10:00:00) is refused: changes take effect from the start of a day."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        raise ValueError(f"expected a date such as 2026-01-01, without a time of day, got {value!r}")
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
         raise ValueError(f"expected a date, got {quoted(value)}")
     if isinstance(value, (int, float)):
-        if not (isinstance(value, int) or math.isfinite(value)) or not 1900 <= value <= 2200 or value != int(value):
-            raise ValueError(f"expected a date such as 2026-01-01 or a year, got {quoted(value)}")
+        if (not (isinstance(value, int) or math.isfinite(value)) or not FIRST_YEAR <= value <= LAST_YEAR
+                or value != int(value)):
+            raise ValueError(f"expected a date such as 2026-01-01 or a year from {FIRST_YEAR} to {LAST_YEAR}, "
+                             f"got {quoted(value)}")
         return dt.date(int(value), 1, 1)
     if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit() and len(text) == 4:
-            return dt.date(int(text), 1, 1)
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise ValueError(f"expected a date such as 2026-01-01 or a year, got {quoted(value)}")
+        if re.fullmatch(YEAR_TEXT, value):
+            return dt.date(int(value), 1, 1)
+        if re.fullmatch(DATE_TEXT, value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"expected a date such as 2026-01-01: {quoted(value)} is no calendar day") from None
+    raise ValueError(f"expected a date such as 2026-01-01 or a year from {FIRST_YEAR} to {LAST_YEAR}, "
+                     f"got {quoted(value)}")
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,20 @@ def test_misfit_and_pass_rule():
     high = _target("at_most", 5.0, 1.0)
     assert high.misfit(-3.0) == 0.0 and high.misfit(7.0) == 2.0
     assert math.isnan(t.misfit(float("nan"))) and not t.passes(float("nan"))
-    assert t.expected() == "10 ± 2" and low.expected() == ">= 50 (tolerance 10)"
+    assert t.expected() == "10.0 ± 2.0" and low.expected() == ">= 50.0 (tolerance 10.0)"
+
+
+def test_a_target_is_written_as_the_simulated_figures_beside_it():
+    """validate's table puts the target beside the simulated mean and interval: both in the same
+    short form (45k-60k beside 52k [48k-56k], not 45,000-60,000)."""
+    from cgt_sim.analysis.validate import Check
+
+    wide = _target("interval", 52_500.0, 7_500.0)
+    assert wide.expected() == "45k-60k"
+    row = Check("target", "t", 52_000.0, 48_000.0, 56_000.0, wide.expected(), True)
+    assert row.simulated_text() == "52k [48k-56k]"
+    assert _target("interval", 2_400.0, 1_200.0).expected() == "1200-3600"
+    assert _target("value", 1.5e9, 0.3e9).expected() == "1.50bn ± 300.00M"
 
 
 # --------------------------------------------------------------------------- outputs and objective

@@ -149,7 +149,8 @@ BAD_IN_PROCESS = {
 
 
 def _with_out(args: list[str]) -> list[str]:
-    return args + (["--out", "out/r1", "--workers", "1", "-r", "1"] if args[0] == "run" else [])
+    # (--replace: a bad run is refused for its own reason, not for the longer result in out/r1)
+    return args + (["--out", "out/r1", "--workers", "1", "-r", "1", "--replace"] if args[0] == "run" else [])
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +271,7 @@ def test_bad_inputs_leave_the_previous_result_byte_identical(work, runs):
 
 
 def test_readme_error_example_format(runs):
-    # README: error: scenarios/x.yaml: set.regulatory.p_ind_clear: must be between 0 and 1 (got 1.3)
+    # docs/cli.md: error: scenarios/x.yaml: set.regulatory.p_ind_clear: must be between 0 and 1 (got 1.3)
     assert runs["bad"]["probability_1_3"].stderr == (
         "error: bad/x.yaml: set.regulatory.p_ind_clear: must be between 0 and 1 (got 1.3)\n")
 
@@ -461,8 +462,20 @@ def test_show_cites_a_scenario_files_value_as_its_own():
                                       "market.nrdl_listing_hazard"])
     assert result.exit_code == 0, result.stderr
     text = " ".join(result.stdout.split())
-    assert ("payment_reform.yaml (see its source: line); catalogue default 0: China National Reimbursement "
-            "Drug List practice") in text and "source: the value set in " in text
+    assert ("payment_reform.yaml (source: A002, A004, NRDL_CUTS, HUIMINBAO, YICAI2025); catalogue default 0: "
+            "China National Reimbursement Drug List practice") in text and "source: the value set in " in text
+
+
+def test_show_on_a_scenario_without_a_source_says_it_cites_none(tmp_path):
+    """A user's what-if without a source: line is not sent to look for one."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(f"name: mine\nextends: {ROOT / 'scenarios' / 'baseline.yaml'}\nset:\n  {IND}: 30\n")
+    result = CliRunner().invoke(app, ["show", str(mine), "--only", IND])
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "see its source" not in text
+    assert (f"source: the value set in {mine}, which cites no source (a what-if; a source: line there would cite "
+            "one); catalogue default 60: NMPA") in text
 
 
 def test_show_marks_a_chosen_value_outside_the_plausible_range_and_a_fit_that_missed(tmp_path):
@@ -561,10 +574,10 @@ def _as_json_data(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _readme_scenario_example() -> str:
+def _docs_scenario_example() -> str:
     import re
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     return re.search(r"## Scenario files\s+```yaml\n(.*?)```", text, re.S).group(1)
 
 
@@ -575,7 +588,8 @@ def schema_validator():
 
     schema = scenario_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)  # a valid JSON Schema (a few seconds: checked once)
-    return jsonschema.Draft202012Validator(schema)
+    # formats checked, as editors check them (a date's day must exist)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
 def test_schema_accepts_every_shipped_scenario_and_the_readme_example(tmp_path, schema_validator):
@@ -583,7 +597,7 @@ def test_schema_accepts_every_shipped_scenario_and_the_readme_example(tmp_path, 
     files = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
     readme = tmp_path / "scenarios" / "readme_example.yaml"
     readme.parent.mkdir()
-    readme.write_text(_readme_scenario_example())
+    readme.write_text(_docs_scenario_example())
     shutil.copy(ROOT / "scenarios" / "baseline.yaml", readme.parent)
     shutil.copytree(ROOT / "calibration", tmp_path / "calibration")
     assert len(files) >= 10
@@ -675,6 +689,38 @@ def test_schema_rejects_what_the_loader_rejects(tmp_path, schema_validator, text
     assert list(schema_validator.iter_errors(_as_json_data(yaml.safe_load(path.read_text())))), text
 
 
+DATE_FORMS = ["2025-04-01", "2025", "'2025'", "2025.0", "'2025-04-01'", "2025-13-01", "'2025-4-1'", "'20250401'",
+              "1800", "'1800'", "2300", "2025.5", "2025-04-01 10:00:00", "'2025-04-01T00:00'", "'2025-W14-2'",
+              "' 2025-04-01 '", "'2025-02-30'", "true", "''"]
+DATE_PLACES = ["set: {{regulatory.ind_review_working_days: {{value: 30, from: {d}}}}}",
+               "set: {{financing.capital_climate: {{steps: {{{d}: 1.2}}}}}}",
+               "set: {{regulatory.ind_pathway_open: {d}}}"]
+
+
+@pytest.mark.parametrize("place", DATE_PLACES, ids=["from", "steps", "date parameter"])
+def test_the_schema_and_the_loader_take_the_same_dates(tmp_path, schema_validator, place):
+    """Every form of date, in every place a date goes: the JSON Schema accepts exactly what the
+    loader accepts (a year 1900-2200 as a number or four digits, a calendar day YYYY-MM-DD)."""
+    from cgt_sim import load_scenario
+    from cgt_sim.errors import CgtSimError
+    from cgt_sim.scenario import yaml_value
+
+    differ = []
+    for form in DATE_FORMS:
+        text = "name: s\n" + place.format(d=form) + "\n"
+        path = tmp_path / "s.yaml"
+        path.write_text(text)
+        try:
+            load_scenario(path)
+            loader = True
+        except CgtSimError:
+            loader = False
+        schema = schema_validator.is_valid(_as_json_data(yaml_value(text)))  # as an editor reads the file
+        if loader != schema:
+            differ.append((form, loader, schema))
+    assert differ == []
+
+
 def test_a_name_outside_results_writes_nothing_there(work, monkeypatch):
     here = work / "nested"
     (here / "bad").mkdir(parents=True)
@@ -709,7 +755,7 @@ def test_impossible_date_in_a_scenario_file(tmp_path):
     with pytest.raises(CgtSimError) as exc:
         load_scenario(f)
     assert str(exc.value) == (f"{f}: set.regulatory.ind_review_working_days: expected a date such as "
-                              "2026-01-01 or a year, got '2030-13-01'")
+                              "2026-01-01: '2030-13-01' is no calendar day")
 
 
 def test_show_cites_the_targets_a_fitted_file_was_fitted_to(tmp_path):
@@ -743,7 +789,10 @@ def test_run_says_what_it_replaced_reused_and_changed(tmp_path):
     first = CliRunner().invoke(app, argv + ["-r", "2"])
     assert first.exit_code == 0, first.output
     assert "replaced the earlier" not in first.output and "taken from" not in first.output
-    again = CliRunner().invoke(app, argv + ["-r", "1", "--set", f"{IND}=30"])
+    before = folder_bytes(out)
+    refused = CliRunner().invoke(app, argv + ["-r", "1", "--set", f"{IND}=30"])  # fewer replications: asked first
+    assert refused.exit_code == 2 and folder_bytes(out) == before
+    again = CliRunner().invoke(app, argv + ["-r", "1", "--set", f"{IND}=30", "--replace"])
     text = " ".join(again.output.split())
     assert again.exit_code == 0, again.output
     assert "replaced the earlier result there: baseline, 2 replications to 2016)" in text
@@ -916,3 +965,47 @@ def test_time_left_counts_down_at_the_average_pace():
     assert shown(completed=4, elapsed=11.0, pace=(8.0, 2.0)) == "0:00:21"  # counts down in between
     assert shown(completed=4, elapsed=60.0, pace=(8.0, 2.0)) == "0:00:01"  # slower than so far: not done yet
     assert shown(completed=16, finished=True) == "0:00:00"
+
+
+def test_a_quick_run_never_replaces_a_long_one_unasked(tmp_path):
+    """A run that would replace a result with more replications or a longer horizon says so
+    before it starts (nothing runs, nothing is written) and needs --replace."""
+    out = tmp_path / "r"
+    argv = ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--workers", "1", "--out", str(out), "-q"]
+    assert CliRunner().invoke(app, argv + ["-r", "3", "--until", "2017"]).exit_code == 0
+    before = folder_bytes(out)
+    for more, what in ((["-r", "2", "--until", "2017"], "more replications than this run's 2 to 2017"),
+                       (["-r", "3", "--until", "2016"], "a longer horizon than this run's 3 to 2016"),
+                       (["-r", "2", "--until", "2016"], "more replications and a longer horizon than this run's 2 "
+                                                        "to 2016")):
+        result = CliRunner().invoke(app, argv + more)
+        check_error(result.exit_code, result.stdout, result.stderr,
+                    [f"{out}: holds baseline, 3 replications to 2017: {what}; nothing was run", "--replace",
+                     f"--out (such as {out}_r{more[1]}_{more[3]})"])
+        assert folder_bytes(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+    with pytest.raises(cgt_sim.ResultError, match="Add `replace` to replace it"):
+        cgt_sim.run(ROOT / "scenarios" / "baseline.yaml", replications=2, until=2017, workers=1, out=out)
+    assert CliRunner().invoke(app, argv + ["-r", "4", "--until", "2017"]).exit_code == 0  # more: no question
+    replaced = CliRunner().invoke(app, argv + ["-r", "2", "--until", "2016", "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    assert json.loads((out / "manifest.json").read_text())["replications"] == 2
+
+
+def test_a_run_that_fails_leaves_no_folder(tmp_path, monkeypatch):
+    """A run refused at the start, or failing once it has begun, leaves no results/ folder."""
+    from cgt_sim import runner
+    from cgt_sim.errors import ResultError
+
+    monkeypatch.chdir(tmp_path)
+    bad = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--metric", "nope",
+                                   "--precision", "0.1", "-r", "2", "--until", "2016"])
+    assert bad.exit_code == 2 and list(tmp_path.iterdir()) == []
+
+    def unreachable(*args, **kwargs):
+        raise ResultError("scheduler", None, "cannot be reached")
+
+    monkeypatch.setattr(runner, "open_executor", unreachable)
+    result = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.yaml"), "-r", "2", "--until",
+                                      "2016", "--workers", "1", "--out", "results/deep/x"])
+    assert result.exit_code == 2 and "cannot be reached" in result.stderr, result.output
+    assert list(tmp_path.iterdir()) == []

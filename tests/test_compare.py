@@ -237,3 +237,106 @@ def test_a_result_holding_a_year_twice_is_refused_by_name():
     doubled.annual = pd.concat([doubled.annual, doubled.annual])
     with pytest.raises(cgt_sim.ScenarioError, match="doubled holds a replication and year twice"):
         cgt_sim.compare([base, doubled])
+
+
+def _saved(annual_a: dict, annual_b: dict, seed: int = 1):
+    """Two ResultSets of one seed whose annual tables hold the given columns (a row per
+    replication, year 2020)."""
+    from cgt_sim.results import ResultSet
+
+    def result(columns, name):
+        n = len(next(iter(columns.values())))
+        annual = pd.DataFrame({"replication": range(n), "year": [2020] * n, **columns})
+        manifest = {"scenario": {"name": name}, "seed": seed, "replications": n, "start_year": 2020,
+                    "horizon_year": 2020, "model_fingerprint": "x"}
+        keys = pd.DataFrame({"replication": pd.Series([], dtype="int32"), "program_id": pd.Series([], dtype="int32")})
+        return ResultSet(annual, keys, keys.copy(), manifest)
+
+    return result(annual_a, "a"), result(annual_b, "b")
+
+
+def test_a_zero_width_interval_is_read_for_what_it_is():
+    """Differences within rounding of the levels include zero (not 'excluding zero' because the
+    interval has no width); the same difference in every pair is said to be that, not a finding
+    of the replications; a real spread is read as higher, lower or unclear."""
+    from cgt_sim.analysis.compare import compare_results
+    from cgt_sim.text import difference_rows
+
+    base = [250_000.0, 180_000.0, 300_000.0, 220_000.0]
+    a, b = _saved({"noise": base, "shift": [1.0, 2.0, 3.0, 4.0], "spread": [10.0, 12.0, 9.0, 11.0],
+                   "flat": [5.0, 5.0, 5.0, 5.0]},
+                  {"noise": [x + 2.0 ** -20 for x in base],  # (exactly: the same in every pair)
+                   "shift": [6.0, 7.0, 8.0, 9.0], "spread": [20.0, 23.0, 18.0, 22.0],
+                   "flat": [5.0, 5.0, 5.0, 5.0]})
+    table = compare_results([a, b], metrics=["noise", "shift", "spread", "flat"], years=[2020]).set_index("metric")
+    assert table.loc["noise", "diff_low"] > 0  # an interval of rounding noise, all above zero ...
+    assert bool(table.loc["noise", "includes_zero"])  # ... includes zero
+    assert table.loc["shift", "diff_low"] == table.loc["shift", "diff_high"] == 5.0
+    assert not bool(table.loc["shift", "includes_zero"])
+    _heads, rows = difference_rows(table.reset_index(), 0.9)
+    reading = {row[1]: row[-1] for row in rows}
+    assert reading == {"noise": "no difference in any pair", "shift": "the same difference in every pair",
+                       "spread": "higher", "flat": "no difference in any pair"}
+
+
+def test_the_table_shows_both_levels_and_the_difference_in_headline_units(tmp_path):
+    """compare prints each scenario's level beside the reference's and the paired difference
+    with its interval, named and written as in run's headline table (CNY in k/M; 万 in Chinese)."""
+    a, b = _saved({"cogs_per_patient_cny": [250_000.0, 260_000.0, 255_000.0]},
+                  {"cogs_per_patient_cny": [200_000.0, 212_000.0, 203_000.0]})
+    folders = [str(r.save(tmp_path / n)) for r, n in ((a, "a"), (b, "b"))]
+    for lang, cells in (("en", ["cost of goods per patient (CNY)", "255k", "205k", "-50k [", "lower"]),
+                        ("zh", ["每位患者生产成本（元）", "25.5万", "20.5万", "-5.00万 [", "低于参照"])):
+        result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["compare", *folders, "--metric", "cogs_per_patient_cny",
+                                                                "--out", str(tmp_path / "c.csv"), "--lang", lang])
+        assert result.exit_code == 0, result.output
+        row = next(line for line in result.stdout.splitlines() if "2020" in line and "│" in line)
+        assert all(cell in row for cell in cells), (cells, row)
+        assert "~0" not in result.stdout and "cogs_per_patient_cny" not in result.stdout
+
+
+def test_a_failed_compare_creates_no_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args in ([str(BASE), str(SCEN / "missing.yaml")], [str(BASE), str(BASE), "--metric", "nope"],
+                 [str(BASE), str(BASE), "--out", "deep/er/c.csv", "--years", "2050"],
+                 [str(BASE), str(BASE), "--report", "rep/x", "--lang", "fr"]):
+        result = CliRunner().invoke(app, ["compare", *args, "-r", "2", "--until", "2016", "-w", "1"])
+        assert result.exit_code == 2, result.output
+        assert list(tmp_path.iterdir()) == [], args
+
+
+def test_compare_report_draws_the_difference_of_each_metric_by_year(tmp_path):
+    """compare --report writes the report of the runs it made: the paired difference from the
+    first scenario by year for each compared metric (with zero marked), and report.html."""
+    from matplotlib.figure import Figure
+
+    drawn = {}
+    real = Figure.savefig
+
+    def savefig(fig, path, *args, **kwargs):
+        drawn[Path(path).name] = fig.axes[0]
+        return real(fig, path, *args, **kwargs)
+
+    out = tmp_path / "rep"
+    import unittest.mock
+
+    with unittest.mock.patch.object(Figure, "savefig", savefig):
+        result = CliRunner().invoke(app, ["compare", str(BASE), str(SCEN / "faster_approval.yaml"), "-r", "2",
+                                          "--until", "2027", "-w", "1", "--out", str(tmp_path / "c.csv"), "-q",
+                                          "--metric", "ind_approvals", "--metric", "patients_treated",
+                                          "--report", str(out)])
+    assert result.exit_code == 0, result.output
+    for metric in ("cumulative_ind_approvals", "patients_treated"):
+        ax = drawn[f"difference_{metric}.png"]
+        assert ax.get_title().endswith(": difference from baseline")
+        zero = [line for line in ax.get_lines() if line.get_label() == "no difference"]
+        assert len(zero) == 1 and set(zero[0].get_ydata()) == {0.0}
+        (mean,) = [line for line in ax.get_lines() if line.get_label().startswith("faster_approval: mean")]
+        assert list(mean.get_xdata()) == list(range(2015, 2028))  # every year, not only the table's
+        marks = [line for line in ax.get_lines() if "policy from 2025-04" in line.get_label()]
+        assert len(marks) == 1 and marks[0].get_xdata()[0] == pytest.approx(2025 + 90 / 365)
+    written = {p.name for p in out.iterdir()}
+    assert {"difference_cumulative_ind_approvals.png", "report.html", "report.md"} <= written
+    assert "difference_cumulative_approvals.png" not in written  # the metrics compared, not the defaults
+    text = (out / "report.md").read_text()
+    assert "## Differences from baseline (mean [90% paired interval])" in text

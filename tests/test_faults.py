@@ -515,7 +515,7 @@ def test_a_run_removes_what_a_killed_save_left_beside_its_out(results, tmp_path,
     shutil.copytree(results / "base", old)
     (tmp_path / ".r.probe-00000000").mkdir()
     (tmp_path / ".other.tmp-0123abcd").mkdir()  # another output's: not this run's to touch
-    result = invoke([*RUN, "-r", "1", "--out", out])
+    result = invoke([*RUN, "-r", "1", "--replace", "--out", out])  # (the earlier result there has 2)
     assert result.exit_code == 0, result.stderr
     notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
     assert sum("removed" in n for n in notes) == 3 and sum("left .r.tmp-89abcdef" in n for n in notes) == 1, notes
@@ -531,13 +531,13 @@ def test_an_earlier_result_moved_aside_by_a_killed_swap_is_put_back(results, tmp
     assert folder_bytes(tmp_path / "r") == folder_bytes(results / "base")
 
 
-def test_the_readme_shows_the_lines_the_commands_print():
-    """The README's examples of a full disk and of a second writer are the lines cgt-sim gives."""
+def test_the_docs_show_the_lines_the_commands_print():
+    """The examples of a full disk and of a second writer (docs/cli.md) are the lines cgt-sim gives."""
     from cgt_sim.cli.common import option_of
     from cgt_sim.errors import command_line, refused
     from cgt_sim.locks import busy
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "cli.md").read_text()
     full = refused(OSError(errno.ENOSPC, "No space left on device"), "results/big")
     assert f"error: {command_line(full, option_of)}\n" in readme
     second = busy("results/baseline", {"pid": 4242, "host": "host", "started": "2025-06-01T10:00:00+08:00",

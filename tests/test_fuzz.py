@@ -40,7 +40,7 @@ from cgt_sim.cli import app
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = sorted(p.name for p in (ROOT / "scenarios").glob("*.yaml"))
 KEYS = sorted(CATALOGUE)
-CODES = (0, 2, 3)  # success, bad input, the system refused (README: exit codes)
+CODES = (0, 2, 3)  # success, bad input, the system refused (docs/cli.md: exit codes)
 SECONDS = 120  # one example longer than this is a hang
 NORMAL = 12  # examples of each kind in the normal suite
 OUTCOMES: dict = {"scenario": collections.Counter(), "set": collections.Counter()}

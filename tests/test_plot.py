@@ -83,3 +83,43 @@ def test_progress_true_draws_a_bar_and_a_callable_is_still_called(capsys):
     cgt_sim.sweep("baseline", {"regulatory.ind_review_working_days": [30, 60]}, replications=1, until=2016,
                   workers=1, progress=True)
     assert "sweep: 100%" in capsys.readouterr().err
+
+
+def test_the_funnel_shows_a_few_approvals_beside_thousands_of_failures(pair):
+    ax = plot.funnel(list(pair), ax=_axes())
+    assert ax.get_yscale() == "symlog"  # 0 stays 0, every stage readable
+
+
+def test_revenue_by_payer_adds_up_to_the_revenue(pair):
+    res = pair[1]
+    table = plot.spending_table(res)
+    revenue = res.annual.groupby("year")["revenue_cny"].mean().reindex(table.index)
+    assert table.sum(axis=1).to_numpy() == pytest.approx(revenue.to_numpy())
+    ax = plot.spending(list(pair), ax=_axes())
+    assert len(ax.patches) == 2 * len(plot.PAYERS) * len(table)  # a stacked bar per result and year
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(y) for y in table.index]
+
+
+def test_patients_by_indication_never_exceed_those_eligible(pair):
+    from cgt_sim.parameters import INDICATIONS
+
+    table = plot.indication_table(pair[0])
+    assert list(table.index) == list(INDICATIONS) and (table["treated"] <= table["eligible"] + 1e-9).all()
+    ax = plot.indications(pair[0], ax=_axes())
+    widths = sorted(round(bar.get_width(), 6) for bar in ax.patches)
+    assert widths == sorted(round(v, 6) for v in table["treated"])
+    assert ax.get_xscale() == "symlog"
+
+
+def test_charts_in_chinese_and_policy_marks(pair):
+    ax = plot.fan(list(pair), "cogs_per_patient_cny", ax=_axes(), lang="zh")
+    assert ax.get_title() == "每位患者生产成本" and ax.get_ylabel() == "万元" and ax.get_xlabel() == "年份"
+    marks = [line for line in ax.get_lines() if "政策自2025-04起" in line.get_label()]
+    assert len(marks) == 1 and marks[0].get_xdata()[0] == pytest.approx(2025 + 90 / 365)
+    assert marks[0].get_color() == plot.color(1)  # the scenario's colour
+    plain = plot.fan(list(pair), "approvals", ax=_axes(), marks=False)
+    assert not [line for line in plain.get_lines() if "policy" in line.get_label()]
+    with pytest.raises(OptionError, match="^lang: must be one of en, zh"):
+        plot.fan(pair[0], "approvals", ax=_axes(), lang="fr")
+    colours = [line.get_color() for line in ax.get_lines() if line.get_label().endswith("均值及5%-95%区间")]
+    assert len(set(colours)) == 2

@@ -1,76 +1,67 @@
-"""The README cannot drift: its Python examples run, its commands parse and run (shortened), its
-install/test commands match CI, and its reference text matches the code."""
+"""The README cannot drift: it is short, its install/test commands match CI, its tour of the
+commands runs (shortened); so do the commands and Python of docs/python.md and docs/model.md
+(docs/cli.md and docs/guide.md: test_docs.py)."""
 
 from __future__ import annotations
 
 import inspect
-import json
-import os
 import re
 import shlex
-import shutil
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pandas as pd
 import pytest
-import yaml
+from docs_support import (
+    DOCS,
+    ROOT,
+    check_line,
+    cli_lines,
+    fenced_blocks,
+    make_workdir,
+    run_lines,
+    run_python_blocks,
+    section,
+    shorten_run,
+)
 
 import cgt_sim
-from cgt_sim import CATALOGUE, MODALITIES
-from cgt_sim.analysis.calibration import load_targets
-from cgt_sim.parameters import INDICATIONS
 
-ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-
+README = DOCS["README.md"]
+BLOCKS = fenced_blocks(README)
+BASH_BLOCKS = [body for lang, body in BLOCKS if lang == "bash"]
 INSTALL_RUN = ("python3 -m venv .venv && . .venv/bin/activate && pip install -e . && "
                "cgt-sim run scenarios/baseline.yaml")
 INSTALL_TEST = "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && pytest -q"
+HERE = ("README.md", "docs/python.md", "docs/model.md")  # the documents whose commands run here
+LINES = [(doc, line) for doc in HERE for line in cli_lines(doc)]
 
 
-def fenced_blocks(text: str) -> list[tuple[str, str]]:
-    """[(language, body)] of the fenced code blocks, in order."""
-    return [(m.group(1), m.group(2)) for m in re.finditer(r"^```(\w*)[ \t]*\n(.*?)^```[ \t]*$", text,
-                                                          re.MULTILINE | re.DOTALL)]
+# --------------------------------------------------------------------------- the README itself
 
-
-BLOCKS = fenced_blocks(README)
-PYTHON_BLOCKS = [body for lang, body in BLOCKS if lang == "python"]
-BASH_BLOCKS = [body for lang, body in BLOCKS if lang == "bash"]
-CLI_LINES = [line.strip() for body in BASH_BLOCKS for line in body.splitlines()
-             if line.strip().startswith("cgt-sim ")]
-
-
-def section(title: str) -> str:
-    m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README, re.MULTILINE | re.DOTALL)
-    assert m, f"README has no '## {title}' section"
-    return m.group(1)
-
-
-def _env() -> dict:
-    env = dict(os.environ)
-    env.update({"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb", "PYTHONIOENCODING": "utf-8"})
-    return env
-
-
-# --------------------------------------------------------------------------- quick start and CI
-
-def test_readme_has_the_expected_blocks():
-    assert len(PYTHON_BLOCKS) >= 1
-    assert len(BASH_BLOCKS) >= 3
-    assert len(CLI_LINES) >= 4
+def test_the_readme_is_short_and_points_to_documents_that_exist():
+    assert len(README) <= 8000
+    for name in set(re.findall(r"`((?:docs/)?[\w./]+\.(?:md|cff))`", README)):
+        assert (ROOT / name).is_file(), name
+    assert {"docs/guide.md", "docs/cli.md", "docs/python.md", "docs/model.md"} <= set(
+        re.findall(r"`(docs/\w+\.md)`", README))
 
 
 def test_first_two_bash_blocks_are_install_and_run_then_install_and_test():
     assert BASH_BLOCKS[0].strip() == INSTALL_RUN
     assert BASH_BLOCKS[1].strip() == INSTALL_TEST
-    quick = section("Quick start")
+    quick = section("README.md", "Quick start")
     assert INSTALL_RUN in quick and INSTALL_TEST in quick
     # the first fenced blocks of the whole file are these two
     assert [b.strip() for _, b in BLOCKS[:2]] == [INSTALL_RUN, INSTALL_TEST]
+
+
+def test_the_tour_shows_every_command_once():
+    from typer.main import get_command
+
+    from cgt_sim.cli import app
+
+    tour = [shlex.split(line)[1] for line in cli_lines("README.md")]
+    assert set(tour) >= set(get_command(app).commands) - {"calibrate", "schema"}  # (for maintainers, editors)
+    assert len(tour) <= 12
 
 
 def _commands(text: str) -> list[list[str]]:
@@ -116,356 +107,54 @@ def test_install_extras_and_entry_point_exist():
     assert project["scripts"]["cgt-sim"] == "cgt_sim.entry:main"
     test_extra = " ".join(project["optional-dependencies"]["test"])
     assert "pytest" in test_extra and "hypothesis" in test_extra
+    assert any(d.startswith("plotly") for d in project["dependencies"])  # report.html
 
 
 # --------------------------------------------------------------------------- examples that run
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("readme")
-    shutil.copytree(ROOT / "scenarios", root / "scenarios")
-    shutil.copytree(ROOT / "calibration", root / "calibration")  # the baseline reads fitted.yaml
-    return root
+def workdirs(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("docs")
+    return {doc: make_workdir(root / doc.replace("/", "_")) for doc in HERE}
 
 
 @pytest.fixture(scope="module")
-def python_blocks_run(workdir):
-    """Exec every ```python block of the README in the work folder; return the namespace."""
-    namespace = {"__name__": "__readme__"}
-    old = os.getcwd()
-    os.chdir(workdir)
-    try:
-        for i, block in enumerate(PYTHON_BLOCKS):
-            exec(compile(block, f"README.md python block {i + 1}", "exec"), namespace)
-    finally:
-        os.chdir(old)
-    return namespace
+def python_run(workdirs):
+    return run_python_blocks("docs/python.md", workdirs["docs/python.md"])
 
 
-def test_python_blocks_run(workdir, python_blocks_run):
-    ns = python_blocks_run
+def test_python_blocks_run(workdirs, python_run):
+    ns = python_run
     assert isinstance(ns["res"], cgt_sim.ResultSet)
-    assert (workdir / "results" / "x" / "manifest.json").is_file()
+    assert (workdirs["docs/python.md"] / "results" / "x" / "manifest.json").is_file()
     assert ns["back"].annual.equals(ns["res"].annual)
+    report = workdirs["docs/python.md"] / "results" / "x_report"
+    assert (report / "report.html").is_file() and (report / "report.md").read_text().startswith("# cgt-sim 报告")
 
 
-def _documented_annual_columns() -> set:
-    table = section("Outputs")
-    names = set()
-    for row in table.splitlines():
-        if not row.startswith("| `"):
-            continue
-        name_cell, meaning = row.split("|")[1:3]
-        for name in re.findall(r"`([^`]+)`", name_cell):
-            if name == "programs_<state>":
-                states = [s.strip().split()[0] for s in meaning.split(":", 1)[1].split(",")]
-                names |= {f"programs_{s}" for s in states}
-            elif name.endswith("_<modality>"):
-                names |= {name.replace("<modality>", m) for m in MODALITIES}
-            elif name.endswith("_<indication>"):
-                names |= {name.replace("<indication>", i) for i in INDICATIONS}
-            else:
-                assert "<" not in name, name
-                names.add(name)
-    return names
-
-
-def test_documented_annual_columns_match_the_output(python_blocks_run):
-    columns = set(python_blocks_run["res"].annual.columns) - {"replication", "year"}
-    documented = _documented_annual_columns()
-    assert documented - columns == set(), "documented but not produced"
-    assert columns - documented == set(), "produced but not documented"
-
-
-def test_documented_result_folder_files(workdir, python_blocks_run):
-    text = section("Outputs")
-    files = set(re.findall(r"`(\w+\.(?:parquet|csv|json))`", text))
-    assert files == {"annual.parquet", "programs.parquet", "products.parquet", "summary.csv", "manifest.json",
-                     "sampled.parquet"}
-    present = {p.name for p in (workdir / "results" / "x").iterdir()}
-    assert files - {"sampled.parquet"} <= present and "sampled.parquet" not in present  # nothing uncertain
-    assert "(metric, year, mean, p5, p50, p95, n)" in text
-    assert list(python_blocks_run["res"].summary().columns) == ["metric", "year", "mean", "p5", "p50", "p95", "n"]
-
-
-SHORT_RUN = {"--until": "2021", "--replications": "2", "--workers": "1"}
-SHORT_SENSITIVITY = {"--samples": "2", "--replications": "1", "--workers": "1"}
-SENSITIVITY_YEAR = "2016"  # the documented metric's year becomes this (the run stops at it)
-# calibrate: two evaluations of one replication, written beside the other redirected output (the
-# copy's calibration/fitted.yaml, which the other lines' baseline reads, stays as it is)
-SHORT_CALIBRATE = {"--budget": "2", "--replications": "1", "--workers": "1", "--out": "redirected/fitted.yaml"}
-SHORT_VALIDATE = {"--replications": "1", "--workers": "1"}
-# history matching: one wave of four design points, two members; the ensemble beside the other redirected
-# output (the copy's calibration/ensemble.parquet, which the other lines read, stays as it is)
-SHORT_HISTORY = {"--waves": "1", "--points": "4", "--replications": "2", "--members": "2", "--workers": "1",
-                 "--out": "redirected/ensemble.parquet"}
-SHORT_DISCOVER = {"--experiments": "4", "--workers": "1"}
-
-
-def _shorten_run(args: list[str], wanted: dict = SHORT_RUN) -> list[str]:
-    """Keep a documented command fast: by default --until 2021 --replications 2 --workers 1
-    (replacing values)."""
-    aliases = {"-r": "--replications", "-w": "--workers", "-n": "--samples", "-b": "--budget", "-o": "--out"}
-    out, seen, i = [], set(), 0
-    while i < len(args):
-        opt = aliases.get(args[i], args[i])
-        if opt in wanted:
-            out += [opt, wanted[opt]]
-            seen.add(opt)
-            i += 2
-            continue
-        out.append(args[i])
-        i += 1
-    for opt, value in wanted.items():
-        if opt not in seen:
-            out += [opt, value]
-    return out + ["--quiet"]
-
-
-def _prepare(line: str, workdir: Path) -> tuple[list[str], Path | None]:
-    """argv (without 'cgt-sim') and the file a '> file' redirection writes to."""
-    tokens = shlex.split(line, comments=True)
-    assert tokens[0] == "cgt-sim"
-    args, redirect = tokens[1:], None
-    if ">" in args:
-        i = args.index(">")
-        redirect = workdir / "redirected" / args[i + 1]
-        args = args[:i] + args[i + 2:]
-    if args[0] in ("run", "compare", "sweep"):
-        args = _shorten_run(args)
-    elif args[0] == "sensitivity":
-        args = _shorten_run(args, SHORT_SENSITIVITY)
-        i = args.index("--metric") + 1
-        args[i] = args[i][:-4] + SENSITIVITY_YEAR
-    elif args[0] == "calibrate" and "history-matching" in args:
-        args = _shorten_run(args, SHORT_HISTORY)
-    elif args[0] == "calibrate":
-        args = _shorten_run(args, SHORT_CALIBRATE)
-    elif args[0] == "discover":
-        args = _shorten_run(["--experiments" if a == "-n" else a for a in args], SHORT_DISCOVER)
-    elif args[0] == "validate":
-        args = _shorten_run(args, SHORT_VALIDATE)[:-1]  # keep the table: the exit code must agree with it
-    return args, redirect
+@pytest.fixture(scope="module")
+def lines_run(workdirs):
+    return run_lines([(doc, line, workdirs[doc]) for doc, line in LINES])
 
 
 def test_shorten_run():
-    assert _shorten_run(["run", "s.yaml", "--replications", "200", "--seed", "42"]) == [
+    assert shorten_run(["run", "s.yaml", "--replications", "200", "--seed", "42"]) == [
         "run", "s.yaml", "--replications", "2", "--seed", "42", "--until", "2021", "--workers", "1", "--quiet"]
-    assert _shorten_run(["run", "s.yaml", "--until", "2035", "-r", "9", "--out", "o"]) == [
+    assert shorten_run(["run", "s.yaml", "--until", "2035", "-r", "9", "--out", "o"]) == [
         "run", "s.yaml", "--until", "2021", "--replications", "2", "--out", "o", "--workers", "1", "--quiet"]
 
 
-@pytest.fixture(scope="module")
-def cli_lines_run(workdir):
-    (workdir / "redirected").mkdir()
-    jobs = [(line, *_prepare(line, workdir)) for line in CLI_LINES]
-
-    def one(job):
-        line, args, redirect = job
-        proc = subprocess.run([sys.executable, "-m", "cgt_sim.cli", *args], cwd=workdir, env=_env(),
-                              capture_output=True, text=True, timeout=300)
-        if redirect is not None:
-            redirect.write_text(proc.stdout)
-        return line, args, redirect, proc
-
-    first = [j for j in jobs if j[1][0] != "report"]  # report reads what the run lines wrote
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        done = dict(zip([j[0] for j in first], pool.map(one, first)))
-    done.update({j[0]: one(j) for j in jobs if j[1][0] == "report"})
-    return [done[line] for line in CLI_LINES]
+@pytest.mark.parametrize("index", range(len(LINES)), ids=[f"{d}: {line.split('#')[0].strip()}" for d, line in LINES])
+def test_documented_command_runs(workdirs, lines_run, index):
+    doc, line = LINES[index]
+    check_line(line, workdirs[doc], *lines_run[(doc, line)])
 
 
-def test_cli_lines_are_the_documented_ones():
-    commands = [shlex.split(line, comments=True)[1] for line in CLI_LINES]
-    assert commands.count("run") >= 1 and "show" in commands and "schema" in commands
-
-
-@pytest.mark.parametrize("index", range(len(CLI_LINES)), ids=[line.split("#")[0].strip() for line in CLI_LINES])
-def test_cli_line_runs(workdir, cli_lines_run, index):
-    line, args, redirect, proc = cli_lines_run[index]
-    command = args[0]
-    if command == "calibrate" and "history-matching" in args and proc.returncode == 1:
-        assert "no parameter set survived" in proc.stderr  # a documented outcome of two tiny checks
-    elif command == "validate" and proc.returncode == 1:
-        # a failed check is a documented outcome (exit code 1); with one replication a target may
-        # miss by chance (tests/test_targets.py holds the baseline to them): the table must say so
-        assert "NO " in proc.stdout and "0 counted check(s) failed" not in proc.stdout, proc.stdout
-    else:
-        assert proc.returncode == 0, f"{line}\n{proc.stderr}"
-    assert "Traceback" not in proc.stderr
-    if command == "run":
-        out = Path(args[args.index("--out") + 1]) if "--out" in args else Path("results") / "baseline"
-        manifest = json.loads((workdir / out / "manifest.json").read_text())
-        assert manifest["replications"] == 2 and manifest["horizon_year"] == 2021
-        if "--seed" in args:
-            assert manifest["seed"] == int(args[args.index("--seed") + 1])
-        for item in (args[i + 1] for i, a in enumerate(args) if a == "--set"):
-            assert manifest["scenario"]["origin"][item.split("=")[0]] == "--set"
-    elif command == "compare":
-        out = Path(args[args.index("--out") + 1]) if "--out" in args else Path("results") / "compare.csv"
-        table = pd.read_csv(workdir / out)
-        scenarios = [a for a in args[1:] if a.endswith(".yaml")]
-        assert list(table["scenario"].unique()) == [Path(s).stem for s in scenarios[1:]]
-        assert set(table["year"]) == {2021}
-    elif command == "sensitivity":
-        scenario = cgt_sim.load_scenario(workdir / args[1])
-        out = workdir / "results" / f"{scenario.name}_sensitivity"
-        manifest = json.loads((out / "manifest.json").read_text())
-        assert (manifest["method"], manifest["samples"], manifest["replications"]) == (
-            args[args.index("--method") + 1], 2, 1)
-        assert manifest["horizon_year"] == int(SENSITIVITY_YEAR)
-        indices = pd.read_csv(out / "indices.csv")
-        assert sorted(indices["parameter"]) == sorted(scenario.uncertain)
-        assert (out / "indices.png").exists() and (out / "samples.parquet").exists()
-    elif command == "sweep":
-        out = workdir / "results" / f"{Path(args[1]).stem}_sweep"
-        table = pd.read_csv(out / "sweep.csv")
-        keys = [args[i + 1].split("=")[0] for i, a in enumerate(args) if a == "--grid"]
-        assert list(table.columns[:len(keys)]) == keys and set(table["year"]) == {2021}
-        assert len(list(out.glob("heatmap_*.png"))) == (table["metric"].nunique() if len(keys) == 2 else 0)
-    elif command == "calibrate" and "history-matching" in args:
-        report = workdir / "redirected" / "ensemble_report" / "report.md"
-        assert report.exists() and proc.returncode in (0, 1)
-        assert (workdir / "calibration" / "ensemble.parquet").read_bytes() == (
-            ROOT / "calibration" / "ensemble.parquet").read_bytes()
-    elif command == "discover":
-        scenario = cgt_sim.load_scenario(workdir / args[1])
-        out = workdir / "results" / f"{scenario.name}_discover"
-        manifest = json.loads((out / "manifest.json").read_text())
-        assert manifest["experiments"] == 4 and (out / "peeling.png").exists()
-    elif command == "calibrate":
-        fitted = yaml.safe_load((workdir / "redirected" / "fitted.yaml").read_text())
-        free = load_targets(workdir / args[1]).free
-        assert list(fitted["parameters"]) == [fp.key for fp in free]
-        assert fitted["evaluations"] == 2 and fitted["replications"] == 1
-        assert (workdir / "calibration" / "fitted.yaml").read_bytes() == (ROOT / "calibration" / "fitted.yaml").read_bytes()
-    elif command == "validate":
-        for group in ("chain", "queue", "target", "check", "LoA"):  # a row of each kind
-            assert re.search(rf"^\W*{group}\s", proc.stdout, re.MULTILINE), group
-    elif command == "report":
-        report = workdir / args[1] / "report" / "report.md"
-        assert report.exists() and (report.parent / "funnel.png").exists()
-    elif command == "show":
-        text = proc.stdout if redirect is None else redirect.read_text()
-        for key in CATALOGUE:
-            assert f"  {key} = " in text
-    elif command == "schema":
-        text = proc.stdout if redirect is None else redirect.read_text()
-        assert json.loads(text)["title"] == "cgt-sim scenario"
-        if redirect is not None:
-            assert proc.stdout == redirect.read_text()
-
-
-# --------------------------------------------------------------------------- reference text
-
-def test_dated_set_example_in_prose_is_valid():
-    from cgt_sim.cli.common import parse_sets
-
-    examples = re.findall(r"--set '([^']+)'", README)
-    assert examples, "no quoted --set example in the README"
-    for item in examples:
-        sc = cgt_sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", parse_sets([item]))
-        key = item.split("=")[0]
-        assert sc.origin[key] == "--set"
-    sched = cgt_sim.load_scenario(ROOT / "scenarios" / "baseline.yaml", parse_sets([examples[0]])).value(
-        "regulatory.ind_review_working_days")
-    assert sched.value_on("2025-03-31") == 60 and sched.value_on("2025-04-01") == 30
-
-
-def test_error_example_is_what_the_loader_says(workdir, monkeypatch):
-    block = next(body for lang, body in BLOCKS if lang == "" and body.startswith("error: "))
-    line = block.strip()
-    m = re.fullmatch(r"error: (\S+): set\.(\S+): must be between 0 and 1 \(got ([\d.]+)\)", line)
-    assert m, line
-    file, key, value = m.groups()
-    monkeypatch.chdir(workdir)
-    Path(file).write_text(f"extends: baseline.yaml\nset:\n  {key}: {value}\n")
-    with pytest.raises(cgt_sim.ScenarioError) as info:
-        cgt_sim.load_scenario(file)
-    assert f"error: {info.value}" == line
-
-
-def test_scenario_file_example_loads(workdir):
-    yaml_block = next(body for lang, body in BLOCKS if lang == "yaml")
-    path = workdir / "scenarios" / "readme_example.yaml"
-    path.write_text(yaml_block)
-    sc = cgt_sim.load_scenario(path)
-    assert sc.name == "faster_approval"
-    assert sc.source == "A004, NMPA_IND"
-    assert [Path(f).name for f in sc.files] == ["baseline.yaml", "readme_example.yaml"]
-    ind = sc.value("regulatory.ind_review_working_days")
-    assert ind.value_on("2025-03-31") == 60 and ind.value_on("2025-04-01") == 30
-    assert sc.value("manufacturing.suites_2015.jiangsu") == 40
-    assert sc.value("financing.capital_climate").value_on("2027-01-01") == 1.2
-    assert sc.value("market.nrdl_listing_hazard").value_on("2028-01-01") == pytest.approx(0.3)
-    assert set(sc.uncertain) == {"manufacturing.cogs_annual_decline"}
-    # the distributions named in the comment are the ones the loader knows
-    from cgt_sim.scenario import DISTRIBUTIONS
-
-    names = re.search(r"sampled once per replication \(([^)]*)\)", yaml_block).group(1)
-    assert [n.strip() for n in names.split(",")] == list(DISTRIBUTIONS)
-
-
-def test_run_options_and_defaults_match_the_code():
-    import typer
-
-    from cgt_sim.cli import app
-
-    text = section("Command line")
-    command = typer.main.get_command(app)
-    run = command.commands["run"]
-    opts = {name: p for p in run.params for name in getattr(p, "opts", [])}
-    for name in ("--replications", "-r", "--seed", "--until", "--set", "--out", "--workers", "--quiet"):
-        assert name in opts, name
-    for name in (n for n in opts if n.startswith("--") and n != "--help"):  # every run option is documented
-        assert f"`{name}" in text or f"/{name}`" in text, name
-    documented_executor = re.search(r"`--executor` \(default `(\w+)`\)", text)
-    assert documented_executor and opts["--executor"].default == documented_executor.group(1)
-    documented_reps = re.search(r"`--replications/-r` \(default (\d+)\)", text)
-    documented_seed = re.search(r"`--seed` \(default (\d+)\)", text)
-    assert documented_reps and documented_seed
-    assert opts["--replications"].default == int(documented_reps.group(1))
-    assert opts["--seed"].default == int(documented_seed.group(1))
-    for name in command.commands:  # every command is documented with an example line
-        assert f"cgt-sim {name} " in text, name
-    # the scenario's default horizon
-    assert CATALOGUE["simulation.horizon_year"].default == 2045 and "`simulation.horizon_year`, 2045" in text
-
-
-def test_calibrate_and_validate_defaults_match_the_readme():
-    import typer
-
-    from cgt_sim.cli import app
-
-    text = section("Command line")
-    commands = typer.main.get_command(app).commands
-    calibrate = {name: p for p in commands["calibrate"].params for name in getattr(p, "opts", [])}
-    validate = {name: p for p in commands["validate"].params for name in getattr(p, "opts", [])}
-    para = " ".join(text[text.index("`calibrate` fits"):text.index("`validate` checks")].split())
-    from cgt_sim.analysis import history
-    from cgt_sim.analysis.calibration import fit
-
-    point = inspect.signature(fit).parameters
-    assert f"`--replications` (default {point['replications'].default})" in para
-    assert f"`--seed` (default {calibrate['--seed'].default})" in para
-    assert f"`--budget` (default {point['budget'].default})" in para
-    for option, default in (("--waves", history.WAVES), ("--replications", history.REPLICATIONS),
-                            ("--members", history.MEMBERS), ("--cutoff", f"{history.CUTOFF:g}")):
-        assert f"`{option}` (default {default})" in para, option
-    para = " ".join(text[text.index("`validate` checks"):].split())
-    assert f"`--replications` (default {validate['--replications'].default})" in para
-    # the defaults are the current folder's files, else the package's (cgt_sim.library)
-    assert validate["--targets"].default is None and validate["--scenario"].default is None
-    assert "`--targets`, default `calibration/targets.yaml` of the current folder, else the package's" in para
-    assert "`--scenario`, default `scenarios/baseline.yaml` of the current folder, else the library's baseline" in para
-    for name in ("--scenario", "--targets", "--quiet", "--seed"):
-        assert f"`{name}" in para, name
-
-
-@pytest.mark.parametrize("name", ["run", "sensitivity", "sweep", "load_scenario", "history_match", "discover"])
-def test_python_api_signature_matches_the_readme(name):
-    m = re.search(rf"`cgt_sim\.{name}\(([^)]*)\)`", README)
-    assert m
+@pytest.mark.parametrize("name", ["run", "sensitivity", "sweep", "load_scenario", "write_report", "history_match",
+                                  "discover"])
+def test_python_api_signature_matches_the_docs(name):
+    m = re.search(rf"`cgt_sim\.{name}\(([^)]*)\)`", DOCS["docs/python.md"])
+    assert m, name
     documented = [p.strip() for p in m.group(1).split(",") if p.strip() != "*"]
     params = list(inspect.signature(getattr(cgt_sim, name)).parameters.values())
     assert len(documented) == len(params)
@@ -480,10 +169,29 @@ def test_python_api_signature_matches_the_readme(name):
     assert params[0].default is inspect.Parameter.empty
 
 
+def test_plot_functions_are_documented_as_they_are():
+    from cgt_sim import plot
+
+    text = DOCS["docs/python.md"]
+    for name in ("fan", "difference", "spending", "indications", "funnel"):
+        m = re.search(rf"`cgt_sim\.plot\.{name}\(([^)]*)\)`", text)
+        assert m, name
+        documented = [p.strip().split("=")[0] for p in m.group(1).split(",") if p.strip() != "*"]
+        assert documented[1:] == list(inspect.signature(getattr(plot, name)).parameters)[1:], name
+
+
 def test_analytic_funnel_is_documented():
-    assert re.search(r"`cgt_sim\.analytic_funnel\(scenario_or_path, modality, \*, year=None\)`", README)
+    text = DOCS["docs/python.md"]
+    assert re.search(r"`cgt_sim\.analytic_funnel\(scenario_or_path, modality, \*, year=None\)`", text)
     params = inspect.signature(cgt_sim.analytic_funnel).parameters
     assert list(params)[1] == "modality" and params["year"].default is None
     assert params["year"].kind is inspect.Parameter.KEYWORD_ONLY
-    example = re.search(r"`(cgt_sim\.analytic_funnel\(\"scenarios/[^`]+)`", README).group(1)
-    assert 0.0 < eval(example, {"cgt_sim": cgt_sim}) < 1.0
+    example = re.search(r"`(cgt_sim\.analytic_funnel\(\"scenarios/[^`]+)`", text).group(1)
+    old = Path.cwd()
+    try:
+        import os
+
+        os.chdir(ROOT)
+        assert 0.0 < eval(example, {"cgt_sim": cgt_sim}) < 1.0
+    finally:
+        os.chdir(old)

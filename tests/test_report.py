@@ -13,12 +13,14 @@ from typer.testing import CliRunner
 
 import cgt_sim
 from cgt_sim.cli import app
-from cgt_sim.report import FAN_METRICS, funnel
+from cgt_sim.plot import PALETTE
+from cgt_sim.report import FAN_METRICS, funnel, report_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 IND = "regulatory.ind_review_working_days"
+SERIES = [int(PALETTE[0][i:i + 2], 16) for i in (1, 3, 5)]  # the first series' colour
 
 
 @pytest.fixture(scope="module")
@@ -93,12 +95,13 @@ def test_report_tells_two_runs_of_one_scenario_apart(two_results, tmp_path, monk
     ind30 = cgt_sim.run(SCEN / "baseline.yaml", replications=2, seed=4, workers=1, until=2018,
                         overrides={IND: 30}).save(tmp_path / "baseline_ind30")
     assert cgt_sim.load_results(ind30).manifest["scenario"]["name"] == "baseline"
-    legends = []
+    legends = {}
     real_savefig = Figure.savefig
 
-    def savefig(fig, *args, **kwargs):
-        legends.append([t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()])
-        return real_savefig(fig, *args, **kwargs)
+    def savefig(fig, path, *args, **kwargs):
+        legends[Path(path).name] = [t.get_text() for ax in fig.axes if ax.get_legend()
+                                    for t in ax.get_legend().get_texts()]
+        return real_savefig(fig, path, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", savefig)
     out = tmp_path / "rep"
@@ -107,10 +110,15 @@ def test_report_tells_two_runs_of_one_scenario_apart(two_results, tmp_path, monk
     text = (out / "report.md").read_text()
     assert "### baseline (baseline)\n" in text and "### baseline (baseline_ind30)\n" in text
     assert "### baseline\n" not in text
-    assert len(legends) == len(FAN_METRICS) + 1
-    for labels in legends:
+    # other horizons: no differences (said in the report), the levels and the rest drawn
+    assert set(legends) == set(report_files()) - {"report.md", "report.html"} - {
+        f"difference_{m}.png" for m, _, _ in FAN_METRICS}
+    assert "No differences are shown: all results must cover the same years" in text
+    for name in [f"{m}.png" for m, _, _ in FAN_METRICS] + ["funnel.png"]:
+        labels = legends[name]
         assert len(labels) == 2 and len(set(labels)) == 2, labels
         assert "baseline_ind30" in labels[1]
+    assert sum("baseline_ind30" in label for label in legends["spending.png"]) == 1  # its hatching
 
 
 def test_series_labels():
@@ -149,9 +157,9 @@ def test_an_interrupted_report_leaves_the_earlier_one_as_it_was(two_results, tmp
     before = folder_bytes(out)
     real, calls = report_module._figures, []
 
-    def stopped(results, names, folder):
+    def stopped(results, names, folder, **kwargs):
         calls.append(folder)
-        real(results, names, folder)
+        real(results, names, folder, **kwargs)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(report_module, "_figures", stopped)
@@ -219,7 +227,7 @@ def test_a_one_year_result_shows_its_points(tmp_path):
     import numpy as np
 
     img = mi.imread(out / "report" / "manufacturing_utilisation.png")[:, :, :3]
-    series = (np.abs(img - np.array([0x1f, 0x77, 0xb4]) / 255).sum(axis=2) < 0.15).sum()
+    series = (np.abs(img - np.array(SERIES) / 255).sum(axis=2) < 0.15).sum()
     assert series > 110  # the legend's swatch alone is about 85 pixels of the series colour
 
 
@@ -313,6 +321,67 @@ def test_an_empty_chart_says_so_and_missing_glyphs_are_one_note(tmp_path, monkey
     import numpy as np
 
     img = mi.imread(tmp_path / "rep" / "cogs_per_patient_cny.png")[:, :, :3]
-    assert (np.abs(img - np.array([0x1f, 0x77, 0xb4]) / 255).sum(axis=2) < 0.15).sum() == 0  # no series drawn
+    assert (np.abs(img - np.array(SERIES) / 255).sum(axis=2) < 0.15).sum() == 0  # no series drawn
     grey = (np.abs(img - 0.4).sum(axis=2) < 0.1).sum()
     assert grey > 200  # the 'no data' text
+
+
+def test_a_report_writes_exactly_its_declared_files(two_results, tmp_path):
+    """Two results: every file of storage.OUTPUT_FILES["report"]; one result: all but the
+    difference charts (nothing to difference from)."""
+    both = cgt_sim.write_report([str(p) for p in two_results], tmp_path / "both").parent
+    assert sorted(p.name for p in both.iterdir()) == sorted(report_files())
+    one = cgt_sim.write_report([str(two_results[0])], tmp_path / "one").parent
+    assert sorted(p.name for p in one.iterdir()) == sorted(f for f in report_files() if not f.startswith("difference_"))
+
+
+def test_the_report_in_chinese(two_results, tmp_path):
+    """--lang zh: titles, metric names, table heads and numbers (万, 亿) in Chinese, in
+    report.md and report.html; the folder is still known as a report, to be replaced."""
+    out = tmp_path / "zh"
+    result = CliRunner().invoke(app, ["report", *map(str, two_results), "--out", str(out), "--lang", "zh", "-q"])
+    assert result.exit_code == 0, result.output
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert text.startswith("# cgt-sim 报告：baseline, cold_chain\n")
+    assert "## 主要指标（均值 [5%-95%]）" in text and "| 每位患者生产成本（元） |" in text
+    assert "## 与baseline之差（均值 [90%配对置信区间]）" in text and "| 情景 | 指标 | 年份 |" in text
+    assert "万 [" in text and "cost of goods" not in text
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page and "年治疗患者数" in page and "显示的情景" in page
+    assert CliRunner().invoke(app, ["report", str(two_results[0]), "--out", str(out), "-q"]).exit_code == 0
+    assert CliRunner().invoke(app, ["report", str(two_results[0]), "--lang", "fr"]).exit_code == 2
+
+
+def test_report_html_is_self_contained_and_says_where_each_result_comes_from(two_results, tmp_path):
+    """One file that opens offline: Plotly's script inside, nothing fetched; the provenance of
+    each result (seed, replications, package version, model fingerprint) and the tables."""
+    import re
+
+    page = (cgt_sim.write_report([str(p) for p in two_results], tmp_path / "r").parent / "report.html").read_text()
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)  # no file or address to fetch
+    assert page.count("Plotly.newPlot(") == len(report_files()) - 2  # a chart per PNG
+    m = cgt_sim.load_results(two_results[0]).manifest
+    for fact in (m["model_fingerprint"], m["package_version"], "<td>4</td>", "2015-2026"):
+        assert fact in page, fact
+    assert "Differences from baseline (mean [90% paired interval])" in page
+    assert "Headline figures (mean [5-95%])" in page and 'data-group="s1"' in page
+
+
+def test_a_policy_mark_spans_the_data_and_never_stretches_the_axis():
+    """The dotted line of a policy start runs over the chart's data (and zero), so a difference
+    in a share of 0.1 is drawn on an axis of about 0.1, not 0 to 1."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from cgt_sim.interactive import difference_figure
+    from cgt_sim.policy import PolicyStart
+
+    table = pd.DataFrame({"scenario": "reform", "baseline": "baseline", "metric": "manufacturing_utilisation",
+                          "year": [2025, 2026, 2027], "diff_mean": [0.0, 0.05, 0.12],
+                          "diff_low": [0.0, 0.02, 0.08], "diff_high": [0.0, 0.07, 0.16]})
+    start = PolicyStart(dt.date(2026, 1, 1), ("market.nrdl_listing_hazard",))
+    figure = difference_figure(table, "manufacturing_utilisation", [[], [start]], 0.9, "en")
+    marks = [t for t in figure.data if t.line.dash == "dot" and t.mode == "lines"]
+    assert len(marks) == 1 and list(marks[0].x) == [2026, 2026]
+    assert tuple(marks[0].y) == (0.0, pytest.approx(0.16))

@@ -477,6 +477,40 @@ def test_band_text_gives_a_dash_for_a_year_without_a_mean():
         "-", "-", "inf", "-inf", "3.5"]
 
 
+@pytest.mark.parametrize("x, text", [
+    (9_999.4, "9999"), (12_345, "1.23万"), (99_999, "10.0万"), (999_949, "100万"), (1_234_567, "123万"),
+    (12_345_678, "1,235万"), (99_995_000, "1.00亿"), (123_456_789, "1.23亿"), (1.5e10, "150亿"),
+    (-184_000, "-18.4万"), (0.5, "0.50"), (0, "0"), (float("nan"), "-")])
+def test_chinese_numbers_count_in_wan_and_yi(x, text):
+    from cgt_sim.text import format_number
+
+    assert format_number(x, "zh") == text
+
+
+def test_differences_and_axes_are_written_for_their_reader():
+    from cgt_sim.text import axis_scale, band_text, difference_text, signed_number
+
+    assert [signed_number(x) for x in (7.06, -0.003, 0.27, 0, 12_000, float("nan"))] == [
+        "+7.1", "-0.003", "+0.27", "0", "+12k", "-"]  # never '-0.00' beside '0.27'
+    assert difference_text(-0.003, -0.2, 0.27) == "-0.003 [-0.2, +0.27]"
+    assert signed_number(-50_000, "zh") == "-5.00万"
+    assert band_text(184_000, 160_000, 208_000, lang="zh") == "18.4万 [16.0万～20.8万]"
+    assert axis_scale(2.5e5, "cny") == (1e3, "CNY (thousands)") and axis_scale(2.5e5, "cny", "zh") == (1e4, "万元")
+    assert axis_scale(3e9, "cny") == (1e9, "CNY (billions)") and axis_scale(3e9, "cny", "zh") == (1e8, "亿元")
+    assert axis_scale(30_000, "patients", "zh") == (1.0, "人") and axis_scale(800, "cny") == (1.0, "CNY")
+
+
+def test_every_output_has_its_names_and_unit_in_both_languages():
+    from cgt_sim.outputs import HEADLINE, LABELS, METRIC_TEXT, UNITS, annual_columns, label
+
+    assert set(METRIC_TEXT) == set(annual_columns())
+    for metric, (en, zh, unit) in METRIC_TEXT.items():
+        assert en and zh and unit in UNITS, metric
+        assert all(ord(ch) < 0x2e80 for ch in en) and any(ord(ch) >= 0x2e80 for ch in zh), metric
+    assert list(LABELS) == list(HEADLINE) and LABELS["cogs_per_patient_cny"] == label("cogs_per_patient_cny")
+    assert label("cogs_per_patient_cny", "zh") == "每位患者生产成本（元）" and label("unknown_column") == "unknown_column"
+
+
 @pytest.mark.parametrize("step", [1, 2, 3, 4])
 def test_an_interrupted_swap_puts_the_earlier_result_and_the_users_files_back(tmp_path, monkeypatch, step):
     """A Ctrl-C at any rename of the swap (a user's file moved across, the earlier result moved

@@ -35,9 +35,7 @@ def test_working_to_calendar_days():
 
 @pytest.mark.parametrize("value, expected", [
     (D(2025, 4, 1), D(2025, 4, 1)),
-    (dt.datetime(2025, 4, 1, 13, 30), D(2025, 4, 1)),
     ("2025-04-01", D(2025, 4, 1)),
-    (" 2025-04-01 ", D(2025, 4, 1)),
     ("2026", D(2026, 1, 1)),
     (2026, D(2026, 1, 1)),
     (2026.0, D(2026, 1, 1)),
@@ -46,7 +44,10 @@ def test_parse_date_accepts(value, expected):
     assert parse_date(value) == expected
 
 
-@pytest.mark.parametrize("value", [True, False, 2026.5, 1800, 2300, "soon", "2025-13-01", "", None, [2025]])
+@pytest.mark.parametrize("value", [True, False, 2026.5, 1800, 2300, "soon", "2025-13-01", "", None, [2025],
+                                   # forms the JSON Schema of scenario files refuses too (see test_cli.py)
+                                   dt.datetime(2025, 4, 1, 13, 30), " 2025-04-01 ", "1800", "2025-4-1", "20250401",
+                                   "2025-W14-2", "2025-02-30"])
 def test_parse_date_rejects(value):
     with pytest.raises(ValueError):
         parse_date(value)

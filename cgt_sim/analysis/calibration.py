@@ -197,20 +197,17 @@ class Target:
         return math.isfinite(z) and abs(z) <= 1.0
 
     def expected(self) -> str:
-        """The target as text: '400-500', '8 ± 3', '>= 50 (tolerance 10)'."""
-        f = (lambda x: f"{x:g}") if self.output.kind == "inflection" else _short  # years: 2030, not 2,030
+        """The target as text, its figures written as the simulated ones beside it
+        (``text.format_number``): '1200-3600', '8.0 ± 3.0', '>= 50.0 (tolerance 10.0)', '45k-60k'."""
+        from ..text import format_number
+
+        f = (lambda x: f"{x:g}") if self.output.kind == "inflection" else format_number  # years: 2030, not 2.0k
         if self.kind == "interval":
             return f"{f(self.value - self.tolerance)}-{f(self.value + self.tolerance)}"
         if self.kind == "value":
             return f"{f(self.value)} ± {f(self.tolerance)}"
         sign = ">=" if self.kind == "at_least" else "<="
         return f"{sign} {f(self.value)} (tolerance {f(self.tolerance)})"
-
-
-def _short(x: float) -> str:
-    if x == int(x) and abs(x) < 1e6:
-        return f"{int(x):,}"
-    return f"{x:,.4g}"
 
 
 @dataclass(frozen=True)

@@ -110,14 +110,25 @@ def paired_differences(results: list[ResultSet], metrics=DEFAULT_METRICS, years=
                        "scenario_mean": float(x1.mean()) if x1.size else math.nan, "n": int(x0.size)}
                 row.update(interval(x1 - x0, level, "diff"))
                 row.update(unpaired_interval(x1, x0, level))
-                # undefined (NA) when the interval is: fewer than two paired replications
-                row["includes_zero"] = (pd.NA if math.isnan(row["diff_low"])
-                                        else bool(row["diff_low"] <= 0.0 <= row["diff_high"]))
+                row["includes_zero"] = includes_zero(row)
                 rows.append(row)
     out = pd.DataFrame(rows)
     if len(out):
         out["includes_zero"] = out["includes_zero"].astype("boolean")
     return out
+
+
+def includes_zero(row: dict):
+    """Whether the paired interval of ``row`` includes zero; NA when it is undefined (fewer
+    than two pairs). Differences within rounding of the levels (1e-9 of the larger mean) count
+    as zero: two runs that differ only in the last bits of a sum have no difference, and an
+    interval of no width there is not one that excludes zero."""
+    low, high = row["diff_low"], row["diff_high"]
+    if math.isnan(low) or math.isnan(high):
+        return pd.NA
+    scale = max(abs(row["baseline_mean"]), abs(row["scenario_mean"]))
+    rounding = 1e-9 * scale if math.isfinite(scale) else 0.0
+    return bool(low - rounding <= 0.0 <= high + rounding)
 
 
 def check_level(level) -> None:
@@ -191,6 +202,14 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
         raise OptionError("allow_other_model", "applies to saved results; scenarios run now all run with this code")
     replications = whole_number(replications, "replications", 2)  # an interval needs two pairs
     scs, years, metrics = prepare(scenarios, until, years, metrics, overrides, level, ensemble)
+    results = run_all(scs, replications, seed, workers, progress, executor, scheduler)
+    return paired_differences(results, metrics, years, level, scenario_labels(scs))
+
+
+def run_all(scs: list[Scenario], replications: int, seed: int, workers: int | None = None, progress=None,
+            executor: str = "process", scheduler: str | None = None) -> list[ResultSet]:
+    """Run each of ``scs`` (resolved scenarios, see ``prepare``) from root ``seed``, in one
+    pool of worker processes; ``progress(scenario_index, done, total)``."""
     check_run_counts(replications, seed, workers)
     results = []
     with kept_open(default_workers(replications, workers) if executor == "process" else 1):  # one pool for all
@@ -198,7 +217,7 @@ def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | No
             cb = (lambda done, total, i=i: progress(i, done, total)) if progress else None
             results.append(run(sc, replications=replications, seed=seed, workers=workers, progress=cb,
                                executor=executor, scheduler=scheduler))
-    return paired_differences(results, metrics, years, level, scenario_labels(scs))
+    return results
 
 
 def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
@@ -248,9 +267,11 @@ def shared_replications(results: list[ResultSet]) -> list[int]:
     return [len(first & set(r.annual["replication"].unique().tolist())) for r in results[1:]]
 
 
-def pairs_text(counts: list[int]) -> str:
+def pairs_text(counts: list[int], lang: str = "en") -> str:
     """"6 paired replications", or "3-6 paired replications" when the results pair unequally."""
     low, high = min(counts, default=0), max(counts, default=0)
+    if lang == "zh":
+        return f"{high}次配对重复" if low == high else f"{low}-{high}次配对重复"
     return replications_text(high, "paired ") if low == high else f"{low}-{high} paired replications"
 
 

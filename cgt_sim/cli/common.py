@@ -16,8 +16,9 @@ from ..scenario import yaml_value
 RENAMED = {"overrides": "--set", "metrics": "--metric"}
 ARGUMENTS = {"replications", "seed", "until", "overrides", "out", "workers", "executor", "scheduler", "resume",
              "precision", "metric", "metrics", "precision_year", "programs", "years", "level", "method", "samples",
-             "grid", "targets", "scenario", "budget", "start", "only", "allow_other_model", "ensemble", "waves",
-             "points", "members", "cutoff", "criterion", "outcome", "experiments", "threshold"}
+             "grid", "targets", "scenario", "budget", "start", "only", "allow_other_model", "lang", "replace",
+             "report", "ensemble", "waves", "points", "members", "cutoff", "criterion", "outcome", "experiments",
+             "threshold"}
 
 
 def option_of(argument: str) -> str | None:

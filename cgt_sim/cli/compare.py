@@ -9,15 +9,15 @@ from typing import List, Optional
 import typer
 
 from ..errors import CgtSimError, refused
-from ..outputs import LABELS
 from ..paths import user_path
 from ..storage import WRITTEN, followed, held, sigint_deferred
-from ..text import band_text
+from ..text import check_lang, difference_rows, say
 from .app import app
 from .common import (
     check_output_file,
     check_run_options,
     fail,
+    font_notes,
     parse_years,
     print_table,
     progress,
@@ -37,6 +37,10 @@ def compare(
     metric: Optional[List[str]] = typer.Option(None, "--metric", "-m", help="annual metric (repeatable)"),
     level: float = typer.Option(0.90, "--level", help="confidence level of the intervals"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="CSV file (default results/compare.csv)"),
+    report: Optional[Path] = typer.Option(None, "--report",
+                                          help="also write a report of the runs into this folder: the difference of "
+                                               "each metric by year, charts, report.md and report.html"),
+    lang: str = typer.Option("en", "--lang", help="language of the table and the report: en or zh (Chinese)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: all cores)"),
     executor: Optional[str] = typer.Option(None, "--executor", "-e",
                                            help="process, serial or dask (as for run; default process)"),
@@ -49,18 +53,22 @@ def compare(
                                                  "replication r takes the parameters of one of its members"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar or table"),
 ):
-    """Paired differences of scenarios from the first, under common random numbers."""
+    """Paired differences of scenarios from the first, under common random numbers: each
+    scenario's level, the difference and its interval."""
     from ..analysis.compare import (
         check_compare_target,
         compare_results,
+        paired_differences,
         pairs_text,
         prepare,
         refuse_run_options,
+        run_all,
         saved_results,
+        scenario_labels,
         shared_replications,
     )
-    from ..analysis.compare import compare as run_compare
     from ..executors import check_executor
+    from ..report import check_report_folder
 
     options_given = dict(replications=replications is not None, seed=seed is not None, until=until is not None,
                          workers=workers is not None, executor=executor is not None, scheduler=scheduler is not None,
@@ -71,6 +79,7 @@ def compare(
     check_run_options(replications, seed, workers, min_replications=2)
     try:
         check_executor(executor, scheduler)
+        check_lang(lang)
     except CgtSimError as exc:
         fail(exc)
     year_list = parse_years(years)
@@ -83,6 +92,9 @@ def compare(
     check_output_file(target)
     try:
         check_compare_target(target)
+        if report is not None:
+            report = followed(user_path(report))
+            check_report_folder(report)
     except CgtSimError as exc:
         fail(exc)
     try:
@@ -96,7 +108,9 @@ def compare(
     except CgtSimError as exc:
         fail(exc)
     if saved is not None:
-        _write_comparison(table, target, level, pairs_text(shared_replications(saved[0])), quiet)
+        _write_comparison(table, target, level, pairs_text(shared_replications(saved[0]), lang), quiet, lang)
+        if report is not None:
+            _write_report([str(user_path(x)) for x in scenarios], report, metric, level, lang, quiet)
         return
     try:
         scs, year_list, metric = prepare(scenarios, until, year_list, metric, level=level, ensemble=ensemble)
@@ -106,15 +120,30 @@ def compare(
     callback = None if task_cb is None else (lambda i, done, total: task_cb(i * replications + done, None))
     try:
         with progress_cm:
-            table = run_compare(scs, replications=replications, seed=seed, workers=workers, years=year_list,
-                                metrics=metric, level=level, progress=callback, executor=executor,
-                                scheduler=scheduler)
+            results = run_all(scs, replications, seed, workers, callback, executor, scheduler)
     except CgtSimError as exc:  # an unreachable scheduler
         fail(exc)
-    _write_comparison(table, target, level, pairs_text([replications]), quiet)
+    names = scenario_labels(scs)
+    table = paired_differences(results, metric, year_list, level, names)
+    _write_comparison(table, target, level, pairs_text([replications], lang), quiet, lang)
+    if report is not None:
+        _write_report(results, report, metric, level, lang, quiet, names)
 
 
-def _write_comparison(table, target: Path, level: float, pairs: str, quiet: bool) -> None:
+def _write_report(results, folder: Path, metrics, level: float, lang: str, quiet: bool, names=None) -> None:
+    """The report of the compared results: a difference chart per metric, and the rest."""
+    from ..report import write_report
+
+    try:
+        path = font_notes(lambda: write_report(results, folder, metrics=metrics, level=level, lang=lang,
+                                               labels=names))
+    except CgtSimError as exc:
+        fail(exc)
+    if not quiet:
+        typer.echo(f"report written to {path} and {path.with_name('report.html')}")
+
+
+def _write_comparison(table, target: Path, level: float, pairs: str, quiet: bool, lang: str = "en") -> None:
     """Write the table whole beside ``target`` and rename it into place, holding the lock of
     ``target``; a failed write (no space left) leaves ``target`` as it was and no temporary
     file."""
@@ -131,28 +160,15 @@ def _write_comparison(table, target: Path, level: float, pairs: str, quiet: bool
         finally:
             tmp.unlink(missing_ok=True)
     if not quiet:
-        _print_comparison(table, level, pairs)
+        _print_comparison(table, level, pairs, lang)
         typer.echo(f"comparison written to {target}")
 
 
-def _print_comparison(table, level: float, pairs: str) -> None:
-    import pandas as pd
-
-    years = sorted(table["year"].unique())
-    rows = []
-    for (scn, metric), g in table.groupby(["scenario", "metric"], sort=False):
-        cells = []
-        for y in years:
-            r = g[g["year"] == y]
-            if r.empty:
-                cells.append("-")
-                continue
-            r = r.iloc[0]
-            mark = " ~0" if r["includes_zero"] is not pd.NA and r["includes_zero"] else ""
-            cells.append(band_text(r['diff_mean'], r['diff_low'], r['diff_high'], ", ") + mark)
-        rows.append([scn, LABELS.get(metric, metric), *cells])
-    print_table(f"difference from {table['baseline'].iloc[0]}: mean [{level:.0%} paired interval], "
-                 f"{pairs}; ~0 = interval includes zero",
-                 ["scenario", "metric", *map(str, years)], rows, right=tuple(map(str, years)), heads=2)
-
-
+def _print_comparison(table, level: float, pairs: str, lang: str = "en") -> None:
+    """Per scenario, metric and year: both levels, the paired difference with its interval,
+    and what it says; metrics named and numbers written as in run's headline table."""
+    heads, rows = difference_rows(table, level, lang)
+    title = (f"difference from {table['baseline'].iloc[0]}: mean [{level:.0%} paired interval], {pairs}; "
+             if lang == "en" else f"与{table['baseline'].iloc[0]}之差：均值 [{level:.0%}配对置信区间]，{pairs}；")
+    title += say("unclear_means", lang)
+    print_table(title, heads, rows, right=tuple(heads[2:6]), heads=3)

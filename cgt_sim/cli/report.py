@@ -1,4 +1,4 @@
-"""``cgt-sim report``: charts and report.md for one or more results."""
+"""``cgt-sim report``: charts, report.md and report.html for one or more results."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ from .common import fail, font_notes
 
 @app.command()
 def report(
-    results: List[Path] = typer.Argument(..., help="result folders written by run (several are overlaid)"),
+    results: List[Path] = typer.Argument(..., help="result folders written by run (several are overlaid; the first "
+                                                   "is the reference of the differences)"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="report folder (default <first result>/report)"),
+    lang: str = typer.Option("en", "--lang", help="language of the report: en or zh (Chinese)"),
+    level: float = typer.Option(0.90, "--level", help="confidence level of the intervals of the differences"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no closing line"),
 ):
-    """Write PNG fan charts, a program-outcome funnel and report.md for one or more results."""
+    """Write PNG charts, report.md and an interactive report.html for one or more results."""
     from ..report import write_report
 
     results = [user_path(d) for d in results]  # a quoted ~ too, as load_results takes it
@@ -32,10 +35,8 @@ def report(
     if out is not None and out.exists() and not out.is_dir():
         fail(f"{out}: exists and is not a folder")
     try:
-        path = font_notes(write_report, [str(d) for d in results], out)
+        path = font_notes(lambda: write_report([str(d) for d in results], out, lang=lang, level=level))
     except CgtSimError as exc:  # not a run result: a sweep or sensitivity folder, an unreadable manifest
         fail(exc)
     if not quiet:
-        typer.echo(f"report written to {path}")
-
-
+        typer.echo(f"report written to {path} and {path.with_name('report.html')}")

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import CgtSimError
-from ..outputs import LABELS
+from ..outputs import HEADLINE, label
 from ..scenario import AfterHorizonWarning, after_horizon_notes
 from ..storage import earlier_run_text
 from ..text import band_text, bands_text, overrides_text, replications_text
@@ -55,6 +55,9 @@ def run(
     allow_other_model: bool = typer.Option(False, "--allow-other-model",
                                            help="with --resume: take over replications made by other model code "
                                                 "(refused otherwise)"),
+    replace: bool = typer.Option(False, "--replace",
+                                 help="replace a result in --out that has more replications or a longer horizon "
+                                      "(refused otherwise, before anything runs)"),
     ensemble: Optional[Path] = typer.Option(None, "--ensemble",
                                             help="ensemble file of a history match (calibration/ensemble.parquet): "
                                                  "replication r takes the parameters of one of its members"),
@@ -70,7 +73,7 @@ def run(
     try:
         sc = resolve(scenario, parse_sets(set_), until, ensemble)
         target = out or Path("results") / sc.name
-        check(sc, replications, seed, out=target, **options)
+        check(sc, replications, seed, out=target, replace=replace, **options)
     except CgtSimError as exc:
         fail(exc)
     untouched = resume and precision is None and _nothing_to_resume(target, sc, seed, programs, replications,
@@ -82,7 +85,7 @@ def run(
         with progress_cm, warnings.catch_warnings():
             warnings.simplefilter("ignore", AfterHorizonWarning)  # noted above, as the command says it
             res = run_scenario(sc, replications=replications, seed=seed, workers=workers, progress=callback,
-                               out=target, **options)
+                               out=target, replace=replace, **options)
     except CgtSimError as exc:  # found only when the work starts, e.g. an unreachable scheduler
         fail(exc)
     except Interrupted as exc:
@@ -109,8 +112,8 @@ def _print_headline(res, path: Path, untouched: bool = False, replaced: str | No
     h = res.headline()
     years = [str(y) for y in sorted(h["year"].unique())]
     rows = []
-    for metric, label in LABELS.items():
-        row = [label]
+    for metric in HEADLINE:
+        row = [label(metric)]
         for y in years:
             r = h[(h["metric"] == metric) & (h["year"] == int(y))]
             row.append("-" if r.empty else band_text(r.iloc[0]["mean"], r.iloc[0]["p5"], r.iloc[0]["p95"]))

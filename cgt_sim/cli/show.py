@@ -99,13 +99,20 @@ def source_texts(sc) -> dict:
     value is the scenario's, not the source's). Each fitted file is read once."""
     targets = {f: fitted_targets(f) for f in set(sc.calibrated.values())}
     defaults = default_scenario().values
+    cited: dict = {}
     out = {}
     for key, p in CATALOGUE.items():
         fitted = sc.calibrated.get(key)
         origin = sc.origin.get(key, "default")
         if fitted is None and origin != "default" and sc.values[key] != defaults[key]:
-            where = (f"the value set in {origin} (see its source: line)" if origin.endswith((".yaml", ".yml"))
-                     else f"the value given with {origin} (a what-if)")
+            if origin.endswith((".yaml", ".yml")):
+                if origin not in cited:
+                    cited[origin] = file_source(origin)
+                where = (f"the value set in {origin} (source: {cited[origin]})" if cited[origin]
+                         else f"the value set in {origin}, which cites no source (a what-if; a source: line there "
+                              "would cite one)")
+            else:
+                where = f"the value given with {origin} (a what-if)"
             out[key] = f"{where}; catalogue default {value_text(key, defaults[key])}: {cite(p.source)}"
         elif fitted is None:
             out[key] = cite(p.source)
@@ -113,6 +120,21 @@ def source_texts(sc) -> dict:
             out[key] = (f"calibrated ({fitted}, to the targets in {targets[fitted]}): {cite('calibrated')}; "
                         f"catalogue default {value_text(key, defaults[key])}: {cite(p.source)}")
     return out
+
+
+def file_source(path) -> str:
+    """The ``source:`` of a scenario file as written there (source keys, cited in full by the
+    head of ``show`` for the scenario's own file); "" when it has none or cannot be read."""
+    from ..scenario import read_yaml
+
+    try:
+        data = read_yaml(Path(path))
+    except CgtSimError:
+        return ""
+    source = data.get("source") if isinstance(data, dict) else None
+    if isinstance(source, list):
+        source = ", ".join(str(s) for s in source)
+    return " ".join(source.split()) if isinstance(source, str) else ""
 
 
 @app.command()

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import CgtSimError
-from ..outputs import LABELS
+from ..outputs import label
 from ..text import format_number as _fmt
 from ..text import replications_text, unique_ending
 from .app import app
@@ -74,7 +74,7 @@ def _print_sweep(result, path: Path) -> None:
     for key in result.keys:  # the parameter's last name(s): the full keys head the written table
         t.add_column(unique_ending(key, result.keys, "."), justify="right", no_wrap=True)
     for col in m["metrics"]:
-        t.add_column(LABELS.get(col, col), justify="right", min_width=7)
+        t.add_column(label(col), justify="right", min_width=7)
     for _, r in wide.iterrows():
         t.add_row(*[_grid_text(r[k]) for k in result.keys],
                   *[escape(_fmt(r.get(c, float("nan")))) for c in m["metrics"]])
@@ -88,7 +88,7 @@ def _print_sweep(result, path: Path) -> None:
         t.add_column("mean", justify="right", no_wrap=True)
         for _, r in wide.iterrows():
             for i, c in enumerate(m["metrics"]):
-                t.add_row(*[_grid_text(r[k]) if i == 0 else "" for k in result.keys], escape(LABELS.get(c, c)),
+                t.add_row(*[_grid_text(r[k]) if i == 0 else "" for k in result.keys], escape(label(c)),
                           escape(_fmt(r.get(c, float("nan")))), end_section=i == len(m["metrics"]) - 1)
     console.print(t)
     for key, dates in m.get("grid_dates", {}).items():
