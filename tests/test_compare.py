@@ -145,6 +145,7 @@ def test_rows_tell_apart_scenarios_that_share_a_name(tmp_path):
         "baseline", "faster_approval"]
 
 
+@pytest.mark.slow
 def test_saved_results_compare_as_the_scenarios_do(tmp_path, monkeypatch):
     """Results saved by run compare without running again, to the same table as comparing
     their scenarios; different seeds or years, mixed inputs and run options are refused."""

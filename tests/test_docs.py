@@ -54,6 +54,7 @@ def test_no_two_documented_runs_write_one_folder():
         assert len(outs) == len(set(outs)), doc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(LINES)), ids=[f"{d}: {line.split('#')[0].strip()}" for d, line in LINES])
 def test_documented_command_runs(workdirs, lines_run, index):
     doc, line = LINES[index]

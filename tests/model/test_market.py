@@ -150,6 +150,7 @@ def test_products_of_one_indication_share_its_patients_by_order_of_entry():
     assert all(m["patients_treated_myeloma"] <= m["eligible_patients_myeloma"] for m in months)
 
 
+@pytest.mark.slow
 @given(seed=st.integers(0, 2**16), access=st.floats(0.5, 1.0), fit=st.floats(0.5, 1.0), ability=st.floats(1e5, 1e8))
 @settings(max_examples=12, deadline=None)
 def test_no_indication_ever_treats_more_patients_than_came_forward(seed, access, fit, ability):
