@@ -56,6 +56,11 @@ RUN_MANIFEST = {
             "mean": _NUMBER_OR_NONE, "half_width": _NUMBER_OR_NONE, "relative_half_width": _NUMBER_OR_NONE,
             "reached": {"type": "boolean"}, "undefined": {"type": ["string", "null"]},
             "replications_needed": {"type": ["integer", "null"]}, "max_replications": {"type": "integer"}}},
+        # the parts of the result's dataset (results.layout_of): [first, last] replications each
+        "layout": {"type": "object", "required": ["parts"], "properties": {
+            "version": {"type": "integer", "minimum": 1}, "tables": {"type": "array", "items": _TEXT},
+            "parts": {"type": "array", "minItems": 1, "items": {
+                "type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "integer", "minimum": 0}}}}},
     },
 }
 

@@ -42,7 +42,7 @@ def _check_columns(res: ResultSet, folder) -> None:
     needed = [m for m, _, _ in FAN_METRICS] + list(HEADLINE) + [f"programs_{k}" for k, _ in OUTCOMES if k != "ongoing"]
     missing = [c for c in dict.fromkeys(needed) if c not in res.annual.columns]
     if missing:
-        raise ScenarioError(folder, None, f"annual.parquet has no {missing[0]} column: not a complete run result; "
+        raise ScenarioError(folder, None, f"its annual table has no {missing[0]} column: not a complete run result; "
                             "write it again with `cgt-sim run`")
 
 

@@ -30,8 +30,8 @@ from .text import replications_text
 # What cgt-sim writes into a folder of each kind (a sweep adds heatmap_<metric>.png per metric;
 # report.py writes exactly the report's files, which its tests check).
 OUTPUT_FILES = {
-    "run": ("manifest.json", "summary.csv", "annual.parquet", "programs.parquet", "products.parquet",
-            "sampled.parquet"),
+    "run": ("manifest.json", "summary.csv", "annual", "programs", "products", "sampled",  # (folders of parts)
+            "annual.parquet", "programs.parquet", "products.parquet", "sampled.parquet"),  # (earlier versions)
     "report": ("report.md", "funnel.png", "cumulative_approvals.png", "patients_treated.png",
                "cogs_per_patient_cny.png", "net_price_per_patient_cny.png", "vein_to_vein_days_median.png",
                "manufacturing_utilisation.png"),
@@ -41,6 +41,7 @@ OUTPUT_FILES = {
                          "checked.csv", "waves.png", "loo.png", "constraints.png", "members.png"),
     "discovery": ("manifest.json", "report.md", "experiments.parquet", "peeling.csv", "box.csv", "peeling.png"),
 }
+RUN_TABLES = ("annual", "programs", "products", "sampled")  # a run's folders of Parquet parts
 
 
 def _written_here(folder: Path, kind: str | None) -> set[str]:
@@ -126,9 +127,18 @@ def _ours(folder: Path) -> bool:
     """Whether ``folder`` holds only files that cgt-sim writes into an output (no folder, no
     file of a user's that a swap had moved into it)."""
     names = {n for files in OUTPUT_FILES.values() for n in files}
+
+    def own(e) -> bool:
+        if e.is_symlink():
+            return False
+        if e.is_dir():  # a run's table: Parquet parts
+            return e.name in RUN_TABLES and all(p.is_file() and not p.is_symlink()
+                                                 and re.fullmatch(r"part-\d+-\d+\.parquet", p.name)
+                                                 for p in e.iterdir())
+        return e.is_file() and (e.name in names or re.fullmatch(r"heatmap_.+\.png", e.name) is not None)
+
     try:
-        return all(e.is_file() and not e.is_symlink() and (e.name in names or re.fullmatch(r"heatmap_.+\.png", e.name))
-                   for e in folder.iterdir())
+        return all(own(e) for e in folder.iterdir())
     except OSError:
         return False
 

@@ -179,11 +179,10 @@ def test_documented_annual_columns_match_the_output(python_blocks_run):
 
 def test_documented_result_folder_files(workdir, python_blocks_run):
     text = section("Outputs")
-    files = set(re.findall(r"`(\w+\.(?:parquet|csv|json))`", text))
-    assert files == {"annual.parquet", "programs.parquet", "products.parquet", "summary.csv", "manifest.json",
-                     "sampled.parquet"}
+    files = set(re.findall(r"`(\w+\.(?:csv|json))`", text)) | set(re.findall(r"`(\w+)/`", text))
+    assert files == {"annual", "programs", "products", "sampled", "summary.csv", "manifest.json"}
     present = {p.name for p in (workdir / "results" / "x").iterdir()}
-    assert files - {"sampled.parquet"} <= present and "sampled.parquet" not in present  # nothing uncertain
+    assert files == present
     assert "(metric, year, mean, p5, p50, p95, n)" in text
     assert list(python_blocks_run["res"].summary().columns) == ["metric", "year", "mean", "p5", "p50", "p95", "n"]
 
