@@ -51,10 +51,12 @@ print(json.dumps({"wall": wall, "peak": peak, "replications": res.manifest["repl
 """
 
 
-def one_run(reps: int, executor: str, workers: int, until: int) -> dict:
+def one_run(reps: int, executor: str, workers: int, until: int, keep: Path | None = None) -> dict:
+    """A run in a fresh process (its result in ``keep``, else in a temporary folder removed after)."""
     with tempfile.TemporaryDirectory(prefix="cgt-scale-") as tmp:
+        folder = keep if keep is not None else Path(tmp) / "r"
         out = subprocess.run([sys.executable, "-c", WORKER, str(BASELINE), str(reps), executor, str(workers),
-                              str(until), str(Path(tmp) / "r")], cwd=ROOT, capture_output=True, text=True)
+                              str(until), str(folder)], cwd=ROOT, capture_output=True, text=True)
         if out.returncode != 0:
             sys.exit(f"the run failed:\n{out.stderr.strip()[-2000:]}")
         return json.loads(out.stdout.strip().splitlines()[-1])
@@ -66,7 +68,8 @@ def memory(args) -> None:
     for executor in args.executors:
         rows = []
         for n in args.reps:
-            r = one_run(n, executor, 2, args.until)
+            keep = args.keep if args.keep is not None and n == args.reps[-1] else None
+            r = one_run(n, executor, 2, args.until, keep)
             rows.append((n, r))
             print(f"  {executor:8s} {n:6d} replications: peak {r['peak'] / 2**20:7.0f} MB, wall {r['wall']:7.0f} s",
                   flush=True)
@@ -141,6 +144,7 @@ def main() -> None:
     m.add_argument("--reps", type=int, nargs="+", default=[50, 1000])
     m.add_argument("--executors", nargs="+", default=["process", "dask"])
     m.add_argument("--until", type=int, default=2030)
+    m.add_argument("--keep", type=Path, help="keep the result of the most replications in this folder")
     e = sub.add_parser("efficiency")
     e.add_argument("--reps", type=int, default=200)
     e.add_argument("--rounds", type=int, default=3)

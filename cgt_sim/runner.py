@@ -330,7 +330,10 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     "dask" (a Dask distributed cluster at ``scheduler``, or a LocalCluster of ``workers``
     processes when no address is given).
     ``out``: result folder; finished replications are written to ``<out>.partial/`` as they
-    come and the result is saved to ``out`` at the end. ``resume``: reuse the replications
+    come (the parts of the result's dataset, see ``results``) and put in place in ``out`` at
+    the end: this process holds one chunk of replications at a time, however many are run, and
+    returns the result read from ``out`` (its tables read when asked for). Without ``out`` the
+    tables are assembled in memory. ``resume``: reuse the replications
     finished by an earlier run into ``out`` (same scenario and seed) and run only the rest.
     ``precision``, ``metric``, ``precision_year``: run batches of replications until the 95%
     half-width of ``metric``'s mean in ``precision_year`` (default: the horizon) is within
