@@ -84,7 +84,7 @@ def metric_columns(names, known: list[str] | None = None) -> list[str]:
 TABLES = RUN_TABLES  # ("annual", "programs", "products", "sampled")
 LAYOUT_VERSION = 2  # 1: a file per table (read, no longer written)
 PART = re.compile(r"part-(\d+)-(\d+)")
-SUMMARY_BLOCK = 16  # metrics summarised at a time (memory: a block of the annual table)
+SUMMARY_BLOCK = 40  # metrics summarised at a time (memory: a block of the annual table)
 _AGAIN = "write it again with `cgt-sim run` or ResultSet.save"
 
 
@@ -172,11 +172,9 @@ class ResultSet:
     def _read(self, name: str, columns: list[str] | None = None, where=None) -> pd.DataFrame:
         """Rows and columns of one stored table, as the run made it (a ResultError naming the
         folder when a file cannot be read)."""
-        import pyarrow.dataset as ds
-
         files = self._files[name]
         try:
-            table = ds.dataset([str(f) for f in files], format="parquet").to_table(columns=columns, filter=where)
+            table = read_parts(files, columns, where)
         except Exception as exc:  # pyarrow's own errors for a damaged or missing file
             where_ = files[0] if len(files) == 1 else self.path / name  # type: ignore[operator]
             raise ResultError(where_, None, f"cannot be read ({type(exc).__name__}: {_first_line(exc)}); "
@@ -260,9 +258,9 @@ class ResultSet:
         """Rows of a table, without reading it when it is in a folder."""
         if self._held.get(name) is not None or name not in self._files:
             return len(getattr(self, name))
-        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
 
-        return ds.dataset([str(f) for f in self._files[name]], format="parquet").count_rows()
+        return sum(pq.read_metadata(f).num_rows for f in self._files[name])
 
     def __repr__(self) -> str:  # short: the tables and the manifest are long
         m = self.manifest
@@ -300,7 +298,7 @@ class ResultSet:
         time, without holding its annual table."""
         metrics = self.metrics if metrics is None else metric_columns(metrics, self.metrics)
         if self._held.get("annual") is None and "annual" in self._files:
-            return summarise_blocks(lambda columns: self._read("annual", columns), metrics)
+            return summarise_blocks(lambda columns: read_columns(self._files["annual"], columns), metrics)
         return summarise_blocks(lambda columns: self.annual[columns], metrics)
 
     def headline(self, years=None) -> pd.DataFrame:
@@ -431,7 +429,6 @@ def write_dataset(folder: Path, parts, manifest: dict, summary: pd.DataFrame | N
     DataFrame or the Parquet file to take})] in replication order; then ``summary.csv`` (from
     ``summary``, or read from the annual parts a few columns at a time) and ``manifest.json``
     with the ``layout``. Files are hard links where ``link`` and the file system allows."""
-    import pyarrow.dataset as ds
 
     for name in TABLES:
         (folder / name).mkdir()
@@ -446,15 +443,44 @@ def write_dataset(folder: Path, parts, manifest: dict, summary: pd.DataFrame | N
             else:
                 place_file(Path(source), folder / name / file, link)
     if summary is None:
-        annual = [str(folder / "annual" / f"{part_name(a, b)}.parquet") for a, b, _ in parts]
-        dataset = ds.dataset(annual, format="parquet")
-        metrics = [c for c in dataset.schema.names if c not in KEYS]
-        summary = summarise_blocks(
-            lambda columns: ds.dataset(annual, format="parquet").to_table(columns=columns).to_pandas(), metrics)
+        import pyarrow.parquet as pq
+
+        annual = [folder / "annual" / f"{part_name(a, b)}.parquet" for a, b, _ in parts]
+        metrics = [c for c in pq.read_schema(annual[0]).names if c not in KEYS]
+        summary = summarise_blocks(lambda columns: read_columns(annual, columns), metrics)
     summary.to_csv(folder / "summary.csv", index=False)
     count = sum(last - first + 1 for first, last, _ in parts)
     manifest = {**manifest, "replications": count, "layout": layout_of((a, b) for a, b, _ in parts)}
     write_manifest(folder, manifest)
+
+
+def read_parts(files, columns=None, where=None):
+    """The rows (a pyarrow ``where`` expression, or all) and ``columns`` (default all) of the
+    Parquet ``files`` of one table, as one pyarrow Table in their order. Read a file at a time
+    without threads: a dataset scan of thousands of parts keeps buffers for many of them at
+    once, several times the size of the columns read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(f, columns=columns, filters=where, use_threads=False) for f in files]
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    del tables
+    pa.default_memory_pool().release_unused()
+    return table
+
+
+def read_columns(files, columns) -> pd.DataFrame:
+    """Numeric ``columns`` of the Parquet ``files`` of one table, as a DataFrame of one array
+    per column: each file's columns are taken out as numpy arrays as it is read (thousands of
+    small Arrow chunks would weigh more than their values)."""
+    import pyarrow.parquet as pq
+
+    pieces: dict[str, list] = {c: [] for c in columns}
+    for f in files:
+        table = pq.read_table(f, columns=columns, use_threads=False)
+        for c in columns:
+            pieces[c].append(table.column(c).to_numpy().copy())  # (a view would keep Arrow's buffer)
+    return pd.DataFrame({c: np.concatenate(arrays) for c, arrays in pieces.items()}, copy=False)
 
 
 def summarise_blocks(read, metrics) -> pd.DataFrame:
@@ -469,7 +495,15 @@ def summarise_blocks(read, metrics) -> pd.DataFrame:
     for i in range(0, len(metrics), SUMMARY_BLOCK):
         block = metrics[i:i + SUMMARY_BLOCK]
         pieces.append(summarise(read(list(KEYS) + block), block))
+        _release()
     return pd.concat(pieces, ignore_index=True)
+
+
+def _release() -> None:
+    """Hand memory freed by a block back to the system (glibc's heap; see runner.release_memory)."""
+    from .runner import release_memory
+
+    release_memory()
 
 
 def summarise(annual: pd.DataFrame, metrics) -> pd.DataFrame:
@@ -550,7 +584,11 @@ def dataset_files(path: Path, manifest: dict) -> dict[str, list[Path]]:
     if layout.get("version", LAYOUT_VERSION) > LAYOUT_VERSION:
         raise ResultError(path, None, f"is a result of a later cgt-sim (layout {layout['version']}); read it with "
                           "that version, or upgrade cgt-sim")
-    parts = [(int(a), int(b)) for a, b in layout["parts"]]
+    if not all(type(p) is list and len(p) == 2 and all(type(x) is int and x >= 0 for x in p)
+               for p in layout["parts"]):
+        raise ResultError(path / "manifest.json", "layout.parts", f"must be pairs [first, last] of replications: "
+                          f"the result is damaged; {_AGAIN}")
+    parts = [(a, b) for a, b in layout["parts"]]
     for (a, b), after in zip(parts, parts[1:] + [None]):
         if b < a or (after is not None and after[0] <= b):
             raise ResultError(path / "manifest.json", "layout.parts", f"claims replications {a}-{b} out of order "
