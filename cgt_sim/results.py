@@ -28,7 +28,7 @@ from .outputs import ALIASES, CATEGORIES, HEADLINE, KEYS, annual_columns
 from .paths import user_path
 from .records import check_manifest
 from .safe_load import read_json
-from .storage import RUN_TABLES, atomic_folder, result_kind, write_manifest
+from .storage import RUN_TABLES, atomic_folder, release_memory, result_kind, write_manifest
 
 PROGRAM_ROWS = ("all", "clinical")  # which rows of the programs table a run keeps
 
@@ -495,15 +495,8 @@ def summarise_blocks(read, metrics) -> pd.DataFrame:
     for i in range(0, len(metrics), SUMMARY_BLOCK):
         block = metrics[i:i + SUMMARY_BLOCK]
         pieces.append(summarise(read(list(KEYS) + block), block))
-        _release()
+        release_memory()
     return pd.concat(pieces, ignore_index=True)
-
-
-def _release() -> None:
-    """Hand memory freed by a block back to the system (glibc's heap; see runner.release_memory)."""
-    from .runner import release_memory
-
-    release_memory()
 
 
 def summarise(annual: pd.DataFrame, metrics) -> pd.DataFrame:

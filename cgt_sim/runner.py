@@ -11,11 +11,9 @@ narrow enough; the result is the same as a fixed-count run with that many replic
 
 from __future__ import annotations
 
-import ctypes
 import math
 import numbers
 import os
-import sys
 import time
 import warnings
 from contextlib import closing
@@ -40,7 +38,7 @@ from .scenario import (
     check_values,
     load_scenario,
 )
-from .storage import held, sigint_deferred
+from .storage import held, release_memory, sigint_deferred
 from .text import replications_text
 
 FIRST_BATCH = 10  # replications before the first precision check
@@ -211,23 +209,6 @@ def join(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)
 
 
-def release_memory() -> None:
-    """Hand memory freed inside the C heap back to the system (glibc keeps freed blocks of its
-    heap resident until trimmed; elsewhere this does nothing)."""
-    if _TRIM is not None:
-        _TRIM(0)
-
-
-def _malloc_trim():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-_TRIM = _malloc_trim()
 
 
 class _Finished:

@@ -7,11 +7,13 @@ those files and keeps a user's own.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import re
 import shutil
 import signal
+import sys
 import threading
 import uuid
 import warnings
@@ -399,3 +401,20 @@ def _json(o):
     return str(o)
 
 
+def release_memory() -> None:
+    """Hand memory freed inside the C heap back to the system (glibc keeps freed blocks of its
+    heap resident until trimmed; elsewhere this does nothing)."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
