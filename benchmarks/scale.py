@@ -42,12 +42,15 @@ t = time.perf_counter()
 res = cgt_sim.run(scenario, replications=int(n), seed=42, workers=int(workers), executor=executor,
                   until=int(until), out=out)
 wall = time.perf_counter() - t
+import resource
+cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+          for f in ("ru_utime", "ru_stime"))
 try:
     peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) * 1024
 except (OSError, IndexError, ValueError):
     import resource
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"wall": wall, "peak": peak, "replications": res.manifest["replications"]}))
+print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "replications": res.manifest["replications"]}))
 """
 
 
@@ -81,15 +84,22 @@ def memory(args) -> None:
 def efficiency(args) -> None:
     print(f"two-worker efficiency, {args.reps} baseline replications to {args.until}, process executor, "
           f"{args.rounds} alternating rounds")
-    effs = []
+    effs, works = [], []
     for i in range(args.rounds):
         order = [1, 2] if i % 2 == 0 else [2, 1]
-        wall = {w: one_run(args.reps, "process", w, args.until)["wall"] for w in order}
+        runs = {w: one_run(args.reps, "process", w, args.until) for w in order}
+        wall = {w: r["wall"] for w, r in runs.items()}
+        cpu = {w: r["cpu"] for w, r in runs.items()}
         eff = (args.reps / wall[2]) / (2 * args.reps / wall[1])
+        work = cpu[1] / cpu[2]
         effs.append(eff)
-        print(f"  round {i + 1} ({order[0]} worker{'s' * (order[0] > 1)} first): 1 worker {wall[1]:.0f} s, "
-              f"2 workers {wall[2]:.0f} s, efficiency {eff:.1%}", flush=True)
-    print(f"  median efficiency {statistics.median(effs):.1%}")
+        works.append(work)
+        print(f"  round {i + 1} ({order[0]} worker{'s' * (order[0] > 1)} first): 1 worker {wall[1]:.0f} s "
+              f"({cpu[1]:.0f} s CPU), 2 workers {wall[2]:.0f} s ({cpu[2]:.0f} s CPU of the parent and its workers); "
+              f"efficiency {eff:.1%}, CPU of 1 / CPU of 2 {work:.1%}", flush=True)
+    print(f"  median efficiency {statistics.median(effs):.1%}; median CPU of 1 worker / CPU of 2: "
+          f"{statistics.median(works):.1%} (the efficiency an idle 2-core machine would allow, start-up and "
+          "the last chunks' imbalance aside)")
 
 
 def pandas_summary(annual, metrics):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-import pandas as pd
 import typer
 
 from ..errors import CgtSimError
@@ -25,6 +24,8 @@ def query(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no table (with --out)"),
 ):
     """Run an SQL query over results' tables and print its rows (or write them with --out)."""
+    from pandas import NA
+
     from ..sql import query as run_query
 
     if len(arguments) < 2:
@@ -45,7 +46,7 @@ def query(
     def cell(v) -> str:
         if isinstance(v, float):
             return "-" if v != v else f"{v:.6g}"
-        return "" if v is None or v is pd.NA else str(v)
+        return "" if v is None or v is NA else str(v)
 
     shown = frame.head(SHOWN)
     numeric = [c for c in frame.columns if frame[c].dtype.kind in "iuf"]
