@@ -1,21 +1,23 @@
-"""CPU per program of baseline replications: this checkout against an earlier commit, paired.
+"""CPU per program of baseline replications: this checkout against earlier commits, paired.
 
     python benchmarks/paired.py --against 4b63af5            # 3 rounds of 2 replications each
-    python benchmarks/paired.py --against HEAD~3 --rounds 5 --replications 3 --until 2035
+    python benchmarks/paired.py --against 4b63af5 d000839 --rounds 5 --replications 3 --until 2035
 
-The earlier commit is checked out into a temporary git worktree (removed afterwards). Each round
-runs the same replications (seed 42, replications 0..n-1 of the baseline) once in a fresh
-process of each checkout, in alternating order (A B, then B A, ...), so that a machine whose
-speed drifts during the measurement affects both alike. Every process measures its own CPU time
-(``time.process_time``) around the simulation only (imports and scenario loading excluded), and
-a bare SimPy loop in the same process: ``BARE_TIMEOUTS`` timeouts yielded one after another by a
-single process (``yield env.timeout(1)`` in a ``while`` loop), whose CPU per event is the unit
-"bare timeouts". The script prints, per checkout, the median CPU per program and per
+Each earlier commit is checked out into a temporary git worktree (removed afterwards). Each
+round runs the same replications (seed 42, replications 0..n-1 of each checkout's baseline) once
+in a fresh process of each checkout, in an order that is reversed every other round (A B C,
+then C B A, ...), so that a machine whose speed drifts during the measurement affects all
+alike. Every process measures its own CPU time (``time.process_time``) around the simulation
+only (imports and scenario loading excluded), and a bare SimPy loop in the same process after
+it: ``BARE_TIMEOUTS`` timeouts yielded one after another by a single process (``yield
+env.timeout(1)`` in a ``while`` loop, run with ``env.run(until=n)``), whose CPU per event is
+the unit "bare timeouts". The script prints, per checkout, the median CPU per program and per
 replication, CPU per program in bare timeouts, and the median of the per-round ratios
-(earlier / this: above 1 means this checkout is faster); and whether both checkouts produced
-the same tables to the bit (a hash of every column of the three tables).
+(earlier / this: above 1 means this checkout is faster); and whether each earlier checkout
+produced the same tables as this one to the bit (a hash of every column of the three tables;
+a commit with another calibration or model gives other tables).
 
-Both checkouts run in this interpreter (the same installed dependencies); the earlier commit
+All checkouts run in this interpreter (the same installed dependencies); an earlier commit
 must have ``cgt_sim.model.world.simulate(scenario, replication, seed)`` and
 ``cgt_sim.load_scenario``.
 """
@@ -87,45 +89,53 @@ def measure(checkout: Path, reps: int, until: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--against", required=True, help="the earlier commit (any git revision)")
+    ap.add_argument("--against", required=True, nargs="+", help="the earlier commits (git revisions)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--replications", type=int, default=2)
     ap.add_argument("--until", default="-", help="last simulated year (default the baseline's horizon)")
     args = ap.parse_args()
-    rev = subprocess.run(["git", "rev-parse", "--short", args.against], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout.strip()
+    revs = [subprocess.run(["git", "rev-parse", "--short", r], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.strip() for r in args.against]
     with tempfile.TemporaryDirectory() as tmp:
-        earlier = Path(tmp) / "earlier"
-        subprocess.run(["git", "worktree", "add", "--detach", str(earlier), rev], cwd=ROOT,
-                       capture_output=True, check=True)
+        checkouts = [("this", ROOT)]
         try:
-            runs: dict[str, list[dict]] = {"this": [], "earlier": []}
+            for rev in revs:
+                checkouts.append((rev, Path(tmp) / rev))
+                subprocess.run(["git", "worktree", "add", "--detach", str(checkouts[-1][1]), rev], cwd=ROOT,
+                               capture_output=True, check=True)
+            runs: dict[str, list[dict]] = {name: [] for name, _ in checkouts}
             for i in range(args.rounds):
-                order = [("this", ROOT), ("earlier", earlier)]
-                for name, checkout in order if i % 2 == 0 else order[::-1]:
+                for name, checkout in checkouts if i % 2 == 0 else checkouts[::-1]:
                     runs[name].append(measure(checkout, args.replications, args.until))
                     r = runs[name][-1]
-                    print(f"round {i + 1}: {name:8s} {r['cpu'] / r['programs'] * 1e6:7.1f} us CPU per program",
-                          file=sys.stderr)
+                    print(f"round {i + 1}: {name:8s} {r['cpu'] / r['programs'] * 1e6:7.1f} us CPU per program, "
+                          f"bare timeout {r['bare'] * 1e6:.3f} us", file=sys.stderr, flush=True)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(earlier)], cwd=ROOT, capture_output=True)
+            for _, checkout in checkouts[1:]:
+                subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT,
+                               capture_output=True)
     horizon = "the baseline horizon" if args.until == "-" else args.until
-    print(f"baseline, replications 0-{args.replications - 1} to {horizon}, {args.rounds} alternating rounds "
-          f"(this checkout vs {rev}); CPU time of the simulation only, per process")
-    for name, label in (("this", "this checkout"), ("earlier", rev)):
+    print(f"baseline, replications 0-{args.replications - 1} to {horizon}, {args.rounds} rounds in alternating "
+          f"order (this checkout, {', '.join(revs)}); CPU time (process time) of the simulation only, per process; "
+          f"a bare timeout: the CPU per event of one SimPy process yielding env.timeout(1) in a while loop, "
+          f"{BARE_TIMEOUTS:,} events, measured in each process after its replications")
+    for name, _ in checkouts:
         rs = runs[name]
         per_prog = statistics.median(r["cpu"] / r["programs"] for r in rs)
         per_rep = statistics.median(r["cpu"] / args.replications for r in rs)
         bare = statistics.median(r["bare"] for r in rs)
-        print(f"  {label:14s} {per_prog * 1e6:7.1f} us per program = {per_prog / bare:6.1f} bare timeouts "
+        in_bare = statistics.median(r["cpu"] / r["programs"] / r["bare"] for r in rs)
+        label = "this checkout" if name == "this" else name
+        print(f"  {label:14s} {per_prog * 1e6:7.1f} us per program = {in_bare:6.1f} bare timeouts "
               f"({bare * 1e6:.2f} us each); {per_rep:.2f} s per replication; "
               f"{rs[0]['programs'] / args.replications:,.0f} programs per replication")
-    ratios = [e["cpu"] / e["programs"] / (t["cpu"] / t["programs"]) for t, e in zip(runs["this"], runs["earlier"])]
-    print(f"  ratio {rev} / this checkout, CPU per program: median {statistics.median(ratios):.3f} "
-          f"(rounds {', '.join(f'{x:.3f}' for x in ratios)}; above 1: this checkout is faster)")
-    same = runs["this"][0]["digest"] == runs["earlier"][0]["digest"]
-    print(f"  tables the same to the bit: {'yes' if same else 'no'} "
-          f"(sha256 {runs['this'][0]['digest'][:16]} vs {runs['earlier'][0]['digest'][:16]})")
+    for rev in revs:
+        ratios = [e["cpu"] / e["programs"] / (t["cpu"] / t["programs"]) for t, e in zip(runs["this"], runs[rev])]
+        print(f"  ratio {rev} / this checkout, CPU per program: median {statistics.median(ratios):.3f} "
+              f"(rounds {', '.join(f'{x:.3f}' for x in ratios)}; above 1: this checkout is faster)")
+        same = runs["this"][0]["digest"] == runs[rev][0]["digest"]
+        print(f"  tables of {rev} the same to the bit: {'yes' if same else 'no'} "
+              f"(sha256 {runs['this'][0]['digest'][:16]} vs {runs[rev][0]['digest'][:16]})")
 
 
 if __name__ == "__main__":

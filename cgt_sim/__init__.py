@@ -23,7 +23,7 @@ _WHERE = {  # public name -> the module that defines it
     "CLUSTERS": "parameters", "write_report": "report", "kept_open": "executors",
     "history_match": "analysis.history",
     "HistoryMatch": "analysis.history", "load_ensemble": "ensemble", "discover": "analysis.discovery",
-    "DiscoveryResult": "analysis.discovery", "ema_model": "analysis.discovery",
+    "DiscoveryResult": "analysis.discovery", "ema_model": "analysis.discovery", "query": "sql",
 }
 
 __all__ = list(_WHERE) + ["__version__"]

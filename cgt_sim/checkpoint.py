@@ -7,7 +7,9 @@ of: the resolved scenario parameters, the root seed and the model code (its fing
 ``provenance``; the package version is recorded beside it). A resumed run refuses parts made with
 anything else, since replication r depends on exactly these (other model code only when told
 to take them: ``allow_other_model``). When the run completes, the result is saved to DIR and
-the partial folder removed.
+the partial folder removed: the parts' files become the result's dataset as they are (see
+``results``; hard links where the file system has them), so a run never holds all its
+replications in memory.
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ from .locks import hold
 from .paths import user_path
 from .provenance import made_by, other_model
 from .records import arrow_types, check_manifest, check_record, table_problem
-from .results import load_results, read_table
+from .results import TABLES, dataset_files, part_name, place_file, read_table, write_dataset
 from .scenario import Scenario
-from .storage import check_result_folder, check_writable, read_json
+from .storage import atomic_folder, check_result_folder, check_writable, read_json
 
-TABLES = ("annual", "programs", "products", "sampled")
 KEY_FILE = "checkpoint.json"
 PART = re.compile(r"part-(\d+)-(\d+)")
 
@@ -64,9 +65,14 @@ def _drawn(ident: dict) -> list[str]:
 
 
 def _held_replications(out: Path) -> list[int]:
-    """The replications a finished result in ``out`` holds, sorted ([] when unreadable)."""
+    """The replications a finished result in ``out`` holds, sorted ([] when unreadable): those
+    its parts claim (their tables are checked before they are taken over), or those of its
+    annual table (a result of an earlier version)."""
     import pandas as pd
 
+    parts = _result_parts(out)
+    if parts is not None:
+        return [r for first, last, _ in parts for r in range(first, last + 1)]
     try:
         if not (out / "annual.parquet").is_file():  # (a FIFO would be waited on)
             return []
@@ -74,6 +80,19 @@ def _held_replications(out: Path) -> list[int]:
         return sorted(int(r) for r in reps.unique())
     except Exception:  # a damaged table: load_results names it when the result is read
         return []
+
+
+def _result_parts(out: Path) -> list[tuple[int, int, dict[str, Path]]] | None:
+    """The parts of the finished result in ``out`` as (first, last, {table: file}), or None
+    when it is not a dataset (none, an unreadable manifest, or a result of an earlier version);
+    a ResultError naming the file when a part the manifest names is missing or not a file."""
+    manifest = read_json(out / "manifest.json")
+    if not isinstance(manifest, dict) or "layout" not in manifest:
+        return None
+    check_manifest(manifest, out / "manifest.json")
+    files = dataset_files(out, manifest)
+    parts = [(int(a), int(b)) for a, b in manifest["layout"]["parts"]]
+    return [(a, b, {name: files[name][i] for name in TABLES}) for i, (a, b) in enumerate(parts)]
 
 
 def mismatch(found: dict, wanted: dict, allow_other_model: bool = False) -> str | None:
@@ -192,7 +211,12 @@ class Checkpoint:
                                     f"{len(reps)} from 0 that a run makes; resuming needs those (run without "
                                     "`resume` to replace it, or choose another `out`)")
             what = f"holds a finished result of {need} replications"
-            _check_tables(self.out, 0, len(reps) - 1, ident, "run without `resume` to replace the result")
+            advice = "run without `resume` to replace the result"
+            parts = _result_parts(self.out)
+            if parts is None:  # a result of an earlier version: a file per table
+                _check_tables(self.out, 0, len(reps) - 1, ident, advice)
+            for first, last, files in parts or []:
+                _check_tables(self.out, first, last, ident, advice, files)
         drop = sum(r >= replications for r in reps) if replications is not None else 0
         if drop:
             raise OptionError("replications", f"{where} {what}; resuming it with {replications} "
@@ -228,23 +252,19 @@ class Checkpoint:
 
     # ------------------------------------------------------------------ while running
 
-    def start(self, ident: dict, resume: bool, replications: int | None = None) -> list[tuple[list[int], dict]]:
-        """Open the partial folder; return the finished parts to reuse ([] unless resuming):
-        those in the partial folder and the replications of a finished result in ``out``."""
+    def start(self, ident: dict, resume: bool, replications: int | None = None) -> None:
+        """Open the partial folder. Resuming, the finished parts to reuse are then its parts:
+        those it held, and the replications of a finished result in ``out`` (taken in as parts
+        of their own; the result stays in ``out`` until the run replaces it)."""
         self.check(ident, resume, replications)
-        reuse = []
+        taken = None
         if resume:
-            reuse = [(list(range(first, last + 1)), read_part(p)) for first, last, p in self.part_names()]
-            if reuse:
+            if self.part_names():
                 self._note_other_model(read_json(self.path / KEY_FILE), ident)
             found = _made_from(read_json(self.out / "manifest.json"))
             if found is not None and mismatch(found, ident, self.allow_other_model) is None:
                 self._note_other_model(found, ident)
-                res = load_results(self.out)
-                reps = sorted(int(r) for r in res.annual["replication"].unique())
-                if reps == list(range(len(reps))):
-                    reuse.append((reps, {"annual": res.annual, "programs": res.programs,
-                                         "products": res.products, "sampled": res.sampled}))
+                taken = self.out
         else:
             shutil.rmtree(self.path, ignore_errors=True)  # holds no finished replication (checked)
         self.made = [p for p in self.path.parents if not p.exists()]
@@ -262,7 +282,34 @@ class Checkpoint:
             if not self.finished():  # nothing of value in it: nothing left behind
                 self.remove()
             raise refused(exc, self.path, "cannot be written (the folder of unfinished replications)") from None
-        return reuse
+        if taken is not None:
+            self._take_result(taken)
+
+    def _take_result(self, out: Path) -> None:
+        """The replications of the finished result in ``out`` as parts of the partial folder
+        (its files linked where the file system allows; a result of an earlier version read
+        and written as one part), but for those a part there holds already."""
+        held = [(first, last) for first, last, _ in self.part_names()]
+
+        def free(first: int, last: int) -> bool:
+            return not any(a <= last and first <= b for a, b in held)
+
+        parts = _result_parts(out)
+        if parts is None:  # a result of an earlier version (checked: replications 0..n-1)
+            from .results import load_results
+
+            reps = _held_replications(out)
+            if not reps or not free(reps[0], reps[-1]):
+                return
+            res = load_results(out)
+            frames = {"annual": res.annual, "programs": res.programs, "products": res.products,
+                      "sampled": res.sampled}
+            self.write(list(range(reps[0], reps[-1] + 1)), frames)
+            return
+        for first, last, files in parts:
+            if free(first, last):
+                self._write_part(first, last, lambda tmp, files=files: [
+                    place_file(files[name], tmp / f"{name}.parquet") for name in TABLES])
 
     def _note_other_model(self, found: dict | None, ident: dict) -> None:
         """Remember the model fingerprint of replications taken over from other model code."""
@@ -273,14 +320,19 @@ class Checkpoint:
     def write(self, reps: list[int], frames: dict) -> None:
         """Write one part (contiguous replications ``reps``) atomically. A part already written
         is left as it is: a Ctrl-C just after its rename leaves the runner to write it again."""
-        target = self.parts / f"part-{reps[0]:06d}-{reps[-1]:06d}"
+        self._write_part(reps[0], reps[-1], lambda tmp: [frames[name].to_parquet(tmp / f"{name}.parquet", index=False)
+                                                         for name in TABLES])
+
+    def _write_part(self, first: int, last: int, fill) -> None:
+        """Make the part of replications ``first`` to ``last``: ``fill(folder)`` writes its
+        tables into a temporary folder, renamed into place when complete."""
+        target = self.parts / part_name(first, last)
         if target.is_dir():
             return
         tmp = self.parts / f".tmp-{uuid.uuid4().hex[:8]}"
         try:
             tmp.mkdir()
-            for name in TABLES:
-                frames[name].to_parquet(tmp / f"{name}.parquet", index=False)
+            fill(tmp)
             os.replace(tmp, target)
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -302,9 +354,30 @@ class Checkpoint:
             except OSError:  # not empty: the result is there, or something of the user's
                 break
 
+    def finish(self, manifest: dict, total: int) -> None:
+        """Put the result of replications 0..``total``-1 in place in ``out``: the parts' files
+        become its dataset (hard links where the file system has them, so the parts stay
+        whole until the result is in place), with ``summary.csv`` read from them a few columns
+        at a time and ``manifest``. A part that reaches beyond ``total`` (left by a larger
+        run) gives only its first replications."""
+        parts = []
+        for first, last, folder in self.part_names():
+            if first >= total:
+                continue
+            if last < total:
+                parts.append((first, last, {name: folder / f"{name}.parquet" for name in TABLES}))
+            else:  # (replications beyond the total stay out)
+                frames = {name: df[df["replication"] < total].reset_index(drop=True)
+                          for name, df in read_part(folder).items()}
+                parts.append((first, total - 1, frames))
+        with atomic_folder(self.out, "run") as tmp:
+            write_dataset(tmp, parts, manifest)
 
-def _check_tables(folder: Path, first: int, last: int, ident: dict, advice: str) -> None:
-    """The tables in ``folder`` (a part, or a finished result) have this version's columns and
+
+def _check_tables(folder: Path, first: int, last: int, ident: dict, advice: str,
+                  files: dict[str, Path] | None = None) -> None:
+    """The tables in ``folder`` (a part, or a finished result: its ``files``, a part of its
+    dataset, or a file per table of an earlier version) have this version's columns and
     types (see ``records``) and hold replications ``first`` to ``last`` (every one in annual
     and sampled; no other in any table): a ResultError naming the table and ``advice`` otherwise.
     Reads only the tables' schemas and replication columns."""
@@ -313,7 +386,7 @@ def _check_tables(folder: Path, first: int, last: int, ident: dict, advice: str)
 
     claimed = set(range(first, last + 1))
     for name in TABLES:
-        file = folder / f"{name}.parquet"
+        file = folder / f"{name}.parquet" if files is None else files[name]
         part = folder.name.startswith("part-")
         if name == "sampled" and not part and not file.exists() and not ident.get("uncertain"):
             continue  # a finished result without draws writes no sampled table
@@ -327,12 +400,13 @@ def _check_tables(folder: Path, first: int, last: int, ident: dict, advice: str)
         except Exception as exc:  # pyarrow's errors for a damaged file
             reason = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
             raise ResultError(file, None, f"cannot be read ({type(exc).__name__}: {reason}); {advice}") from None
+        shown = file.name if files is None else f"{name}/{file.name}"
         if problem:
-            raise ResultError(folder, None, f"{file.name}: {problem}, unlike the tables this version writes; {advice}")
+            raise ResultError(folder, None, f"{shown}: {problem}, unlike the tables this version writes; {advice}")
         every = name in ("annual", "sampled")
         if (reps != claimed) if every else not reps <= claimed:
             found = f"{min(reps)}-{max(reps)}" if reps else "none"
-            raise ResultError(folder, None, f"{file.name} holds replications {found}, not the {first}-{last} its "
+            raise ResultError(folder, None, f"{shown} holds replications {found}, not the {first}-{last} its "
                               f"{'name' if part else 'manifest'} claims; {advice}")
 
 

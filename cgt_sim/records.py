@@ -56,6 +56,12 @@ RUN_MANIFEST = {
             "mean": _NUMBER_OR_NONE, "half_width": _NUMBER_OR_NONE, "relative_half_width": _NUMBER_OR_NONE,
             "reached": {"type": "boolean"}, "undefined": {"type": ["string", "null"]},
             "replications_needed": {"type": ["integer", "null"]}, "max_replications": {"type": "integer"}}},
+        # the parts of the result's dataset (results.layout_of): [first, last] replications each
+        # (each part's shape is checked by results.dataset_files: a schema per item of ten
+        # thousand parts would take most of the time of opening a result)
+        "layout": {"type": "object", "required": ["parts"], "properties": {
+            "version": {"type": "integer", "minimum": 1}, "tables": {"type": "array", "items": _TEXT},
+            "parts": {"type": "array", "minItems": 1}}},
     },
 }
 

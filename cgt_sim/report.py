@@ -57,7 +57,7 @@ def _check_columns(res: ResultSet, folder) -> None:
               + list(plot.PAYERS) + per_indication)
     missing = [c for c in dict.fromkeys(needed) if c not in res.annual.columns]
     if missing:
-        raise ScenarioError(folder, None, f"annual.parquet has no {missing[0]} column: not a complete run result; "
+        raise ScenarioError(folder, None, f"its annual table has no {missing[0]} column: not a complete run result; "
                             "write it again with `cgt-sim run`")
 
 

@@ -11,11 +11,9 @@ narrow enough; the result is the same as a fixed-count run with that many replic
 
 from __future__ import annotations
 
-import ctypes
 import math
 import numbers
 import os
-import sys
 import time
 import warnings
 from contextlib import closing
@@ -32,14 +30,7 @@ from .outputs import ALIASES, annual_columns
 from .paths import user_path
 from .progress import shows_progress
 from .provenance import made_by
-from .results import (
-    PROGRAM_ROWS,
-    ResultSet,
-    keep_program_rows,
-    load_results,
-    metric_columns,
-    with_categories,
-)
+from .results import PROGRAM_ROWS, TABLES, ResultSet, keep_program_rows, load_results, metric_columns
 from .scenario import (
     AfterHorizonWarning,
     Scenario,
@@ -48,10 +39,9 @@ from .scenario import (
     check_values,
     load_scenario,
 )
-from .storage import held, longer_run_text, sigint_deferred
+from .storage import held, longer_run_text, release_memory, sigint_deferred
 from .text import replications_text
 
-TABLES = ("annual", "programs", "products", "sampled")
 FIRST_BATCH = 10  # replications before the first precision check
 LEVEL = 0.95  # confidence level of the precision target
 
@@ -234,27 +224,13 @@ def join(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)
 
 
-def release_memory() -> None:
-    """Hand memory freed inside the C heap back to the system (glibc keeps freed blocks of its
-    heap resident until trimmed; elsewhere this does nothing)."""
-    if _TRIM is not None:
-        _TRIM(0)
-
-
-def _malloc_trim():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-_TRIM = _malloc_trim()
 
 
 class _Finished:
-    """Finished replications in contiguous parts; each part is also written to the checkpoint."""
+    """Finished replications in contiguous parts. With a checkpoint (a run into a result
+    folder) each part is written there and let go: the parent holds only the replications of
+    the part being gathered, however long the run; without one, the parts are held for
+    ``assemble``."""
 
     def __init__(self, store: Checkpoint | None, goal: Precision | None, programs: str = "all"):
         self.store, self.goal, self.programs = store, goal, programs
@@ -266,12 +242,27 @@ class _Finished:
     def keep(self, reps: list[int], frames: dict) -> None:
         if self.reps.intersection(reps):
             return  # already held (a part overlapping a finished result)
-        self.parts.append((reps, frames))
+        if self.store is None:
+            self.parts.append((reps, frames))
         self.reps.update(reps)
         if self.goal is not None:
-            a = frames["annual"]
-            at = a[a["year"] == self.goal.year]
-            self.values.update(zip(at["replication"].astype(int), at[self.goal.metric].astype(float)))
+            self._note_values(frames["annual"])
+
+    def keep_stored(self, reps: list[int], folder: Path) -> None:
+        """Replications finished earlier, in the checkpoint's part ``folder``."""
+        if self.reps.intersection(reps):
+            return
+        self.reps.update(reps)
+        if self.goal is not None:
+            from .results import read_table
+
+            self._note_values(read_table(folder / "annual.parquet", "delete this part to run its replications "
+                                         "again")[["replication", "year", self.goal.metric]])
+
+    def _note_values(self, annual: pd.DataFrame) -> None:
+        assert self.goal is not None
+        at = annual[annual["year"] == self.goal.year]
+        self.values.update(zip(at["replication"].astype(int), at[self.goal.metric].astype(float)))
 
     def add(self, reps: list[int], results: list[dict], size: int) -> None:
         """Take finished replications; write them out in parts of about ``size``."""
@@ -335,7 +326,10 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     "dask" (a Dask distributed cluster at ``scheduler``, or a LocalCluster of ``workers``
     processes when no address is given).
     ``out``: result folder; finished replications are written to ``<out>.partial/`` as they
-    come and the result is saved to ``out`` at the end. ``resume``: reuse the replications
+    come (the parts of the result's dataset, see ``results``) and put in place in ``out`` at
+    the end: this process holds one chunk of replications at a time, however many are run, and
+    returns the result read from ``out`` (its tables read when asked for). Without ``out`` the
+    tables are assembled in memory. ``resume``: reuse the replications
     finished by an earlier run into ``out`` (same scenario and seed) and run only the rest.
     ``precision``, ``metric``, ``precision_year``: run batches of replications until the 95%
     half-width of ``metric``'s mean in ``precision_year`` (default: the horizon) is within
@@ -394,9 +388,9 @@ def _run(scenario, replications, seed, workers, overrides, until, progress, exec
         with open_executor(executor, workers, scheduler) as ex:
             slots = ex.slots
             if store is not None:
-                reused = store.start(ident, resume, replications if goal is None else None)
-                for reps, frames in reused:
-                    done.keep(reps, {name: with_categories(name, df) for name, df in frames.items()})
+                store.start(ident, resume, replications if goal is None else None)
+                for first, last, folder in store.part_names():
+                    done.keep_stored(list(range(first, last + 1)), folder)
             resumed = done.count(replications)
             while True:
                 todo = [r for r in range(total) if r not in done.reps]
@@ -429,7 +423,6 @@ def _run(scenario, replications, seed, workers, overrides, until, progress, exec
             raise Interrupted(done.count(total), total, kept) from None
         raise
     wall = time.perf_counter() - started
-    frames = done.assemble(total)
     manifest = {
         "scenario": sc.to_dict(),
         "seed": seed,
@@ -452,18 +445,19 @@ def _run(scenario, replications, seed, workers, overrides, until, progress, exec
                                  "max_replications": replications,
                                  "relative_half_width": _finite(stat["relative_half_width"]),
                                  "half_width": _finite(stat["half_width"]), "mean": _finite(stat["mean"])}
-    res = ResultSet(frames["annual"], frames["programs"], frames["products"], manifest, frames["sampled"])
-    if store is not None:
-        # the run is finished: a Ctrl-C while its result is written takes effect once it is in
-        # place and the partial folder is gone (never a result beside a stale partial folder)
-        with sigint_deferred():
-            try:
-                res.save(store.out)
-            except SystemRefused as exc:  # (a full disk, say): what finished is kept
-                raise SystemRefused(exc.subject, exc.key, f"{exc.message}; the {replications_text(total)} "
-                                    f"finished stay in {store.path} for `resume`", errno=exc.errno) from None
-            store.remove()
-    return res
+    if store is None:
+        frames = done.assemble(total)
+        return ResultSet(frames["annual"], frames["programs"], frames["products"], manifest, frames["sampled"])
+    # the run is finished: a Ctrl-C while its result is put in place takes effect once it is
+    # there and the partial folder is gone (never a result beside a stale partial folder)
+    with sigint_deferred():
+        try:
+            store.finish(manifest, total)
+        except SystemRefused as exc:  # (a full disk, say): what finished is kept
+            raise SystemRefused(exc.subject, exc.key, f"{exc.message}; the {replications_text(total)} "
+                                f"finished stay in {store.path} for `resume`", errno=exc.errno) from None
+        store.remove()
+    return load_results(store.out)
 
 
 def _finite(x: float) -> float | None:

@@ -7,11 +7,13 @@ those files and keeps a user's own.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import re
 import shutil
 import signal
+import sys
 import threading
 import uuid
 import warnings
@@ -31,8 +33,8 @@ from .text import replications_text
 # report.py writes exactly the report's files, which its tests check: the difference charts with
 # two results or more, difference_<metric>.png of other metrics when asked for them).
 OUTPUT_FILES = {
-    "run": ("manifest.json", "summary.csv", "annual.parquet", "programs.parquet", "products.parquet",
-            "sampled.parquet"),
+    "run": ("manifest.json", "summary.csv", "annual", "programs", "products", "sampled",  # (folders of parts)
+            "annual.parquet", "programs.parquet", "products.parquet", "sampled.parquet"),  # (earlier versions)
     "report": ("report.md", "report.html", "funnel.png", "spending.png", "indications.png",
                "cumulative_approvals.png", "patients_treated.png", "cogs_per_patient_cny.png",
                "net_price_per_patient_cny.png", "vein_to_vein_days_median.png", "manufacturing_utilisation.png",
@@ -45,6 +47,7 @@ OUTPUT_FILES = {
                          "checked.csv", "waves.png", "loo.png", "constraints.png", "members.png"),
     "discovery": ("manifest.json", "report.md", "experiments.parquet", "peeling.csv", "box.csv", "peeling.png"),
 }
+RUN_TABLES = ("annual", "programs", "products", "sampled")  # a run's folders of Parquet parts
 
 
 def _written_here(folder: Path, kind: str | None) -> set[str]:
@@ -132,9 +135,18 @@ def _ours(folder: Path) -> bool:
     """Whether ``folder`` holds only files that cgt-sim writes into an output (no folder, no
     file of a user's that a swap had moved into it)."""
     names = {n for files in OUTPUT_FILES.values() for n in files}
+
+    def own(e) -> bool:
+        if e.is_symlink():
+            return False
+        if e.is_dir():  # a run's table: Parquet parts
+            return e.name in RUN_TABLES and all(p.is_file() and not p.is_symlink()
+                                                 and re.fullmatch(r"part-\d+-\d+\.parquet", p.name)
+                                                 for p in e.iterdir())
+        return e.is_file() and (e.name in names or re.fullmatch(r"heatmap_.+\.png", e.name) is not None)
+
     try:
-        return all(e.is_file() and not e.is_symlink() and (e.name in names or re.fullmatch(r"heatmap_.+\.png", e.name))
-                   for e in folder.iterdir())
+        return all(own(e) for e in folder.iterdir())
     except OSError:
         return False
 
@@ -413,3 +425,20 @@ def _json(o):
     return str(o)
 
 
+def release_memory() -> None:
+    """Hand memory freed inside the C heap back to the system (glibc keeps freed blocks of its
+    heap resident until trimmed; elsewhere this does nothing)."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()

@@ -35,6 +35,13 @@ def folder_bytes(path: Path) -> dict:
     return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
 
 
+def table_file(folder, name: str) -> Path:
+    """The (first) Parquet file of table ``name`` in a result folder (``annual/part-*.parquet``)."""
+    files = sorted((Path(folder) / name).glob("part-*.parquet"))
+    assert files, (folder, name)
+    return files[0]
+
+
 def check_error(returncode: int, stdout: str, stderr: str, fragments: list[str]) -> None:
     """A refusal: exit code 2, one line on stderr naming every fragment, no traceback, no output."""
     assert returncode == 2, (returncode, stderr)

@@ -126,7 +126,8 @@ def positionals(args: list[str]) -> list[str]:
 
 def reads_results(args: list[str]) -> bool:
     """Whether a command reads result folders that other documented commands write (it runs after them)."""
-    return args[0] == "report" or (args[0] == "compare" and any(a.startswith("results/") for a in positionals(args)))
+    return args[0] in ("report", "query") or (args[0] == "compare" and any(a.startswith("results/")
+                                                                          for a in positionals(args)))
 
 
 def prepare(line: str, workdir: Path) -> tuple[list[str], Path | None]:

@@ -204,8 +204,10 @@ def test_run_writes_a_result_folder(work, runs):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     out = work / "out" / "r1"
-    for name in ("annual.parquet", "programs.parquet", "products.parquet", "summary.csv", "manifest.json"):
+    for name in ("summary.csv", "manifest.json"):
         assert (out / name).is_file(), name
+    for name in ("annual", "programs", "products", "sampled"):  # a folder of Parquet parts each
+        assert {p.suffix for p in (out / name).iterdir()} == {".parquet"}, name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 1
     assert manifest["replications"] == 2
@@ -215,7 +217,7 @@ def test_run_writes_a_result_folder(work, runs):
     assert manifest["scenario"]["parameters"]["simulation.horizon_year"] == 2022
     fitted = "calibration/fitted.yaml"  # the baseline's calibrated values, then --until
     assert manifest["scenario"]["origin"] == {**{k: fitted for k in FITTED}, "simulation.horizon_year": "--until"}
-    annual = pd.read_parquet(out / "annual.parquet")
+    annual = pd.read_parquet(out / "annual")
     assert sorted(annual["replication"].unique()) == [0, 1]
     assert sorted(annual["year"].unique()) == list(range(2015, 2023))
     summary = pd.read_csv(out / "summary.csv")
@@ -242,8 +244,7 @@ def test_results_do_not_depend_on_workers(work, runs):
     assert runs["good"]["run_w2"].returncode == 0, runs["good"]["run_w2"].stderr
     one, two = work / "out" / "r1", work / "out" / "r2"
     for table in ("annual", "programs", "products"):
-        pd.testing.assert_frame_equal(pd.read_parquet(one / f"{table}.parquet"),
-                                      pd.read_parquet(two / f"{table}.parquet"))
+        pd.testing.assert_frame_equal(pd.read_parquet(one / table), pd.read_parquet(two / table))
     assert (one / "summary.csv").read_bytes() == (two / "summary.csv").read_bytes()
     assert json.loads((two / "manifest.json").read_text())["workers"] == 2
 
@@ -391,9 +392,9 @@ def test_ctrl_c_keeps_finished_replications_and_resume_completes(work, runs):
     # earlier result's replication 0
     assert manifest["replications"] == need
     assert manifest["resumed_replications"] == len({0} | reps_kept)
-    annual = pd.read_parquet(folder / "r" / "annual.parquet")
+    annual = pd.read_parquet(folder / "r" / "annual")
     assert sorted(annual["replication"].unique()) == list(range(need))
-    earlier = pd.read_parquet(work / "out" / "rset" / "annual.parquet")
+    earlier = pd.read_parquet(work / "out" / "rset" / "annual")
     pd.testing.assert_frame_equal(annual[annual["replication"] < 1].reset_index(drop=True), earlier)
 
 

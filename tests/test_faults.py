@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import folder_bytes
+from conftest import folder_bytes, table_file
 from typer.testing import CliRunner
 
 import cgt_sim
@@ -281,14 +281,15 @@ def test_a_damaged_manifest_is_one_line_in_report_compare_and_resume(results, tm
 def test_a_table_that_is_a_fifo_is_refused_without_waiting_on_it(results, tmp_path, monkeypatch, table):
     folder = tmp_path / "damaged"
     shutil.copytree(results / "base", folder)
-    (folder / f"{table}.parquet").unlink(missing_ok=True)
-    os.mkfifo(folder / f"{table}.parquet")
+    file = table_file(folder, table)
+    file.unlink()
+    os.mkfifo(file)
     monkeypatch.chdir(tmp_path)
     for args in (["report", folder, "--out", tmp_path / "rep"],
                  ["compare", results / "base", folder, "--out", tmp_path / "c.csv", "--quiet"],
                  [*RUN, "-r", "3", "--seed", "1", "--out", folder, "--resume"]):
         started = time.monotonic()
-        refusal(invoke(args), 2, [f"{table}.parquet"])
+        refusal(invoke(args), 2, [f"{table}/{file.name}: is not a regular file"])
         assert time.monotonic() - started < 60
     assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged"]
 
@@ -296,10 +297,11 @@ def test_a_table_that_is_a_fifo_is_refused_without_waiting_on_it(results, tmp_pa
 def test_resume_refuses_a_finished_result_whose_table_lacks_a_column(results, tmp_path):
     folder = tmp_path / "r"
     shutil.copytree(results / "base", folder)
-    annual = pd.read_parquet(folder / "annual.parquet").drop(columns=["suites"])
-    annual.to_parquet(folder / "annual.parquet", index=False)
+    file = table_file(folder, "annual")
+    annual = pd.read_parquet(file).drop(columns=["suites"])
+    annual.to_parquet(file, index=False)
     before = folder_bytes(folder)
-    with pytest.raises(cgt_sim.ResultError, match="annual.parquet: lacks the column suites"):
+    with pytest.raises(cgt_sim.ResultError, match=f"annual/{file.name}: lacks the column suites"):
         cgt_sim.run(BASELINE, replications=3, seed=1, until=2015, executor="serial", out=folder, resume=True)
     assert folder_bytes(folder) == before and sorted(p.name for p in tmp_path.iterdir()) == ["r"]
 

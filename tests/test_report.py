@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import folder_bytes
+from conftest import folder_bytes, table_file
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
@@ -282,10 +282,10 @@ def test_report_reads_home_paths_and_refuses_a_result_without_a_drawn_column(two
     result = CliRunner().invoke(app, ["report", "~/r", "--out", "~/rep", "-q"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "rep" / "report.md").exists()
-    annual = pd.read_parquet(tmp_path / "r" / "annual.parquet").drop(columns=["cumulative_approvals"])
-    annual.to_parquet(tmp_path / "r" / "annual.parquet")
+    file = table_file(tmp_path / "r", "annual")
+    pd.read_parquet(file).drop(columns=["cumulative_approvals"]).to_parquet(file)
     result = CliRunner().invoke(app, ["report", str(tmp_path / "r"), "--out", str(tmp_path / "rep2"), "-q"])
-    assert result.exit_code == 2 and "annual.parquet has no cumulative_approvals column" in result.stderr
+    assert result.exit_code == 2 and "its annual table has no cumulative_approvals column" in result.stderr
 
 
 def test_an_empty_chart_says_so_and_missing_glyphs_are_one_note(tmp_path, monkeypatch):

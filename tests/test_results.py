@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import table_file
 
 import cgt_sim
 from cgt_sim import ResultSet, load_results
@@ -143,15 +144,17 @@ def test_save_and_load_round_trip(tmp_path):
     res = result_set()
     out = res.save(tmp_path / "deep" / "r")
     assert out == tmp_path / "deep" / "r"
-    assert sorted(p.name for p in out.iterdir()) == ["annual.parquet", "manifest.json", "products.parquet",
-                                                      "programs.parquet", "sampled.parquet", "summary.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["annual", "manifest.json", "products", "programs", "sampled",
+                                                      "summary.csv"]
+    assert [p.name for p in (out / "annual").iterdir()] == ["part-000000-000004.parquet"]
     back = load_results(out)
     pd.testing.assert_frame_equal(back.annual, res.annual)
     assert back.annual.equals(res.annual)
     pd.testing.assert_frame_equal(back.programs, res.programs)
     pd.testing.assert_frame_equal(back.products, res.products)
     pd.testing.assert_frame_equal(back.sampled, res.sampled)
-    assert back.manifest == json.loads(json.dumps(res.manifest, default=storage_module._json))
+    assert back.manifest == json.loads(json.dumps(res.manifest, default=storage_module._json))  # (no layout)
+    assert json.loads((out / "manifest.json").read_text())["layout"]["parts"] == [[0, 4]]
     assert back.manifest["np_value"] == 3 and back.manifest["np_float"] == 0.25
     summary = pd.read_csv(out / "summary.csv")
     pd.testing.assert_frame_equal(summary, res.summary(), check_dtype=False)
@@ -167,18 +170,17 @@ def test_a_home_folder_path_is_expanded_as_a_shell_would(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]  # no folder named "~"
 
 
-def test_sampled_without_uncertain_parameters_is_not_written(tmp_path):
+def test_sampled_without_uncertain_parameters_holds_the_replications_of_annual(tmp_path):
     res = result_set()
     res.sampled = pd.DataFrame({"replication": [0, 1]})
     out = res.save(tmp_path / "r")
-    assert not (out / "sampled.parquet").exists()
     pd.testing.assert_frame_equal(load_results(out).sampled, pd.DataFrame({"replication": np.arange(5)}))
 
 
 def test_save_replaces_a_previous_result_and_keeps_the_users_files(tmp_path):
     target = tmp_path / "r"
-    result_set(seed=1).save(target)  # with sampled.parquet: its draws
-    assert (target / "sampled.parquet").exists()
+    result_set(seed=1).save(target)  # with sampled: its draws
+    assert len(pd.read_parquet(table_file(target, "sampled")).columns) > 1
     for name in ("report", "report/v1", "copied"):  # its report, and two copies of it the user kept
         (target / name).mkdir()
         (target / name / "report.md").write_text(REPORT_TITLE + "baseline\n")
@@ -194,8 +196,9 @@ def test_save_replaces_a_previous_result_and_keeps_the_users_files(tmp_path):
     res.save(target)
     assert load_results(target).annual.equals(res.annual)
     assert sorted(p.name for p in target.iterdir()) == [
-        "annual.parquet", "copied", "figures", "indices.csv", "manifest.json", "notes.txt", "products.parquet",
-        "programs.parquet", "report", "summary.csv"]
+        "annual", "copied", "figures", "indices.csv", "manifest.json", "notes.txt", "products", "programs",
+        "report", "sampled", "summary.csv"]
+    assert list(pd.read_parquet(table_file(target, "sampled")).columns) == ["replication"]
     # the run's own report folder gives up the report's files; a copy is the user's, whole
     assert sorted(p.name for p in (target / "report").iterdir()) == ["mine.txt", "v1"]
     assert sorted(p.name for p in (target / "report" / "v1").iterdir()) == ["funnel.png", "report.md"]
@@ -381,8 +384,8 @@ def test_a_damaged_table_is_named_not_a_traceback(tmp_path):
     from cgt_sim.errors import CgtSimError
 
     out = result_set().save(tmp_path / "r")
-    (out / "annual.parquet").write_text("junk")
-    with pytest.raises(CgtSimError, match=f"{out / 'annual.parquet'}: cannot be read .*write it again"):
+    table_file(out, "annual").write_text("junk")
+    with pytest.raises(CgtSimError, match=f"{table_file(out, 'annual')}: cannot be read .*write it again"):
         load_results(out)
 
 
@@ -413,8 +416,8 @@ def test_load_results_names_a_folder_that_is_not_a_run_result(tmp_path):
     with pytest.raises(CgtSimError, match="not a JSON object"):
         load_results(broken)
     partial = result_set().save(tmp_path / "partial")
-    (partial / "annual.parquet").unlink()
-    with pytest.raises(CgtSimError, match=r"partial: has a manifest.json but no annual.parquet"):
+    table_file(partial, "annual").unlink()
+    with pytest.raises(CgtSimError, match=r"partial/annual/part-000000-000004.parquet: is missing"):
         load_results(partial)
 
 
@@ -429,13 +432,13 @@ def test_load_results_refuses_what_cgt_sim_did_not_write_or_a_table_it_cannot_us
         load_results(foreign)
     for table, column in (("annual", "year"), ("programs", "replication")):
         folder = result_set().save(tmp_path / table)
-        df = pd.read_parquet(folder / f"{table}.parquet").drop(columns=[column])
-        df.to_parquet(folder / f"{table}.parquet")
-        with pytest.raises(CgtSimError, match=rf"{table}.parquet: has no {column} column"):
+        df = pd.read_parquet(table_file(folder, table)).drop(columns=[column])
+        df.to_parquet(table_file(folder, table))
+        with pytest.raises(CgtSimError, match=rf"{table}/part-000000-000004.parquet: has no {column} column"):
             load_results(folder)
     empty = result_set().save(tmp_path / "empty")
-    pd.read_parquet(empty / "annual.parquet").iloc[:0].to_parquet(empty / "annual.parquet")
-    with pytest.raises(CgtSimError, match="annual.parquet: has no rows"):
+    pd.read_parquet(table_file(empty, "annual")).iloc[:0].to_parquet(table_file(empty, "annual"))
+    with pytest.raises(CgtSimError, match="annual/part-000000-000004.parquet: has no rows"):
         load_results(empty)
 
 
@@ -444,20 +447,21 @@ def test_load_results_refuses_a_damaged_result(tmp_path):
     from cgt_sim.errors import CgtSimError
 
     text = result_set().save(tmp_path / "text")
-    a = pd.read_parquet(text / "annual.parquet")
-    a.assign(replication=a["replication"].astype(str)).to_parquet(text / "annual.parquet")
-    with pytest.raises(CgtSimError, match="annual.parquet: its replication column holds .*, not whole numbers"):
+    a = pd.read_parquet(table_file(text, "annual"))
+    a.assign(replication=a["replication"].astype(str)).to_parquet(table_file(text, "annual"))
+    with pytest.raises(CgtSimError, match="annual/part-000000-000004.parquet: its replication column holds .*, "
+                       "not whole numbers"):
         load_results(text)
     counted = result_set().save(tmp_path / "counted")
     manifest = json.loads((counted / "manifest.json").read_text())
     (counted / "manifest.json").write_text(json.dumps({**manifest, "replications": 3}))
-    with pytest.raises(CgtSimError, match="manifest.json: says 3 replications where annual.parquet holds 5"):
+    with pytest.raises(CgtSimError, match="manifest.json: says 3 replications where its parts hold 5"):
         load_results(counted)
     drawn = result_set()
     drawn.manifest["scenario"]["uncertain"] = {"manufacturing.cogs_annual_decline": {"dist": "uniform"}}
     lost = drawn.save(tmp_path / "lost")
-    (lost / "sampled.parquet").unlink()
-    with pytest.raises(CgtSimError, match="declares 1 uncertain parameters but sampled.parquet does not hold"):
+    table_file(lost, "sampled").unlink()
+    with pytest.raises(CgtSimError, match="sampled/part-000000-000004.parquet: is missing"):
         load_results(lost)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import as_command_line
+from conftest import as_command_line, folder_bytes
 from scipy import stats
 
 import cgt_sim
@@ -229,7 +229,7 @@ def test_tables_concatenate_alike_however_grouped(tmp_path):
 def test_interrupt_keeps_finished_work_and_resume_completes_it(uncertain, reference, tmp_path):
     out = tmp_path / "run"
     earlier = cgt_sim.run(uncertain, replications=2, seed=99, until=2019, executor="serial", out=out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = folder_bytes(out)
     with pytest.raises(Interrupted) as info:
         cgt_sim.run(uncertain, replications=6, seed=5, until=2019, executor="serial", out=out,
                     progress=stop_after(4))
@@ -237,7 +237,7 @@ def test_interrupt_keeps_finished_work_and_resume_completes_it(uncertain, refere
     assert info.value.partial == tmp_path / "run.partial"
     assert isinstance(info.value, KeyboardInterrupt)
     # the earlier result is untouched; the finished replications are on disk
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert folder_bytes(out) == before
     assert Checkpoint(out).finished() == 4
     # a fresh run would throw them away: refused; so is resuming with fewer than are finished
     with pytest.raises(CgtSimError, match="holds 4 finished replications of an unfinished run; add `resume`"):
@@ -309,13 +309,13 @@ def test_resume_never_drops_or_rewrites_finished_replications(uncertain, tmp_pat
     as it is (nothing to do)."""
     out = tmp_path / "run"
     first = cgt_sim.run(uncertain, replications=4, seed=5, until=2016, executor="serial", out=out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = folder_bytes(out)
     with pytest.raises(CgtSimError) as info:
         cgt_sim.run(uncertain, replications=3, seed=5, until=2016, executor="serial", out=out, resume=True)
     assert str(info.value) == (f"replications: {out} holds a finished result of 4 replications; resuming it "
                                "with 3 would drop 1: ask for 4 or more, or choose another `out`")
     again = cgt_sim.run(uncertain, replications=4, seed=5, until=2016, executor="serial", out=out, resume=True)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert folder_bytes(out) == before
     assert again.manifest == first.manifest and not (tmp_path / "run.partial").exists()
     assert_same(again, first)
 
@@ -328,11 +328,11 @@ def test_resume_refuses_a_result_cut_down_to_later_replications(uncertain, tmp_p
         frame = getattr(res, table)
         setattr(res, table, frame[frame["replication"] >= 2])
     out = res.save(tmp_path / "cut")
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = folder_bytes(out)
     for n in (2, 3, 4):
         with pytest.raises(CgtSimError, match=f"^resume: {out} holds replications 2, 3, not the first 2 from 0"):
             cgt_sim.run(uncertain, replications=n, seed=5, until=2016, executor="serial", out=out, resume=True)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert folder_bytes(out) == before
 
 
 def test_resume_refuses_work_from_another_seed_or_scenario(uncertain, tmp_path):

@@ -5,7 +5,7 @@ nothing. The library names Python arguments; ``common.option_of`` maps them to t
 commands take, so an error reads the same as in Python but for the names.
 """
 
-from . import calibrate, compare, discover, library, report, run, sensitivity, show, sweep, validate  # noqa: F401  (registers them)
+from . import calibrate, compare, discover, library, query, report, run, sensitivity, show, sweep, validate  # noqa: F401  (registers them)
 from .app import app, main
 
 __all__ = ["app", "main"]

@@ -21,6 +21,7 @@ patients, however many products compete for them.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -63,12 +64,14 @@ class DemandInputs:
     def indication_of(self, modality: str, t: float, u: float) -> int:
         """The index of the indication a new program of ``modality`` targets, from its uniform
         ``u``: the modality's mix in force on day ``t``, by inverse cumulative weights."""
-        weights = [max(self.mix[modality][i](t), 0.0) for i in INDICATIONS]
+        mix = self.mix[modality]
+        weights = [max(mix[i](t), 0.0) for i in INDICATIONS]
         total = math.fsum(weights)
         if total <= 0.0:
             return 0
-        cumulative = np.cumsum(weights) / total
-        return min(bisect.bisect_right(cumulative.tolist(), u), len(INDICATIONS) - 1)
+        # running sums in order, as numpy's cumsum adds them (plain floats: no array per program)
+        cumulative = [c / total for c in itertools.accumulate(weights)]
+        return min(bisect.bisect_right(cumulative, u), len(INDICATIONS) - 1)
 
 
 class Demand:

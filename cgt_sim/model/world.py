@@ -83,16 +83,20 @@ class World:
         financing = rng.random((n, N_FINANCING_UNIFORMS)).tolist()
         now = self.env.now
         indication_of = self.market.inputs.demand.indication_of
-        revenue = self.market.entrant_revenue(now)  # by modality and indication
+        start_probability = self.research.start_probability
+        revenue = self.market.entrant_revenue(now).tolist()  # by modality and indication (plain floats)
+        times = np.asarray(times, dtype=float).tolist()
+        modalities, clusters = np.asarray(modalities).tolist(), np.asarray(clusters).tolist()
         for i in range(n):
-            modality, day = MODALITIES[modalities[i]], float(times[i])
+            m, day = modalities[i], times[i]
+            modality = MODALITIES[m]
             indication = indication_of(modality, day, uniforms[i][U_INDICATION])
-            if uniforms[i][U_CROWDING] >= self.research.start_probability(revenue[modalities[i], indication], day):
+            if uniforms[i][U_CROWDING] >= start_probability(revenue[m][indication], day):
                 continue
             program = Program(len(self.programs), modality, CLUSTERS[clusters[i]], indication, day, uniforms[i],
                               normals[i], financing[i])
             self.programs.append(program)
-            self.env.timeout(float(times[i]) - now).callbacks.append(partial(clinical.arrive, self, program))
+            self.env.timeout(day - now).callbacks.append(partial(clinical.arrive, self, program))
 
     def start_program(self, program: Program) -> None:
         t = self.env.now
