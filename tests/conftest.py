@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,19 @@ def check_error(returncode: int, stdout: str, stderr: str, fragments: list[str])
     for fragment in fragments:
         assert fragment in line, (fragment, line)
     assert stdout == ""
+
+
+@contextlib.contextmanager
+def no_hang(seconds: float = 30.0):
+    """Fail (instead of hanging the suite) when the block takes longer than ``seconds``: a
+    guard against hangs, not a measure of speed."""
+    def stop(*_):
+        raise AssertionError(f"hung: still running after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -64,6 +64,16 @@ def make_workdir(root: Path) -> Path:
     return root
 
 
+def make_workdirs(root: Path, docs) -> dict:
+    """{document: a work folder of its own (``make_workdir``) under ``root``}."""
+    return {doc: make_workdir(root / doc.replace("/", "_")) for doc in docs}
+
+
+def run_documented(lines, workdirs: dict) -> dict:
+    """Run the documented (document, line) pairs, each in its document's work folder."""
+    return run_lines([(doc, line, workdirs[doc]) for doc, line in lines])
+
+
 def run_python_blocks(doc: str, workdir: Path) -> dict:
     """Exec every ```python block of ``doc`` in ``workdir``; return the namespace."""
     namespace = {"__name__": "__docs__"}

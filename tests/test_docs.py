@@ -17,7 +17,8 @@ from docs_support import (
     cli_lines,
     fenced_blocks,
     make_workdir,
-    run_lines,
+    make_workdirs,
+    run_documented,
     section,
 )
 
@@ -33,13 +34,12 @@ LINES = [(doc, line) for doc in HERE for line in cli_lines(doc)]
 
 @pytest.fixture(scope="module")
 def workdirs(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("docs")
-    return {doc: make_workdir(root / doc.replace("/", "_")) for doc in HERE}
+    return make_workdirs(tmp_path_factory.mktemp("docs"), HERE)
 
 
 @pytest.fixture(scope="module")
 def lines_run(workdirs):
-    return run_lines([(doc, line, workdirs[doc]) for doc, line in LINES])
+    return run_documented(LINES, workdirs)
 
 
 def test_no_two_documented_runs_write_one_folder():

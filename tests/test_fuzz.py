@@ -16,13 +16,11 @@ only when asked for (``pytest -m fuzz -n 0 -s``; ``CGT_SIM_FUZZ_SCENARIOS`` and
 from __future__ import annotations
 
 import collections
-import contextlib
 import itertools
 import math
 import os
 import resource
 import shutil
-import signal
 import time
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import no_hang
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -321,20 +320,6 @@ def place(tmp_path_factory) -> Path:
     return root
 
 
-@contextlib.contextmanager
-def bounded(seconds: float):
-    def stop(*_):
-        raise TimeoutError(f"no answer within {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 _count = itertools.count()
 
 
@@ -350,7 +335,7 @@ def check_run(place: Path, kind: str, scenario: Path, sets: list[str]) -> None:
     for item in sets:
         args += ["--set", item]
     started = time.monotonic()
-    with bounded(SECONDS):
+    with no_hang(SECONDS):
         result = CliRunner().invoke(app, args)
     TIMES[kind].append(time.monotonic() - started)
     OUTCOMES[kind][result.exit_code] += 1

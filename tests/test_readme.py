@@ -16,8 +16,8 @@ from docs_support import (
     check_line,
     cli_lines,
     fenced_blocks,
-    make_workdir,
-    run_lines,
+    make_workdirs,
+    run_documented,
     run_python_blocks,
     section,
     shorten_run,
@@ -114,8 +114,7 @@ def test_install_extras_and_entry_point_exist():
 
 @pytest.fixture(scope="module")
 def workdirs(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("docs")
-    return {doc: make_workdir(root / doc.replace("/", "_")) for doc in HERE}
+    return make_workdirs(tmp_path_factory.mktemp("docs"), HERE)
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +133,7 @@ def test_python_blocks_run(workdirs, python_run):
 
 @pytest.fixture(scope="module")
 def lines_run(workdirs):
-    return run_lines([(doc, line, workdirs[doc]) for doc, line in LINES])
+    return run_documented(LINES, workdirs)
 
 
 def test_shorten_run():

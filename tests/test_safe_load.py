@@ -7,16 +7,14 @@ line naming the file (or argument) and the key, never a RecursionError, a hang o
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import time
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import check_error
+from conftest import check_error, no_hang
 from typer.testing import CliRunner
 
 import cgt_sim
@@ -28,20 +26,6 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 IND = "regulatory.ind_review_working_days"
 
 
-@contextlib.contextmanager
-def no_hang(seconds: float = 30.0):
-    """Fail (instead of hanging the suite) when the block takes longer than ``seconds``: a
-    guard against hangs, not a measure of speed."""
-    def stop(*_):
-        raise AssertionError(f"hung: still running after {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def bomb(levels: int, name: str = "a") -> str:
