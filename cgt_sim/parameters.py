@@ -140,6 +140,18 @@ _add("research.start_revenue_cny", 100e6, "CNY/year", 1.0, 1e12, "assumption",
      "in force) at which half the programs that would target the indication are started (a "
      "program starts with probability R / (R + this)): investors fund few late entrants once an "
      "indication is crowded, more where payers open a market", plausible=(30e6, 300e6))
+_add("research.development_capacity", 2000, "programs", 1.0, 1e7, "assumption",
+     "programs in development at once (started, not yet approved or ended) that China's CGT "
+     "capital, talent and trial sites carry; above it a candidate program starts with its "
+     "revenue-led probability x (this / programs in development) ** research.capacity_elasticity. "
+     "2,000 programs spend about 33 bn CNY a year (16-17 M CNY each in the model), about 30% "
+     "of the world's CGT investment (ARM: 15.2 bn USD in 2024), between China's share of the "
+     "world's innovative-drug pipelines (1 in 4, article 002) and its share of CGT trials "
+     "(> 50%); China's cell-therapy firms raised 2.37 bn USD in 2021 (BIOWORLD2021)",
+     plausible=(1500, 3500))
+_add("research.capacity_elasticity", 3.0, "-", 0.0, 20.0, "assumption",
+     "how steeply starts fall once programs in development exceed research.development_capacity "
+     "(0: no ceiling; 3 holds a demand for 2x the capacity to 1.19x it)", plausible=(1.0, 6.0))
 _each("research.cluster_weight", CLUSTERS, _c(0.18, 0.20, 0.22, 0.15, 0.25), "share",
       0.0, 1.0, {"beijing": "assumption", "jiangsu": "A002", "shanghai": "assumption",
                  "guangdong": "assumption", "rest_of_china": "assumption"},

@@ -56,6 +56,7 @@ SOURCES: dict[str, str] = {
     "(in force 2026-01-01) lists 19 drugs incl. 5 CAR-Ts; 8 CAR-Ts approved in China",
     "ARM": "Alliance for Regenerative Medicine via BioSpace: global CGT investment 2018-2024 = "
     "13.8, 9.8, 19.9, 22.7, 12.6, 11.7, 15.2 bn USD",
+    "BIOWORLD2021": "BioWorld: Chinese cell-therapy companies raised 2.37 bn USD in 2021",
     "TRIALCOST": "Generic mid-sized trial cost Phase I/II/III = 3.4 / 8.6 / 21.4 M USD "
     "(low-confidence industry estimate), at 7.2 CNY/USD",
     "WRIGHT1936": "Wright, Factors affecting the cost of airplanes, J Aeronaut Sci 1936 "

@@ -575,3 +575,23 @@ def test_a_ctrl_c_during_a_swap_takes_effect_after_it(tmp_path):
     assert reached and signal.getsignal(signal.SIGINT) == before
     out = result_set().save(tmp_path / "r")
     assert WRITTEN[-1] == out  # the command line names it after a later Ctrl-C
+
+
+def test_summarise_gives_the_figures_of_a_groupby_over_the_long_table():
+    """The summary groups one metric at a time (memory); its figures are those of the plain
+    definition: every metric melted into one long table, grouped by metric and year."""
+    from cgt_sim.results import summarise
+
+    rng = np.random.default_rng(8)
+    n = 40
+    annual = pd.DataFrame({"replication": np.repeat(np.arange(n), 3), "year": np.tile([2024, 2025, 2026], n),
+                           "count": rng.integers(0, 50, 3 * n), "share": rng.random(3 * n)})
+    annual.loc[::7, "share"] = np.nan
+    for metrics in (["count"], ["count", "share"], ["share", "count"]):
+        long = annual.melt(id_vars=["replication", "year"], value_vars=metrics, var_name="metric")
+        g = long.groupby(["metric", "year"], sort=False)["value"]
+        expected = pd.DataFrame({"mean": g.mean(), "p5": g.quantile(0.05), "p50": g.quantile(0.5),
+                                 "p95": g.quantile(0.95), "n": g.count()}).reset_index()
+        expected["_o"] = expected["metric"].map({m: i for i, m in enumerate(metrics)})
+        expected = expected.sort_values(["_o", "year"]).drop(columns="_o").reset_index(drop=True)
+        pd.testing.assert_frame_equal(summarise(annual, metrics), expected, check_exact=True)

@@ -82,7 +82,7 @@ def test_support_stays_within_the_parameter_range(tmp_path):
 def test_the_uncertain_baseline_spans_the_catalogue_plausible_ranges():
     sc = cgt_sim.load_scenario(ROOT / "scenarios" / "baseline_uncertain.yaml")
     base = cgt_sim.load_scenario(BASELINE)
-    assert sc.values == base.values and len(sc.uncertain) == 8
+    assert sc.values == base.values and len(sc.uncertain) == 9
     for f in factors(sc):
         p = cgt_sim.CATALOGUE[f.key]
         if p.plausible is not None:

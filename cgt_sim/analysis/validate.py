@@ -46,7 +46,7 @@ LOA_HORIZON = 2045  # validate runs the scenario at least this far (likelihood o
 LOA_LAG = 15  # ... and counts programs whose IND cleared at least this many years before it
 FUNNEL_PROGRAMS = 2000  # programs per modality in the unconstrained chain run
 QUEUE_ORDERS = 100_000  # orders through the M/M/c queue
-LONG_RUN_YEARS = (2035, 2045)  # years of the long-run bounds
+LONG_RUN_YEARS = (2035, 2040, 2045)  # years of the long-run bounds
 # China's drug sales in 2023 (Menet, three terminals and six markets), grown at the scenario's
 # health-spending growth: the denominator of the spending bound.
 DRUG_SPENDING_2023_CNY = 1.8865e12
@@ -125,6 +125,7 @@ def funnel_overrides(arrivals: dict, extra: dict | None = None) -> dict:
         "financing.unconstrained": True,
         "manufacturing.capacity_unlimited": True,
         "research.start_revenue_cny": 1.0,
+        "research.development_capacity": 1e7,
         "regulatory.ind_pathway_open": "2000-01-01",
         "research.arrival_scale": {"steps": {"2015-01-01": 1.2, "2016-01-01": 0.0}},
         "simulation.horizon_year": 2075,

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from .world import World
 
 
+IN_DEVELOPMENT = tuple(s for s in State if s < State.APPROVED)  # preclinical to stalled
+
+
 class Accounts:
     """Flows by year, programs by state, and each program's moves between states."""
 
@@ -94,6 +97,12 @@ class Accounts:
         while doomed and doomed[0][0] < before:
             day, _, program = heapq.heappop(doomed)
             self.fail(program, "preclinical", day)
+
+    def in_development(self, t: float) -> int:
+        """Programs started and not yet ended (approved, failed or abandoned) on day ``t``."""
+        self.settle_failures(t)
+        counts = self.counts
+        return sum(counts[s] for s in IN_DEVELOPMENT)
 
     def abandon(self, program: Program, stage: str, day: float) -> None:
         """``program`` is abandoned for money on ``day`` (``stage``: the stage it could not pay)."""

@@ -42,6 +42,8 @@ class DemandInputs:
     fit_share: dict[str, Value]
     pool_treatment_share: Value
     mix: dict[str, dict[str, Value]]  # [modality][indication] weights
+    # a modality's cumulative shares, worked out once when none of its weights is dated
+    mix_fixed: dict[str, list[float] | None]
 
     @classmethod
     def bind(cls, params: RunParams) -> DemandInputs:
@@ -50,6 +52,7 @@ class DemandInputs:
         def per_indication(name: str) -> dict[str, Value]:
             return {i: b(f"demand.{name}.{i}") for i in INDICATIONS}
 
+        mix = {m: {i: b(f"demand.mix.{m}.{i}") for i in INDICATIONS} for m in MODALITIES}
         return cls(
             eligible_2025=per_indication("eligible_2025"),
             prevalent_2025=per_indication("prevalent_2025"),
@@ -58,20 +61,32 @@ class DemandInputs:
             line_expansion=per_indication("line_expansion"),
             fit_share=per_indication("fit_share"),
             pool_treatment_share=b("demand.pool_treatment_share"),
-            mix={m: {i: b(f"demand.mix.{m}.{i}") for i in INDICATIONS} for m in MODALITIES},
+            mix=mix,
+            mix_fixed={m: cumulative_shares([mix[m][i](0.0) for i in INDICATIONS]) for m in MODALITIES
+                       if all(params.is_constant(f"demand.mix.{m}.{i}") for i in INDICATIONS)},
         )
 
     def indication_of(self, modality: str, t: float, u: float) -> int:
         """The index of the indication a new program of ``modality`` targets, from its uniform
         ``u``: the modality's mix in force on day ``t``, by inverse cumulative weights."""
-        mix = self.mix[modality]
-        weights = [max(mix[i](t), 0.0) for i in INDICATIONS]
-        total = math.fsum(weights)
-        if total <= 0.0:
+        if modality in self.mix_fixed:
+            cumulative = self.mix_fixed[modality]
+        else:
+            mix = self.mix[modality]
+            cumulative = cumulative_shares([mix[i](t) for i in INDICATIONS])
+        if cumulative is None:
             return 0
-        # running sums in order, as numpy's cumsum adds them (plain floats: no array per program)
-        cumulative = [c / total for c in itertools.accumulate(weights)]
         return min(bisect.bisect_right(cumulative, u), len(INDICATIONS) - 1)
+
+
+def cumulative_shares(weights: list[float]) -> list[float] | None:
+    """The running sums of ``weights`` (negatives as 0) over their total, in order, as numpy's
+    cumsum adds them (plain floats: no array per program); None when nothing has weight."""
+    weights = [max(w, 0.0) for w in weights]
+    total = math.fsum(weights)
+    if total <= 0.0:
+        return None
+    return [c / total for c in itertools.accumulate(weights)]
 
 
 class Demand:

@@ -35,6 +35,8 @@ class ResearchInputs:
     capital_elasticity: Value
     cluster_weight: dict[str, Value]  # by cluster
     start_revenue_cny: Value
+    development_capacity: Value
+    capacity_elasticity: Value
 
     @classmethod
     def bind(cls, params: RunParams) -> ResearchInputs:
@@ -48,12 +50,23 @@ class ResearchInputs:
             capital_elasticity=b("research.capital_elasticity"),
             cluster_weight={c: b(f"research.cluster_weight.{c}") for c in CLUSTERS},
             start_revenue_cny=b("research.start_revenue_cny"),
+            development_capacity=b("research.development_capacity"),
+            capacity_elasticity=b("research.capacity_elasticity"),
         )
 
     def start_probability(self, revenue: float, t: float) -> float:
         """Chance that a new program is started at all, when a product entering its indication
         now could expect ``revenue`` a year."""
         return revenue / (revenue + self.start_revenue_cny(t))
+
+    def capacity_factor(self, in_development: int, t: float) -> float:
+        """The share of the programs that revenue would start that capital, talent and trial
+        sites can carry when ``in_development`` programs are already under way:
+        min(1, (capacity / in_development) ** elasticity). Exactly 1 up to the capacity."""
+        capacity = self.development_capacity(t)
+        if in_development <= capacity:
+            return 1.0
+        return (capacity / in_development) ** self.capacity_elasticity(t)
 
     def yearly_rates(self, t: float, growth: np.ndarray) -> np.ndarray:
         """Expected arrivals per year by (modality, cluster) at the rates in force on day ``t``."""

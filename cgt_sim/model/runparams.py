@@ -79,6 +79,10 @@ class RunParams:
             return constant(self._constant[key])
         return self._dated[key]
 
+    def is_constant(self, key: str) -> bool:
+        """Whether ``key`` has the same value on every day of this replication."""
+        return key in self._constant
+
     def bind_whole(self, key: str) -> Count:
         """The value of ``key`` rounded to a whole number, as a function of the simulation day."""
         if key in self._constant:

@@ -75,7 +75,8 @@ class World:
         """Programs arriving at ``times`` (with modality and cluster indices): each draws the
         numbers its science is decided by and its indication, and starts at its arrival unless
         a product entering its indication now could expect too little
-        (``ResearchInputs.start_probability``)."""
+        (``ResearchInputs.start_probability``) or the programs already in development use the
+        capital, talent and trial sites it would need (``ResearchInputs.capacity_factor``)."""
         n = len(times)
         rng = self.rng["programs"]
         uniforms = rng.random((n, N_UNIFORMS)).tolist()
@@ -84,6 +85,7 @@ class World:
         now = self.env.now
         indication_of = self.market.inputs.demand.indication_of
         start_probability = self.research.start_probability
+        carried = self.research.capacity_factor(self.accounts.in_development(now), now)
         revenue = self.market.entrant_revenue(now).tolist()  # by modality and indication (plain floats)
         times = np.asarray(times, dtype=float).tolist()
         modalities, clusters = np.asarray(modalities).tolist(), np.asarray(clusters).tolist()
@@ -91,7 +93,7 @@ class World:
             m, day = modalities[i], times[i]
             modality = MODALITIES[m]
             indication = indication_of(modality, day, uniforms[i][U_INDICATION])
-            if uniforms[i][U_CROWDING] >= start_probability(revenue[m][indication], day):
+            if uniforms[i][U_CROWDING] >= start_probability(revenue[m][indication], day) * carried:
                 continue
             program = Program(len(self.programs), modality, CLUSTERS[clusters[i]], indication, day, uniforms[i],
                               normals[i], financing[i])

@@ -87,6 +87,20 @@ def test_programs_target_indications_in_their_modalitys_mix():
     assert counts["haemophilia"] == pytest.approx(0.22, abs=0.01)
 
 
+def test_a_dated_mix_takes_effect_from_its_date_and_a_fixed_one_is_worked_out_once():
+    """The mix is read on the arrival day when one of its weights is dated, and worked out once
+    when none is: either way the pick is the inverse of the cumulative shares in force."""
+    dated, _ = demand_of({"demand.mix.in_vivo_gene.haemophilia": {"value": 0.9, "from": 2030}})
+    fixed, _ = demand_of({})
+    assert "in_vivo_gene" not in dated.inputs.mix_fixed and "in_vivo_gene" in fixed.inputs.mix_fixed
+    day_2030 = dated.day_2025 + 5 * DAYS_PER_YEAR + 2  # 2030 has begun (leap days aside)
+    before = [dated.inputs.indication_of("in_vivo_gene", 0.0, u) for u in np.linspace(0, 0.999, 200)]
+    after = [dated.inputs.indication_of("in_vivo_gene", day_2030, u) for u in np.linspace(0, 0.999, 200)]
+    assert before == [fixed.inputs.indication_of("in_vivo_gene", 0.0, u) for u in np.linspace(0, 0.999, 200)]
+    h = INDICATIONS.index("haemophilia")
+    assert after.count(h) > 2 * before.count(h)
+
+
 # --- patients month by month -----------------------------------------------------------------------
 def serve_months(products: list[tuple[str, str]], months: int, overrides: dict | None = None):
     """A world whose market holds products of (modality, indication), launched in 2024 a month

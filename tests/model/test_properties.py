@@ -167,6 +167,8 @@ OVERRIDE_KEYS = [
     "manufacturing.expansion_target_utilisation",
     "manufacturing.own_plant_share.autologous_car_t",
     "research.start_revenue_cny",
+    "research.development_capacity",
+    "research.capacity_elasticity",
     "demand.pool_treatment_share",
     "manufacturing.review_months",
     "manufacturing.batch_cv",
