@@ -157,10 +157,21 @@ class ResultSet:
         return res
 
     # --- the tables ---------------------------------------------------------------------
+    def _stored(self, name: str) -> bool:
+        """Whether table ``name`` is read from the result's folder (not held in memory)."""
+        return self._held.get(name) is None and name in self._files
+
+    def _columns(self, name: str) -> list[str]:
+        """The columns of table ``name``: from its schema when it is in a folder."""
+        if self._stored(name):
+            import pyarrow.parquet as pq
+
+            return [f.name for f in pq.read_schema(self._files[name][0])]
+        return list(getattr(self, name).columns)
+
     def _table(self, name: str, keep: bool = True):
-        held = self._held.get(name)
-        if held is not None or name not in self._files:
-            return held
+        if not self._stored(name):
+            return self._held.get(name)
         if name == "sampled" and not self._files["sampled"]:  # (a result written before, without draws)
             held = pd.DataFrame({"replication": np.sort(self.annual["replication"].unique())})
         else:
@@ -224,19 +235,15 @@ class ResultSet:
         SQL over results."""
         import pyarrow as pa
         import pyarrow.dataset as ds
-        import pyarrow.parquet as pq
 
-        if self._held.get("programs") is None and "programs" in self._files:
-            known = [f.name for f in pq.read_schema(self._files["programs"][0])]
-        else:
-            known = list(self.programs.columns)
+        known = self._columns("programs")
         columns = None if columns is None else as_list(columns)
         for column in columns or []:
             if column not in known:
                 raise OptionError("columns", f"unknown column {quoted(column)}; the programs table has "
                                   + ", ".join(known))
         expression = _filter_expression(where, known)
-        if self._held.get("programs") is None and "programs" in self._files:
+        if self._stored("programs"):
             return self._read("programs", columns, expression)
         table = pa.Table.from_pandas(self.programs, preserve_index=False)
         return with_categories("programs", ds.dataset(table).to_table(columns=columns, filter=expression).to_pandas())
@@ -256,7 +263,7 @@ class ResultSet:
 
     def _rows(self, name: str) -> int:
         """Rows of a table, without reading it when it is in a folder."""
-        if self._held.get(name) is not None or name not in self._files:
+        if not self._stored(name):
             return len(getattr(self, name))
         import pyarrow.parquet as pq
 
@@ -265,7 +272,7 @@ class ResultSet:
     def __repr__(self) -> str:  # short: the tables and the manifest are long
         m = self.manifest
         name = m.get("scenario", {}).get("name", "?") if isinstance(m.get("scenario"), dict) else "?"
-        if self._held.get("annual") is None and self._files and isinstance(m.get("start_year"), int) \
+        if self._stored("annual") and isinstance(m.get("start_year"), int) \
                 and isinstance(m.get("horizon_year"), int):
             span = f"{m['start_year']}-{m['horizon_year']}"  # (as the run wrote them)
         else:
@@ -280,16 +287,9 @@ class ResultSet:
 
         return result_html(self)
 
-    def _annual_columns(self) -> list[str]:
-        if self._held.get("annual") is None and "annual" in self._files:
-            import pyarrow.parquet as pq
-
-            return [f.name for f in pq.read_schema(self._files["annual"][0])]
-        return list(self.annual.columns)
-
     @property
     def metrics(self) -> list[str]:
-        return [c for c in self._annual_columns() if c not in KEYS]
+        return [c for c in self._columns("annual") if c not in KEYS]
 
     def summary(self, metrics=None) -> pd.DataFrame:
         """Per metric and year: mean, p5, p50, p95 over replications (NaNs ignored), and n.
@@ -297,7 +297,7 @@ class ResultSet:
         ``approvals``); default all. A result in a folder is summarised a few columns at a
         time, without holding its annual table."""
         metrics = self.metrics if metrics is None else metric_columns(metrics, self.metrics)
-        if self._held.get("annual") is None and "annual" in self._files:
+        if self._stored("annual"):
             return summarise_blocks(lambda columns: read_columns(self._files["annual"], columns), metrics)
         return summarise_blocks(lambda columns: self.annual[columns], metrics)
 
@@ -325,7 +325,7 @@ class ResultSet:
         replications saves as such); the other tables may not hold replications it lacks. A
         result read from a folder is copied file by file."""
         path = user_path(path)
-        if self._files and all(self._held.get(t) is None for t in ("annual", "programs", "products")):
+        if all(self._stored(t) for t in ("annual", "programs", "products")):
             return self._copy(path)
         self._check_saveable(path)
         reps = np.sort(self.annual["replication"].unique())
@@ -515,8 +515,7 @@ def summarise(annual: pd.DataFrame, metrics) -> pd.DataFrame:
         g = annual[m].astype(common).groupby(years, sort=True)  # no copy where the type is the same
         stats = pd.DataFrame({"mean": g.mean(), "p5": g.quantile(0.05), "p50": g.quantile(0.50),
                               "p95": g.quantile(0.95), "n": g.count()})
-        stats.index.name = "year"
-        stats = stats.reset_index()
+        stats = stats.reset_index()  # (the index is the years, named year)
         stats.insert(0, "metric", m)
         pieces.append(stats)
     if not pieces:

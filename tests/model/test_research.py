@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 import cgt_sim
 from cgt_sim.analysis.validate import APPROVALS_PER_YEAR_BOUND, long_run_checks
-from cgt_sim.model.program import State
+from cgt_sim.model.accounts import IN_DEVELOPMENT
+from cgt_sim.model.program import STATES, State
 from cgt_sim.model.research import ResearchInputs
 from cgt_sim.model.runparams import RunParams
 from cgt_sim.model.world import World
@@ -77,7 +78,7 @@ def test_the_scenarios_that_start_most_stay_inside_the_approvals_bound(name):
     for r in rows:
         assert r.simulated <= APPROVALS_PER_YEAR_BOUND, (r.name, r.simulated)
     annual = res.annual
-    states = [f"programs_{s.name.lower()}" for s in State if s < State.APPROVED]
+    states = [f"programs_{STATES[s]}" for s in IN_DEVELOPMENT]
     under_way = annual[annual["year"] >= 2030][states].sum(axis=1)
     k = sc.value("research.development_capacity")
     assert under_way.max() <= 1.5 * k  # a demand for 4x the capacity is held to 1.41x it
