@@ -354,6 +354,8 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     ``locks``); temporary folders a killed run left beside ``out`` are removed first.
     """
     replications, seed, workers = check_run_counts(replications, seed, workers)
+    if out is not None:
+        user_path(out, argument="out")
     if progress is not None and not callable(progress):
         raise ScenarioError("progress", None, "must be a function progress(done, total) or None "
                             f"(got {quoted(progress)})")
