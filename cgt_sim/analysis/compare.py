@@ -239,6 +239,11 @@ def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
                                 "result folders or ResultSets, or scenarios, not both")
         path = user_path(x)
         if not path_exists(path):
+            from ..library import library_scenario
+
+            if library_scenario(x) is not None:  # compare results/baseline payment_reform
+                raise ScenarioError(x, None, "is a scenario of the library, not a result folder; give result "
+                                    "folders, or scenarios, not both (run it into a folder first)")
             raise ScenarioError(x, None, "not found")
         if not path.is_dir():
             raise ScenarioError(x, None, "is a file, not a result folder; give result folders, or scenario files, "
