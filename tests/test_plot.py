@@ -111,6 +111,21 @@ def test_patients_by_indication_never_exceed_those_eligible(pair):
     assert ax.get_xscale() == "symlog"
 
 
+def test_a_year_no_result_simulated_is_refused_not_drawn_as_nothing(pair):
+    """The results run 2015-2027: a chart of 2030 (or 1990) would show empty or zero bars as if
+    they were figures."""
+    for call, argument in ((lambda y: plot.indications(pair[0], ax=_axes(), year=y), "year"),
+                           (lambda y: plot.spending(list(pair), ax=_axes(), years=[2025, y]), "years")):
+        for year in (1990, 2030):
+            with pytest.raises(OptionError, match=rf"^{argument}: {year} is outside the simulated years 2015-2027$"):
+                call(year)
+        with pytest.raises(OptionError, match=rf"^{argument}: '2026' is not a year"):
+            call("2026")
+        assert call(2026).get_title()
+    with pytest.raises(OptionError, match="^years: is empty"):
+        plot.spending(pair[0], years=[])
+
+
 def test_charts_in_chinese_and_policy_marks(pair):
     ax = plot.fan(list(pair), "cogs_per_patient_cny", ax=_axes(), lang="zh")
     assert ax.get_title() == "每位患者生产成本" and ax.get_ylabel() == "万元" and ax.get_xlabel() == "年份"
