@@ -154,6 +154,9 @@ def check(sc: Scenario, replications: int, seed: int, executor: str = "process",
     check_executor(executor, scheduler)
     if programs not in PROGRAM_ROWS:
         raise OptionError("programs", f"unknown choice {quoted(programs)}; choose " + ", ".join(PROGRAM_ROWS))
+    if allow_other_model and not resume:  # a run without resume takes over nothing
+        raise OptionError("allow_other_model", "only used with `resume` (to take over replications made by other "
+                          "model code)")
     goal = check_precision(sc, replications, precision, metric, precision_year)
     if out is not None:
         Checkpoint(out, allow_other_model).check(identity(sc, seed, programs), resume,

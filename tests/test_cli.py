@@ -116,6 +116,8 @@ BAD_IN_PROCESS = {
                        ["--metric", "unknown metric 'approvalz'", "cumulative_approvals, "]),
     "metric_without_precision": (["run", "scenarios/baseline.yaml", "--metric", "patients_treated"],
                                  ["--metric", "only used with --precision"]),
+    "allow_other_model_without_resume": (["run", "scenarios/baseline.yaml", "--allow-other-model"],
+                                         ["error: --allow-other-model: only used with --resume"]),
     "precision_year_outside": (["run", "scenarios/baseline.yaml", "--precision", "0.05", "--metric",
                                 "patients_treated", "--precision-year", "2050"],
                                ["--precision-year", "2015-2045 (got 2050)"]),

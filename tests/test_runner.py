@@ -536,6 +536,7 @@ def test_bad_precision_options(uncertain, kw, message):
     (dict(overrides={5: 30}), "overrides: a parameter key must be text"),
     (dict(overrides=[("regulatory.p_ind_clear", 0.5)]), "overrides: must be a mapping"),
     (dict(progress=5), "progress: must be a function progress(done, total) or None (got 5)"),
+    (dict(allow_other_model=True), "allow_other_model: only used with `resume`"),
     (dict(out=5), "out: must be a path (text or a pathlib.Path), not 5 (int)"),
     (dict(out=["results/x"]), "out: must be a path (text or a pathlib.Path), not ['results/x'] (list)"),
 ])
