@@ -821,6 +821,16 @@ def test_help_shows_flags_as_flags(monkeypatch):
         assert "<bool>" not in result.output, name
 
 
+def test_help_says_a_scenario_may_be_a_library_name(monkeypatch):
+    """Every command that takes a scenario takes a library scenario by name (cgt-sim run
+    baseline), and its help says so, as run's does."""
+    monkeypatch.setenv("COLUMNS", "200")
+    for name in ("run", "show", "sweep", "sensitivity", "discover", "compare"):
+        result = CliRunner().invoke(app, [name, "--help"])
+        assert result.exit_code == 0, result.output
+        assert "of the library (cgt-sim scenarios)" in " ".join(result.output.replace("│", " ").split()), name
+
+
 @pytest.mark.parametrize("command", [
     ["run", "scenarios/baseline.yaml", "-r", "1", "--until", "2016"],
     ["sweep", "scenarios/baseline.yaml", "--grid", f"{IND}=30,60", "-r", "1", "--until", "2016"],
