@@ -159,6 +159,13 @@ def test_the_command_line_refuses_a_malformed_outcome_in_one_line(explored, tmp_
         prepare(explored, "approvals_2030 > 1", threshold=1.5)
 
 
+def test_ema_model_outcomes_that_are_not_metric_names_are_named():
+    for outcomes, says in ((5, "unknown metric 5"), ([], "name at least one metric"),
+                           (["approvals_2035", None], "unknown metric None")):
+        with pytest.raises(OptionError, match=f"^outcomes: {says}"):
+            ema_model(BASELINE, outcomes=outcomes)
+
+
 def test_without_the_ema_workbench_discovery_says_how_to_get_it(explored, monkeypatch):
     monkeypatch.setitem(sys.modules, "ema_workbench", None)  # as if it were not installed
     with pytest.raises(OptionError, match=r"^discovery: scenario discovery needs the EMA Workbench: pip install "

@@ -36,6 +36,7 @@ import pandas as pd
 from .. import __version__
 from ..errors import OptionError, ScenarioError
 from ..paths import user_path
+from ..results import as_list
 from ..scenario import Scenario, whole_number, whole_number_at
 from ..storage import atomic_folder, write_manifest
 from .points import year_metric
@@ -487,7 +488,7 @@ def ema_model(scenario, outcomes=None, replications: int = 1, seed: int = 42, un
     sc = resolve(scenario, until=until)
     if outcomes is None:
         outcomes = [f"{m}_{sc.horizon_year}" for m in ("approvals", "patients_treated", "cogs_per_patient_cny")]
-    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+    outcomes = as_list(outcomes)  # one name, or a list of them
     if not outcomes:
         raise OptionError("outcomes", "name at least one metric in a year, such as approvals_2035")
     resolved = {}
