@@ -359,9 +359,7 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     replications, seed, workers = check_run_counts(replications, seed, workers)
     if out is not None:
         user_path(out, argument="out")
-    if progress is not None and not callable(progress):
-        raise ScenarioError("progress", None, "must be a function progress(done, total) or None "
-                            f"(got {quoted(progress)})")
+    # (progress is checked by shows_progress)
     if out is None:
         return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
                     resume, precision, metric, precision_year, programs, allow_other_model, replace, ensemble)

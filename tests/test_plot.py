@@ -3,6 +3,8 @@ as a table, and progress=True draws a bar."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -83,6 +85,30 @@ def test_progress_true_draws_a_bar_and_a_callable_is_still_called(capsys):
     cgt_sim.sweep("baseline", {"regulatory.ind_review_working_days": [30, 60]}, replications=1, until=2016,
                   workers=1, progress=True)
     assert "sweep: 100%" in capsys.readouterr().err
+
+
+def test_a_progress_that_is_no_function_is_refused_before_any_work():
+    """A number for progress would fail ('int object is not callable') only when the first work
+    finished, minutes into a compare, sweep, sensitivity or discover: it is refused at once."""
+    calls = {
+        "progress(done, total)": [
+            lambda p: cgt_sim.run("baseline", replications=1, until=2015, progress=p),
+            lambda p: cgt_sim.sweep("baseline", {"regulatory.p_ind_clear": [0.5]}, replications=1, until=2015,
+                                    progress=p),
+            lambda p: cgt_sim.sensitivity("baseline_uncertain", "approvals_2016", "morris", 2, replications=1,
+                                          progress=p),
+            lambda p: cgt_sim.discover("baseline_uncertain", "approvals_2016 < 3", experiments=2, progress=p)],
+        "progress(scenario_index, done, total)": [
+            lambda p: cgt_sim.compare(["baseline", "faster_approval"], replications=2, until=2015, progress=p)],
+        "progress(stage, done, total)": [lambda p: cgt_sim.history_match("calibration/targets.yaml", progress=p)],
+    }
+    for call, functions in calls.items():
+        for function in functions:
+            with pytest.raises(OptionError, match=rf"^progress: must be a function {re.escape(call)} or None "
+                                                  r"\(got 5\)"):
+                function(5)
+    with pytest.raises(OptionError, match=r"^progress: .*\(got True\)$"):  # no bar there: a callable or None
+        calls["progress(done, total)"][-1](True)
 
 
 def test_the_funnel_shows_a_few_approvals_beside_thousands_of_failures(pair):

@@ -163,7 +163,7 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
     return scs, years, metrics
 
 
-@shows_progress("scenario", "replications")
+@shows_progress("scenario", "replications", "progress(scenario_index, done, total)")
 def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | None = None,
             until: int | None = None, years=None, metrics=None, level: float = 0.90,
             overrides: dict | None = None, progress=None, executor: str = "process",

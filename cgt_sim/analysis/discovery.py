@@ -442,8 +442,10 @@ def discover(scenario, outcome: str, experiments: int = EXPERIMENTS, replication
     Returns a ``DiscoveryResult`` (``.experiments``, ``.trajectory``, ``.box``, ``.manifest``,
     ``.save(folder)``)."""
     from ..executors import check_executor
+    from ..progress import check_progress
 
     check_executor(executor, scheduler)
+    check_progress(progress)
     plan = prepare(scenario, outcome, experiments, replications, seed, until, threshold)
     _ema()
     return execute(plan, workers, executor, scheduler, progress)
