@@ -446,6 +446,8 @@ def discover(scenario, outcome: str, experiments: int = EXPERIMENTS, replication
 
     check_executor(executor, scheduler)
     check_progress(progress)
+    if workers is not None:  # as run, sweep and history_match check it
+        workers = whole_number(workers, "workers", 1)
     plan = prepare(scenario, outcome, experiments, replications, seed, until, threshold)
     _ema()
     return execute(plan, workers, executor, scheduler, progress)
