@@ -163,7 +163,7 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
     return scs, years, metrics
 
 
-@shows_progress("scenario", "replications")
+@shows_progress("scenario", "replications", "progress(scenario_index, done, total)")
 def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | None = None,
             until: int | None = None, years=None, metrics=None, level: float = 0.90,
             overrides: dict | None = None, progress=None, executor: str = "process",
@@ -239,6 +239,11 @@ def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
                                 "result folders or ResultSets, or scenarios, not both")
         path = user_path(x)
         if not path_exists(path):
+            from ..library import library_scenario
+
+            if library_scenario(x) is not None:  # compare results/baseline payment_reform
+                raise ScenarioError(x, None, "is a scenario of the library, not a result folder; give result "
+                                    "folders, or scenarios, not both (run it into a folder first)")
             raise ScenarioError(x, None, "not found")
         if not path.is_dir():
             raise ScenarioError(x, None, "is a file, not a result folder; give result folders, or scenario files, "
