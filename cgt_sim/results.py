@@ -541,6 +541,16 @@ def refuse_repeats(folders) -> None:
         seen[real] = folder
 
 
+def not_a_result(path: Path) -> str:
+    """Why ``path``, an existing folder without manifest.json, is not a result: the folder an
+    unfinished run keeps (``X.partial``) says how to finish it."""
+    if path.name.endswith(".partial") and (path / "checkpoint.json").exists():
+        final = path.with_name(path.name[: -len(".partial")])
+        return (f"is an unfinished run, not a result: finish it with cgt-sim run SCENARIO --resume "
+                f"--out {final} (the same options), then use {final}")
+    return "is not a cgt-sim result folder (no manifest.json)"
+
+
 def load_results(path) -> ResultSet:
     """Open a result folder written by ``cgt-sim run`` or ``ResultSet.save``: its manifest and
     the list of its files are read and checked now, its tables when first asked for (see
@@ -554,7 +564,7 @@ def load_results(path) -> ResultSet:
     if not path.exists():
         raise NoResult(path, None, "no such folder")
     if not (path / "manifest.json").exists():
-        raise NoResult(path, None, "not a cgt-sim result folder (no manifest.json)")
+        raise NoResult(path, None, not_a_result(path))
     try:  # within bounds (see safe_load); the system's refusals stay SystemRefused
         manifest = read_json(path / "manifest.json")
     except ResultError as exc:

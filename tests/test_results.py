@@ -390,9 +390,21 @@ def test_a_damaged_table_is_named_not_a_traceback(tmp_path):
         load_results(out)
 
 
+def test_an_unfinished_run_is_named_with_how_to_finish_it(tmp_path):
+    """The folder an interrupted run keeps is not a result: the message says to resume it."""
+    partial = tmp_path / "long.partial"
+    partial.mkdir()
+    (partial / "checkpoint.json").write_text("{}")
+    with pytest.raises(ResultError, match=rf"^{partial}: is an unfinished run, .*--resume --out {tmp_path / 'long'} "):
+        load_results(partial)
+    (tmp_path / "other.partial").mkdir()  # no checkpoint: a folder like any other
+    with pytest.raises(ResultError, match="is not a cgt-sim result folder"):
+        load_results(tmp_path / "other.partial")
+
+
 def test_load_results_of_a_non_result_folder(tmp_path):
     """A ResultError (the family's, exit code 2), and a FileNotFoundError as it always was."""
-    for folder, says in ((tmp_path, "not a cgt-sim result folder"), (tmp_path / "typo", "no such folder")):
+    for folder, says in ((tmp_path, "is not a cgt-sim result folder"), (tmp_path / "typo", "no such folder")):
         with pytest.raises(ResultError, match=f"^{folder}: {says}") as caught:
             load_results(folder)
         assert isinstance(caught.value, FileNotFoundError) and caught.value.exit_code == 2

@@ -20,7 +20,7 @@ from ..executors import default_workers, kept_open
 from ..paths import path_exists, user_path
 from ..progress import shows_progress
 from ..provenance import other_model
-from ..results import ResultSet, load_results, metric_columns, refuse_repeats
+from ..results import ResultSet, load_results, metric_columns, not_a_result, refuse_repeats
 from ..runner import resolve, run
 from ..scenario import Scenario, check_run_counts, whole_number
 from ..stats import interval, unpaired_interval
@@ -251,7 +251,7 @@ def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
         try:
             results.append(load_results(path))  # a sweep or sensitivity folder is refused here
         except FileNotFoundError:
-            raise ScenarioError(x, None, "is not a cgt-sim result folder (no manifest.json)") from None
+            raise ScenarioError(x, None, not_a_result(path)) from None
         where.append(str(x))
     refuse_repeats([w for w in where if w is not None])
     names = [r.manifest.get("scenario", {}).get("name", f"result_{i}") for i, r in enumerate(results)]
