@@ -8,7 +8,8 @@ and where: ``<subject>: <key>: <message>``, the subject being a file, a folder o
 - ``OptionError``: an argument of a Python function (``until``, ``replications``, ``metric``)
   that is out of range, of the wrong type or in conflict with another.
 - ``ResultError``: a result folder or output file that cannot be read, written or replaced
-  (one that another run is writing, too: see ``locks``).
+  (one that another run is writing, too: see ``locks``); ``NoResult``, a folder that is not
+  there or holds no result, is also a ``FileNotFoundError``.
 - ``SystemRefused``: the operating system refused to read or write a file or folder (no space
   left, a name too long, no permission, a read-only file system, a FIFO or device where a file
   was expected is bad input instead); the command line exits with code 3 for it, not 2.
@@ -134,6 +135,15 @@ class OptionError(CgtSimError):
 
 class ResultError(CgtSimError):
     """A result folder or output file that cannot be read, written or replaced."""
+
+
+class NoResult(ResultError, FileNotFoundError):
+    """A result folder that is not there, or a folder without a result's manifest.json: bad
+    input like any ResultError (exit code 2), and a ``FileNotFoundError`` as well, which is
+    what ``load_results`` raised for it before it joined the family."""
+
+    def __reduce__(self):
+        return NoResult, (self.subject, self.key, self.message)
 
 
 class SystemRefused(CgtSimError):

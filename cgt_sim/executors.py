@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from .errors import OptionError, quoted
 from .model.world import simulate
-from .scenario import Scenario
+from .scenario import Scenario, whole_number
 
 EXECUTORS = ("process", "serial", "dask")
 MAX_CHUNK = 8  # replications per task: a few tens of seconds of a 2015-2045 run
@@ -99,7 +99,10 @@ def kept_open(workers: int | None = None):
     fork start method, about 1 s with spawn or forkserver (macOS, Windows). A calibration, a
     comparison, a sweep and a sensitivity analysis run their evaluations inside one. Results do
     not change (a replication depends only on scenario, seed and index). A run stopped early
-    (Ctrl-C, an error) terminates the pool, and the next run starts it again."""
+    (Ctrl-C, an error) terminates the pool, and the next run starts it again. ``workers`` that
+    is not a whole number >= 1 is an OptionError naming it, as ``run`` says."""
+    if workers is not None:
+        workers = whole_number(workers, "workers", 1)
     workers = process_workers(workers)
     if workers == 1 or _KEPT.get() is not None:  # nothing to keep, or kept already (an outer block)
         yield _KEPT.get()

@@ -21,7 +21,7 @@ FLOW_METRICS = (
     "patient_days_waiting", "eligible_patients", "revenue_cny", "commercial_cogs_cny",
     "trial_manufacturing_cost_cny", "capital_raised_cny", "guided_fund_invested_cny",
     "program_spend_cny", "batches_commercial", "batches_clinical", "suites_added",
-    "nrdl_spending_cny", "city_insurance_spending_cny", "commercial_insurance_spending_cny",
+    "suites_retired", "nrdl_spending_cny", "city_insurance_spending_cny", "commercial_insurance_spending_cny",
     "out_of_pocket_cny", "products_withdrawn", "plant_capex_cny",
 ) + tuple(f"eligible_patients_{i}" for i in INDICATIONS) + tuple(f"patients_treated_{i}" for i in INDICATIONS)
 HIDDEN_FLOWS = ("patient_days_waiting",)
@@ -129,6 +129,7 @@ METRIC_TEXT = {
     "batches_commercial": ("commercial batches (year)", "年商业批次", "batches"),
     "batches_clinical": ("clinical batches (year)", "年临床批次", "batches"),
     "suites_added": ("suites commissioned (year)", "年新增车间", "suites"),
+    "suites_retired": ("suites retired (year)", "年退役车间", "suites"),
     "nrdl_spending_cny": ("national reimbursement list", "国家医保目录支付", "cny"),
     "commercial_insurance_spending_cny": ("commercial innovative-drug list", "商保创新药目录支付", "cny"),
     "city_insurance_spending_cny": ("city commercial insurance", "城市定制型商业保险（惠民保）支付", "cny"),

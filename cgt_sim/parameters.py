@@ -285,6 +285,13 @@ _add("manufacturing.expansion_threshold", 0.85, "share", 0.05, 2.0, "assumption"
 _add("manufacturing.expansion_target_utilisation", 0.7, "share", 0.05, 1.0, "assumption",
      "utilisation an expansion sizes the site for, at the forecast demand (below the trigger: "
      "hysteresis)", plausible=(0.6, 0.8))
+_add("manufacturing.retirement_threshold", 0.4, "share", 0.0, 1.0, "assumption",
+     "forecast utilisation of a site's suites below which, with nothing being built, it retires "
+     "idle suites down to manufacturing.expansion_target_utilisation, never below the suites it "
+     "started with (0: suites are never retired). CDMOs shed capacity that stays idle: WuXi ATU "
+     "stopped most lines of its 200-suite Lingang plant within 2.5 years for low utilisation "
+     "(WUXI_ATU_LINGANG); CGT CDMOs below 60% utilisation in 2024-2025 (CDMO_SHAKEOUT2025); "
+     "the level itself is an assumption", plausible=(0.25, 0.55))
 _add("manufacturing.demand_window_months", 12.0, "months", 1.0, 120.0, "assumption",
      "window over which a site measures the suite time ordered from it (its demand) and that "
      "demand's growth, for the forecast", plausible=(6.0, 24.0))

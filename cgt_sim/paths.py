@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from .errors import ResultError, quoted
+from .errors import OptionError, ResultError, quoted
 
 
-def user_path(path, error=ResultError) -> Path:
+def user_path(path, error=ResultError, argument: str = "path") -> Path:
     """``path`` as a ``Path``, a leading ``~`` expanded to the home folder as a shell would
     (Python callers pass such paths in quotes, where no shell expands them). A path holding a
     NUL character, which no file name can, is an ``error`` (a ResultError unless the caller
-    reads input: a ScenarioError) naming its first characters."""
+    reads input: a ScenarioError) naming its first characters; anything but text or a path
+    (a number, None, a list) is an OptionError naming ``argument``, the caller's argument."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise OptionError(argument, f"must be a path (text or a pathlib.Path), not {quoted(path)} "
+                          f"({type(path).__name__})")
     if "\x00" in str(path):
         raise error(quoted(str(path)), None, "a path cannot hold a NUL character (\\x00)")
     return Path(path).expanduser()

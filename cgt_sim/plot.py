@@ -75,6 +75,29 @@ def _results(res) -> list[ResultSet]:
     return results
 
 
+def _simulated_years(results: list[ResultSet], years, argument: str) -> list[int]:
+    """``years`` (a year or a list of them) as whole numbers, each simulated by one of
+    ``results`` at least: a year none of them simulated would be drawn as nothing, or as 0. An
+    OptionError naming ``argument`` otherwise."""
+    import operator
+
+    from .errors import OptionError, quoted
+
+    simulated = sorted({int(y) for r in results for y in r.annual["year"].unique()})
+    out = []
+    for y in as_list(years):
+        try:
+            y = operator.index(y)
+        except TypeError:
+            raise OptionError(argument, f"{quoted(y)} is not a year (a whole number)") from None
+        if y not in simulated:
+            raise OptionError(argument, f"{y} is outside the simulated years {simulated[0]}-{simulated[-1]}")
+        out.append(int(y))
+    if not out:
+        raise OptionError(argument, "is empty: give at least one year, or leave it out for the defaults")
+    return out
+
+
 def _lang(lang: str) -> str:
     from .text import check_lang
 
@@ -282,7 +305,8 @@ def spending(res, ax=None, *, labels=None, years=None, lang: str = "en"):
     lang = _lang(lang)
     results = _results(res)
     names = labels_of(results, labels)
-    tables = [spending_table(r, years if years is not None else chart_years(results[0])) for r in results]
+    years = _simulated_years(results, years, "years") if years is not None else chart_years(results[0])
+    tables = [spending_table(r, years) for r in results]
     ax = _axes(ax, (7.5, 4.4))
     scale, unit_text = axis_scale(largest([t.sum(axis=1).to_frame("total") for t in tables], ["total"]), "cny", lang)
     n = len(results)
@@ -334,7 +358,7 @@ def indications(res, ax=None, *, labels=None, year: int | None = None, lang: str
     lang = _lang(lang)
     results = _results(res)
     names = labels_of(results, labels)
-    year = int(results[0].annual["year"].max()) if year is None else int(year)
+    year = int(results[0].annual["year"].max()) if year is None else _simulated_years(results, year, "year")[0]
     tables = [indication_table(r, year) for r in results]
     order = tables[0].sort_values(["treated", "eligible"], ascending=True).index.tolist()  # largest on top
     ax = _axes(ax, (7.5, 5.2))

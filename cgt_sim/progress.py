@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import inspect
 
+from .errors import OptionError, quoted
+
 
 class Bar:
     """A progress callable that draws a tqdm bar: ``bar(done, total)``, or ``bar(index, done,
@@ -42,9 +44,20 @@ class Bar:
             self.bar = None
 
 
-def shows_progress(desc: str, unit: str):
+def check_progress(progress, call: str = "progress(done, total)", bar: bool = False) -> None:
+    """``progress`` is None, a callable (called as ``call``) or, where a bar can be drawn
+    (``bar``), True or False: an OptionError naming it otherwise, before any work (a number
+    given there would fail only when the first work finishes)."""
+    if progress is None or callable(progress) or (bar and isinstance(progress, bool)):
+        return
+    also = "; True draws a bar, False shows nothing" if bar else ""
+    raise OptionError("progress", f"must be a function {call} or None (got {quoted(progress)}){also}")
+
+
+def shows_progress(desc: str, unit: str, call: str = "progress(done, total)"):
     """Decorate a function with a ``progress`` argument so that ``progress=True`` draws a bar
-    (``desc``, counting ``unit``) while it runs and ``progress=False`` shows nothing."""
+    (``desc``, counting ``unit``) while it runs and ``progress=False`` shows nothing; anything
+    but these, None and a callable (called as ``call``) is an OptionError (``check_progress``)."""
     def decorate(fn):
         signature = inspect.signature(fn)
 
@@ -52,6 +65,7 @@ def shows_progress(desc: str, unit: str):
         def wrapper(*args, **kwargs):
             bound = signature.bind_partial(*args, **kwargs)
             asked = bound.arguments.get("progress")
+            check_progress(asked, call, bar=True)
             if not isinstance(asked, bool):
                 return fn(*args, **kwargs)
             bar = Bar(desc, unit) if asked else None

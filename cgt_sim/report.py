@@ -20,7 +20,7 @@ from .errors import CgtSimError, OptionError
 from .outputs import HEADLINE, label
 from .paths import user_path
 from .policy import starts_text
-from .results import ResultSet, load_results, refuse_repeats
+from .results import ResultSet, as_list, load_results, refuse_repeats
 from .storage import OUTPUT_FILES, REPORT_TITLE, atomic_folder, followed
 from .text import (
     WORDS,
@@ -158,7 +158,7 @@ def write_report(results, out: Path | None = None, *, lang: str = "en", metrics=
     backend and pyplot's figures are left alone."""
     from .analysis.compare import check_level, compare_results
     from .interactive import write_html
-    from .results import as_list, metric_columns
+    from .results import metric_columns
 
     lang = check_lang(lang)
     check_level(level)
@@ -166,6 +166,9 @@ def write_report(results, out: Path | None = None, *, lang: str = "en", metrics=
     if not items:
         raise OptionError("results", "give at least one result folder or ResultSet")
     folders = [None if isinstance(r, ResultSet) else r for r in items]
+    for folder in folders:
+        if folder is not None:
+            user_path(folder, argument="results")  # a folder's path, not a number or None
     refuse_repeats([f for f in folders if f is not None])
     loaded = [r if isinstance(r, ResultSet) else load_results(r) for r in items]
     for res, folder in zip(loaded, folders):
@@ -173,7 +176,7 @@ def write_report(results, out: Path | None = None, *, lang: str = "en", metrics=
     names = _names(loaded, folders, labels)
     if out is None and folders[0] is None:
         raise OptionError("out", "give the report folder: the first result is not a folder")
-    out = user_path(out) if out is not None else user_path(folders[0]) / "report"
+    out = user_path(out, argument="out") if out is not None else user_path(folders[0]) / "report"
     shown = metric_columns(DIFFERENCE_METRICS if metrics is None else metrics, loaded[0].metrics)
     differences, why = None, ""
     if len(loaded) > 1:
@@ -205,7 +208,7 @@ def _names(results: list[ResultSet], folders: list, labels) -> list[str]:
     """A name per result: ``labels``, else the scenario names told apart by folder (numbered
     where a result has no folder)."""
     if labels is not None:
-        names = [str(x) for x in labels]
+        names = [str(x) for x in as_list(labels)]  # one label, as the charts take it
         if len(names) != len(results):
             raise OptionError("labels", f"give a name per result ({len(results)}), not {len(names)}")
         return names

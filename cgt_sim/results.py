@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import CgtSimError, OptionError, ResultError, quoted
+from .errors import CgtSimError, NoResult, OptionError, ResultError, quoted
 from .errors import reason as os_reason
 from .outputs import ALIASES, CATEGORIES, HEADLINE, KEYS, annual_columns
 from .paths import user_path
@@ -541,19 +541,30 @@ def refuse_repeats(folders) -> None:
         seen[real] = folder
 
 
+def not_a_result(path: Path) -> str:
+    """Why ``path``, an existing folder without manifest.json, is not a result: the folder an
+    unfinished run keeps (``X.partial``) says how to finish it."""
+    if path.name.endswith(".partial") and (path / "checkpoint.json").exists():
+        final = path.with_name(path.name[: -len(".partial")])
+        return (f"is an unfinished run, not a result: finish it with cgt-sim run SCENARIO --resume "
+                f"--out {final} (the same options), then use {final}")
+    return "is not a cgt-sim result folder (no manifest.json)"
+
+
 def load_results(path) -> ResultSet:
     """Open a result folder written by ``cgt-sim run`` or ``ResultSet.save``: its manifest and
     the list of its files are read and checked now, its tables when first asked for (see
     ``ResultSet``). Result folders of earlier versions (a Parquet file per table) open too.
 
-    A folder without manifest.json raises FileNotFoundError; one with an unreadable manifest,
+    A missing folder, or one without manifest.json, raises ``NoResult`` (a ResultError and a
+    FileNotFoundError); one with an unreadable manifest,
     the result of another analysis (``cgt-sim sweep`` or ``sensitivity``) or missing tables
     raises ResultError, whose message names the folder and says what it is."""
     path = user_path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no such folder")
+        raise NoResult(path, None, "no such folder")
     if not (path / "manifest.json").exists():
-        raise FileNotFoundError(f"{path}: not a cgt-sim result folder (no manifest.json)")
+        raise NoResult(path, None, not_a_result(path))
     try:  # within bounds (see safe_load); the system's refusals stay SystemRefused
         manifest = read_json(path / "manifest.json")
     except ResultError as exc:

@@ -154,6 +154,9 @@ def check(sc: Scenario, replications: int, seed: int, executor: str = "process",
     check_executor(executor, scheduler)
     if programs not in PROGRAM_ROWS:
         raise OptionError("programs", f"unknown choice {quoted(programs)}; choose " + ", ".join(PROGRAM_ROWS))
+    if allow_other_model and not resume:  # a run without resume takes over nothing
+        raise OptionError("allow_other_model", "only used with `resume` (to take over replications made by other "
+                          "model code)")
     goal = check_precision(sc, replications, precision, metric, precision_year)
     if out is not None:
         Checkpoint(out, allow_other_model).check(identity(sc, seed, programs), resume,
@@ -354,9 +357,9 @@ def run(scenario, replications: int = 100, seed: int = 42, workers: int | None =
     ``locks``); temporary folders a killed run left beside ``out`` are removed first.
     """
     replications, seed, workers = check_run_counts(replications, seed, workers)
-    if progress is not None and not callable(progress):
-        raise ScenarioError("progress", None, "must be a function progress(done, total) or None "
-                            f"(got {quoted(progress)})")
+    if out is not None:
+        user_path(out, argument="out")
+    # (progress is checked by shows_progress)
     if out is None:
         return _run(scenario, replications, seed, workers, overrides, until, progress, executor, scheduler, out,
                     resume, precision, metric, precision_year, programs, allow_other_model, replace, ensemble)

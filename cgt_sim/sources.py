@@ -73,6 +73,12 @@ SOURCES: dict[str, str] = {
     "NBS2024": "National Bureau of Statistics via Xinhua 2024-01-17: 2023 per-capita disposable "
     "income mean 39,218 CNY, median 33,036; PBOC 2019 urban household survey: mean financial "
     "assets 649,000 CNY",
+    "WUXI_ATU_LINGANG": "Fineline Info & Tech, March 2024: WuXi Advanced Therapies stops most "
+    "commercial lines of its Lingang (Shanghai) cell and gene therapy plant (200+ suites, opened "
+    "Oct 2021), moving commercial production to Wuxi; WuXi AppTec's CGT unit: 2023 revenue "
+    "1.308 bn CNY at a -6.68% gross margin, put down to the plant's low utilisation",
+    "CDMO_SHAKEOUT2025": "Briganti, Modality Impact, Aug 2025, 'Too many seats, not enough "
+    "passengers': CGT CDMOs report utilisation below 60% after the 2020-2023 build-out",
     "FOSUNKITE_PLANT": "Yicai Global 2019-12-19: Fosun Kite's ~10,000 m2 Shanghai CAR-T plant "
     "built in under a year (site settled Jan 2019, completed Dec 2019)",
     "VV_META": "EHA 2023 meta-analysis (PMC10431072): median vein-to-vein 30.4 days axi-cel, "

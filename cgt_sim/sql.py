@@ -38,16 +38,17 @@ def _results(results) -> list[tuple[str, ResultSet]]:
     if not results:
         raise OptionError("results", "give at least one result folder")
     paths = [r for r in results if not isinstance(r, ResultSet)]
+    for r in paths:
+        if not isinstance(r, (str, os.PathLike)):
+            raise OptionError("results", f"must be result folders or ResultSets, not {type(r).__name__}")
     refuse_repeats(paths)
     opened = []
     for r in results:
         if isinstance(r, ResultSet):
             name = r.manifest.get("scenario", {}).get("name") if isinstance(r.manifest.get("scenario"), dict) else None
             opened.append((r.path.name if r.path is not None else str(name or "result"), str(r.path or name), r))
-        elif isinstance(r, (str, os.PathLike)):
-            opened.append((user_path(r).name, str(r), load_results(r)))
         else:
-            raise OptionError("results", f"must be result folders or ResultSets, not {type(r).__name__}")
+            opened.append((user_path(r).name, str(r), load_results(r)))
     short = [name for name, _, _ in opened]
     labels = short if len(set(short)) == len(short) else [given for _, given, _ in opened]
     if len(set(labels)) != len(labels):  # (results in memory of one scenario)
@@ -100,7 +101,7 @@ def query(results, sql: str, out=None) -> pd.DataFrame:
         raise OptionError("sql", f"must be the text of an SQL query, not {quoted(sql)}")
     target = None
     if out is not None:
-        target = user_path(out)
+        target = user_path(out, argument="out")
         if target.suffix.lower() not in OUTPUT_SUFFIXES:
             raise OptionError("out", f"must end in .csv or .parquet (the format written), not {quoted(str(out))}")
         if os.path.lexists(target):

@@ -28,7 +28,7 @@ from cgt_sim.analysis.calibration import (
 )
 from cgt_sim.cli import app
 from cgt_sim.cli.show import source_texts
-from cgt_sim.errors import CgtSimError
+from cgt_sim.errors import CgtSimError, OptionError
 from cgt_sim.sources import SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,6 +121,8 @@ def test_bad_targets_file_names_file_and_key(tmp_path, case):
 def test_missing_targets_file(tmp_path):
     with pytest.raises(CgtSimError, match="file not found"):
         load_targets(tmp_path / "nope.yaml")
+    with pytest.raises(OptionError, match=r"^targets: must be a path \(text or a pathlib.Path\), not 5 \(int\)$"):
+        cgt_sim.history_match(5)
 
 
 def test_fitting_needs_free_parameters_and_fitted_targets(tmp_path):

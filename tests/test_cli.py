@@ -116,6 +116,8 @@ BAD_IN_PROCESS = {
                        ["--metric", "unknown metric 'approvalz'", "cumulative_approvals, "]),
     "metric_without_precision": (["run", "scenarios/baseline.yaml", "--metric", "patients_treated"],
                                  ["--metric", "only used with --precision"]),
+    "allow_other_model_without_resume": (["run", "scenarios/baseline.yaml", "--allow-other-model"],
+                                         ["error: --allow-other-model: only used with --resume"]),
     "precision_year_outside": (["run", "scenarios/baseline.yaml", "--precision", "0.05", "--metric",
                                 "patients_treated", "--precision-year", "2050"],
                                ["--precision-year", "2015-2045 (got 2050)"]),
@@ -817,6 +819,16 @@ def test_help_shows_flags_as_flags(monkeypatch):
         result = CliRunner().invoke(app, [name, "--help"] if name else ["--help"])
         assert result.exit_code == 0 and "--help" in result.output, (name, result.output)
         assert "<bool>" not in result.output, name
+
+
+def test_help_says_a_scenario_may_be_a_library_name(monkeypatch):
+    """Every command that takes a scenario takes a library scenario by name (cgt-sim run
+    baseline), and its help says so, as run's does."""
+    monkeypatch.setenv("COLUMNS", "200")
+    for name in ("run", "show", "sweep", "sensitivity", "discover", "compare"):
+        result = CliRunner().invoke(app, [name, "--help"])
+        assert result.exit_code == 0, result.output
+        assert "of the library (cgt-sim scenarios)" in " ".join(result.output.replace("│", " ").split()), name
 
 
 @pytest.mark.parametrize("command", [

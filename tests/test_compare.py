@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import check_error
 from typer.testing import CliRunner
 
 import cgt_sim
 from cgt_sim.cli import app
+from cgt_sim.errors import ScenarioError
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 BASE = SCEN / "baseline.yaml"
@@ -341,3 +343,18 @@ def test_compare_report_draws_the_difference_of_each_metric_by_year(tmp_path):
     assert "difference_cumulative_approvals.png" not in written  # the metrics compared, not the defaults
     text = (out / "report.md").read_text()
     assert "## Differences from baseline (mean [90% paired interval])" in text
+
+
+def test_a_library_scenario_among_result_folders_is_named_as_one(tmp_path, monkeypatch):
+    """`compare results/baseline payment_reform` mixes a saved result with a scenario to run: the
+    scenario is there (in the library), so "not found" would send the reader looking for it."""
+    (tmp_path / "a").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError, match="^payment_reform: is a scenario of the library, not a result folder; "
+                                            "give result folders, or scenarios, not both"):
+        cgt_sim.compare(["payment_reform", "a"])
+    bad = CliRunner().invoke(app, ["compare", "payment_reform", "a", "-q"])
+    check_error(bad.exit_code, bad.stdout, bad.stderr, ["payment_reform: is a scenario of the library"])
+    with pytest.raises(ScenarioError, match="^typo: not found$"):
+        cgt_sim.compare(["typo", "a"])
+    assert [p.name for p in tmp_path.iterdir()] == ["a"]

@@ -145,15 +145,18 @@ def test_households_that_can_pay_nothing_buy_nothing():
 @pytest.mark.slow
 def test_payment_reform_does_not_lower_approvals_unless_cdmos_are_the_only_capacity():
     """Commercial patients after reimbursement crowd out trials only where they share CDMO
-    suites: with sponsors' own plants (the baseline) approvals do not fall; with none
-    (payment_reform_cdmo_only) the wait for a suite grows."""
+    suites: with sponsors' own plants (the baseline) approvals fall by no more than the small
+    crowding-out of the products made on CDMO suites (docs/model.md: about 1% by 2030, against
+    about 3% where every patient shares them); with no plants (payment_reform_cdmo_only) sites
+    build more."""
     kw = dict(replications=12, seed=3, workers=2, until=2030, years=[2028, 2030],
               metrics=["approvals", "vein_to_vein_days_median", "suites"])
     table = cgt_sim.compare([SCEN / "baseline.yaml", SCEN / "payment_reform.yaml",
                              SCEN / "payment_reform_cdmo_only.yaml"], **kw).set_index(["scenario", "metric", "year"])
     reform = table.loc["payment_reform"]
     for year in (2028, 2030):
-        assert reform.loc[("cumulative_approvals", year), "diff_high"] >= 0.0, reform.loc["cumulative_approvals"]
+        row = reform.loc[("cumulative_approvals", year)]
+        assert row["diff_mean"] >= -0.02 * row["baseline_mean"], reform.loc["cumulative_approvals"]
     cdmo, own = table.loc["payment_reform_cdmo_only"], reform
     assert cdmo.loc[("suites", 2030), "diff_mean"] > own.loc[("suites", 2030), "diff_mean"]
 

@@ -159,6 +159,20 @@ def test_the_command_line_refuses_a_malformed_outcome_in_one_line(explored, tmp_
         prepare(explored, "approvals_2030 > 1", threshold=1.5)
 
 
+def test_workers_that_are_not_a_whole_number_above_0_are_refused(explored):
+    """As run refuses them: workers=0 is not 'all cores'."""
+    for workers in (0, -2, 1.5):
+        with pytest.raises(OptionError, match=r"^workers: must be a whole number >= 1"):
+            cgt_sim.discover(explored, "new_programs_2016 > 1", experiments=2, until=2016, workers=workers)
+
+
+def test_ema_model_outcomes_that_are_not_metric_names_are_named():
+    for outcomes, says in ((5, "unknown metric 5"), ([], "name at least one metric"),
+                           (["approvals_2035", None], "unknown metric None")):
+        with pytest.raises(OptionError, match=f"^outcomes: {says}"):
+            ema_model(BASELINE, outcomes=outcomes)
+
+
 def test_without_the_ema_workbench_discovery_says_how_to_get_it(explored, monkeypatch):
     monkeypatch.setitem(sys.modules, "ema_workbench", None)  # as if it were not installed
     with pytest.raises(OptionError, match=r"^discovery: scenario discovery needs the EMA Workbench: pip install "

@@ -3,6 +3,8 @@ as a table, and progress=True draws a bar."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -85,6 +87,30 @@ def test_progress_true_draws_a_bar_and_a_callable_is_still_called(capsys):
     assert "sweep: 100%" in capsys.readouterr().err
 
 
+def test_a_progress_that_is_no_function_is_refused_before_any_work():
+    """A number for progress would fail ('int object is not callable') only when the first work
+    finished, minutes into a compare, sweep, sensitivity or discover: it is refused at once."""
+    calls = {
+        "progress(done, total)": [
+            lambda p: cgt_sim.run("baseline", replications=1, until=2015, progress=p),
+            lambda p: cgt_sim.sweep("baseline", {"regulatory.p_ind_clear": [0.5]}, replications=1, until=2015,
+                                    progress=p),
+            lambda p: cgt_sim.sensitivity("baseline_uncertain", "approvals_2016", "morris", 2, replications=1,
+                                          progress=p),
+            lambda p: cgt_sim.discover("baseline_uncertain", "approvals_2016 < 3", experiments=2, progress=p)],
+        "progress(scenario_index, done, total)": [
+            lambda p: cgt_sim.compare(["baseline", "faster_approval"], replications=2, until=2015, progress=p)],
+        "progress(stage, done, total)": [lambda p: cgt_sim.history_match("calibration/targets.yaml", progress=p)],
+    }
+    for call, functions in calls.items():
+        for function in functions:
+            with pytest.raises(OptionError, match=rf"^progress: must be a function {re.escape(call)} or None "
+                                                  r"\(got 5\)"):
+                function(5)
+    with pytest.raises(OptionError, match=r"^progress: .*\(got True\)$"):  # no bar there: a callable or None
+        calls["progress(done, total)"][-1](True)
+
+
 def test_the_funnel_shows_a_few_approvals_beside_thousands_of_failures(pair):
     ax = plot.funnel(list(pair), ax=_axes())
     assert ax.get_yscale() == "symlog"  # 0 stays 0, every stage readable
@@ -109,6 +135,21 @@ def test_patients_by_indication_never_exceed_those_eligible(pair):
     widths = sorted(round(bar.get_width(), 6) for bar in ax.patches)
     assert widths == sorted(round(v, 6) for v in table["treated"])
     assert ax.get_xscale() == "symlog"
+
+
+def test_a_year_no_result_simulated_is_refused_not_drawn_as_nothing(pair):
+    """The results run 2015-2027: a chart of 2030 (or 1990) would show empty or zero bars as if
+    they were figures."""
+    for call, argument in ((lambda y: plot.indications(pair[0], ax=_axes(), year=y), "year"),
+                           (lambda y: plot.spending(list(pair), ax=_axes(), years=[2025, y]), "years")):
+        for year in (1990, 2030):
+            with pytest.raises(OptionError, match=rf"^{argument}: {year} is outside the simulated years 2015-2027$"):
+                call(year)
+        with pytest.raises(OptionError, match=rf"^{argument}: '2026' is not a year"):
+            call("2026")
+        assert call(2026).get_title()
+    with pytest.raises(OptionError, match="^years: is empty"):
+        plot.spending(pair[0], years=[])
 
 
 def test_charts_in_chinese_and_policy_marks(pair):

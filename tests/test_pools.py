@@ -53,6 +53,14 @@ def test_one_pool_serves_every_run_of_a_block():
     assert [first, second] == alone
 
 
+def test_a_pool_of_no_whole_number_of_workers_is_refused():
+    """As run refuses them (0 and -1 are not all cores; "2" and 2.5 are no counts)."""
+    for workers in (0, -1, 2.5, "2", True):
+        with pytest.raises(OptionError, match=r"^workers: must be a whole number >= 1 \(got "), kept_open(workers):
+            pass  # pragma: no cover
+    assert _KEPT.get() is None
+
+
 def test_a_run_stopped_by_an_error_leaves_a_pool_that_starts_again():
     with kept_open(2) as pool:
         with pytest.raises(OptionError):

@@ -159,6 +159,9 @@ def test_the_query_command(two, tmp_path, monkeypatch):
     assert pd.read_csv(tmp_path / "n.csv").to_dict("list") == {"result": ["a", "b"], "n": [3, 2]}
     for args, fragments in ((["query", str(two[0]), "SELECT * FROM nope"], ["sql: ", "nope"]),
                             (["query", "SELECT 1"], ["give one or more result folders"]),
+                            # bad input (2), not a refusal of the system (3)
+                            (["query", "nothere", sql], ["error: nothere: no such folder"]),
+                            (["query", str(tmp_path), sql], [f"{tmp_path}: is not a cgt-sim result folder"]),
                             (["query", str(two[0]), sql, "--out", "n.csv"], ["n.csv: exists"])):
         done = CliRunner().invoke(app, args)
         check_error(done.exit_code, done.stdout, done.stderr, fragments)

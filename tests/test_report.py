@@ -197,6 +197,15 @@ def test_the_python_api_writes_the_report_the_command_writes(two_results, tmp_pa
     assert "write_report" in dir(cgt_sim)
 
 
+def test_labels_are_one_name_or_a_name_per_result(two_results, tmp_path):
+    """As the charts take them (plot.labels_of): one label alone is a list of one."""
+    assert cgt_sim.write_report([two_results[0]], tmp_path / "one", labels="reference").exists()
+    assert "reference" in (tmp_path / "one" / "report.md").read_text()
+    with pytest.raises(cgt_sim.OptionError, match=r"^labels: give a name per result \(2\), not 1$"):
+        cgt_sim.write_report(list(two_results), tmp_path / "two", labels=5)
+    assert not (tmp_path / "two").exists()
+
+
 def test_a_result_given_twice_is_refused(two_results):
     twice = CliRunner().invoke(app, ["report", str(two_results[0]), str(two_results[0]) + "/"])
     assert twice.exit_code == 2 and "is given twice" in twice.output, twice.output

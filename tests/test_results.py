@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from conftest import table_file
 import cgt_sim
 from cgt_sim import ResultSet, load_results
 from cgt_sim import storage as storage_module
-from cgt_sim.errors import CgtSimError
+from cgt_sim.errors import CgtSimError, ResultError
 from cgt_sim.outputs import HEADLINE
 from cgt_sim.storage import REPORT_TITLE
 
@@ -389,9 +390,26 @@ def test_a_damaged_table_is_named_not_a_traceback(tmp_path):
         load_results(out)
 
 
+def test_an_unfinished_run_is_named_with_how_to_finish_it(tmp_path):
+    """The folder an interrupted run keeps is not a result: the message says to resume it."""
+    partial = tmp_path / "long.partial"
+    partial.mkdir()
+    (partial / "checkpoint.json").write_text("{}")
+    with pytest.raises(ResultError, match=rf"^{partial}: is an unfinished run, .*--resume --out {tmp_path / 'long'} "):
+        load_results(partial)
+    (tmp_path / "other.partial").mkdir()  # no checkpoint: a folder like any other
+    with pytest.raises(ResultError, match="is not a cgt-sim result folder"):
+        load_results(tmp_path / "other.partial")
+
+
 def test_load_results_of_a_non_result_folder(tmp_path):
-    with pytest.raises(FileNotFoundError, match="not a cgt-sim result folder"):
-        load_results(tmp_path)
+    """A ResultError (the family's, exit code 2), and a FileNotFoundError as it always was."""
+    for folder, says in ((tmp_path, "is not a cgt-sim result folder"), (tmp_path / "typo", "no such folder")):
+        with pytest.raises(ResultError, match=f"^{folder}: {says}") as caught:
+            load_results(folder)
+        assert isinstance(caught.value, FileNotFoundError) and caught.value.exit_code == 2
+        again = pickle.loads(pickle.dumps(caught.value))  # as it comes back from a worker process
+        assert type(again) is type(caught.value) and str(again) == str(caught.value)
 
 
 def test_load_results_names_a_folder_that_is_not_a_run_result(tmp_path):

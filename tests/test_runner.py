@@ -536,12 +536,30 @@ def test_bad_precision_options(uncertain, kw, message):
     (dict(overrides={5: 30}), "overrides: a parameter key must be text"),
     (dict(overrides=[("regulatory.p_ind_clear", 0.5)]), "overrides: must be a mapping"),
     (dict(progress=5), "progress: must be a function progress(done, total) or None (got 5)"),
+    (dict(allow_other_model=True), "allow_other_model: only used with `resume`"),
+    (dict(out=5), "out: must be a path (text or a pathlib.Path), not 5 (int)"),
+    (dict(out=["results/x"]), "out: must be a path (text or a pathlib.Path), not ['results/x'] (list)"),
 ])
 def test_bad_run_arguments_are_one_clear_error(kw, message):
     kw = {"replications": 2, "until": 2016, **kw}
     with pytest.raises(CgtSimError) as info:
         cgt_sim.run(BASELINE, **kw)
     assert str(info.value).startswith(message)
+
+
+def test_a_path_argument_that_is_no_path_is_named(reference, tmp_path):
+    """A number or None where a folder or file belongs: an OptionError naming the argument, not
+    a TypeError from deep inside pathlib; nothing is written."""
+    calls = {"path": [lambda: cgt_sim.load_results(5), lambda: cgt_sim.load_results(None),
+                      lambda: reference.save(5)],
+             "results": [lambda: cgt_sim.write_report([7], tmp_path / "r"), lambda: cgt_sim.query([7], "SELECT 1")],
+             "out": [lambda: cgt_sim.write_report([reference], out=7),
+                     lambda: cgt_sim.query([reference], "SELECT 1", out=7)]}
+    for argument, made in calls.items():
+        for call in made:
+            with pytest.raises(cgt_sim.OptionError, match=rf"^{argument}: must be (a path|result folders)"):
+                call()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_numpy_numbers_are_numbers(reference, uncertain):

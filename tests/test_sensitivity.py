@@ -234,6 +234,12 @@ def test_bad_input_is_one_line_and_writes_nothing(name, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_metric_that_is_not_text_is_an_option_error():
+    for metric in (5, None, ["approvals_2016"]):
+        with pytest.raises(cgt_sim.OptionError, match=r"^metric: unknown metric .*; use <metric>_<year>"):
+            prepare(TWO, metric, "morris", 2)
+
+
 def test_a_single_valued_factor_is_an_error(tmp_path):
     path = tmp_path / "one.yaml"
     path.write_text(f"extends: {TWO}\nuncertain:\n  {EROSION}: {{dist: uniform, low: 0.02, high: 0.02}}\n")

@@ -173,6 +173,9 @@ BAD = {
     "value_twice": (["--grid", f"{IND}=30,30.0"], ["--grid", IND, "the value 30.0 is listed twice"]),
     "horizon": (["--grid", "simulation.horizon_year=2030,2035"], ["--grid: simulation.horizon_year: cannot be swept"]),
     "dated_value": (["--grid", f"{IND}={{value: 30}}"], ["--grid", IND]),
+    "a_list_split_at_its_commas": (["--grid", f"{IND}=[30, 60]"],
+                                   [f"--grid: {IND}: could not read the value '[30' (values are split at commas: "
+                                    "give single values"]),
     "unknown_metric": (["--grid", f"{IND}=30", "--metric", "nope"], ["--metric: unknown metric 'nope'"]),
     "bad_years": (["--grid", f"{IND}=30", "--years", "2030,x"], ["--years: expected comma-separated years"]),
     "year_after_until": (["--grid", f"{IND}=30", "--until", "2020", "--years", "2025"],

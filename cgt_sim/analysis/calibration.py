@@ -259,8 +259,10 @@ class TargetSet:
 
 
 def load_targets(path) -> TargetSet:
-    """Read and validate a targets file; problems raise ScenarioError naming file and key."""
-    path = user_path(path)
+    """Read and validate a targets file; problems raise ScenarioError naming file and key (and
+    a ``path`` that is no path an OptionError naming ``targets``, the argument of calibrate,
+    history_match and validate)."""
+    path = user_path(path, argument="targets")
     data = read_yaml(path)
     if data is None:
         raise ScenarioError(path, None, "the file is empty; expected 'free:' and 'targets:'")

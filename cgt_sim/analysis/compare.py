@@ -20,7 +20,7 @@ from ..executors import default_workers, kept_open
 from ..paths import path_exists, user_path
 from ..progress import shows_progress
 from ..provenance import other_model
-from ..results import ResultSet, load_results, metric_columns, refuse_repeats
+from ..results import ResultSet, load_results, metric_columns, not_a_result, refuse_repeats
 from ..runner import resolve, run
 from ..scenario import Scenario, check_run_counts, whole_number
 from ..stats import interval, unpaired_interval
@@ -163,7 +163,7 @@ def prepare(scenarios, until: int | None = None, years=None, metrics=None,
     return scs, years, metrics
 
 
-@shows_progress("scenario", "replications")
+@shows_progress("scenario", "replications", "progress(scenario_index, done, total)")
 def compare(scenarios, replications: int = 50, seed: int = 42, workers: int | None = None,
             until: int | None = None, years=None, metrics=None, level: float = 0.90,
             overrides: dict | None = None, progress=None, executor: str = "process",
@@ -239,6 +239,11 @@ def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
                                 "result folders or ResultSets, or scenarios, not both")
         path = user_path(x)
         if not path_exists(path):
+            from ..library import library_scenario
+
+            if library_scenario(x) is not None:  # compare results/baseline payment_reform
+                raise ScenarioError(x, None, "is a scenario of the library, not a result folder; give result "
+                                    "folders, or scenarios, not both (run it into a folder first)")
             raise ScenarioError(x, None, "not found")
         if not path.is_dir():
             raise ScenarioError(x, None, "is a file, not a result folder; give result folders, or scenario files, "
@@ -246,7 +251,7 @@ def saved_results(items) -> tuple[list[ResultSet], list[str]] | None:
         try:
             results.append(load_results(path))  # a sweep or sensitivity folder is refused here
         except FileNotFoundError:
-            raise ScenarioError(x, None, "is not a cgt-sim result folder (no manifest.json)") from None
+            raise ScenarioError(x, None, not_a_result(path)) from None
         where.append(str(x))
     refuse_repeats([w for w in where if w is not None])
     names = [r.manifest.get("scenario", {}).get("name", f"result_{i}") for i, r in enumerate(results)]

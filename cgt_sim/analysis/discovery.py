@@ -36,6 +36,7 @@ import pandas as pd
 from .. import __version__
 from ..errors import OptionError, ScenarioError
 from ..paths import user_path
+from ..results import as_list
 from ..scenario import Scenario, whole_number, whole_number_at
 from ..storage import atomic_folder, write_manifest
 from .points import year_metric
@@ -441,8 +442,12 @@ def discover(scenario, outcome: str, experiments: int = EXPERIMENTS, replication
     Returns a ``DiscoveryResult`` (``.experiments``, ``.trajectory``, ``.box``, ``.manifest``,
     ``.save(folder)``)."""
     from ..executors import check_executor
+    from ..progress import check_progress
 
     check_executor(executor, scheduler)
+    check_progress(progress)
+    if workers is not None:  # as run, sweep and history_match check it
+        workers = whole_number(workers, "workers", 1)
     plan = prepare(scenario, outcome, experiments, replications, seed, until, threshold)
     _ema()
     return execute(plan, workers, executor, scheduler, progress)
@@ -487,7 +492,7 @@ def ema_model(scenario, outcomes=None, replications: int = 1, seed: int = 42, un
     sc = resolve(scenario, until=until)
     if outcomes is None:
         outcomes = [f"{m}_{sc.horizon_year}" for m in ("approvals", "patients_treated", "cogs_per_patient_cny")]
-    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+    outcomes = as_list(outcomes)  # one name, or a list of them
     if not outcomes:
         raise OptionError("outcomes", "name at least one metric in a year, such as approvals_2035")
     resolved = {}

@@ -708,6 +708,9 @@ def history_match(targets, scenario="scenarios/baseline.yaml", *, waves: int = W
 
     Returns a ``HistoryMatch``: ``.ensemble`` (the members the simulator confirmed), ``.waves``,
     ``.runs``, ``.loo``, ``.constraints``, ``.checked``, ``.manifest``, ``.save(out)``."""
+    from ..progress import check_progress
+
+    check_progress(progress, "progress(stage, done, total)")
     plan = prepare(targets, scenario, waves, points, replications, members, seed, cutoff, criterion, candidates,
                    shrink, stop_early)
     if out is not None:

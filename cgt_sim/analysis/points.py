@@ -63,7 +63,7 @@ def year_metric(name: str, scenario: Scenario, last_year: int | None = None) -> 
 
     The year must lie between the scenario's start year and ``last_year`` (default its horizon).
     """
-    m = re.fullmatch(r"(.+)_(\d{4})", name or "")
+    m = re.fullmatch(r"(.+)_(\d{4})", name) if isinstance(name, str) else None
     known = annual_columns()
     column = ALIASES.get(m.group(1), m.group(1)) if m else None
     if column not in known:

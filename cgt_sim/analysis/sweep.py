@@ -50,7 +50,10 @@ def parse_grid(items: list[str] | None) -> dict[str, list]:
             try:
                 v = yaml_value(text) if text.strip() else None
             except (yaml.YAMLError, ValueError, TypeError):
-                raise ScenarioError("grid", key, f"could not read the value {quoted(text)}", argument=True) from None
+                split = (" (values are split at commas: give single values, "
+                         f"{GRID_EXAMPLE}, not a list or a mapping)") if raw.count(",") else ""
+                raise ScenarioError("grid", key, f"could not read the value {quoted(text)}{split}",
+                                    argument=True) from None
             if v is None:
                 raise ScenarioError("grid", key, f"empty value in {quoted(raw)} ({GRID_EXAMPLE})", argument=True)
             values.append(v)

@@ -26,7 +26,8 @@ from .common import (
 
 @app.command()
 def compare(
-    scenarios: List[Path] = typer.Argument(..., help="scenario YAML files, or result folders written by run (compared "
+    scenarios: List[Path] = typer.Argument(..., help="scenario YAML files or names of the library (cgt-sim "
+                                                     "scenarios), or result folders written by run (compared "
                                                      "without running); the first is the reference"),
     replications: Optional[int] = typer.Option(None, "--replications", "-r",
                                                help="replications per scenario (default 50)"),

@@ -14,7 +14,8 @@ from .common import check_result_folder, check_run_options, fail, print_table, p
 
 @app.command()
 def discover(
-    scenario: Path = typer.Argument(..., help="scenario YAML file with an 'uncertain:' block and/or 'levers:'"),
+    scenario: Path = typer.Argument(..., help="scenario YAML file with an 'uncertain:' block and/or "
+                                              "'levers:', or the name of one of the library (cgt-sim scenarios)"),
     outcome: str = typer.Option(..., "--outcome", help='condition on metrics in a year, e.g. "approvals_2035 < 60" '
                                 "(comparisons joined by and, or, not)"),
     experiments: int = typer.Option(1000, "--experiments", "-n", help="experiments of the Latin hypercube"),

@@ -24,6 +24,7 @@ def report(
 ):
     """Write PNG charts, report.md and an interactive report.html for one or more results."""
     from ..report import write_report
+    from ..results import not_a_result
 
     results = [user_path(d) for d in results]  # a quoted ~ too, as load_results takes it
     out = user_path(out) if out is not None else None
@@ -31,7 +32,8 @@ def report(
         if not d.exists():
             fail(f"{d}: not found")
         if not (d / "manifest.json").exists():
-            fail(f"{d}: not a cgt-sim result folder (no manifest.json); write one with cgt-sim run")
+            reason = not_a_result(d)
+            fail(f"{d}: {reason}" + ("; write one with cgt-sim run" if reason.startswith("is not") else ""))
     if out is not None and out.exists() and not out.is_dir():
         fail(f"{out}: exists and is not a folder")
     try:

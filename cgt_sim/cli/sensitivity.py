@@ -15,7 +15,8 @@ from .common import check_result_folder, check_run_options, fail, font_notes, pr
 
 @app.command()
 def sensitivity(
-    scenario: Path = typer.Argument(..., help="scenario YAML file with an 'uncertain:' block (the factors)"),
+    scenario: Path = typer.Argument(..., help="scenario YAML file with an 'uncertain:' block (the "
+                                              "factors), or the name of one of the library (cgt-sim scenarios)"),
     method: str = typer.Option("sobol", "--method", help="sobol (variance-based) or morris (elementary effects)"),
     samples: Optional[int] = typer.Option(None, "--samples", "-n", help="sobol: base sample N, a power of 2 "
                                           "(N*(2D+2) points; default 64); morris: trajectories (N*(D+1) points; "

@@ -19,7 +19,8 @@ from .common import fail, parse_sets
 
 @app.command()
 def show(
-    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    scenario: Path = typer.Argument(..., help="scenario YAML file, or the name of one of the library "
+                                              "(cgt-sim scenarios)"),
     set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: key=value (repeatable)"),
     as_json: bool = typer.Option(False, "--json", help="print the resolved scenario as JSON"),
     only: Optional[str] = typer.Option(None, "--only", help="show only keys starting with this prefix, e.g. market"),

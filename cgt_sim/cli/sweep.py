@@ -24,7 +24,8 @@ from .common import (
 
 @app.command()
 def sweep(
-    scenario: Path = typer.Argument(..., help="scenario YAML file"),
+    scenario: Path = typer.Argument(..., help="scenario YAML file, or the name of one of the library "
+                                              "(cgt-sim scenarios)"),
     grid: Optional[List[str]] = typer.Option(None, "--grid", "-g", help="key=v1,v2,... (repeatable; the grid is "
                                              "every combination)"),
     replications: int = typer.Option(20, "--replications", "-r", help="replications per grid point"),

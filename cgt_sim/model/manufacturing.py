@@ -71,6 +71,7 @@ class ManufacturingSite:
         self.suite_days = np.zeros(ny)
         self.batches = np.zeros(ny)
         self._installed = [(self.start_day, self.suites)]
+        self.first_suites = self.suites  # what the site started with: it never retires below it
         self._edges = [] if self.year_edges is None else [float(e) for e in self.year_edges]
         self._year_span = (0.0, -1.0, 0)  # (first day, end day, index) of the last year counted
 
@@ -243,6 +244,21 @@ class ManufacturingSite:
         self.suites += k
         self._installed.append((t, self.suites))
 
+    def retire_suites(self, t: float, k: int) -> int:
+        """Retire up to ``k`` suites idle on day ``t`` (none that is busy or booked), keeping at
+        least the suites the site started with and one; the number retired."""
+        if self.unlimited or k <= 0 or not self._at:
+            return 0
+        self._settle(t)
+        idle = self._count[0] if self._at[0] <= t else 0
+        k = min(k, idle, self.suites - max(self.first_suites, 1))
+        if k <= 0:
+            return 0
+        self._take(0, k)
+        self.suites -= k
+        self._installed.append((t, self.suites))
+        return k
+
     def close_year_accounts(self) -> None:
         """Fill suite-days installed per year from the commissioning history."""
         if self.year_edges is None:
@@ -348,6 +364,7 @@ class ManufacturingInputs:
     cogs_annual_decline: Value
     expansion_threshold: Value
     expansion_target_utilisation: Value
+    retirement_threshold: Value
     demand_window_months: Value
     expansion_lead_months: Value
     review_months: Value
@@ -384,6 +401,7 @@ class ManufacturingInputs:
             cogs_annual_decline=b("manufacturing.cogs_annual_decline"),
             expansion_threshold=b("manufacturing.expansion_threshold"),
             expansion_target_utilisation=b("manufacturing.expansion_target_utilisation"),
+            retirement_threshold=b("manufacturing.retirement_threshold"),
             demand_window_months=b("manufacturing.demand_window_months"),
             expansion_lead_months=b("manufacturing.expansion_lead_months"),
             review_months=b("manufacturing.review_months"),
@@ -395,9 +413,11 @@ class ManufacturingInputs:
 
 
 def expansion_review(env, site: ManufacturingSite, inputs: ManufacturingInputs,
-                     on_expand: Callable[[ManufacturingSite, int], None] | None = None):
+                     on_expand: Callable[[ManufacturingSite, int], None] | None = None,
+                     on_retire: Callable[[ManufacturingSite, int], None] | None = None):
     """Every review period, forecast the site's demand at the end of the build lead time and
-    order suites when its installed and planned suites would then be too busy.
+    order suites when its installed and planned suites would then be too busy, or retire idle
+    suites when they would stay idle.
 
     Demand is the suite time ordered from the site per day (``ManufacturingSite.ordered``; waits
     do not lower it), measured over the last ``demand_window_months`` and, for its growth, the
@@ -407,8 +427,11 @@ def expansion_review(env, site: ManufacturingSite, inputs: ManufacturingInputs,
     forecast would keep the suites installed and being built at or above
     ``expansion_threshold`` utilisation, the site orders enough suites to bring it to
     ``expansion_target_utilisation`` (a lower level: hysteresis), ready after
-    ``expansion_lead_months``. A site sized from demand, not from its backlog, ends with the
-    suites its demand needs, however many it started with.
+    ``expansion_lead_months``. When nothing is being built and the forecast would keep the
+    installed suites below ``retirement_threshold`` utilisation, the site retires idle suites
+    down to what brings it to ``expansion_target_utilisation`` (never below the suites it started
+    with). A site sized from demand, not from its backlog, ends with the suites its demand needs,
+    however many it started with.
     """
     history = [(float(env.now), site.ordered)]
     while True:
@@ -421,21 +444,38 @@ def expansion_review(env, site: ManufacturingSite, inputs: ManufacturingInputs,
         while len(history) > 2 and history[1][0] <= t - 2.0 * window:
             history.pop(0)  # older reviews no longer count
         recent = _order_rate(history, t - window, t)
-        if recent <= 0.0:
-            continue
         earlier = _order_rate(history, t - 2.0 * window, t - window)
+        if recent <= 0.0:
+            _retire(site, t, 0.0, earlier, inputs, on_retire)
+            continue
         years = window / DAYS_PER_YEAR  # growth over one window, between none and +50% a year
         growth = min(max(recent / earlier, 1.0), 1.5 ** years) if earlier > 0.0 else 1.0
         lead = inputs.expansion_lead_months(t) * DAYS_PER_MONTH
         forecast = recent * growth ** (lead / window)
         planned = site.suites + site.pending_suites
         if forecast < inputs.expansion_threshold(t) * planned:
+            _retire(site, t, forecast, earlier, inputs, on_retire)
             continue
         k = math.ceil(forecast / inputs.expansion_target_utilisation(t) - planned)
         if k < 1:
             continue
         site.pending_suites += k
         env.process(_commission(env, site, k, lead, on_expand))
+
+
+def _retire(site: ManufacturingSite, t: float, forecast: float, earlier: float, inputs: ManufacturingInputs,
+            on_retire: Callable[[ManufacturingSite, int], None] | None) -> None:
+    """Retire idle suites of ``site`` when, with nothing being built, both the ``forecast``
+    demand and the demand of the window before the last (``earlier``) would keep its suites
+    below ``retirement_threshold`` utilisation: half the suites above what would bring it to
+    ``expansion_target_utilisation``, so that a site sheds capacity over several reviews."""
+    floor = inputs.retirement_threshold(t) * site.suites
+    if site.pending_suites or forecast >= floor or earlier >= floor:
+        return
+    excess = site.suites - forecast / inputs.expansion_target_utilisation(t)
+    k = site.retire_suites(t, math.ceil(excess / 2.0))
+    if k and on_retire is not None:
+        on_retire(site, k)
 
 
 def _order_rate(history: list[tuple[float, float]], start: float, end: float) -> float:

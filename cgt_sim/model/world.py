@@ -145,12 +145,15 @@ class World:
     def _on_expand(self, site: ManufacturingSite, k: int) -> None:
         self.accounts.record("suites_added", self.env.now, k)
 
+    def _on_retire(self, site: ManufacturingSite, k: int) -> None:
+        self.accounts.record("suites_retired", self.env.now, k)
+
     def run(self) -> None:
         env = self.env
         env.process(discovery(env, self))
         env.process(self.month_ends(env))
         for site in self.sites.values():
-            env.process(expansion_review(env, site, self.manufacturing, self._on_expand))
+            env.process(expansion_review(env, site, self.manufacturing, self._on_expand, self._on_retire))
         env.process(self.year_ends(env))
         env.run(until=float(self.year_edges[-1]))
         self.close_year(len(self.years) - 1)  # at the horizon, as at any other year's end

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import math
 
@@ -316,6 +317,76 @@ def test_add_suites_increases_capacity_from_commissioning_day_only():
     busy1 = 2 * 50.0
     np.testing.assert_allclose(site.busy_days, [busy0, busy1])
     np.testing.assert_allclose(u, [busy0 / 250.0, busy1 / 300.0])
+
+
+def test_retiring_takes_idle_suites_only_and_keeps_the_first_suites():
+    edges = np.array([0.0, 100.0, 200.0])
+    site = ManufacturingSite("x", 2, year_edges=edges)
+    site.add_suites(0.0, 6)  # 8 suites, 2 of them the site's first
+    site.book(0.0, 3, 150.0)  # 3 busy until day 150
+    assert site.retire_suites(50.0, 0) == 0
+    assert site.retire_suites(50.0, 4) == 4  # 5 idle: 4 go
+    assert site.suites == 4 and len(site.free) == 4
+    assert site.retire_suites(60.0, 4) == 1  # the one idle suite; the 3 busy ones stay
+    assert site.suites == 3 and site.retire_suites(100.0, 4) == 0  # none idle
+    assert site.retire_suites(160.0, 10) == 1  # all idle again: down to the first 2, never below
+    assert site.suites == 2 and site.retire_suites(170.0, 1) == 0
+    # the calendar still books on what is left: two batches now, the third after them
+    b = site.book(170.0, 3, 10.0)
+    assert b.first_start == pytest.approx(170.0) and b.last_end == pytest.approx(190.0)
+    site.utilisation()
+    # suite-days: 8 x 50 + 4 x 10 + 3 x 40 in the first year; 3 x 60 + 2 x 40 in the second
+    np.testing.assert_allclose(site.suite_days, [560.0, 260.0])
+
+
+def _review(inputs, site, orders_per_day, duration, years):
+    """Run ``expansion_review`` on ``site`` while ``orders_per_day`` batches of ``duration``
+    days are ordered every day (a steady demand of their product in suite-days a day)."""
+    env = simpy.Environment()
+
+    def demand(env):
+        while True:
+            site.book(env.now, orders_per_day, duration)
+            yield env.timeout(1.0)
+
+    added, retired = [], []
+    if orders_per_day:
+        env.process(demand(env))
+    env.process(manufacturing.expansion_review(env, site, inputs, lambda s, k: added.append(k),
+                                               lambda s, k: retired.append(k)))
+    env.run(until=years * 365.25)
+    return added, retired
+
+
+def _inputs(params, **values):
+    inputs = ManufacturingInputs.bind(params)
+    return dataclasses.replace(inputs, **{k: (lambda t, v=v: v) for k, v in values.items()})
+
+
+@pytest.mark.parametrize("demand", [6.0, 10.0, 23.0])
+def test_a_site_with_steady_demand_retires_down_to_the_retirement_band(params, demand):
+    """Closed form: with a steady demand r (suite-days a day) a site of many idle suites sheds
+    them until r / S is at least the retirement threshold; it never goes below what brings it
+    to the expansion target (but for rounding, one suite), and expands no more."""
+    inputs = _inputs(params, retirement_threshold=0.4, expansion_target_utilisation=0.7,
+                     expansion_threshold=0.85)
+    site = ManufacturingSite("x", 2)
+    site.add_suites(0.0, 98)
+    added, retired = _review(inputs, site, 1, demand, 8)
+    assert not added and sum(retired) == 100 - site.suites
+    assert demand / 0.7 - 1.0 < site.suites <= demand / 0.4
+    assert len(retired) >= 2  # shed over several reviews, half the excess at a time
+
+
+def test_no_retirement_at_a_zero_threshold_and_none_below_the_first_suites(params):
+    site = ManufacturingSite("x", 2)
+    site.add_suites(0.0, 38)
+    assert _review(_inputs(params, retirement_threshold=0.0), site, 1, 4.0, 6) == ([], [])
+    assert site.suites == 40
+    site = ManufacturingSite("x", 3)
+    site.add_suites(0.0, 37)
+    _, retired = _review(_inputs(params, retirement_threshold=0.4), site, 0, 1.0, 6)  # no demand
+    assert site.suites == 3 and sum(retired) == 37
 
 
 def test_more_suites_never_wait_longer():

@@ -111,17 +111,19 @@ def check_invariants(scenario, world: World, tables: dict) -> None:
     for sp in world.financing.sponsors:
         assert sp.cash >= 0.0 and sp.raised >= 0.0
 
-    # capacity: utilisation <= 1, suites never below the 2015 stock, and added suites show up
+    # capacity: utilisation <= 1, suites never below the 2015 stock, and the suites installed
+    # over a year lie between the stocks its commissionings and retirements allow
     u = annual["manufacturing_utilisation"].to_numpy()
     assert np.all(u <= 1.0 + 1e-9), u
     suites = annual["suites"].to_numpy()
     s0 = initial_suites(scenario)
     assert suites[0] == pytest.approx(s0)
     assert np.all(suites >= s0 - 1e-9)
-    assert np.all(np.diff(suites) >= -1e-9)
     added = np.cumsum(annual["suites_added"].to_numpy())
-    assert np.all(suites <= s0 + added + 1e-6)
-    assert np.all(suites >= s0 + np.concatenate(([0.0], added[:-1])) - 1e-6)
+    retired = np.cumsum(annual["suites_retired"].to_numpy())
+    before = np.concatenate(([0.0], added[:-1])), np.concatenate(([0.0], retired[:-1]))
+    assert np.all(suites <= s0 + added - before[1] + 1e-6)
+    assert np.all(suites >= s0 + before[0] - retired - 1e-6)
     for site in world.sites.values():
         assert len(site.free) == site.suites >= scenario.value(f"manufacturing.suites_2015.{site.name}")
         uu = site.utilisation()
@@ -165,6 +167,7 @@ OVERRIDE_KEYS = [
     "manufacturing.suites_2015.guangdong",
     "manufacturing.expansion_threshold",
     "manufacturing.expansion_target_utilisation",
+    "manufacturing.retirement_threshold",
     "manufacturing.own_plant_share.autologous_car_t",
     "research.start_revenue_cny",
     "research.development_capacity",
