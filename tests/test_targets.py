@@ -2,7 +2,7 @@
 
 The baseline reads its fitted values from calibration/fitted.yaml; the fitted targets are
 checked with the fit's own seed and replications (a run to 2025), the targets that are not
-fitted (they need a run to 2045) with two replications. A target documented as a known gap
+fitted (they need a run to 2045) with as many replications as ``cgt-sim validate`` reads them. A target documented as a known gap
 (``known_gap`` in targets.yaml, explained in calibration/README.md) is expected to fail: if it
 starts to pass, this test says so, and the documentation must change with it.
 """
@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 TARGETS = load_targets(ROOT / "calibration" / "targets.yaml")
 FIT = read_fit(ROOT / "calibration" / "fitted.yaml")
-CHECK_REPLICATIONS = 2
+# The year of fastest growth spreads over 2027-2044 across replications: the mean of two moved by
+# years with any change of the draws (2035.5 with two, 2032.8 with sixteen, on the same seed).
+CHECK_REPLICATIONS = 16
 
 
 def test_fitted_file_belongs_to_these_targets_and_the_baseline_uses_it():
