@@ -286,8 +286,9 @@ _add("manufacturing.expansion_target_utilisation", 0.7, "share", 0.05, 1.0, "ass
      "utilisation an expansion sizes the site for, at the forecast demand (below the trigger: "
      "hysteresis)", plausible=(0.6, 0.8))
 _add("manufacturing.retirement_threshold", 0.4, "share", 0.0, 1.0, "assumption",
-     "forecast utilisation of a site's suites below which, with nothing being built, it retires "
-     "idle suites down to manufacturing.expansion_target_utilisation, never below the suites it "
+     "utilisation of a site's suites below which, forecast and over the year before it, with "
+     "nothing being built, it retires idle suites, half of those above what would bring it to "
+     "manufacturing.expansion_target_utilisation at each review, never below the suites it "
      "started with (0: suites are never retired). CDMOs shed capacity that stays idle: WuXi ATU "
      "stopped most lines of its 200-suite Lingang plant within 2.5 years for low utilisation "
      "(WUXI_ATU_LINGANG); CGT CDMOs below 60% utilisation in 2024-2025 (CDMO_SHAKEOUT2025); "

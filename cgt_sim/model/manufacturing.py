@@ -71,7 +71,6 @@ class ManufacturingSite:
         self.suite_days = np.zeros(ny)
         self.batches = np.zeros(ny)
         self._installed = [(self.start_day, self.suites)]
-        self.first_suites = self.suites  # what the site started with: it never retires below it
         self._edges = [] if self.year_edges is None else [float(e) for e in self.year_edges]
         self._year_span = (0.0, -1.0, 0)  # (first day, end day, index) of the last year counted
 
@@ -251,7 +250,8 @@ class ManufacturingSite:
             return 0
         self._settle(t)
         idle = self._count[0] if self._at[0] <= t else 0
-        k = min(k, idle, self.suites - max(self.first_suites, 1))
+        first = self._installed[0][1]  # the suites the site started with
+        k = min(k, idle, self.suites - max(first, 1))
         if k <= 0:
             return 0
         self._take(0, k)
@@ -427,10 +427,11 @@ def expansion_review(env, site: ManufacturingSite, inputs: ManufacturingInputs,
     forecast would keep the suites installed and being built at or above
     ``expansion_threshold`` utilisation, the site orders enough suites to bring it to
     ``expansion_target_utilisation`` (a lower level: hysteresis), ready after
-    ``expansion_lead_months``. When nothing is being built and the forecast would keep the
-    installed suites below ``retirement_threshold`` utilisation, the site retires idle suites
-    down to what brings it to ``expansion_target_utilisation`` (never below the suites it started
-    with). A site sized from demand, not from its backlog, ends with the suites its demand needs,
+    ``expansion_lead_months``. When nothing is being built and both the forecast and the demand
+    of the window before the last would keep the installed suites below
+    ``retirement_threshold`` utilisation, the site retires idle suites, half of those above what
+    would bring it to ``expansion_target_utilisation`` at each review (never below the suites it
+    started with). A site sized from demand, not from its backlog, ends with the suites its demand needs,
     however many it started with.
     """
     history = [(float(env.now), site.ordered)]
@@ -469,8 +470,8 @@ def _retire(site: ManufacturingSite, t: float, forecast: float, earlier: float, 
     demand and the demand of the window before the last (``earlier``) would keep its suites
     below ``retirement_threshold`` utilisation: half the suites above what would bring it to
     ``expansion_target_utilisation``, so that a site sheds capacity over several reviews."""
-    floor = inputs.retirement_threshold(t) * site.suites
-    if site.pending_suites or forecast >= floor or earlier >= floor:
+    low = inputs.retirement_threshold(t) * site.suites  # demand (suite-days a day) below which to retire
+    if site.pending_suites or forecast >= low or earlier >= low:
         return
     excess = site.suites - forecast / inputs.expansion_target_utilisation(t)
     k = site.retire_suites(t, math.ceil(excess / 2.0))
