@@ -121,9 +121,10 @@ def check_invariants(scenario, world: World, tables: dict) -> None:
     assert np.all(suites >= s0 - 1e-9)
     added = np.cumsum(annual["suites_added"].to_numpy())
     retired = np.cumsum(annual["suites_retired"].to_numpy())
-    before = np.concatenate(([0.0], added[:-1])), np.concatenate(([0.0], retired[:-1]))
-    assert np.all(suites <= s0 + added - before[1] + 1e-6)
-    assert np.all(suites >= s0 + before[0] - retired - 1e-6)
+    added_before = np.concatenate(([0.0], added[:-1]))  # by the start of each year
+    retired_before = np.concatenate(([0.0], retired[:-1]))
+    assert np.all(suites <= s0 + added - retired_before + 1e-6)
+    assert np.all(suites >= s0 + added_before - retired - 1e-6)
     for site in world.sites.values():
         assert len(site.free) == site.suites >= scenario.value(f"manufacturing.suites_2015.{site.name}")
         uu = site.utilisation()
